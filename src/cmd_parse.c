@@ -1,0 +1,291 @@
+/* cmd_parse.c: the Subject command parser (see cmd.h). The subject is checked for UTF-8,
+ * cut to its first SUBJECT_MAX bytes and cleaned (control and line-separator characters
+ * become spaces, invisible format characters go, space runs become one space); then
+ * prefixes and [tags] are stripped with a PCRE2 pattern, repeatedly, and the first word
+ * is looked up in a table. The patterns are compiled once and freed by cmd_cleanup(). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+
+#define SUBJECT_MAX 2048        /* nothing we need lies further into a subject */
+
+/* Reply and forward prefixes (with an optional count "[2]" or "(2)" and ':' or '：'),
+ * or a [tag]. */
+static const char prefix_re[] =
+	"[\\s]*(?:"
+	"(?:re|fwd?|aw|wg|sv|vs|vb|vl|fs|antw|antwort|doorst|odp|odg|pd|res|rif|r|i|tr|enc|"
+	"rv|ynt|ilt|ad|atb|yml|bls|trs|ats|pers|vá|továbbítás|réf\\.?|ref|external|ext|"
+	"απ|σχετ|πρθ|на|ответ|пересл|回复|回覆|答复|转发|轉寄|转寄|회신|전달|رد|השב|תשובה)"
+	"\\s*(?:\\[\\d{1,6}\\]|\\(\\d{1,6}\\))?\\s*[:：]"
+	"|\\[[^\\]]{0,200}\\])";
+/* The first word: letters and digits, or else a run of anything but space. */
+static const char word_re[] = "\\s*([\\p{L}\\p{N}_]+|[^\\s\\p{L}\\p{N}_]+)";
+static const char open_re[] = "\\s*open(?![\\p{L}\\p{N}_])";
+static const char lead_re[] = "[\\s:\\-–—]*";
+static const char token_re[] = "[\\s:#=\\-–—]*(\\S+)";
+static const char address_re[] = "([^\\s<>()\\[\\],;:\"'@]+@[^\\s<>()\\[\\],;:\"'@]+)";
+
+static pcre2_code *re_prefix, *re_word, *re_open, *re_lead, *re_token, *re_address;
+static pcre2_match_data *match;
+static pcre2_match_context *mctx;
+
+static const struct {
+	const char *word;
+	enum cmd_kind kind;
+} words[] = {
+	{ "help", CMD_HELP }, { "signup", CMD_SIGNUP }, { "join", CMD_SIGNUP },
+	{ "apply", CMD_SIGNUP }, { "confirm", CMD_CONFIRM }, { "update", CMD_UPDATE },
+	{ "show", CMD_SHOW }, { "mydata", CMD_SHOW }, { "status", CMD_STATUS },
+	{ "withdraw", CMD_WITHDRAW }, { "dissolve", CMD_DISSOLVE }, { "problem", CMD_PROBLEM },
+	{ "report", CMD_PROBLEM }, { "continue", CMD_CONTINUE }, { "conclude", CMD_CONCLUDE },
+	{ "delete", CMD_DELETE }, { "forget", CMD_DELETE }, { "change", CMD_CHANGE },
+	{ "subscribe", CMD_SUBSCRIBE }, { "unsubscribe", CMD_UNSUBSCRIBE },
+	{ "match", CMD_MATCH }, { "approve", CMD_APPROVE }, { "topic", CMD_TOPIC },
+	{ "stats", CMD_STATS }, { "export", CMD_EXPORT },
+};
+
+static const char *const names[] = {
+	[CMD_UNKNOWN] = "UNKNOWN", [CMD_HELP] = "HELP", [CMD_SIGNUP] = "SIGNUP",
+	[CMD_CONFIRM] = "CONFIRM", [CMD_UPDATE] = "UPDATE", [CMD_SHOW] = "SHOW",
+	[CMD_STATUS] = "STATUS", [CMD_WITHDRAW] = "WITHDRAW", [CMD_DISSOLVE] = "DISSOLVE",
+	[CMD_PROBLEM] = "PROBLEM", [CMD_CONTINUE] = "CONTINUE", [CMD_CONCLUDE] = "CONCLUDE",
+	[CMD_DELETE] = "DELETE", [CMD_CHANGE] = "CHANGE", [CMD_SUBSCRIBE] = "SUBSCRIBE",
+	[CMD_UNSUBSCRIBE] = "UNSUBSCRIBE", [CMD_ROUND_OPEN] = "ROUND OPEN", [CMD_MATCH] = "MATCH",
+	[CMD_APPROVE] = "APPROVE", [CMD_TOPIC] = "TOPIC", [CMD_STATS] = "STATS",
+	[CMD_EXPORT] = "EXPORT",
+};
+
+static pcre2_code *
+re_compile(const char *pattern)
+{
+	pcre2_code *re;
+	PCRE2_SIZE off;
+	int err;
+	PCRE2_UCHAR msg[256];
+
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+			   PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP, &err, &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		fatalx("cmd: pattern %s at %zu: %s", pattern, (size_t)off, (char *)msg);
+	}
+	return re;
+}
+
+static void
+cmd_init(void)
+{
+	if (match != NULL)
+		return;
+	re_prefix = re_compile(prefix_re);
+	re_word = re_compile(word_re);
+	re_open = re_compile(open_re);
+	re_lead = re_compile(lead_re);
+	re_token = re_compile(token_re);
+	re_address = re_compile(address_re);
+	match = pcre2_match_data_create(4, NULL);
+	mctx = pcre2_match_context_create(NULL);
+	if (match == NULL || mctx == NULL)
+		fatalx("out of memory");
+	pcre2_set_match_limit(mctx, 100000);
+}
+
+void
+cmd_cleanup(void)
+{
+	pcre2_code_free(re_prefix);
+	pcre2_code_free(re_word);
+	pcre2_code_free(re_open);
+	pcre2_code_free(re_lead);
+	pcre2_code_free(re_token);
+	pcre2_code_free(re_address);
+	pcre2_match_data_free(match);
+	pcre2_match_context_free(mctx);
+	re_prefix = re_word = re_open = re_lead = re_token = re_address = NULL;
+	match = NULL;
+	mctx = NULL;
+}
+
+/* Matches re at s[off..len), anchored or not; on success sets the [so, eo) of group g
+ * (0 = the whole match) and returns true. */
+static bool
+re_at(pcre2_code *re, const char *s, size_t len, size_t off, bool anchored, int g, size_t *so,
+      size_t *eo)
+{
+	PCRE2_SIZE *ov;
+	int rc;
+
+	rc = pcre2_match(re, (PCRE2_SPTR)s, len, off,
+			 PCRE2_NO_UTF_CHECK | (anchored ? PCRE2_ANCHORED : 0), match, mctx);
+	if (rc <= g)
+		return false;
+	ov = pcre2_get_ovector_pointer(match);
+	if (ov[2 * g] == PCRE2_UNSET)
+		return false;
+	*so = ov[2 * g];
+	*eo = ov[2 * g + 1];
+	return true;
+}
+
+/* Length of the UTF-8 character at s (valid UTF-8), and its code point. */
+static size_t
+utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xe0) {
+		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+		return 2;
+	}
+	if (s[0] < 0xf0) {
+		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+		return 3;
+	}
+	*cp = 0x10000;
+	return 4;
+}
+
+/* Cleaned copy of the valid UTF-8 s[0..n): at most max bytes of whole characters; controls,
+ * NEL and line/paragraph separators as spaces; zero-width and bidi format characters
+ * dropped; space runs as one space; trimmed. Caller frees. */
+static char *
+text_clean(const char *s, size_t n, size_t max)
+{
+	struct buf b;
+	size_t i = 0, k;
+	uint32_t c;
+	bool space = false;
+
+	buf_init(&b, 0);
+	while (i < n) {
+		k = utf8_next((const unsigned char *)s + i, &c);
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 ||
+		    c == 0x2029 || c == ' ' || c == 0xa0 || c == 0x3000) {
+			space = b.len > 0;
+		} else if (!((c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+			     (c >= 0x2060 && c <= 0x2069) || c == 0xfeff)) {
+			if (b.len + (space ? 1 : 0) + k > max)
+				break;
+			if (space)
+				buf_addc(&b, ' ');
+			space = false;
+			buf_add(&b, s + i, k);
+		}
+		i += k;
+	}
+	return buf_steal(&b);
+}
+
+static enum cmd_kind
+word_kind(const char *w, size_t n)
+{
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].word) == n && strncasecmp(words[i].word, w, n) == 0)
+			return words[i].kind;
+	return CMD_UNKNOWN;
+}
+
+/* The first token of s, without wrapping punctuation ("(abc)." -> "abc"). */
+static char *
+first_token(const char *s, size_t len)
+{
+	size_t so, eo;
+
+	if (!re_at(re_token, s, len, 0, true, 1, &so, &eo))
+		return xstrdup("");
+	while (so < eo && strchr("(<[\"'#", s[so]) != NULL)
+		so++;
+	while (eo > so && strchr(".,;:!?)]>\"'", s[eo - 1]) != NULL)
+		eo--;
+	return text_clean(s + so, eo - so, CMD_ARG_MAX);
+}
+
+static char *
+first_address(const char *s, size_t len)
+{
+	size_t so, eo;
+
+	if (!re_at(re_address, s, len, 0, false, 1, &so, &eo))
+		return xstrdup("");
+	while (eo > so && strchr(".!?", s[eo - 1]) != NULL)
+		eo--;
+	return text_clean(s + so, eo - so, CMD_ARG_MAX);
+}
+
+int
+cmd_parse(const char *subject, struct cmd *out)
+{
+	char *s = NULL;
+	const char *rest;
+	size_t len, pos = 0, so, eo, n;
+	int rc = -1;
+
+	out->kind = CMD_UNKNOWN;
+	out->word = NULL;
+	out->arg = NULL;
+	if (subject == NULL || !utf8_valid(subject, strlen(subject)))
+		goto out;
+	rc = 0;
+	cmd_init();
+	s = text_clean(subject, strlen(subject), SUBJECT_MAX);
+	len = strlen(s);
+	while (pos < len && re_at(re_prefix, s, len, pos, true, 0, &so, &eo) && eo > pos)
+		pos = eo;
+	if (!re_at(re_word, s, len, pos, true, 1, &so, &eo))
+		goto out;
+	out->word = text_clean(s + so, eo - so, CMD_WORD_MAX);
+	out->kind = word_kind(s + so, eo - so);
+	pos = eo;
+	if (out->kind == CMD_UNKNOWN && eo - so == 5 && strncasecmp(s + so, "round", 5) == 0 &&
+	    re_at(re_open, s, len, pos, true, 0, &so, &eo)) {
+		free(out->word);
+		out->word = text_clean(s + pos - 5, eo - (pos - 5), CMD_WORD_MAX);
+		out->kind = CMD_ROUND_OPEN;
+		pos = eo;
+	}
+	rest = s + pos;
+	n = len - pos;
+	if (out->kind == CMD_CONFIRM)
+		out->arg = first_token(rest, n);
+	else if (out->kind == CMD_CHANGE)
+		out->arg = first_address(rest, n);
+	else {
+		if (re_at(re_lead, rest, n, 0, true, 0, &so, &eo)) {
+			rest += eo;
+			n -= eo;
+		}
+		out->arg = text_clean(rest, n, CMD_ARG_MAX);
+	}
+out:
+	if (out->word == NULL)
+		out->word = xstrdup("");
+	if (out->arg == NULL)
+		out->arg = xstrdup("");
+	free(s);
+	return rc;
+}
+
+void
+cmd_free(struct cmd *c)
+{
+	free(c->word);
+	free(c->arg);
+	c->word = c->arg = NULL;
+}
+
+const char *
+cmd_name(enum cmd_kind k)
+{
+	if ((unsigned)k >= sizeof(names) / sizeof(names[0]) || names[k] == NULL)
+		return "UNKNOWN";
+	return names[k];
+}

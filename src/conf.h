@@ -1,0 +1,74 @@
+/* conf.h: the configuration file (INI, read with libinih), every key declared once in a
+ * table with its default and limits (conf.c). conf_load() fills a struct conf whose strings
+ * it owns; conf_free() frees them. Relative paths are made relative to the file's folder. */
+#ifndef ILN_CONF_H
+#define ILN_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conf {
+	char *path;                     /* the file read */
+	char *dir;                      /* its folder */
+
+	/* [network] */
+	char *network_name;
+	char *address;                  /* the bot's contact address */
+	char *coordinators;             /* comma-separated addresses */
+	char *trusted_authserv_id;
+	char *default_language;
+
+	/* [store] */
+	char *store_path;
+
+	/* [inbound] */
+	char *in_transport;             /* "maildir" | "imap" */
+	char *in_maildir;
+	char *imap_host;
+	int imap_port;
+	char *imap_tls;                 /* implicit | starttls | none */
+	char *imap_user;
+	char *imap_password_file;
+	char *imap_ca_file;             /* "" = system store */
+	char *imap_mailbox;
+	char *imap_done_mailbox;
+	char *imap_rejects_mailbox;
+	int poll_seconds;
+	int imap_timeout_seconds;
+	int imap_batch;
+
+	/* [outbound] */
+	char *out_transport;            /* "maildir" | "smtp" */
+	char *out_maildir;
+	char *smtp_host;
+	int smtp_port;
+	char *smtp_tls;
+	char *smtp_user;
+	char *smtp_password_file;
+	char *smtp_ca_file;
+	char *bounce_address;
+	int smtp_timeout_seconds;
+	int smtp_retry_max_hours;
+
+	/* [program] */
+	char *templates;
+	int token_days;
+	int replies_per_sender_per_day;
+	int round_months;
+	char *log_level;                /* debug | info | warning | error */
+
+	/* [matching] */
+	int prune_k;
+	int weight_explicit;
+	int weight_default;
+	int weight_interest;
+	int max_interests;
+};
+
+/* conf_load: 0, or -1 with every problem logged as "file:line: ..." and the first in err. */
+int conf_load(const char *path, struct conf *c, char *err, size_t errsz);
+void conf_free(struct conf *c);
+/* conf_is_coordinator: addr (already an addr-spec) is one of the coordinators. */
+bool conf_is_coordinator(const struct conf *c, const char *addr);
+
+#endif

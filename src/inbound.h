@@ -1,0 +1,46 @@
+/* inbound.h: where command mail comes from. One interface, several transports
+ * (inbound_maildir.c, inbound_imap.c); inbound.c picks one from the configuration.
+ * An item's id and raw bytes belong to the item: inbound_item_clear() frees them. */
+#ifndef ILN_INBOUND_H
+#define ILN_INBOUND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conf;
+struct store;
+
+struct inbound_item {
+	char *id;       /* transport's name for it: a Maildir file name, or "UIDVALIDITY/UID" */
+	char *raw;      /* the whole message, NUL-terminated for convenience */
+	size_t len;
+	bool too_big;   /* the transport refused to read more than MSG_MAX_SIZE: raw is a prefix */
+};
+
+struct inbound_ops {
+	const char *name;
+	void *(*open)(const struct conf *c, struct store *st, char *err, size_t errsz);
+	/* next: 1 = an item, 0 = nothing new now, -1 = error (err says why; caller reconnects) */
+	int (*next)(void *h, struct inbound_item *it, char *err, size_t errsz);
+	/* done: called after the item's transaction committed: mark it processed
+	 * (rejected = set aside as unparseable). 0 or -1. */
+	int (*done)(void *h, const struct inbound_item *it, bool rejected, char *err, size_t errsz);
+	/* wait: block up to timeout_ms for new mail (IDLE, or a sleep); returns early
+	 * when *stop becomes true. 0, or -1 on a connection error. */
+	int (*wait)(void *h, int timeout_ms, volatile int *stop);
+	void (*close)(void *h);
+};
+
+struct inbound {
+	const struct inbound_ops *ops;
+	void *h;
+};
+
+int inbound_open(struct inbound *in, const struct conf *c, struct store *st, char *err, size_t errsz);
+void inbound_close(struct inbound *in);
+void inbound_item_clear(struct inbound_item *it);
+
+extern const struct inbound_ops inbound_maildir_ops;
+extern const struct inbound_ops inbound_imap_ops;
+
+#endif

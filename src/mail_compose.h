@@ -1,0 +1,62 @@
+/* mail_compose.h: build every outgoing mail as one RFC 5322 message with CRLF line
+ * endings. Header values are made safe here, by construction: addresses and message-ids
+ * are validated, text is stripped of control characters and RFC 2047-encoded when not
+ * plain ASCII, and every header line is folded and checked (printable ASCII, <= 998
+ * octets). The body is quoted-printable UTF-8. Returned strings are the caller's to free(). */
+#ifndef ILN_MAIL_COMPOSE_H
+#define ILN_MAIL_COMPOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAIL_MAX_RCPTS    100                /* addresses per To, Cc or Reply-To */
+#define MAIL_MAX_EXTRA    32                 /* extra header fields */
+#define MAIL_MAX_BODY     (4u * 1024 * 1024) /* bytes of body before encoding */
+#define MAIL_MAX_SUBJECT  900                /* bytes of subject kept (cut on a character) */
+#define MAIL_MAX_NAME     200                /* bytes of display name kept */
+#define MAIL_MAX_REFS     20                 /* message-ids kept in References */
+#define MAIL_MAX_MSGID    250                /* bytes of one "<id>" */
+
+struct mail_header { const char *name; const char *value; };   /* extra headers, e.g. List-Id */
+
+struct mail_out {
+	const char *from_name;      /* display name (UTF-8, may be NULL) */
+	const char *from_addr;      /* the bot's address */
+	const char *const *to; size_t nto;         /* addr-specs; at least one */
+	const char *const *cc; size_t ncc;
+	const char *const *reply_to; size_t nreply_to;
+	const char *subject;        /* UTF-8 */
+	const char *message_id;     /* "<...>" */
+	const char *in_reply_to;    /* "<...>" or NULL */
+	const char *references;     /* "<a> <b>" or NULL; invalid ids are dropped, last 20 kept */
+	int64_t date;               /* seconds since the epoch */
+	const char *auto_submitted; /* "auto-replied" | "auto-generated" */
+	const struct mail_header *extra; size_t nextra;
+	const char *body;           /* UTF-8 text, any line endings */
+};
+
+/* mail_compose: the complete message, CRLF line endings, ending with CRLF, ready for SMTP
+ * DATA or a Maildir file; *len is its length. NULL (and err) when any address or
+ * message-id is invalid, an extra header is unsafe or duplicates one written here, or a
+ * size cap is passed. Subject and display name have control characters (and U+0085,
+ * U+2028, U+2029) turned into spaces, runs of spaces collapsed and ends trimmed. */
+char *mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz);
+
+/* mail_addr_valid: one addr-spec local@domain, both dot-atoms of RFC 5321 characters,
+ * local part <= 64, labels <= 63, whole <= 254. No quoted local parts, no literals. */
+bool mail_addr_valid(const char *addr);
+
+/* mail_msgid_valid: "<left@right>" of printable ASCII without specials, <= 250 bytes. */
+bool mail_msgid_valid(const char *id);
+
+/* mail_message_id_new: "<32-hex@domain>" with 128 random bits; NULL if domain is invalid. */
+char *mail_message_id_new(const char *domain);
+
+/* mail_encode_word: a header value. Printable ASCII stays as it is (unless it holds "=?"
+ * or a word too long to fold); anything else becomes =?UTF-8?B?...?= words of at most
+ * 75 characters, separated by spaces, cut on character boundaries. Invalid UTF-8 becomes
+ * U+FFFD. Caller frees. */
+char *mail_encode_word(const char *utf8);
+
+#endif

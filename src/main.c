@@ -1,0 +1,386 @@
+/* main.c: the command line of SPEC §7. It loads the configuration, the store, the
+ * templates and the ISO code tables, then runs one of: run (the daemon loop), once (one
+ * pass), deliver (one message from standard input), match, export, check-config. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "inbound.h"
+#include "iso_codes.h"
+#include "log.h"
+#include "msg.h"
+#include "outbound.h"
+#include "process.h"
+#include "program.h"
+#include "store.h"
+#include "tmpl.h"
+#include "util.h"
+
+#define EX_USAGE    64
+#define EX_TEMPFAIL 75
+#define EX_CONFIG   78
+
+static volatile sig_atomic_t got_stop, got_hup;
+static volatile int stop_flag;
+
+struct bot {
+	struct conf conf;
+	struct store *st;
+	struct tmpl_set *tmpl;
+	struct program prog;
+	bool fixed_now;        /* --now given: time does not move */
+	int64_t now;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: ilnbot run          [-c FILE]\n"
+		"       ilnbot once         [-c FILE] [--now T]\n"
+		"       ilnbot deliver      [-c FILE] [--now T]\n"
+		"       ilnbot match        [-c FILE] [--now T] [--dry-run]\n"
+		"       ilnbot export       [-c FILE]\n"
+		"       ilnbot check-config [-c FILE]\n"
+		"T is ISO 8601 (2026-03-01 or 2026-03-01T09:00:00Z) or @SECONDS.\n");
+	exit(EX_USAGE);
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP) {
+		got_hup = 1;
+	} else {
+		got_stop = 1;
+		stop_flag = 1;
+	}
+}
+
+static int64_t
+bot_now(struct bot *b)
+{
+	if (!b->fixed_now)
+		b->now = (int64_t)time(NULL);
+	b->prog.now = b->now;
+	return b->now;
+}
+
+static const char *
+default_config(void)
+{
+	const char *env = getenv("ILNBOT_CONF");
+	struct stat sb;
+
+	if (env && *env)
+		return env;
+	if (stat("conf/ilnbot.conf", &sb) == 0)
+		return "conf/ilnbot.conf";
+	return "/etc/ilnbot/ilnbot.conf";
+}
+
+static int
+bot_open(struct bot *b, const char *path, bool with_store)
+{
+	char err[1024];
+
+	if (conf_load(path, &b->conf, err, sizeof(err)) < 0) {
+		log_errorx("configuration: %s", err);
+		return -1;
+	}
+	log_set_level(strcmp(b->conf.log_level, "debug") == 0 ? LOG_LEVEL_DEBUG :
+		      strcmp(b->conf.log_level, "warning") == 0 ? LOG_LEVEL_WARN :
+		      strcmp(b->conf.log_level, "error") == 0 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO);
+	if ((b->tmpl = tmpl_load(b->conf.templates, err, sizeof(err))) == NULL) {
+		log_errorx("templates: %s", err);
+		return -1;
+	}
+	if (iso_codes_load(NULL, err, sizeof(err)) < 0) {
+		log_errorx("iso-codes: %s", err);
+		return -1;
+	}
+	if (with_store) {
+		char *dir = xstrdup(b->conf.store_path), *slash = strrchr(dir, '/');
+
+		if (slash && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0750);
+		}
+		free(dir);
+		if ((b->st = store_open(b->conf.store_path, err, sizeof(err))) == NULL) {
+			log_errorx("store: %s", err);
+			return -1;
+		}
+	}
+	b->prog.conf = &b->conf;
+	b->prog.st = b->st;
+	b->prog.tmpl = b->tmpl;
+	bot_now(b);
+	return 0;
+}
+
+static void
+bot_close(struct bot *b)
+{
+	store_close(b->st);
+	tmpl_free(b->tmpl);
+	conf_free(&b->conf);
+	iso_codes_free();
+	cmd_cleanup();
+}
+
+static void
+bot_reload_templates(struct bot *b)
+{
+	char err[1024];
+	struct tmpl_set *t = tmpl_load(b->conf.templates, err, sizeof(err));
+
+	if (t == NULL) {
+		log_errorx("SIGHUP: templates not reloaded: %s", err);
+		return;
+	}
+	tmpl_free(b->tmpl);
+	b->tmpl = t;
+	b->prog.tmpl = t;
+	log_info("SIGHUP: templates reloaded");
+}
+
+/* One pass: every new inbound message, then the outbox. -1 on a transport or store error. */
+static int
+bot_pass(struct bot *b, struct inbound *in, struct outbound *out)
+{
+	struct inbound_item it;
+	char err[512];
+	int r = 0, handled = 0;
+
+	memset(&it, 0, sizeof(it));
+	while (!stop_flag && (r = in->ops->next(in->h, &it, err, sizeof(err))) > 0) {
+		bool rejected;
+
+		bot_now(b);
+		if (process_message(&b->prog, it.raw, it.len, it.too_big, &rejected) < 0) {
+			inbound_item_clear(&it);
+			return -1;
+		}
+		if (in->ops->done(in->h, &it, rejected, err, sizeof(err)) < 0) {
+			log_errorx("inbound: cannot mark %s done: %s", it.id, err);
+			inbound_item_clear(&it);
+			return -1;
+		}
+		inbound_item_clear(&it);
+		handled++;
+		/* Replies leave in batches so a long backlog does not hold them back. */
+		if (handled % 100 == 0 &&
+		    outbox_flush(b->st, out, bot_now(b), b->conf.smtp_retry_max_hours, &stop_flag) < 0)
+			return -1;
+	}
+	if (r < 0 && !stop_flag) {
+		log_errorx("inbound: %s", err);
+		return -1;
+	}
+	if (outbox_flush(b->st, out, bot_now(b), b->conf.smtp_retry_max_hours, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+cmd_once(struct bot *b)
+{
+	struct inbound in = { 0 };
+	struct outbound out = { 0 };
+	char err[512];
+	int rc = 1;
+
+	if (inbound_open(&in, &b->conf, b->st, err, sizeof(err)) < 0) {
+		log_errorx("inbound: %s", err);
+		goto out;
+	}
+	if (outbound_open(&out, &b->conf, err, sizeof(err)) < 0) {
+		log_errorx("outbound: %s", err);
+		goto out;
+	}
+	rc = bot_pass(b, &in, &out) < 0 ? 1 : 0;
+out:
+	inbound_close(&in);
+	outbound_close(&out);
+	return rc;
+}
+
+static int
+cmd_run(struct bot *b)
+{
+	struct inbound in = { 0 };
+	struct outbound out = { 0 };
+	struct sigaction sa;
+	char err[512];
+	int backoff = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("running: inbound %s, outbound %s", b->conf.in_transport, b->conf.out_transport);
+	while (!got_stop) {
+		if (in.h == NULL && inbound_open(&in, &b->conf, b->st, err, sizeof(err)) < 0)
+			log_errorx("inbound: %s", err);
+		if (out.h == NULL && outbound_open(&out, &b->conf, err, sizeof(err)) < 0)
+			log_errorx("outbound: %s", err);
+		if (in.h && out.h && bot_pass(b, &in, &out) == 0) {
+			backoff = 1;
+			if (got_hup) {
+				got_hup = 0;
+				bot_reload_templates(b);
+			}
+			if (in.ops->wait(in.h, b->conf.poll_seconds * 1000, &stop_flag) == 0)
+				continue;
+		}
+		/* Something failed: start again from fresh connections after a growing pause. */
+		inbound_close(&in);
+		outbound_close(&out);
+		log_warnx("retrying in %d s", backoff);
+		for (int i = 0; i < backoff * 10 && !got_stop; i++)
+			usleep(100000);
+		backoff = backoff < 300 ? backoff * 2 : 300;
+	}
+	log_info("stopping");
+	inbound_close(&in);
+	outbound_close(&out);
+	return 0;
+}
+
+static int
+cmd_deliver(struct bot *b)
+{
+	struct outbound out = { 0 };
+	struct buf in;
+	char chunk[65536], err[512];
+	bool too_big = false, rejected;
+	ssize_t n;
+	int rc = EX_TEMPFAIL;
+
+	buf_init(&in, MSG_MAX_SIZE);
+	while ((n = read(0, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_errorx("deliver: read: %s", strerror(errno));
+			goto out;
+		}
+		if (!too_big && buf_add(&in, chunk, (size_t)n) < 0)
+			too_big = true;
+	}
+	if (process_message(&b->prog, in.data ? in.data : "", in.len, too_big, &rejected) < 0)
+		goto out;
+	rc = 0;
+	if (outbound_open(&out, &b->conf, err, sizeof(err)) < 0) {
+		log_warnx("outbound: %s; replies stay queued", err);
+		goto out;
+	}
+	if (outbox_flush(b->st, &out, bot_now(b), b->conf.smtp_retry_max_hours, NULL) < 0)
+		log_warnx("outbox: replies stay queued");
+out:
+	outbound_close(&out);
+	buf_free(&in);
+	return rc;
+}
+
+static const char *const required_templates[] = {
+	"help", "rate_limited", "signup_confirm", "signup_problems", "signup_already",
+	"signup_done", "confirm_bad", "confirm_withdraw", "confirm_delete", "confirm_change",
+	"confirm_subscribe", "change_pending", "change_done", "change_bad", "change_taken",
+	"withdraw_done", "withdraw_already", "delete_done", "nothing_held", "subscribe_done",
+	"subscribe_already", "unsubscribe_done", "show", "update_done", "update_problems",
+	"status", "not_registered", "no_partnership", "coordinators_only", "not_available",
+};
+
+static int
+cmd_check_config(struct bot *b)
+{
+	char err[4096];
+	int bad = 0;
+
+	if (tmpl_check(b->conf.templates, err, sizeof(err)) > 0) {
+		log_errorx("templates:\n%s", err);
+		bad++;
+	}
+	for (size_t i = 0; i < sizeof(required_templates) / sizeof(required_templates[0]); i++) {
+		if (!tmpl_has(b->tmpl, required_templates[i])) {
+			log_errorx("templates: %s/%s.txt is missing", b->conf.templates,
+				   required_templates[i]);
+			bad++;
+		}
+	}
+	if (bad)
+		return EX_CONFIG;
+	printf("%s: configuration and templates are valid\n", b->conf.path);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bot b;
+	const char *cmd = NULL, *path = NULL, *now = NULL;
+	bool dry_run = false;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
+			now = argv[++i];
+		else if (strncmp(argv[i], "--now=", 6) == 0)
+			now = argv[i] + 6;
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			dry_run = true;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			usage();
+		else if (cmd == NULL && argv[i][0] != '-')
+			cmd = argv[i];
+		else
+			usage();
+	}
+	if (cmd == NULL)
+		usage();
+	if (now) {
+		if (time_parse(now, &b.now) < 0) {
+			log_errorx("--now %s: not an ISO 8601 time", now);
+			return EX_USAGE;
+		}
+		b.fixed_now = true;
+	}
+	if (path == NULL)
+		path = default_config();
+	(void)dry_run;
+	if (strcmp(cmd, "check-config") == 0) {
+		rc = bot_open(&b, path, false) < 0 ? EX_CONFIG : cmd_check_config(&b);
+	} else if (strcmp(cmd, "once") == 0 || strcmp(cmd, "run") == 0 ||
+		   strcmp(cmd, "deliver") == 0) {
+		if (bot_open(&b, path, true) < 0)
+			rc = strcmp(cmd, "deliver") == 0 ? EX_TEMPFAIL : EX_CONFIG;
+		else if (strcmp(cmd, "once") == 0)
+			rc = cmd_once(&b);
+		else if (strcmp(cmd, "run") == 0)
+			rc = cmd_run(&b);
+		else
+			rc = cmd_deliver(&b);
+	} else if (strcmp(cmd, "match") == 0 || strcmp(cmd, "export") == 0) {
+		log_errorx("%s: not available yet", cmd);
+		rc = 1;
+	} else {
+		usage();
+	}
+	bot_close(&b);
+	return rc;
+}

@@ -1,0 +1,932 @@
+/*
+ * match_blossom.c: maximum-cardinality maximum-weight matching (see
+ * match_blossom.h). Primal-dual blossom algorithm in the Edmonds/Galil form,
+ * written for ilnbot:
+ *  - every free vertex is always the root of an alternating tree; trees are
+ *    kept across augmentations and only the two trees joined by an augmenting
+ *    path are taken apart, so work is not repeated for the rest of the forest;
+ *  - the dual change is found with three lazy binary heaps (edges S-unlabelled,
+ *    edges S-S, T-blossom duals) whose keys are stored relative to the total
+ *    dual change so far; an entry is checked when it reaches the top and
+ *    dropped if the graph moved on;
+ *  - dual variables are kept lazily per vertex and per blossom (value plus the
+ *    total change when its label last changed), so a dual step costs O(1);
+ *  - maximum cardinality comes first natively: the "free vertex dual reaches
+ *    zero" event is never used, which is the same as adding a huge constant
+ *    to every weight.
+ * All memory is owned here and freed before returning.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "match_blossom.h"
+#include "util.h"
+
+enum { LAB_NONE = 0, LAB_S = 1, LAB_T = 2 };
+
+struct heap_ent {
+	int64_t	key;
+	int	item;
+	int	stamp;
+};
+
+struct heap {
+	struct heap_ent	*a;
+	size_t		 n, cap;
+};
+
+/* A non-trivial blossom's cycle: child[i] is joined to child[i+1 mod k] by
+ * edge e[i], x[i] lying in child[i] and y[i] in child[i+1]. child[0] holds the
+ * base; edge i is matched exactly when i is odd. */
+struct cycle {
+	int	 k;
+	int	*child, *e, *x, *y;
+};
+
+struct bs {
+	int		 n, m;
+	const int	*eu, *ev;
+	const int64_t	*ew;
+	int		*adj_off, *adj;
+
+	/* per blossom id (vertices 0..n-1, non-trivial blossoms n..2n-1) */
+	int		*parent, *base, *label, *root, *stamp, *mark;
+	int		*lab_e, *lab_in, *lab_out;	/* labelling edge, inner/outer end */
+	int64_t		*z0, *zt;
+	struct cycle	*cyc;
+	int		*freeb, nfreeb;
+
+	/* per vertex */
+	int		*top, *mate, *mate_e, *vlab, *inq, *seen;
+	int64_t		*u0, *ut;
+
+	int64_t		 D;		/* total dual change so far */
+	struct heap	 h2, h3, h4;
+	int		*q, qh, qn;	/* circular queue of S vertices to scan */
+	int		 markno, seenno;
+
+	/* vertices labelled in the tree of each root (may hold stale entries) */
+	int		**tl, *tln, *tlcap;
+
+	int		*scratch, *scratch2;	/* n each */
+};
+
+/* ---- heaps ---- */
+
+static int
+ent_less(const struct heap_ent *a, const struct heap_ent *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key;
+	return a->item < b->item;
+}
+
+static void
+heap_push(struct heap *h, int64_t key, int item, int stamp)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 1024;
+		h->a = xrealloc(h->a, h->cap * sizeof(*h->a));
+	}
+	i = h->n++;
+	h->a[i].key = key;
+	h->a[i].item = item;
+	h->a[i].stamp = stamp;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		struct heap_ent t;
+
+		if (!ent_less(&h->a[i], &h->a[p]))
+			break;
+		t = h->a[i];
+		h->a[i] = h->a[p];
+		h->a[p] = t;
+		i = p;
+	}
+}
+
+static void
+heap_sift_down(struct heap *h, size_t i)
+{
+	struct heap_ent t = h->a[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && ent_less(&h->a[c + 1], &h->a[c]))
+			c++;
+		if (!ent_less(&h->a[c], &t))
+			break;
+		h->a[i] = h->a[c];
+		i = c;
+	}
+	h->a[i] = t;
+}
+
+static void
+heap_pop(struct heap *h)
+{
+	h->a[0] = h->a[--h->n];
+	if (h->n > 0)
+		heap_sift_down(h, 0);
+}
+
+/* ---- lazy duals ---- */
+
+static inline int64_t
+udual(const struct bs *s, int v)
+{
+	if (s->vlab[v] == LAB_S)
+		return s->u0[v] - (s->D - s->ut[v]);
+	if (s->vlab[v] == LAB_T)
+		return s->u0[v] + (s->D - s->ut[v]);
+	return s->u0[v];
+}
+
+static inline void
+vset(struct bs *s, int v, int lab)
+{
+	s->u0[v] = udual(s, v);
+	s->ut[v] = s->D;
+	s->vlab[v] = lab;
+}
+
+static inline int64_t
+zdual(const struct bs *s, int b)
+{
+	if (s->label[b] == LAB_S)
+		return s->z0[b] + (s->D - s->zt[b]);
+	if (s->label[b] == LAB_T)
+		return s->z0[b] - (s->D - s->zt[b]);
+	return s->z0[b];
+}
+
+static inline void
+bset(struct bs *s, int b, int lab)
+{
+	s->z0[b] = zdual(s, b);
+	s->zt[b] = s->D;
+	s->label[b] = lab;
+	s->stamp[b]++;
+}
+
+static inline int64_t
+slack(const struct bs *s, int e)
+{
+	return udual(s, s->eu[e]) + udual(s, s->ev[e]) - 2 * s->ew[e];
+}
+
+/* Vertices of blossom b into out[]; returns their number. */
+static int
+leaves(const struct bs *s, int b, int *out)
+{
+	int n = 0, sp = 0;
+	int *stack = s->scratch2;
+
+	stack[sp++] = b;
+	while (sp > 0) {
+		int x = stack[--sp];
+
+		if (x < s->n) {
+			out[n++] = x;
+			continue;
+		}
+		for (int i = s->cyc[x].k - 1; i >= 0; i--)
+			stack[sp++] = s->cyc[x].child[i];
+	}
+	return n;
+}
+
+static void
+enqueue(struct bs *s, int v)
+{
+	if (s->inq[v])
+		return;
+	s->inq[v] = 1;
+	s->q[(s->qh + s->qn++) % s->n] = v;
+}
+
+static void
+tree_add(struct bs *s, int r, int v)
+{
+	if (s->tln[r] == s->tlcap[r]) {
+		s->tlcap[r] = s->tlcap[r] ? s->tlcap[r] * 2 : 4;
+		s->tl[r] = xrealloc(s->tl[r], s->tlcap[r] * sizeof(int));
+	}
+	s->tl[r][s->tln[r]++] = v;
+}
+
+/* Label top-level blossom b with lab (S or T) in the tree of root r. */
+static void
+label_blossom(struct bs *s, int b, int lab, int r, int e, int in, int out)
+{
+	int nv;
+
+	bset(s, b, lab);
+	s->root[b] = r;
+	s->lab_e[b] = e;
+	s->lab_in[b] = in;
+	s->lab_out[b] = out;
+	if (lab == LAB_T && b >= s->n)
+		heap_push(&s->h4, s->z0[b] + s->zt[b], b, s->stamp[b]);
+	nv = leaves(s, b, s->scratch);
+	for (int i = 0; i < nv; i++) {
+		int v = s->scratch[i];
+
+		vset(s, v, lab);
+		tree_add(s, r, v);
+		if (lab == LAB_S)
+			enqueue(s, v);
+	}
+}
+
+/* Unlabelled blossom b is reached from S vertex out by edge e at vertex in. */
+static void
+label_t(struct bs *s, int b, int e, int in, int out)
+{
+	int r = s->root[s->top[out]];
+	int x, y;
+
+	label_blossom(s, b, LAB_T, r, e, in, out);
+	x = s->base[b];
+	y = s->mate[x];
+	if (y < 0)
+		fatalx("blossom: unlabelled blossom with a free base");
+	label_blossom(s, s->top[y], LAB_S, r, s->mate_e[x], y, x);
+}
+
+/* Push heap entries for the edges of a vertex v that just lost its label. */
+static void
+push_unlabelled(struct bs *s, int v)
+{
+	for (int i = s->adj_off[v]; i < s->adj_off[v + 1]; i++) {
+		int e = s->adj[i];
+		int w = s->eu[e] ^ s->ev[e] ^ v;
+
+		if (s->vlab[w] == LAB_S && s->top[w] != s->top[v])
+			heap_push(&s->h2, slack(s, e) + s->D, e, 0);
+	}
+}
+
+static int
+newblossom(struct bs *s)
+{
+	if (s->nfreeb == 0)
+		fatalx("blossom: out of blossom ids");
+	return s->freeb[--s->nfreeb];
+}
+
+static void
+freeblossom(struct bs *s, int b)
+{
+	struct cycle *c = &s->cyc[b];
+
+	free(c->child);
+	free(c->e);
+	free(c->x);
+	free(c->y);
+	memset(c, 0, sizeof(*c));
+	s->parent[b] = -1;
+	s->label[b] = LAB_NONE;
+	s->stamp[b]++;
+	s->freeb[s->nfreeb++] = b;
+}
+
+/* Blossom one step up the tree from S blossom b, or -1 at the root. */
+static int
+tree_up(const struct bs *s, int b)
+{
+	if (s->lab_e[b] < 0)
+		return -1;
+	return s->top[s->lab_out[s->top[s->lab_out[b]]]];
+}
+
+static void
+cycle_alloc(struct cycle *c, int k)
+{
+	c->k = k;
+	c->child = xmalloc(k * sizeof(int));
+	c->e = xmalloc(k * sizeof(int));
+	c->x = xmalloc(k * sizeof(int));
+	c->y = xmalloc(k * sizeof(int));
+}
+
+/* Tight edge e = (v, w) between two S blossoms of one tree: shrink the odd
+ * cycle through their lowest common ancestor into a new S blossom. */
+static void
+add_blossom(struct bs *s, int e, int v, int w)
+{
+	int bv = s->top[v], bw = s->top[w], a, b, lca = -1;
+	int r, sq, k, nb, nv, i;
+	int *pv = s->scratch, *pw;
+	struct cycle *c;
+
+	s->markno++;
+	a = bv;
+	b = bw;
+	while (a != -1 || b != -1) {
+		if (a != -1) {
+			if (s->mark[a] == s->markno) {
+				lca = a;
+				break;
+			}
+			s->mark[a] = s->markno;
+			a = tree_up(s, a);
+		}
+		if (b != -1) {
+			int t = a;
+
+			a = b;
+			b = t;
+		}
+	}
+	if (lca < 0)
+		fatalx("blossom: no common ancestor");
+
+	/* paths from bv and bw up to (excluding) the lca */
+	r = 0;
+	for (a = bv; a != lca; a = tree_up(s, a)) {
+		pv[r++] = a;
+		pv[r++] = s->top[s->lab_out[a]];
+	}
+	pw = pv + r;
+	sq = 0;
+	for (a = bw; a != lca; a = tree_up(s, a)) {
+		pw[sq++] = a;
+		pw[sq++] = s->top[s->lab_out[a]];
+	}
+	k = 1 + r + sq;
+	nb = newblossom(s);
+	c = &s->cyc[nb];
+	cycle_alloc(c, k);
+	i = 0;
+	c->child[0] = lca;
+	for (int j = r - 1; j >= 0; j--) {
+		int p = pv[j];
+
+		c->e[i] = s->lab_e[p];
+		c->x[i] = s->lab_out[p];
+		c->y[i] = s->lab_in[p];
+		c->child[++i] = p;
+	}
+	c->e[i] = e;
+	c->x[i] = v;
+	c->y[i] = w;
+	for (int j = 0; j < sq; j++) {
+		int p = pw[j];
+
+		c->child[++i] = p;
+		c->e[i] = s->lab_e[p];
+		c->x[i] = s->lab_in[p];
+		c->y[i] = s->lab_out[p];
+	}
+
+	for (i = 0; i < k; i++) {
+		int ch = c->child[i];
+
+		bset(s, ch, LAB_NONE);
+		s->parent[ch] = nb;
+	}
+	s->parent[nb] = -1;
+	s->base[nb] = s->base[lca];
+	s->z0[nb] = 0;
+	s->zt[nb] = s->D;
+	s->label[nb] = LAB_S;
+	s->stamp[nb]++;
+	s->root[nb] = s->root[lca];
+	s->lab_e[nb] = s->lab_e[lca];
+	s->lab_in[nb] = s->lab_in[lca];
+	s->lab_out[nb] = s->lab_out[lca];
+	nv = leaves(s, nb, s->scratch);
+	for (i = 0; i < nv; i++) {
+		int x = s->scratch[i];
+
+		s->top[x] = nb;
+		if (s->vlab[x] == LAB_T) {
+			vset(s, x, LAB_S);
+			enqueue(s, x);
+		}
+	}
+}
+
+/* Make vertex v the base of blossom b, flipping the matched edges on the
+ * even path from v's child to the old base. */
+static void
+augment_blossom(struct bs *s, int b, int v)
+{
+	struct cycle *c = &s->cyc[b];
+	int t = v, i, idx, dir, k = c->k;
+	int *tmp;
+
+	while (s->parent[t] != b)
+		t = s->parent[t];
+	if (t >= s->n)
+		augment_blossom(s, t, v);
+	for (i = 0; c->child[i] != t; i++)
+		;
+	dir = (i & 1) ? 1 : -1;
+	idx = i;
+	while (idx != 0) {
+		int a = (idx + dir + k) % k, cc = (idx + 2 * dir + k) % k;
+		int ei = dir > 0 ? a : cc;
+		int xa, xc;
+
+		if (dir > 0) {
+			xa = c->x[ei];
+			xc = c->y[ei];
+		} else {
+			xa = c->y[ei];
+			xc = c->x[ei];
+		}
+		if (c->child[a] >= s->n)
+			augment_blossom(s, c->child[a], xa);
+		if (c->child[cc] >= s->n)
+			augment_blossom(s, c->child[cc], xc);
+		s->mate[xa] = xc;
+		s->mate[xc] = xa;
+		s->mate_e[xa] = s->mate_e[xc] = c->e[ei];
+		idx = cc;
+	}
+	/* rotate so that child i comes first */
+	if (i != 0) {
+		int *arrs[4] = { c->child, c->e, c->x, c->y };
+
+		tmp = s->scratch2;
+		for (int a = 0; a < 4; a++) {
+			for (int j = 0; j < k; j++)
+				tmp[j] = arrs[a][(j + i) % k];
+			memcpy(arrs[a], tmp, k * sizeof(int));
+		}
+	}
+	s->base[b] = v;
+}
+
+static void
+augment_side(struct bs *s, int x, int p, int e)
+{
+	for (;;) {
+		int bx = s->top[x], t, bt, x2, j;
+
+		if (bx >= s->n)
+			augment_blossom(s, bx, x);
+		s->mate[x] = p;
+		s->mate_e[x] = e;
+		if (s->lab_e[bx] < 0)
+			break;
+		t = s->lab_out[bx];
+		bt = s->top[t];
+		x2 = s->lab_out[bt];
+		j = s->lab_in[bt];
+		if (bt >= s->n)
+			augment_blossom(s, bt, j);
+		s->mate[j] = x2;
+		s->mate_e[j] = s->lab_e[bt];
+		e = s->lab_e[bt];
+		p = j;
+		x = x2;
+	}
+}
+
+/* Expand an unlabelled top-level blossom of zero dual (and such children). */
+static void
+expand_free(struct bs *s, int b)
+{
+	struct cycle *c = &s->cyc[b];
+	int k = c->k;
+
+	for (int i = 0; i < k; i++) {
+		int ch = c->child[i];
+		int nv;
+
+		s->parent[ch] = -1;
+		s->label[ch] = LAB_NONE;
+		s->stamp[ch]++;
+		nv = leaves(s, ch, s->scratch);
+		for (int j = 0; j < nv; j++)
+			s->top[s->scratch[j]] = ch;
+	}
+	for (int i = 0; i < k; i++) {
+		int ch = c->child[i];
+
+		if (ch >= s->n && s->z0[ch] == 0)
+			expand_free(s, ch);
+	}
+	freeblossom(s, b);
+}
+
+/* Take apart the trees of roots r1 and r2 after an augmentation. */
+static void
+dissolve(struct bs *s, int r1, int r2)
+{
+	int *list = NULL, nl = 0, cap = 0;
+	int roots[2] = { r1, r2 };
+
+	s->seenno++;
+	for (int ri = 0; ri < 2; ri++) {
+		int r = roots[ri];
+
+		for (int i = 0; i < s->tln[r]; i++) {
+			int v = s->tl[r][i], b = s->top[v];
+
+			if (s->seen[v] == s->seenno || s->vlab[v] == LAB_NONE ||
+			    s->root[b] != r)
+				continue;
+			s->seen[v] = s->seenno;
+			if (nl == cap) {
+				cap = cap ? cap * 2 : 64;
+				list = xrealloc(list, cap * sizeof(int));
+			}
+			list[nl++] = v;
+		}
+		free(s->tl[r]);
+		s->tl[r] = NULL;
+		s->tln[r] = s->tlcap[r] = 0;
+	}
+	for (int i = 0; i < nl; i++) {
+		int b = s->top[list[i]];
+
+		if (s->label[b] != LAB_NONE)
+			bset(s, b, LAB_NONE);
+	}
+	for (int i = 0; i < nl; i++)
+		vset(s, list[i], LAB_NONE);
+	for (int i = 0; i < nl; i++) {
+		int b = s->top[list[i]];
+
+		if (b >= s->n && s->parent[b] < 0 && s->z0[b] == 0)
+			expand_free(s, b);
+	}
+	for (int i = 0; i < nl; i++)
+		push_unlabelled(s, list[i]);
+	free(list);
+}
+
+static void
+augment(struct bs *s, int e, int v, int w)
+{
+	int r1 = s->root[s->top[v]], r2 = s->root[s->top[w]];
+
+	augment_side(s, v, w, e);
+	augment_side(s, w, v, e);
+	dissolve(s, r1, r2);
+}
+
+/* T blossom b reached zero dual: split it into its children. */
+static void
+expand_t(struct bs *s, int b)
+{
+	struct cycle *c = &s->cyc[b];
+	int k = c->k, j, dir, idx, r = s->root[b];
+	int in = s->lab_in[b], out = s->lab_out[b], e = s->lab_e[b];
+	int *onpath, nu = 0;
+	int *unl;
+
+	for (int i = 0; i < k; i++) {
+		int ch = c->child[i];
+		int nv;
+
+		s->parent[ch] = -1;
+		s->label[ch] = LAB_NONE;
+		s->stamp[ch]++;
+		nv = leaves(s, ch, s->scratch);
+		for (int t = 0; t < nv; t++)
+			s->top[s->scratch[t]] = ch;
+	}
+	onpath = xcalloc(k, sizeof(int));
+	for (j = 0; c->child[j] != s->top[in]; j++)
+		;
+	dir = (j & 1) ? 1 : -1;
+	idx = j;
+	label_blossom(s, c->child[idx], LAB_T, r, e, in, out);
+	onpath[idx] = 1;
+	while (idx != 0) {
+		int a = (idx + dir + k) % k, cc = (idx + 2 * dir + k) % k;
+		int ei = dir > 0 ? a : cc, xb = s->base[c->child[a]];
+		int tin, tout;
+
+		label_blossom(s, c->child[a], LAB_S, r, s->mate_e[xb], xb,
+		    s->mate[xb]);
+		if (dir > 0) {
+			tin = c->y[ei];
+			tout = c->x[ei];
+		} else {
+			tin = c->x[ei];
+			tout = c->y[ei];
+		}
+		label_blossom(s, c->child[cc], LAB_T, r, c->e[ei], tin, tout);
+		onpath[a] = onpath[cc] = 1;
+		idx = cc;
+	}
+	unl = xmalloc(64 * sizeof(int));
+	{
+		int cap = 64;
+
+		for (int i = 0; i < k; i++) {
+			int nv;
+
+			if (onpath[i])
+				continue;
+			nv = leaves(s, c->child[i], s->scratch);
+			for (int t = 0; t < nv; t++) {
+				if (nu == cap) {
+					cap *= 2;
+					unl = xrealloc(unl, cap * sizeof(int));
+				}
+				unl[nu++] = s->scratch[t];
+				vset(s, s->scratch[t], LAB_NONE);
+			}
+		}
+	}
+	for (int i = 0; i < nu; i++)
+		push_unlabelled(s, unl[i]);
+	free(unl);
+	free(onpath);
+	freeblossom(s, b);
+}
+
+static void
+tight_ss(struct bs *s, int e, int v, int w)
+{
+	if (s->root[s->top[v]] != s->root[s->top[w]])
+		augment(s, e, v, w);
+	else
+		add_blossom(s, e, v, w);
+}
+
+static void
+scan(struct bs *s, int v)
+{
+	for (int i = s->adj_off[v]; i < s->adj_off[v + 1]; i++) {
+		int e = s->adj[i];
+		int w = s->eu[e] ^ s->ev[e] ^ v;
+		int64_t sl;
+
+		if (s->vlab[v] != LAB_S)
+			break;
+		if (s->top[v] == s->top[w] || s->vlab[w] == LAB_T)
+			continue;
+		sl = slack(s, e);
+		if (s->vlab[w] == LAB_NONE) {
+			if (sl == 0)
+				label_t(s, s->top[w], e, w, v);
+			else
+				heap_push(&s->h2, sl + s->D, e, 0);
+		} else {
+			if (sl == 0)
+				tight_ss(s, e, v, w);
+			else
+				heap_push(&s->h3, sl + 2 * s->D, e, 0);
+		}
+	}
+}
+
+static int
+h2_valid(const struct bs *s, const struct heap_ent *h)
+{
+	int a = s->eu[h->item], b = s->ev[h->item];
+	int la = s->vlab[a], lb = s->vlab[b];
+
+	if (!((la == LAB_S && lb == LAB_NONE) || (la == LAB_NONE && lb == LAB_S)))
+		return 0;
+	return slack(s, h->item) == h->key - s->D;
+}
+
+static int
+h3_valid(const struct bs *s, const struct heap_ent *h)
+{
+	int a = s->eu[h->item], b = s->ev[h->item];
+
+	if (s->vlab[a] != LAB_S || s->vlab[b] != LAB_S || s->top[a] == s->top[b])
+		return 0;
+	return slack(s, h->item) == h->key - 2 * s->D;
+}
+
+static int
+h4_valid(const struct bs *s, const struct heap_ent *h)
+{
+	int b = h->item;
+
+	return s->stamp[b] == h->stamp && s->label[b] == LAB_T &&
+	    s->parent[b] < 0;
+}
+
+typedef int (*valid_fn)(const struct bs *, const struct heap_ent *);
+
+static void
+heap_compact(const struct bs *s, struct heap *h, valid_fn ok)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (ok(s, &h->a[i]))
+			h->a[j++] = h->a[i];
+	h->n = j;
+	for (size_t i = h->n / 2; i-- > 0;)
+		heap_sift_down(h, i);
+}
+
+static const struct heap_ent *
+heap_top_valid(const struct bs *s, struct heap *h, valid_fn ok, size_t limit)
+{
+	if (h->n > limit)
+		heap_compact(s, h, ok);
+	while (h->n > 0 && !ok(s, &h->a[0]))
+		heap_pop(h);
+	return h->n > 0 ? &h->a[0] : NULL;
+}
+
+static void
+solve(struct bs *s)
+{
+	size_t limit = 4 * (size_t)s->m + 4 * (size_t)s->n + 4096;
+
+	for (;;) {
+		const struct heap_ent *t2, *t3, *t4;
+		int64_t d = INT64_MAX;
+		int type = 0;
+
+		while (s->qn > 0) {
+			int v = s->q[s->qh];
+
+			s->qh = (s->qh + 1) % s->n;
+			s->qn--;
+			s->inq[v] = 0;
+			if (s->vlab[v] == LAB_S)
+				scan(s, v);
+		}
+		t2 = heap_top_valid(s, &s->h2, h2_valid, limit);
+		t3 = heap_top_valid(s, &s->h3, h3_valid, limit);
+		t4 = heap_top_valid(s, &s->h4, h4_valid, limit);
+		if (t2 != NULL) {
+			d = t2->key - s->D;
+			type = 2;
+		}
+		if (t3 != NULL && (t3->key - 2 * s->D) / 2 < d) {
+			if ((t3->key - 2 * s->D) & 1)
+				fatalx("blossom: odd S-S slack");
+			d = (t3->key - 2 * s->D) / 2;
+			type = 3;
+		}
+		if (t4 != NULL && t4->key - s->D < d) {
+			d = t4->key - s->D;
+			type = 4;
+		}
+		if (type == 0)
+			break;
+		if (d < 0)
+			fatalx("blossom: negative dual step");
+		s->D += d;
+		if (type == 2) {
+			int e = t2->item, a = s->eu[e], b = s->ev[e];
+
+			heap_pop(&s->h2);
+			if (s->vlab[a] == LAB_S)
+				label_t(s, s->top[b], e, b, a);
+			else
+				label_t(s, s->top[a], e, a, b);
+		} else if (type == 3) {
+			int e = t3->item;
+
+			heap_pop(&s->h3);
+			tight_ss(s, e, s->eu[e], s->ev[e]);
+		} else {
+			int b = t4->item;
+
+			heap_pop(&s->h4);
+			expand_t(s, b);
+		}
+	}
+}
+
+int
+blossom_solve(int n, int m, const int *eu, const int *ev, const int64_t *ew,
+    int *mate)
+{
+	struct bs s;
+	int64_t maxw = 0;
+	int pairs = 0;
+
+	if (n <= 0)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	s.n = n;
+	s.m = m;
+	s.eu = eu;
+	s.ev = ev;
+	s.ew = ew;
+	s.adj_off = xcalloc(n + 1, sizeof(int));
+	s.adj = xmalloc((2 * (size_t)m + 1) * sizeof(int));
+	for (int e = 0; e < m; e++) {
+		if (eu[e] == ev[e] || eu[e] < 0 || ev[e] < 0 || eu[e] >= n ||
+		    ev[e] >= n)
+			fatalx("blossom: bad edge %d", e);
+		s.adj_off[eu[e] + 1]++;
+		s.adj_off[ev[e] + 1]++;
+		if (ew[e] > maxw)
+			maxw = ew[e];
+	}
+	for (int v = 0; v < n; v++)
+		s.adj_off[v + 1] += s.adj_off[v];
+	{
+		int *fill = xmalloc((n + 1) * sizeof(int));
+
+		memcpy(fill, s.adj_off, (n + 1) * sizeof(int));
+		for (int e = 0; e < m; e++) {
+			s.adj[fill[eu[e]]++] = e;
+			s.adj[fill[ev[e]]++] = e;
+		}
+		free(fill);
+	}
+
+	s.parent = xmalloc(2 * n * sizeof(int));
+	s.base = xmalloc(2 * n * sizeof(int));
+	s.label = xcalloc(2 * n, sizeof(int));
+	s.root = xmalloc(2 * n * sizeof(int));
+	s.stamp = xcalloc(2 * n, sizeof(int));
+	s.mark = xcalloc(2 * n, sizeof(int));
+	s.lab_e = xmalloc(2 * n * sizeof(int));
+	s.lab_in = xmalloc(2 * n * sizeof(int));
+	s.lab_out = xmalloc(2 * n * sizeof(int));
+	s.z0 = xcalloc(2 * n, sizeof(int64_t));
+	s.zt = xcalloc(2 * n, sizeof(int64_t));
+	s.cyc = xcalloc(2 * n, sizeof(struct cycle));
+	s.freeb = xmalloc(n * sizeof(int));
+	s.top = xmalloc(n * sizeof(int));
+	s.mate_e = xmalloc(n * sizeof(int));
+	s.mate = mate;
+	s.vlab = xcalloc(n, sizeof(int));
+	s.inq = xcalloc(n, sizeof(int));
+	s.seen = xcalloc(n, sizeof(int));
+	s.u0 = xmalloc(n * sizeof(int64_t));
+	s.ut = xcalloc(n, sizeof(int64_t));
+	s.q = xmalloc(n * sizeof(int));
+	s.tl = xcalloc(n, sizeof(int *));
+	s.tln = xcalloc(n, sizeof(int));
+	s.tlcap = xcalloc(n, sizeof(int));
+	s.scratch = xmalloc(n * sizeof(int));
+	s.scratch2 = xmalloc(2 * n * sizeof(int));
+
+	for (int b = 2 * n - 1; b >= n; b--)
+		s.freeb[s.nfreeb++] = b;
+	for (int b = 0; b < 2 * n; b++) {
+		s.parent[b] = -1;
+		s.base[b] = b < n ? b : -1;
+		s.lab_e[b] = s.lab_in[b] = s.lab_out[b] = -1;
+		s.root[b] = -1;
+	}
+	for (int v = 0; v < n; v++) {
+		mate[v] = -1;
+		s.mate_e[v] = -1;
+		s.top[v] = v;
+		s.u0[v] = maxw;
+		label_blossom(&s, v, LAB_S, v, -1, -1, -1);
+	}
+	solve(&s);
+	for (int v = 0; v < n; v++)
+		if (mate[v] > v)
+			pairs++;
+
+	for (int b = n; b < 2 * n; b++)
+		if (s.cyc[b].k)
+			freeblossom(&s, b);
+	for (int v = 0; v < n; v++)
+		free(s.tl[v]);
+	free(s.h2.a);
+	free(s.h3.a);
+	free(s.h4.a);
+	free(s.adj_off);
+	free(s.adj);
+	free(s.parent);
+	free(s.base);
+	free(s.label);
+	free(s.root);
+	free(s.stamp);
+	free(s.mark);
+	free(s.lab_e);
+	free(s.lab_in);
+	free(s.lab_out);
+	free(s.z0);
+	free(s.zt);
+	free(s.cyc);
+	free(s.freeb);
+	free(s.top);
+	free(s.mate_e);
+	free(s.vlab);
+	free(s.inq);
+	free(s.seen);
+	free(s.u0);
+	free(s.ut);
+	free(s.q);
+	free(s.tl);
+	free(s.tln);
+	free(s.tlcap);
+	free(s.scratch);
+	free(s.scratch2);
+	return pairs;
+}

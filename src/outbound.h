@@ -1,0 +1,37 @@
+/* outbound.h: where ilnbot's mail goes. One interface, several transports
+ * (outbound_maildir.c, outbound_smtp.c); outbound.c picks one from the configuration.
+ * The caller keeps ownership of every argument. */
+#ifndef ILN_OUTBOUND_H
+#define ILN_OUTBOUND_H
+
+#include <stddef.h>
+
+struct conf;
+
+enum outbound_result {
+	OUTBOUND_SENT = 0,
+	OUTBOUND_TRANSIENT = 1,     /* 4xx, network, timeout: retry later with backoff */
+	OUTBOUND_PERMANENT = 2,     /* 5xx or an invalid address: record, never retry */
+};
+
+struct outbound_ops {
+	const char *name;
+	void *(*open)(const struct conf *c, char *err, size_t errsz);
+	/* send one complete CRLF message to rcpts; envelope_from may be "" (null sender) */
+	enum outbound_result (*send)(void *h, const char *envelope_from, const char *const *rcpts,
+				     size_t nrcpts, const char *msg, size_t len, char *err, size_t errsz);
+	void (*close)(void *h);
+};
+
+struct outbound {
+	const struct outbound_ops *ops;
+	void *h;
+};
+
+int outbound_open(struct outbound *out, const struct conf *c, char *err, size_t errsz);
+void outbound_close(struct outbound *out);
+
+extern const struct outbound_ops outbound_maildir_ops;
+extern const struct outbound_ops outbound_smtp_ops;
+
+#endif

@@ -1,0 +1,169 @@
+/* process.c: one inbound message from raw bytes to committed state and queued replies.
+ * The message is recorded (deduplicated by Message-ID, or by a SHA-256 of its bytes when
+ * it has none) in the same transaction as everything it causes, so a crash anywhere
+ * leaves either nothing or all of it; the transport marks it done only afterwards. */
+#include <gnutls/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "msg.h"
+#include "outbound.h"
+#include "process.h"
+#include "program.h"
+#include "store.h"
+#include "util.h"
+
+static char *
+process_dedup_key(const struct msg *m, const char *raw, size_t len)
+{
+	unsigned char digest[32];
+	char hex[65];
+
+	if (m && m->message_id)
+		return xasprintf("mid:%s", m->message_id);
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest);
+	for (size_t i = 0; i < sizeof(digest); i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	return xasprintf("sha256:%s", hex);
+}
+
+int
+process_message(struct program *p, const char *raw, size_t len, bool too_big, bool *rejected)
+{
+	struct program_in in;
+	struct msg *m = NULL;
+	char why[256] = "";
+	char *key = NULL;
+	const char *automated;
+	int64_t id;
+	int added, rc = -1;
+
+	*rejected = false;
+	memset(&in, 0, sizeof(in));
+	if (too_big)
+		snprintf(why, sizeof(why), "larger than %u bytes", MSG_MAX_SIZE);
+	else
+		m = msg_parse(raw, len, why, sizeof(why));
+	key = process_dedup_key(m, raw, len);
+	if (store_begin(p->st) < 0)
+		goto out;
+	added = store_inbound_add(p->st, key, m ? m->message_id : NULL, m ? m->from : NULL,
+				  m ? m->subject : NULL, p->now, &id);
+	if (added < 0)
+		goto fail;
+	if (added == 0) {
+		log_info("inbound: %s already processed; skipped", key);
+		goto commit;
+	}
+	in.m = m;
+	in.inbound_id = id;
+	if (m == NULL) {
+		in.outcome = "rejected";
+		snprintf(in.detail, sizeof(in.detail), "unparseable: %s", why);
+		*rejected = true;
+	} else if (m->from == NULL) {
+		in.outcome = "rejected";
+		snprintf(in.detail, sizeof(in.detail), "unusable From: %s", m->from_error);
+		*rejected = true;
+	} else if (msg_is_automated(m, p->conf->address, &automated)) {
+		in.outcome = "ignored";
+		snprintf(in.detail, sizeof(in.detail), "automated mail: %s", automated);
+	} else if (m->message_id && store_outbox_is_ours(p->st, m->message_id)) {
+		in.outcome = "ignored";
+		snprintf(in.detail, sizeof(in.detail), "our own message");
+	} else if (program_handle(p, &in) < 0) {
+		goto fail;
+	}
+	if (store_inbound_finish(p->st, id, NULL, in.outcome, in.detail) < 0)
+		goto fail;
+	if (*rejected)
+		log_warnx("inbound: message %lld set aside: %s", (long long)id, in.detail);
+	else
+		log_info("inbound: message %lld from %s: %s: %s", (long long)id,
+			 m && m->from ? m->from : "?", in.outcome, in.detail);
+commit:
+	if (store_commit(p->st) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	store_rollback(p->st);
+	log_errorx("inbound: store failure; message left for a retry");
+out:
+	free(key);
+	msg_free(m);
+	return rc;
+}
+
+/* Retry delays for transient failures: 1, 2, 4 ... minutes, at most an hour. */
+static int64_t
+outbox_backoff(int attempts)
+{
+	int64_t d = 60;
+
+	for (int i = 0; i < attempts && d < 3600; i++)
+		d *= 2;
+	return d < 3600 ? d : 3600;
+}
+
+static void
+outbox_items_free(struct outbox_item *items, int n)
+{
+	for (int i = 0; i < n; i++)
+		outbox_item_clear(&items[i]);
+	free(items);
+}
+
+/* outbox_send_one: send o and record the result; -1 only when the store failed. */
+static int
+outbox_send_one(struct store *st, struct outbound *out, struct outbox_item *o, int64_t now,
+		int retry_max_hours, int *sent)
+{
+	const char *rcpts[100];
+	size_t nr = 0;
+	char err[256] = "";
+	enum outbound_result r;
+
+	for (char *s = o->rcpts, *save = NULL, *t; nr < 100 && (t = strtok_r(s, "\n", &save)) != NULL;
+	     s = NULL)
+		rcpts[nr++] = t;
+	r = out->ops->send(out->h, o->envelope_from, rcpts, nr, o->raw, o->len, err, sizeof(err));
+	if (r == OUTBOUND_SENT) {
+		(*sent)++;
+		return store_outbox_sent(st, o->id, now);
+	}
+	if (r == OUTBOUND_TRANSIENT && now - o->created_at < (int64_t)retry_max_hours * 3600) {
+		log_warnx("outbox: %s deferred: %s", o->key, err);
+		return store_outbox_retry(st, o->id, now + outbox_backoff(o->attempts), err);
+	}
+	log_warnx("outbox: %s failed %s: %s", o->key,
+		  r == OUTBOUND_PERMANENT ? "permanently" : "for too long", err);
+	return store_outbox_failed(st, o->id, err);
+}
+
+int
+outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_hours,
+	     volatile int *stop)
+{
+	struct outbox_item *items = NULL;
+	int n = 0, sent = 0, rc = -1;
+
+	/* Each result is recorded before the next send; deferred mail is not due again
+	 * within this pass, so the loop ends. */
+	while (!(stop && *stop) && (n = store_outbox_due(st, now, 100, &items)) > 0) {
+		for (int i = 0; i < n && !(stop && *stop); i++)
+			if (outbox_send_one(st, out, &items[i], now, retry_max_hours, &sent) < 0)
+				goto out;
+		outbox_items_free(items, n);
+		items = NULL;
+		n = 0;
+	}
+	rc = n < 0 ? -1 : sent;
+out:
+	if (items)
+		outbox_items_free(items, n);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/* program.h: the program's rules. program_handle() decides what one parsed command
+ * message does to the store and which mail it causes, inside the transaction the caller
+ * opened (process.c); nothing here talks to a server. The struct program is borrowed. */
+#ifndef ILN_PROGRAM_H
+#define ILN_PROGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct store;
+struct tmpl_set;
+struct msg;
+struct cmd;
+struct tmpl_var;
+
+struct program {
+	const struct conf *conf;
+	struct store *st;
+	const struct tmpl_set *tmpl;
+	int64_t now;
+};
+
+/* One inbound message being handled: what the rules read and what they report. */
+struct program_in {
+	const struct msg *m;
+	int64_t inbound_id;
+	int nreplies;              /* replies queued so far for this message */
+	const char *outcome;       /* static: "done", "refused", ... for the inbound log */
+	char detail[256];          /* one line for the log: what was done or why not */
+};
+
+/* program_handle: act on m; 0, or -1 on a store error (the caller rolls back). */
+int program_handle(struct program *p, struct program_in *in);
+
+/* reply_queue: render template tmpl_name, thread it to the inbound message, send it to
+ * `to` (NULL = the sender) and queue it in the outbox. Applies the per-sender daily cap:
+ * past it one "no more today" notice, then silence. 0 queued or suppressed, -1 error. */
+int reply_queue(struct program *p, struct program_in *in, const char *tmpl_name,
+		const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc);
+
+/* Handlers, one per command group (program_*.c). */
+int program_signup(struct program *p, struct program_in *in);
+int program_confirm(struct program *p, struct program_in *in, const char *token);
+int program_show(struct program *p, struct program_in *in);
+int program_update(struct program *p, struct program_in *in);
+int program_status(struct program *p, struct program_in *in);
+int program_ask_confirmation(struct program *p, struct program_in *in, const char *action,
+			     const char *arg);
+int program_unsubscribe(struct program *p, struct program_in *in);
+
+/* Shared by the handlers. */
+struct profile;
+/* program_token_new: a confirmation token for action bound to email (caller frees);
+ * NULL when the address already had its daily share of requests (nothing is sent). */
+char *program_token_new(struct program *p, const char *email, const char *action,
+			const char *payload);
+int program_signup_confirmed(struct program *p, struct program_in *in, const char *payload);
+/* The validated profile carried in a signup token, as JSON (caller frees). */
+char *profile_to_json(const struct profile *prof);
+int profile_from_json(const char *s, struct profile *prof);
+
+#endif

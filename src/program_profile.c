@@ -1,0 +1,170 @@
+/* program_profile.c: what participants ask about their own record: SHOW (everything
+ * held, preferences included, to them only), UPDATE, STATUS, and UNSUBSCRIBE from the
+ * digest, which takes effect at once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "form.h"
+#include "msg.h"
+#include "program.h"
+#include "store.h"
+#include "tmpl.h"
+#include "util.h"
+
+static int
+profile_not_registered(struct program *p, struct program_in *in, const char *command)
+{
+	struct tmpl_var v[] = { { "command", command } };
+
+	in->outcome = "refused";
+	snprintf(in->detail, sizeof(in->detail), "%s from an unknown address", command);
+	return reply_queue(p, in, "not_registered", v, 1, NULL, NULL);
+}
+
+int
+program_show(struct program *p, struct program_in *in)
+{
+	struct participant part = { 0 };
+	struct profile prof;
+	char *form = NULL, agreed[32] = "", created[32] = "";
+	int found, subscribed, rc = -1;
+
+	memset(&prof, 0, sizeof(prof));
+	if ((found = store_participant_get(p->st, in->m->from, &part, &prof)) < 0 ||
+	    (subscribed = store_subscriber_has(p->st, in->m->from)) < 0)
+		goto out;
+	if (!found && !subscribed) {
+		rc = profile_not_registered(p, in, "SHOW");
+		goto out;
+	}
+	if (found) {
+		form = form_render(&prof, true);
+		time_format_iso(part.agreed_at, agreed, sizeof(agreed));
+		time_format_iso(part.created_at, created, sizeof(created));
+	}
+	{
+		struct tmpl_var v[] = {
+			{ "profile", form ? form : "" },
+			{ "status", found ? part.status : "" },
+			{ "agreed_at", agreed },
+			{ "created_at", created },
+			{ "subscribed", subscribed ? "yes" : "no" },
+		};
+
+		snprintf(in->detail, sizeof(in->detail), "record shown");
+		rc = reply_queue(p, in, "show", v, 5, NULL, NULL);
+	}
+out:
+	participant_clear(&part);
+	profile_free(&prof);
+	free(form);
+	return rc;
+}
+
+int
+program_update(struct program *p, struct program_in *in)
+{
+	struct profile cur, next;
+	struct buf problems;
+	char *form = NULL;
+	int found, n, rc = -1;
+
+	memset(&cur, 0, sizeof(cur));
+	memset(&next, 0, sizeof(next));
+	buf_init(&problems, 64 * 1024);
+	if ((found = store_participant_get(p->st, in->m->from, NULL, &cur)) < 0)
+		goto out;
+	if (!found) {
+		rc = profile_not_registered(p, in, "UPDATE");
+		goto out;
+	}
+	n = form_parse(in->m->body, false, &cur, p->conf->default_language, &next, &problems);
+	if (n > 0) {
+		char *orig = form_render(&cur, true);
+		struct tmpl_var v[] = { { "problems", problems.data ? problems.data : "" },
+					{ "form", orig } };
+
+		in->outcome = "refused";
+		snprintf(in->detail, sizeof(in->detail), "update with %d problem(s)", n);
+		rc = reply_queue(p, in, "update_problems", v, 2, NULL, NULL);
+		free(orig);
+		goto out;
+	}
+	if (store_participant_update(p->st, in->m->from, &next, p->now) < 0)
+		goto out;
+	if (next.digest > 0 && store_subscriber_add(p->st, in->m->from, p->now) < 0)
+		goto out;
+	if (next.digest == 0 && cur.digest > 0 && store_subscriber_remove(p->st, in->m->from) < 0)
+		goto out;
+	form = form_render(&next, true);
+	{
+		struct tmpl_var v[] = { { "profile", form } };
+
+		snprintf(in->detail, sizeof(in->detail), "profile updated");
+		rc = reply_queue(p, in, "update_done", v, 1, NULL, NULL);
+	}
+out:
+	profile_free(&cur);
+	profile_free(&next);
+	buf_free(&problems);
+	free(form);
+	return rc;
+}
+
+int
+program_status(struct program *p, struct program_in *in)
+{
+	struct participant part = { 0 };
+	int found, rc = -1;
+
+	if ((found = store_participant_get(p->st, in->m->from, &part, NULL)) < 0)
+		goto out;
+	if (!found) {
+		rc = profile_not_registered(p, in, "STATUS");
+		goto out;
+	}
+	{
+		bool active = strcmp(part.status, "active") == 0;
+		struct tmpl_var v[] = {
+			{ "status", part.status },
+			{ "waiting", active ? "yes" : "" },
+			{ "withdrawn", active ? "" : "yes" },
+		};
+
+		snprintf(in->detail, sizeof(in->detail), "status sent");
+		rc = reply_queue(p, in, "status", v, 3, NULL, NULL);
+	}
+out:
+	participant_clear(&part);
+	return rc;
+}
+
+int
+program_unsubscribe(struct program *p, struct program_in *in)
+{
+	struct profile prof;
+	int removed, found, rc = -1;
+
+	memset(&prof, 0, sizeof(prof));
+	if ((removed = store_subscriber_remove(p->st, in->m->from)) < 0 ||
+	    (found = store_participant_get(p->st, in->m->from, NULL, &prof)) < 0)
+		goto out;
+	if (found && prof.digest > 0) {
+		prof.digest = 0;
+		if (store_participant_update(p->st, in->m->from, &prof, p->now) < 0)
+			goto out;
+		removed = 1;
+	}
+	{
+		struct tmpl_var v[] = { { "was_subscribed", removed ? "yes" : "" },
+					{ "was_not_subscribed", removed ? "" : "yes" } };
+
+		snprintf(in->detail, sizeof(in->detail), removed ? "unsubscribed" : "not subscribed");
+		rc = reply_queue(p, in, "unsubscribe_done", v, 2, NULL, NULL);
+	}
+out:
+	profile_free(&prof);
+	return rc;
+}

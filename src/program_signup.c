@@ -1,0 +1,186 @@
+/* program_signup.c: SIGNUP (validate the form, ask the address to confirm) and the
+ * confirmed signup (store the profile, record the agreement). Nothing is stored until
+ * the address confirms: the validated profile waits in the token's payload as JSON. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "form.h"
+#include "log.h"
+#include "msg.h"
+#include "program.h"
+#include "store.h"
+#include "tmpl.h"
+#include "util.h"
+
+/* At most this many confirmation requests of one kind to one address per day: a forged
+ * flood of signups naming a victim reaches the victim a bounded number of times. */
+#define CONFIRM_REQUESTS_PER_DAY 3
+
+static const char *const profile_keys[] = {
+	"name", "country", "sector", "workplace", "interests", "languages", "about",
+	"partner_sector", "partner_stage", "notes",
+};
+
+static char **
+profile_field(struct profile *prof, size_t i)
+{
+	char **f[] = { &prof->name, &prof->country, &prof->sector, &prof->workplace,
+		       &prof->interests, &prof->languages, &prof->about, &prof->partner_sector,
+		       &prof->partner_stage, &prof->notes };
+
+	return f[i];
+}
+
+char *
+profile_to_json(const struct profile *prof)
+{
+	struct json_object *o = json_object_new_object();
+	char *s;
+
+	for (size_t i = 0; i < sizeof(profile_keys) / sizeof(profile_keys[0]); i++) {
+		const char *v = *profile_field((struct profile *)prof, i);
+
+		json_object_object_add(o, profile_keys[i], json_object_new_string(v ? v : ""));
+	}
+	json_object_object_add(o, "years", json_object_new_int(prof->years));
+	json_object_object_add(o, "digest", json_object_new_int(prof->digest));
+	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+int
+profile_from_json(const char *s, struct profile *prof)
+{
+	struct json_object *o = json_tokener_parse(s), *v;
+
+	memset(prof, 0, sizeof(*prof));
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(profile_keys) / sizeof(profile_keys[0]); i++) {
+		const char *str = "";
+
+		if (json_object_object_get_ex(o, profile_keys[i], &v))
+			str = json_object_get_string(v);
+		*profile_field(prof, i) = xstrdup(str ? str : "");
+	}
+	prof->years = json_object_object_get_ex(o, "years", &v) ? json_object_get_int(v) : -1;
+	prof->digest = json_object_object_get_ex(o, "digest", &v) ? json_object_get_int(v) : 0;
+	json_object_put(o);
+	return 0;
+}
+
+char *
+program_token_new(struct program *p, const char *email, const char *action, const char *payload)
+{
+	int64_t expires = p->now + (int64_t)p->conf->token_days * 86400;
+	int recent = store_token_count_since(p->st, email, action, p->now - 86400);
+	char *token;
+
+	if (recent < 0 || recent >= CONFIRM_REQUESTS_PER_DAY) {
+		if (recent >= 0)
+			log_info("confirm: %s already had %d %s requests today", email, recent,
+				 action);
+		return NULL;
+	}
+	token = random_token(16);
+	if (store_token_add(p->st, token, email, action, payload, p->now, expires) < 0) {
+		free(token);
+		return NULL;
+	}
+	return token;
+}
+
+int
+program_signup(struct program *p, struct program_in *in)
+{
+	struct participant part = { 0 };
+	struct profile prof;
+	struct buf problems;
+	char *form = NULL, *json = NULL, *token = NULL;
+	int found, nproblems, rc = -1;
+
+	memset(&prof, 0, sizeof(prof));
+	buf_init(&problems, 64 * 1024);
+	if ((found = store_participant_get(p->st, in->m->from, &part, NULL)) < 0)
+		goto out;
+	if (found && strcmp(part.status, "active") == 0) {
+		in->outcome = "refused";
+		snprintf(in->detail, sizeof(in->detail), "already registered");
+		rc = reply_queue(p, in, "signup_already", NULL, 0, NULL, NULL);
+		goto out;
+	}
+	nproblems = form_parse(in->m->body, true, NULL, p->conf->default_language, &prof, &problems);
+	form = form_render(&prof, true);
+	if (nproblems > 0) {
+		struct tmpl_var v[] = { { "problems", problems.data ? problems.data : "" },
+					{ "form", form } };
+
+		in->outcome = "refused";
+		snprintf(in->detail, sizeof(in->detail), "application with %d problem(s)", nproblems);
+		rc = reply_queue(p, in, "signup_problems", v, 2, NULL, NULL);
+		goto out;
+	}
+	json = profile_to_json(&prof);
+	if ((token = program_token_new(p, in->m->from, "signup", json)) == NULL) {
+		in->outcome = "ignored";
+		snprintf(in->detail, sizeof(in->detail), "too many confirmation requests today");
+		rc = 0;
+		goto out;
+	}
+	{
+		struct tmpl_var v[] = { { "token", token }, { "form", form }, { "name", prof.name } };
+
+		snprintf(in->detail, sizeof(in->detail), "confirmation requested");
+		rc = reply_queue(p, in, "signup_confirm", v, 3, NULL, NULL);
+	}
+out:
+	participant_clear(&part);
+	profile_free(&prof);
+	buf_free(&problems);
+	free(form);
+	free(json);
+	free(token);
+	return rc;
+}
+
+/* The token was valid: store the application, as new or as a returning participant. */
+int
+program_signup_confirmed(struct program *p, struct program_in *in, const char *payload)
+{
+	struct profile prof;
+	char *form = NULL;
+	int found, rc = -1;
+
+	if (profile_from_json(payload, &prof) < 0) {
+		log_errorx("confirm: unreadable signup payload for %s", in->m->from);
+		return -1;
+	}
+	if ((found = store_participant_get(p->st, in->m->from, NULL, NULL)) < 0)
+		goto out;
+	if (found) {
+		if (store_participant_update(p->st, in->m->from, &prof, p->now) < 0 ||
+		    store_participant_set_status(p->st, in->m->from, "active", p->now) < 0)
+			goto out;
+	} else if (store_participant_add(p->st, in->m->from, &prof, p->now, NULL) < 0) {
+		goto out;
+	}
+	if (prof.digest > 0 && store_subscriber_add(p->st, in->m->from, p->now) < 0)
+		goto out;
+	form = form_render(&prof, true);
+	{
+		struct tmpl_var v[] = { { "name", prof.name }, { "profile", form } };
+
+		snprintf(in->detail, sizeof(in->detail), "signup confirmed");
+		rc = reply_queue(p, in, "signup_done", v, 2, NULL, NULL);
+	}
+out:
+	profile_free(&prof);
+	free(form);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/* reply.c: turns a template into a mail threaded to the message it answers and queues
+ * it in the outbox (same transaction as the state change it reports). The per-sender
+ * daily cap of RFC 3834 practice is applied here, so no handler can forget it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "log.h"
+#include "mail_compose.h"
+#include "msg.h"
+#include "program.h"
+#include "store.h"
+#include "tmpl.h"
+#include "util.h"
+
+#define REPLY_MAX_VARS 40
+
+static const char *
+addr_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : "localhost";
+}
+
+/* VERP envelope sender: bounce_address with an opaque token after '+', so a bounce
+ * names the mail it answers without exposing the recipient. "" when not configured. */
+static char *
+reply_envelope_from(const struct conf *c)
+{
+	const char *b = c->bounce_address;
+	const char *at = strrchr(b, '@');
+	char *tok, *s;
+
+	if (b[0] == '\0' || at == NULL)
+		return xstrdup(c->address);
+	tok = random_token(8);
+	s = xasprintf("%.*s+%s%s", (int)(at - b), b, tok, at);
+	free(tok);
+	return s;
+}
+
+static char *
+reply_subject_re(const char *subject)
+{
+	if (subject[0] == '\0')
+		return xstrdup("Re: your message");
+	if (strncasecmp(subject, "re:", 3) == 0)
+		return xstrdup(subject);
+	return xasprintf("Re: %s", subject);
+}
+
+/* Queue one rendered template; key makes it unique in the outbox. */
+static int
+reply_build(struct program *p, struct program_in *in, const char *tmpl_name,
+	    const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc)
+{
+	const struct msg *m = in->m;
+	struct tmpl_var all[REPLY_MAX_VARS];
+	char days[16], err[256];
+	char *re = reply_subject_re(m->subject);
+	char *subject = NULL, *body = NULL, *msgid = NULL, *refs = NULL, *raw = NULL;
+	char *key = NULL, *rcpts = NULL, *env = NULL;
+	const char *tov[1] = { to }, *ccv[1] = { cc };
+	struct mail_out mo;
+	size_t n = 0, len;
+	int rc = -1;
+
+	snprintf(days, sizeof(days), "%d", p->conf->token_days);
+	all[n++] = (struct tmpl_var){ "network_name", p->conf->network_name };
+	all[n++] = (struct tmpl_var){ "address", p->conf->address };
+	all[n++] = (struct tmpl_var){ "re_subject", re };
+	all[n++] = (struct tmpl_var){ "sender", m->from };
+	all[n++] = (struct tmpl_var){ "token_days", days };
+	all[n++] = (struct tmpl_var){ "default_language", p->conf->default_language };
+	for (size_t i = 0; i < nvars && n < REPLY_MAX_VARS; i++)
+		all[n++] = vars[i];
+	if (tmpl_render(p->tmpl, tmpl_name, all, n, &subject, &body) != 0) {
+		log_errorx("reply: cannot render template %s", tmpl_name);
+		goto out;
+	}
+	msgid = mail_message_id_new(addr_domain(p->conf->address));
+	if (m->references && m->message_id)
+		refs = xasprintf("%s %s", m->references, m->message_id);
+	else if (m->message_id)
+		refs = xstrdup(m->message_id);
+	memset(&mo, 0, sizeof(mo));
+	mo.from_name = p->conf->network_name;
+	mo.from_addr = p->conf->address;
+	mo.to = tov;
+	mo.nto = 1;
+	if (cc) {
+		mo.cc = ccv;
+		mo.ncc = 1;
+	}
+	mo.subject = subject;
+	mo.message_id = msgid;
+	mo.in_reply_to = m->message_id;
+	mo.references = refs;
+	mo.date = p->now;
+	mo.auto_submitted = "auto-replied";
+	mo.body = body;
+	if ((raw = mail_compose(&mo, &len, err, sizeof(err))) == NULL) {
+		log_warnx("reply: %s not sent to %s: %s", tmpl_name, to, err);
+		rc = 0;
+		goto out;
+	}
+	key = xasprintf("reply:%lld:%d", (long long)in->inbound_id, in->nreplies++);
+	rcpts = cc ? xasprintf("%s\n%s", to, cc) : xstrdup(to);
+	env = reply_envelope_from(p->conf);
+	if (store_outbox_add(p->st, key, msgid, env, rcpts, raw, len, p->now) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(re);
+	free(subject);
+	free(body);
+	free(msgid);
+	free(refs);
+	free(raw);
+	free(key);
+	free(rcpts);
+	free(env);
+	return rc;
+}
+
+int
+reply_queue(struct program *p, struct program_in *in, const char *tmpl_name,
+	    const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc)
+{
+	const int cap = p->conf->replies_per_sender_per_day;
+	char day[16];
+	int count;
+
+	if (to == NULL)
+		to = in->m->from;
+	time_format_date(p->now, day, sizeof(day));
+	if ((count = store_reply_count_bump(p->st, in->m->from, day)) < 0)
+		return -1;
+	if (count == cap + 1) {
+		log_info("reply: %s reached %d replies today; sending the notice", in->m->from, cap);
+		return reply_build(p, in, "rate_limited", NULL, 0, in->m->from, NULL);
+	}
+	if (count > cap + 1) {
+		log_info("reply: %s is over today's cap; %s not sent", in->m->from, tmpl_name);
+		return 0;
+	}
+	return reply_build(p, in, tmpl_name, vars, nvars, to, cc);
+}

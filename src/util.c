@@ -1,0 +1,429 @@
+/* util.c: allocation, capped buffers, UTF-8 checks, time and tokens (see util.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#define BUF_DEFAULT_CAP (64u << 20)
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		fatalx("out of memory");
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		fatalx("out of memory");
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		fatalx("out of memory");
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		fatalx("out of memory");
+	va_end(ap);
+	return s;
+}
+
+void
+buf_init(struct buf *b, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->cap = cap ? cap : BUF_DEFAULT_CAP;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->size = 0;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->overflow = false;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n > b->cap || b->len > b->cap - n) {
+		b->overflow = true;
+		return -1;
+	}
+	if (b->len + n + 1 > b->size) {
+		size_t size = b->size ? b->size : 64;
+
+		while (size < b->len + n + 1)
+			size *= 2;
+		b->data = xrealloc(b->data, size);
+		b->size = size;
+	}
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+int
+buf_addc(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("out of memory");
+	rc = buf_add(b, s, (size_t)n);
+	free(s);
+	return rc;
+}
+
+char *
+buf_steal(struct buf *b)
+{
+	char *s = b->data ? b->data : xstrdup("");
+
+	b->data = NULL;
+	b->len = b->size = 0;
+	b->overflow = false;
+	return s;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid (RFC 3629). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (n >= 2 && (s[1] & 0xc0) == 0x80) ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;
+		if (c == 0xed && s[1] > 0x9f)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;
+		if (c == 0xf4 && s[1] > 0x8f)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+bool
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if ((k = utf8_seq(p + i, n - i)) == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+char *
+utf8_sanitize(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b;
+	size_t i = 0, k;
+
+	buf_init(&b, 0);
+	while (i < n) {
+		if ((k = utf8_seq(p + i, n - i)) == 0) {
+			buf_adds(&b, "\xef\xbf\xbd");
+			i++;
+		} else {
+			buf_add(&b, p + i, k);
+			i += k;
+		}
+	}
+	return buf_steal(&b);
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+void
+str_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+bool
+str_has_prefix_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), after H. Hinnant's civil algorithm. */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int
+parse_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+int
+time_parse(const char *s, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, sign = 0;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (s[0] == '@') {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(s + 1, &end, 10);
+		if (errno || end == s + 1 || *end)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	if (parse_digits(&s, 4, &y) || *s++ != '-' || parse_digits(&s, 2, &mo) ||
+	    *s++ != '-' || parse_digits(&s, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return -1;
+	if (*s == 'T' || *s == 't' || *s == ' ') {
+		s++;
+		if (parse_digits(&s, 2, &h) || *s++ != ':' || parse_digits(&s, 2, &mi))
+			return -1;
+		if (*s == ':') {
+			s++;
+			if (parse_digits(&s, 2, &se))
+				return -1;
+		}
+		if (h > 23 || mi > 59 || se > 60)
+			return -1;
+		if (*s == 'Z' || *s == 'z') {
+			s++;
+		} else if (*s == '+' || *s == '-') {
+			sign = *s++ == '-' ? -1 : 1;
+			if (parse_digits(&s, 2, &oh))
+				return -1;
+			if (*s == ':')
+				s++;
+			if (parse_digits(&s, 2, &om))
+				return -1;
+		}
+	}
+	if (*s)
+		return -1;
+	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
+	       sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+void
+time_format_iso(int64_t t, char *out, size_t outsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+time_format_date(int64_t t, char *out, size_t outsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, outsz, "%Y-%m-%d", &tm);
+}
+
+void
+time_format_rfc5322(int64_t t, char *out, size_t outsz)
+{
+	static const char *wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *mn[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	snprintf(out, outsz, "%s, %02d %s %04d %02d:%02d:%02d +0000", wd[tm.tm_wday], tm.tm_mday,
+		 mn[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+char *
+random_token(size_t nbytes)
+{
+	unsigned char raw[64];
+	char *hex;
+	size_t got = 0;
+
+	if (nbytes > sizeof(raw))
+		nbytes = sizeof(raw);
+	while (got < nbytes) {
+		ssize_t r = getrandom(raw + got, nbytes - got, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fatalx("getrandom: %s", strerror(errno));
+		}
+		got += (size_t)r;
+	}
+	hex = xmalloc(nbytes * 2 + 1);
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(hex + i * 2, 3, "%02x", raw[i]);
+	return hex;
+}
+
+int
+file_read(const char *path, size_t cap, char **out, size_t *outlen)
+{
+	struct buf b;
+	char chunk[65536];
+	int fd, rc = -1;
+	ssize_t n;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	buf_init(&b, cap);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (buf_add(&b, chunk, (size_t)n) < 0) {
+			rc = -2;
+			goto out;
+		}
+	}
+	*outlen = b.len;
+	*out = buf_steal(&b);
+	rc = 0;
+out:
+	if (rc != 0)
+		buf_free(&b);
+	close(fd);
+	return rc;
+}

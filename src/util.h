@@ -1,0 +1,64 @@
+/* util.h: allocation that never returns NULL, a growing string buffer with a hard cap,
+ * UTF-8 validation, small string helpers, time and random tokens.
+ * Every char * returned by x*() or buf_steal() is the caller's to free(). */
+#ifndef ILN_UTIL_H
+#define ILN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growing byte buffer, always NUL-terminated, that refuses to grow past cap. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t size;
+	size_t cap;     /* hard limit on len; 0 = 64 MiB */
+	bool overflow;  /* set when an append was refused */
+};
+
+void buf_init(struct buf *b, size_t cap);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+/* Appends return 0, or -1 (and set overflow) when cap would be passed. */
+int buf_add(struct buf *b, const void *p, size_t n);
+int buf_adds(struct buf *b, const char *s);
+int buf_addc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* buf_steal: hand the string to the caller (to free()) and leave b empty. */
+char *buf_steal(struct buf *b);
+
+bool utf8_valid(const char *s, size_t n);
+/* utf8_sanitize: copy of s with invalid sequences replaced by U+FFFD; caller frees. */
+char *utf8_sanitize(const char *s, size_t n);
+
+char *str_trim(char *s);                 /* in place; returns s advanced past spaces */
+void str_lower(char *s);                 /* ASCII only */
+bool str_has_prefix_ci(const char *s, const char *prefix);
+
+/* Time: seconds since the epoch, UTC. time_parse accepts ISO 8601 "YYYY-MM-DD",
+ * "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]" and "@SECONDS". Returns 0 or -1. */
+int time_parse(const char *s, int64_t *out);
+/* time_format_iso: "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+void time_format_iso(int64_t t, char *out, size_t outsz);
+/* time_format_rfc5322: "Fri, 27 Nov 2026 11:23:38 +0000" into out (at least 40 bytes). */
+void time_format_rfc5322(int64_t t, char *out, size_t outsz);
+/* time_format_date: "YYYY-MM-DD". */
+void time_format_date(int64_t t, char *out, size_t outsz);
+
+/* random_token: nbytes from the system CSPRNG as lowercase hex into a new string. */
+char *random_token(size_t nbytes);
+
+/* file_read: whole file into a new NUL-terminated buffer, refusing more than cap bytes.
+ * Returns 0, -1 on error (errno set), -2 when larger than cap. */
+int file_read(const char *path, size_t cap, char **out, size_t *outlen);
+
+#endif

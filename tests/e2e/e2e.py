@@ -1,0 +1,485 @@
+#!/usr/bin/env python3
+"""End-to-end conversations: the real ilnbot binary on the Maildir transport.
+
+Each test makes its own folder with a configuration, drops messages into the inbound
+Maildir, runs `ilnbot once --now T`, and reads the replies from the outbound Maildir
+with Python's own email parser (an independent check of what ilnbot writes).
+Usage: e2e.py [BINARY]. Prints "N passed, N failed" last.
+"""
+import email
+import email.policy
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, "build", "ilnbot"))
+BOT = "iln@example.org"
+NOW = "2026-03-02T10:00:00Z"
+
+FORM = """Name: Ana Pereira
+Country: Brazil
+Sector: academic
+Workplace: Universidade de São Paulo
+Years: 3
+Interests: cataloguing, open access, research data
+Languages: Portuguese, English
+About: I like metadata.
+Partner sector: same
+Partner stage: different
+Notes: prefers mornings
+Digest: no
+"""
+
+
+class Bot:
+    def __init__(self, extra=""):
+        self.dir = tempfile.mkdtemp(prefix="ilnbot-e2e-")
+        self.conf = os.path.join(self.dir, "ilnbot.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"""[network]
+name = Example Librarians Network
+address = {BOT}
+coordinators = coord@example.org
+trusted_authserv_id = mx.example.org
+default_language = English
+
+[store]
+path = var/ilnbot.db
+
+[inbound]
+transport = maildir
+maildir = var/inbox
+
+[outbound]
+transport = maildir
+maildir = var/outbox
+
+[program]
+templates = {TOP}/templates        ; the folder of mail templates
+token_days = 7
+replies_per_sender_per_day = 10
+{extra}""")
+        self.inbox = os.path.join(self.dir, "var", "inbox")
+        self.outbox = os.path.join(self.dir, "var", "outbox")
+        self.seen = set()
+        self.n = 0
+        self.log = ""
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def drop(self, raw):
+        os.makedirs(os.path.join(self.inbox, "new"), exist_ok=True)
+        self.n += 1
+        path = os.path.join(self.inbox, "new", f"{self.n:06d}.test")
+        with open(path, "wb") as f:
+            f.write(raw if isinstance(raw, bytes) else raw.encode())
+        return path
+
+    def run(self, now=NOW, args=("once",)):
+        cmd = [BIN] + list(args) + ["-c", self.conf, "--now", now]
+        p = subprocess.run(cmd, capture_output=True, timeout=60)
+        self.log += p.stderr.decode(errors="replace")
+        assert p.returncode == 0, f"exit {p.returncode}: {p.stderr.decode(errors='replace')}"
+        return p
+
+    def replies(self):
+        """The replies written since the last call, oldest first, as parsed messages."""
+        d = os.path.join(self.outbox, "new")
+        out = []
+        if not os.path.isdir(d):
+            return out
+        for name in sorted(os.listdir(d), key=lambda n: os.stat(os.path.join(d, n)).st_mtime_ns):
+            if name in self.seen:
+                continue
+            self.seen.add(name)
+            with open(os.path.join(d, name), "rb") as f:
+                raw = f.read()
+            check_wire(raw)
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            m.raw = raw
+            out.append(m)
+        return out
+
+    def send(self, subject, body="", sender="ana@example.org", now=NOW, headers=None,
+             msgid=None, name=None):
+        m = EmailMessage()
+        m["From"] = f"{name} <{sender}>" if name else sender
+        m["To"] = BOT
+        m["Subject"] = subject
+        m["Date"] = "Mon, 02 Mar 2026 09:00:00 +0000"
+        self.n += 0
+        m["Message-ID"] = msgid or f"<t{len(self.seen)}-{os.urandom(6).hex()}@client.example>"
+        for k, v in (headers or {}).items():
+            m[k] = v
+        m.set_content(body)
+        self.drop(bytes(m))
+        self.run(now=now)
+        return m, self.replies()
+
+
+def check_wire(raw):
+    """What every message ilnbot writes must satisfy on the wire."""
+    assert raw.endswith(b"\r\n"), "message must end with CRLF"
+    assert b"\n" not in raw.replace(b"\r\n", b""), "bare LF"
+    assert b"\r" not in raw.replace(b"\r\n", b""), "bare CR"
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n"):
+        assert len(line) <= 998, "header line too long"
+        assert all(32 <= c < 127 or c == 9 for c in line), f"non-ASCII header: {line!r}"
+
+
+def subject(m):
+    return str(make_header(decode_header(m["Subject"])))
+
+
+def body(m):
+    return m.get_body(("plain",)).get_content()
+
+
+def check_reply(req, rep, to="ana@example.org"):
+    assert rep["To"] == to, rep["To"]
+    assert rep["In-Reply-To"] == req["Message-ID"], (rep["In-Reply-To"], req["Message-ID"])
+    assert req["Message-ID"] in rep["References"]
+    assert rep["Auto-Submitted"] == "auto-replied"
+    assert rep["X-Loop"] == BOT
+    assert re.fullmatch(r"<[^<>@\s]+@example\.org>", rep["Message-ID"]), rep["Message-ID"]
+    assert rep["Date"]
+    assert rep["Content-Type"].params.get("charset", "").lower() == "utf-8"
+    assert rep["Content-Transfer-Encoding"] == "quoted-printable"
+
+
+def token_of(rep):
+    m = re.match(r"CONFIRM ([0-9a-f]{32})\b", subject(rep))
+    assert m, subject(rep)
+    return m.group(1)
+
+
+def reply_to(bot, rep, sender="ana@example.org", text="Yes, please.", now=NOW):
+    """Answer a bot message the way a mail client does: Re: + quoted text."""
+    quoted = "\n".join("> " + l for l in body(rep).splitlines())
+    return bot.send("Re: " + subject(rep), f"{text}\n\nOn Mon, 2 Mar 2026, {BOT} wrote:\n{quoted}\n",
+                    sender=sender, now=now, headers={"In-Reply-To": rep["Message-ID"]})
+
+
+def signup(bot, sender="ana@example.org", form=FORM):
+    _, reps = bot.send("SIGNUP", form, sender=sender)
+    assert len(reps) == 1, reps
+    _, reps2 = reply_to(bot, reps[0], sender=sender)
+    assert len(reps2) == 1
+    assert "Welcome" in body(reps2[0]), body(reps2[0])
+    return reps2[0]
+
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def help_reply_is_threaded(bot):
+    req, reps = bot.send("help")
+    assert len(reps) == 1
+    check_reply(req, reps[0])
+    assert subject(reps[0]) == "Re: help"
+    assert "SIGNUP" in body(reps[0]) and "UNSUBSCRIBE" in body(reps[0])
+    assert os.listdir(os.path.join(bot.inbox, "new")) == []
+    assert len(os.listdir(os.path.join(bot.inbox, "cur"))) == 1
+
+
+@test
+def unknown_command_gets_help(bot):
+    req, reps = bot.send("Re: [ILN] Hello there")
+    assert len(reps) == 1
+    assert '"Hello"' in body(reps[0])
+
+
+@test
+def signup_confirm_show(bot):
+    req, reps = bot.send("SIGNUP", FORM)
+    assert len(reps) == 1
+    rep = reps[0]
+    check_reply(req, rep)
+    token_of(rep)
+    b = " ".join(body(rep).split())
+    for want in ("within a week", "confidential", "code of conduct", "Country: Brazil",
+                 "Name: Ana Pereira"):
+        assert want in b, want
+    # nothing stored before confirming
+    _, r = bot.send("SHOW")
+    assert "not registered" in body(r[0])
+    req2, reps2 = reply_to(bot, rep)
+    assert len(reps2) == 1
+    check_reply(req2, reps2[0])
+    assert "Welcome" in body(reps2[0])
+    _, r = bot.send("MYDATA")
+    b = body(r[0])
+    assert "Partner stage: different" in b and "Notes: prefers mornings" in b, b
+    assert "Workplace: Universidade de São Paulo" in b
+
+
+@test
+def signup_with_problems_names_each(bot):
+    form = FORM.replace("Country: Brazil", "Country: Atlantis").replace("Years: 3", "Years: lots")
+    form = form.replace("Sector: academic", "Sector: bakery")
+    _, reps = bot.send("JOIN", form)
+    b = body(reps[0])
+    assert "Country" in b and "Atlantis" in b, b
+    assert "Years" in b and "Sector" in b
+    assert "Nothing has been stored" in b
+    assert "Name: Ana Pereira" in b  # the filled-in form comes back
+    _, r = bot.send("SHOW")
+    assert "not registered" in body(r[0])
+
+
+@test
+def confirm_token_rules(bot):
+    _, reps = bot.send("APPLY", FORM)
+    tok = token_of(reps[0])
+    # from another address: refused, and nothing is revealed
+    _, r = bot.send(f"CONFIRM {tok}", sender="mallory@example.net")
+    assert "not one we sent" in body(r[0])
+    # unknown token
+    _, r = bot.send("CONFIRM " + "0" * 32)
+    assert "not one we sent" in body(r[0])
+    # expired
+    _, r = bot.send(f"CONFIRM {tok}", now="2026-03-10T10:00:01Z")
+    assert "expired" in body(r[0])
+    # a fresh one works once
+    _, reps = bot.send("SIGNUP", FORM)
+    tok = token_of(reps[0])
+    _, r = bot.send(f"confirm {tok}")
+    assert "Welcome" in body(r[0])
+    _, r = bot.send(f"CONFIRM {tok}")
+    assert "already been used" in body(r[0])
+
+
+@test
+def update_and_status(bot):
+    signup(bot)
+    _, r = bot.send("UPDATE", "Years: 20\nPartner sector: public, school\n")
+    b = body(r[0])
+    assert "Years: 20" in b and "Partner sector: public, school" in b, b
+    _, r = bot.send("UPDATE", "Years: -4\n")
+    assert "Years" in body(r[0]) and "Nothing has changed" in body(r[0])
+    _, r = bot.send("STATUS")
+    assert "waiting for the next round" in body(r[0])
+
+
+@test
+def withdraw_needs_confirmation(bot):
+    signup(bot)
+    _, r = bot.send("WITHDRAW", "I am too busy")
+    assert token_of(r[0])
+    _, s = bot.send("STATUS")
+    assert "active" in body(s[0])
+    _, r2 = reply_to(bot, r[0])
+    assert "withdrawn" in body(r2[0])
+    _, s = bot.send("STATUS")
+    assert "withdrawn" in body(s[0])
+
+
+@test
+def change_address(bot):
+    signup(bot)
+    _, r = bot.send("CHANGE ana.new@example.org")
+    assert len(r) == 2
+    conf = [m for m in r if m["To"] == "ana.new@example.org"][0]
+    assert "ana@example.org" in body(conf)
+    tok = token_of(conf)
+    _, r = bot.send(f"CONFIRM {tok}", sender="ana@example.org")
+    assert "not one we sent" in body(r[0])
+    _, r = reply_to(bot, conf, sender="ana.new@example.org")
+    assert "has moved" in body(r[0])
+    assert r[0]["Cc"] == "ana@example.org"
+    _, r = bot.send("SHOW", sender="ana.new@example.org")
+    assert "Ana Pereira" in body(r[0])
+    _, r = bot.send("SHOW", sender="ana@example.org")
+    assert "not registered" in body(r[0])
+
+
+@test
+def subscribe_unsubscribe(bot):
+    _, r = bot.send("SUBSCRIBE", sender="reader@example.com")
+    _, r2 = reply_to(bot, r[0], sender="reader@example.com")
+    assert "will receive" in body(r2[0])
+    _, r = bot.send("SUBSCRIBE", sender="reader@example.com")
+    assert "already receives" in body(r[0])
+    _, r = bot.send("UNSUBSCRIBE", sender="reader@example.com")
+    assert "no more discussion topics" in body(r[0])
+
+
+@test
+def delete_erases(bot):
+    signup(bot)
+    _, r = bot.send("FORGET")
+    _, r2 = reply_to(bot, r[0])
+    assert "erased" in body(r2[0])
+    _, r = bot.send("SHOW")
+    assert "not registered" in body(r[0])
+    db = os.path.join(bot.dir, "var", "ilnbot.db")
+    out = subprocess.run(["sqlite3", db, "select count(*) from participants; "
+                          "select count(*) from inbound where sender='ana@example.org' "
+                          "and id < (select max(id) from inbound);"],
+                         capture_output=True, text=True).stdout.split()
+    assert out[0] == "0", out
+
+
+@test
+def partnership_commands_without_partner(bot):
+    signup(bot)
+    for cmd in ("PROBLEM", "DISSOLVE", "CONTINUE", "CONCLUDE"):
+        _, r = bot.send(cmd)
+        assert "no partnership" in body(r[0]), cmd
+
+
+@test
+def coordinator_commands_refused_for_others(bot):
+    _, r = bot.send("STATS")
+    assert "coordinators' command" in body(r[0])
+
+
+@test
+def automated_mail_is_never_answered(bot):
+    cases = [{"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"},
+             {"List-Id": "<x.example.org>"}, {"Return-Path": "<>"}, {"X-Loop": BOT}]
+    for h in cases:
+        _, r = bot.send("HELP", headers=h)
+        assert r == [], h
+    _, r = bot.send("HELP", sender="MAILER-DAEMON@example.org")
+    assert r == []
+    _, r = bot.send("HELP", sender=BOT)
+    assert r == []
+
+
+@test
+def daily_cap_then_one_notice(bot):
+    got = []
+    for i in range(13):
+        _, r = bot.send("HELP")
+        got += r
+    assert len(got) == 11, len(got)
+    assert "many times today" in body(got[10])
+    _, r = bot.send("HELP", now="2026-03-03T10:00:00Z")
+    assert len(r) == 1 and "SIGNUP" in body(r[0])
+
+
+@test
+def duplicate_message_id_acted_on_once(bot):
+    m, r = bot.send("HELP", msgid="<same@client.example>")
+    assert len(r) == 1
+    bot.drop(bytes(m))
+    bot.drop(bytes(m))
+    bot.run()
+    assert bot.replies() == []
+
+
+@test
+def bad_from_is_set_aside(bot):
+    raw = ("From: a@example.org, b@example.org\r\nTo: iln@example.org\r\nSubject: HELP\r\n"
+           "Message-ID: <amb@x>\r\n\r\nhi\r\n")
+    bot.drop(raw)
+    bot.drop("this is not a mail at all \x00\x01\x02")
+    bot.run()
+    assert bot.replies() == []
+    rej = os.listdir(os.path.join(bot.inbox, ".Rejected", "cur"))
+    assert len(rej) >= 1, rej
+    assert "set aside" in bot.log
+
+
+@test
+def non_ascii_and_hostile_subjects(bot):
+    req, r = bot.send("Re: Olá, São Paulo ✓ help?", name="José Ñandú")
+    check_reply(req, r[0])
+    assert subject(r[0]) == "Re: Olá, São Paulo ✓ help?"
+    raw = ("From: eve@example.org\r\nTo: iln@example.org\r\n"
+           "Subject: =?utf-8?b?SEVMUA0KQmNjOiB2aWN0aW1AZXhhbXBsZS5vcmc=?=\r\n"
+           "Message-ID: <inj@x>\r\n\r\nhi\r\n")
+    bot.drop(raw)
+    bot.run()
+    r = bot.replies()
+    assert len(r) == 1
+    assert r[0]["Bcc"] is None and r[0]["Cc"] is None
+    assert r[0]["To"] == "eve@example.org"
+
+
+@test
+def html_only_signup_and_outlook_quote(bot):
+    html = "<html><body><p>" + FORM.replace("\n", "<br>\n") + "</p></body></html>"
+    m = EmailMessage()
+    m["From"] = "ana@example.org"
+    m["To"] = BOT
+    m["Subject"] = "SIGNUP"
+    m["Message-ID"] = "<html1@client.example>"
+    m.set_content(html, subtype="html")
+    bot.drop(bytes(m))
+    bot.run()
+    r = bot.replies()
+    assert len(r) == 1 and token_of(r[0]), body(r[0])
+    # an Outlook-style reply whose quoted part holds a hostile form line
+    out = ("Years: 9\n\n________________________________\nFrom: iln@example.org\n"
+           "Sent: Monday\nYears: 99\n")
+    _, r = bot.send("SIGNUP", FORM.replace("Years: 3\n", "") + out, sender="bo@example.org")
+    assert token_of(r[0])
+    assert "Years: 9" in body(r[0]) and "Years: 99" not in body(r[0])
+
+
+@test
+def deliver_from_stdin(bot):
+    m = EmailMessage()
+    m["From"] = "ana@example.org"
+    m["To"] = BOT
+    m["Subject"] = "HELP"
+    m["Message-ID"] = "<stdin1@client.example>"
+    m.set_content("hi")
+    p = subprocess.run([BIN, "deliver", "-c", bot.conf, "--now", NOW], input=bytes(m),
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert len(bot.replies()) == 1
+
+
+@test
+def check_config(bot):
+    p = subprocess.run([BIN, "check-config", "-c", bot.conf], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    with open(bot.conf, "a") as f:
+        f.write("bogus_key = 1\n")
+    p = subprocess.run([BIN, "check-config", "-c", bot.conf], capture_output=True, text=True)
+    assert p.returncode != 0
+    assert re.search(r"ilnbot\.conf:\d+: unknown key bogus_key", p.stderr), p.stderr
+
+
+def main():
+    only = os.environ.get("E2E_ONLY")
+    passed = failed = 0
+    for fn in TESTS:
+        if only and only not in fn.__name__:
+            continue
+        bot = Bot()
+        try:
+            fn(bot)
+            print(f"ok   {fn.__name__}")
+            passed += 1
+        except Exception:
+            print(f"FAIL {fn.__name__}")
+            traceback.print_exc()
+            print(bot.log[-3000:])
+            failed += 1
+        finally:
+            bot.close()
+    print(f"e2e: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

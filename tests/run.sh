@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/run.sh: runs every test of ilnbot and ends with one line "N passed, N failed".
+#   unit tests (cmocka), end-to-end conversations on Maildirs, the mail corpus through
+#   `ilnbot deliver`; then unit, end-to-end and corpus again under ASan+UBSan
+#   (ILNBOT_TEST_ASAN=1), a short libFuzzer run, the matching oracle, and the mail-server
+#   lab when it can run (root, Dovecot and Postfix installed).
+# Expects `make all unit` to have run. Set ILNBOT_TEST_QUICK=1 to skip sanitizers and fuzzing.
+set -u
+cd "$(dirname "$0")/.."
+TOP=$PWD
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILS=()
+
+note() { printf '\n=== %s\n' "$*"; }
+
+# count OUTPUT_FILE NAME RC: adds the "N passed, N failed" (or cmocka) figures of a run.
+count() {
+	local out=$1 name=$2 rc=$3 p f
+	p=$(sed -n 's/^.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+	f=$(sed -n 's/^.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+	if [ -z "$p" ]; then
+		p=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$out" | tail -1)
+		f=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\3/p' "$out" | tail -1)
+	fi
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	if [ "$f" -ne 0 ]; then
+		FAILS+=("$name")
+	fi
+	printf '%s: %d passed, %d failed\n' "$name" "$p" "$f"
+}
+
+# suite NAME CMD...: run a command, show its output, count it.
+suite() {
+	local name=$1 out rc
+	shift
+	out=$(mktemp)
+	"$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	count "$out" "$name" "$rc"
+	rm -f "$out"
+}
+
+run_units() {
+	local dir=$1 t
+	for t in "$dir"/tests/test_*; do
+		[ -x "$t" ] || continue
+		case "$t" in *.d) continue ;; esac
+		suite "$(basename "$t")${2:-}" "$t"
+	done
+}
+
+note "unit tests"
+run_units build
+note "end-to-end conversations (Maildir)"
+suite "e2e" python3 tests/e2e/e2e.py build/ilnbot
+note "mail corpus through ilnbot deliver"
+suite "corpus" tests/corpus.sh build/ilnbot
+
+if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
+	note "AddressSanitizer + UndefinedBehaviorSanitizer build"
+	if make -s asan >build/asan.log 2>&1; then
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=24
+		run_units build/asan " (asan)"
+		suite "e2e (asan)" python3 tests/e2e/e2e.py build/asan/ilnbot
+		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot
+		unset ASAN_OPTIONS UBSAN_OPTIONS
+	else
+		cat build/asan.log
+		FAILED=$((FAILED + 1))
+		FAILS+=("asan build")
+	fi
+	note "libFuzzer, briefly"
+	if make -s fuzz >build/fuzz.log 2>&1; then
+		suite "fuzz" tests/fuzz/run.sh "${ILNBOT_FUZZ_SECONDS:-60}"
+	else
+		cat build/fuzz.log
+		FAILED=$((FAILED + 1))
+		FAILS+=("fuzz build")
+	fi
+fi
+
+if [ -x tests/oracle/run.sh ]; then
+	note "matching against the NetworkX oracle"
+	suite "oracle" tests/oracle/run.sh
+fi
+
+if [ -x tests/lab/run.sh ]; then
+	note "real mail servers (Dovecot, Postfix) on loopback"
+	suite "lab" tests/lab/run.sh
+fi
+
+echo
+if [ "${#FAILS[@]}" -gt 0 ]; then
+	echo "failing suites: ${FAILS[*]}"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
