@@ -2,16 +2,16 @@
  *
  * How a body is read, line by line (only its first FORM_BODY_MAX bytes):
  * - "Field: value" (or a full-width '：') where Field is 1..40 bytes of letters, spaces, '-'
- *   or '_', at most four words. Field names are matched case-insensitively with '-', '_'
- *   and runs of spaces read as one space, and a trailing 's' optional ("Language",
- *   "partner-sectors"). Other lines (no colon, or prose before the colon) are ignored:
+ *   or '_', at most four words. Field names are matched case-insensitively, ignoring
+ *   spaces, '-' and '_', with a trailing 's' optional ("Language", "partner-sectors",
+ *   "Work place"). Other lines (no colon, or prose before the colon) are ignored:
  *   people write greetings and thanks.
- * - An unknown field name is a problem, except: before the first known field (a greeting
- *   such as "Dear team: ..."), a value starting with "//" (a URL: "see https://..."), and
- *   mail noise (http, https, mailto, ftp, tel, ps, re, fwd, fw, sent, to, cc, subject,
+ * - An unknown field name is a problem ("Colour: unknown field; accepted: <the field
+ *   names>"), except: before the first known field (a greeting such as "Dear team: ..."),
+ *   a value starting with "//" (a URL: "see https://..."), and mail noise (http, https, mailto, ftp, tel, ps, re, fwd, fw, sent, to, cc, subject,
  *   date). At most UNKNOWN_MAX unknown names are reported.
- * - After a known field, "From:" or a "-----Original Message-----" line ends the form (an
- *   Outlook-style quoted original); so does a signature line "-- ". Lines starting with
+ * - After a known field, "From:" (also "Von:", "De:", "Van:", "Da:") or a
+ *   "-----Original Message-----" line ends the form (an Outlook-style quoted original); so does a signature line "-- ". Lines starting with
  *   '>' are skipped.
  * - An indented line right after a field line continues its value (joined with a space),
  *   unless it is itself a known field. A blank line ends a value.
@@ -269,22 +269,29 @@ problem_value(struct buf *problems, int *count, enum field_id f, const char *val
 	free(q);
 }
 
-/* The field a normalised name ("partner sector") means, or -1. */
+/* The field a normalised name means ("partner sector", "partnersector", "language",
+ * "notes"), or -1: spaces are ignored and a final 's' is optional. */
 static int
 field_find(const char *norm)
 {
-	size_t n = strlen(norm), fn;
+	char a[FIELD_NAME_MAX + 2], b[FIELD_NAME_MAX + 2];
+	size_t n = 0, m;
 
+	for (const char *p = norm; *p && n < FIELD_NAME_MAX; p++)
+		if (*p != ' ')
+			a[n++] = *p;
+	if (n > 0 && a[n - 1] == 's')
+		n--;
+	a[n] = '\0';
 	for (int i = 0; i < F_COUNT; i++) {
-		fn = strlen(fields[i].name);
-		if (n == fn && strcasecmp(norm, fields[i].name) == 0)
-			return i;
-		/* Singular and plural alike: "language", "note", "partner sectors". */
-		if (fields[i].name[fn - 1] == 's' && n == fn - 1 &&
-		    strncasecmp(norm, fields[i].name, n) == 0)
-			return i;
-		if (fields[i].name[fn - 1] != 's' && n == fn + 1 && norm[fn] == 's' &&
-		    strncasecmp(norm, fields[i].name, fn) == 0)
+		m = 0;
+		for (const char *p = fields[i].name; *p; p++)
+			if (*p != ' ')
+				b[m++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		if (m > 0 && b[m - 1] == 's')
+			m--;
+		b[m] = '\0';
+		if (strcmp(a, b) == 0)
 			return i;
 	}
 	return -1;
@@ -748,13 +755,13 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 		v = NULL;
 		break;
 	case F_PARTNER_SECTOR:
-		r = preference_parse(raw, (const char *const[]){ "same", "any" }, 2, sectors, 7,
-				     &bad);
-		goto preference;
 	case F_PARTNER_STAGE:
-		r = preference_parse(raw, (const char *const[]){ "different", "same", "any" }, 3,
-				     stages, 3, &bad);
-	preference:
+		if (f == F_PARTNER_SECTOR)
+			r = preference_parse(raw, (const char *const[]){ "same", "any" }, 2,
+					     sectors, 7, &bad);
+		else
+			r = preference_parse(raw, (const char *const[]){ "different", "same", "any" },
+					     3, stages, 3, &bad);
 		if (r == NULL) {
 			problem_value(problems, count, f, bad, "is not a choice we know");
 			break;

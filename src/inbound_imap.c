@@ -53,6 +53,7 @@ struct imap_msg {
 	char *raw;
 	size_t len;
 	bool too_big;
+	bool sized;             /* answered the size FETCH: still exists */
 	bool have;              /* body arrived */
 };
 
@@ -627,9 +628,11 @@ imap_fetch(struct imap_in *h, size_t from, size_t to, int what, char *err, size_
 	int r, rc = -1;
 
 	for (i = from; i < to; i++) {
-		if (what == FETCH_BODY && (h->q[i].too_big || h->q[i].have))
+		if (what != FETCH_SIZE && (!h->q[i].sized || h->q[i].have))
 			continue;
-		if (what == FETCH_PREFIX && (!h->q[i].too_big || h->q[i].have))
+		if (what == FETCH_BODY && h->q[i].too_big)
+			continue;
+		if (what == FETCH_PREFIX && !h->q[i].too_big)
 			continue;
 		mailimap_set_add_single(set, h->q[i].uid);
 		count++;
@@ -666,6 +669,7 @@ imap_fetch(struct imap_in *h, size_t from, size_t to, int what, char *err, size_
 			continue;
 		if (what == FETCH_SIZE) {
 			if (have_size) {
+				m->sized = true;
 				m->size = size;
 				m->too_big = size > MSG_MAX_SIZE;
 			}
@@ -730,7 +734,7 @@ imap_refill(struct imap_in *h, char *err, size_t errsz)
 	for (from = 0; from < n; from = j) {
 		bytes = 0;
 		for (j = from; j < n; j++) {
-			if (h->q[j].too_big)
+			if (h->q[j].too_big || !h->q[j].sized)
 				continue;
 			if (j > from && bytes + h->q[j].size > IMAP_FETCH_BYTES)
 				break;

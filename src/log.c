@@ -13,6 +13,9 @@ log_set_level(enum log_level level)
 	min_level = level;
 }
 
+static void log_emit(enum log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_emit(enum log_level level, const char *fmt, va_list ap)
 {

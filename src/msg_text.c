@@ -329,6 +329,22 @@ is_attribution(const char *l, size_t n)
 	    memchr(l, '<', n) != NULL && memchr(l, '@', n) != NULL && memchr(l, '>', n) != NULL;
 }
 
+/* Whether the line starts like one of the attribution forms ("On ", "Am ", ...). */
+static bool
+starts_attribution(const char *l, size_t n)
+{
+	static const char *const starts[] = { "On ", "Am ", "Le ", "El ", "Il ", "Op " };
+
+	while (n > 0 && (*l == ' ' || *l == '\t')) {
+		l++;
+		n--;
+	}
+	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+		if (n > 3 && strncmp(l, starts[k], 3) == 0)
+			return true;
+	return false;
+}
+
 static const char *
 skip_lead(const char *l, size_t *n)
 {
@@ -430,7 +446,8 @@ msg_strip_quotes(const char *text)
 			memcpy(two, l, n);
 			two[n] = ' ';
 			memcpy(two + n + 1, ln[i + 1].s, ln[i + 1].n);
-			if (is_attribution(two, n + 1 + ln[i + 1].n) && !is_attribution(ln[i + 1].s, ln[i + 1].n))
+			if (is_attribution(two, n + 1 + ln[i + 1].n) &&
+			    (starts_attribution(l, n) || !is_attribution(ln[i + 1].s, ln[i + 1].n)))
 				cut = i;
 		}
 	}

@@ -8,6 +8,9 @@
 set -u
 cd "$(dirname "$0")/.."
 TOP=$PWD
+SHARED=$(cd "$TOP/.." && pwd)/shared
+export ILNBOT_CORPUS=${ILNBOT_CORPUS:-$SHARED/corpus}
+export ILNBOT_BLNS=${ILNBOT_BLNS:-$SHARED/corpus/strings/blns.txt}
 PASSED=0
 FAILED=0
 SKIPPED=0

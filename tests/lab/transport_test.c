@@ -72,6 +72,8 @@ fake_reset(void)
 
 static int npass, nfail;
 
+static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 check(bool ok, const char *fmt, ...)
 {
@@ -210,7 +212,7 @@ int
 main(void)
 {
 	struct conf c;
-	char err[512], tok1[64], tok2[64], tok3[64];
+	char err[512] = "", tok1[64], tok2[64], tok3[64];
 	void *h, *o;
 	int before, found, gap = 0;
 	FILE *f;

@@ -1,11 +1,13 @@
 /* fake_server.h: a scripted line-protocol server for transport tests (IMAP, SMTP),
  * included by test_imap.c and test_smtp.c. fake_start() listens on 127.0.0.1, forks a
  * child that accepts one connection and plays the script: for each step it reads one
- * client line and checks that it contains `expect` (case-insensitive), then writes
+ * client line and checks that it contains `expect` (case-insensitive, the line's double
+ * quotes ignored), then writes
  * `reply` in ONE write(), with "%T" replaced by the line's first word (the IMAP tag).
  * expect NULL: reply without reading. expect "<DATA>": read lines up to ".".
  * expect "<EOF>": the client must hang up now. reply "<HANG>": say nothing until EOF.
- * The child exits 0 when the script ran through (then it drains until EOF); fake_end()
+ * The child exits 0 when the script ran through (then it reads until EOF, answering
+ * only QUIT and LOGOUT); fake_end()
  * returns that status. Nothing here is freed by the caller. */
 #ifndef ILN_FAKE_SERVER_H
 #define ILN_FAKE_SERVER_H
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,8 +67,15 @@ fake_write(int fd, const char *reply, const char *line)
 	size_t n = 0, tl;
 	const char *p;
 
+	static char last_tag[64] = "*";
+
 	if (line && sscanf(line, "%63s", tag) != 1)
 		strcpy(tag, "*");
+	/* IMAP IDLE ends with a bare DONE, answered under the IDLE command's tag. */
+	if (strcasecmp(tag, "DONE") == 0)
+		strcpy(tag, last_tag);
+	else if (line)
+		strcpy(last_tag, tag);
 	tl = strlen(tag);
 	for (p = reply; *p && n + tl + 1 < sizeof(out); p++) {
 		if (p[0] == '%' && p[1] == 'T') {
@@ -77,6 +87,20 @@ fake_write(int fd, const char *reply, const char *line)
 	}
 	if (write(fd, out, n) != (ssize_t)n)
 		_exit(90);
+}
+
+/* fake_match: line contains expect, double quotes in the line ignored. */
+static int
+fake_match(const char *line, const char *expect)
+{
+	char bare[65536];
+	size_t n = 0;
+
+	for (; *line && n + 1 < sizeof(bare); line++)
+		if (*line != '"')
+			bare[n++] = *line;
+	bare[n] = '\0';
+	return strcasestr(bare, expect) != NULL;
 }
 
 static void
@@ -112,7 +136,7 @@ fake_child(int lfd, const struct fake_step *steps)
 				fprintf(stderr, "fake server: step %d: no line (wanted %s)\n", i, s->expect);
 				_exit(20 + i);
 			}
-			if (strcasestr(line, s->expect) == NULL) {
+			if (!fake_match(line, s->expect)) {
 				fprintf(stderr, "fake server: step %d wanted \"%s\", got %s", i, s->expect, line);
 				_exit(20 + i);
 			}
@@ -127,8 +151,13 @@ fake_child(int lfd, const struct fake_step *steps)
 		if (s->reply)
 			fake_write(fd, s->reply, s->expect ? line : NULL);
 	}
-	while (fake_readline(fd, line, sizeof(line)) == 1)
-		;
+	/* Past the script: answer only the goodbyes, so clients need not time out. */
+	while (fake_readline(fd, line, sizeof(line)) == 1) {
+		if (strncasecmp(line, "QUIT", 4) == 0)
+			fake_write(fd, "221 bye\r\n", NULL);
+		else if (strcasestr(line, " LOGOUT"))
+			fake_write(fd, "* BYE\r\n%T OK done\r\n", line);
+	}
 	_exit(0);
 }
 

@@ -1,0 +1,94 @@
+/* test_conf.c: the configuration file: defaults, the keys outside tests rely on,
+ * relative paths, and every error naming file:line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static char path[64];
+
+static int
+conf_write(const char *text)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/ilnbot-conf-%d.conf", (int)getpid());
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+static void
+test_minimal(void **state)
+{
+	struct conf c;
+	char err[512];
+
+	assert_int_equal(conf_write(
+		"[network]\nname = Example Librarians Network\naddress = iln@example.org\n"
+		"coordinators = coord@example.org, Other@Example.org\ntrusted_authserv_id = mx.example.org\n"
+		"default_language = English\n[store]\npath = var/ilnbot.db\n[inbound]\n"
+		"transport = maildir\nmaildir = var/inbox\n[outbound]\ntransport = maildir\n"
+		"maildir = var/outbox\n[program]\ntemplates = ../templates        ; the folder\n"
+		"token_days = 7\nreplies_per_sender_per_day = 10\n"), 0);
+	assert_int_equal(conf_load(path, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.address, "iln@example.org");
+	assert_string_equal(c.store_path, "/tmp/var/ilnbot.db");
+	assert_string_equal(c.templates, "/tmp/../templates");
+	assert_int_equal(c.token_days, 7);
+	assert_int_equal(c.round_months, 4);
+	assert_int_equal(c.prune_k, 50);
+	assert_true(conf_is_coordinator(&c, "coord@example.org"));
+	assert_true(conf_is_coordinator(&c, "other@example.org"));
+	assert_false(conf_is_coordinator(&c, "coord@example.or"));
+	assert_false(conf_is_coordinator(&c, "ana@example.org"));
+	conf_free(&c);
+	unlink(path);
+}
+
+static void
+test_errors(void **state)
+{
+	static const struct { const char *text; const char *want; } cases[] = {
+		{ "[network]\nname = x\nbogus = 1\n", ":3: unknown key bogus in [network]" },
+		{ "[program]\ntoken_days = seven\n", ":2: bad value for token_days" },
+		{ "[program]\n\ntoken_days = 0\n", ":3: bad value for token_days" },
+		{ "[inbound]\ntransport = pigeon\n", ":2: bad value for transport" },
+		{ "[network]\naddress = a b@x\n", ":2: bad value for address" },
+		{ "stray = 1\n", ":1: key stray outside any [section]" },
+		{ "[network]\nthis line has no equals\n", ":2: not a key = value line" },
+		{ "[inbound]\ntransport = imap\n", "transport = imap needs imap_user" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf c;
+		char err[512] = "";
+
+		assert_int_equal(conf_write(cases[i].text), 0);
+		assert_int_equal(conf_load(path, &c, err, sizeof(err)), -1);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("case %zu: got '%s', want '%s'", i, err, cases[i].want);
+		conf_free(&c);
+	}
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

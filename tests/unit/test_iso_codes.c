@@ -1,0 +1,219 @@
+/* test_iso_codes.c: country and language lookups against Debian's iso-codes data: a table
+ * of inputs and wanted codes, display names that round-trip for every entry, speed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <json.h>
+
+#include "iso_codes.h"
+
+struct lookup_case {
+	const char *input;
+	const char *want;       /* NULL: unknown or ambiguous */
+};
+
+static const struct lookup_case countries[] = {
+	{ "Brazil", "BR" }, { "brazil", "BR" }, { "BRAZIL", "BR" }, { "BR", "BR" },
+	{ "br", "BR" }, { "BRA", "BR" }, { "  Brazil  ", "BR" },
+	{ "Federative Republic of Brazil", "BR" },
+	{ "UK", "GB" }, { "U.K.", "GB" }, { "Great Britain", "GB" }, { "England", "GB" },
+	{ "Scotland", "GB" }, { "Wales", "GB" }, { "United Kingdom", "GB" }, { "GB", "GB" },
+	{ "USA", "US" }, { "U.S.A.", "US" }, { "US", "US" }, { "United States", "US" },
+	{ "America", "US" }, { "united states of america", "US" },
+	{ "Russia", "RU" }, { "Russian Federation", "RU" }, { "South Korea", "KR" },
+	{ "Korea, Republic of", "KR" }, { "Republic of Korea", "KR" }, { "North Korea", "KP" },
+	{ "Iran", "IR" }, { "Vietnam", "VN" }, { "Viet Nam", "VN" }, { "Syria", "SY" },
+	{ "Laos", "LA" }, { "Bolivia", "BO" }, { "Venezuela", "VE" }, { "Tanzania", "TZ" },
+	{ "Taiwan", "TW" }, { "Czechia", "CZ" }, { "Czech Republic", "CZ" },
+	{ "Holland", "NL" }, { "The Netherlands", "NL" }, { "netherlands", "NL" },
+	{ "the Philippines", "PH" }, { "Côte d'Ivoire", "CI" }, { "CÔTE D’IVOIRE", "CI" },
+	{ "Ivory Coast", "CI" }, { "Åland Islands", "AX" }, { "åland islands", "AX" },
+	{ "Türkiye", "TR" }, { "Turkey", "TR" }, { "Congo", "CG" },
+	{ "Democratic Republic of the Congo", "CD" }, { "Kosovo", "XK" },
+	{ "Falkland Islands", "FK" }, { "New\xc2\xa0Zealand", "NZ" }, { "new   zealand", "NZ" },
+	{ "Korea", NULL }, { "Virgin Islands", NULL }, { "Narnia", NULL }, { "", NULL },
+	{ "   ", NULL }, { "B", NULL }, { "\xff\xfe", NULL }, { "Br\xc3", NULL },
+	{ "Cote d Ivoire", NULL },
+};
+
+static const struct lookup_case languages[] = {
+	{ "Portuguese", "por" }, { "portuguese", "por" }, { "pt", "por" }, { "por", "por" },
+	{ "English", "eng" }, { "en", "eng" }, { "ENG", "eng" },
+	{ "Spanish", "spa" }, { "Castilian", "spa" }, { "es", "spa" }, { "Español", "spa" },
+	{ "Swahili", "swa" }, { "sw", "swa" }, { "Swahili (individual language)", "swh" },
+	{ "Greek", "ell" }, { "Modern Greek", "ell" }, { "Greek, Modern", "ell" },
+	{ "Modern Greek (1453-)", "ell" }, { "el", "ell" }, { "gre", "ell" },
+	{ "Ancient Greek", "grc" }, { "German", "deu" }, { "ger", "deu" }, { "de", "deu" },
+	{ "French", "fra" }, { "fre", "fra" }, { "Dutch", "nld" }, { "Flemish", "nld" },
+	{ "Chinese", "zho" }, { "Mandarin", "cmn" }, { "Mandarin Chinese", "cmn" },
+	{ "Malay", "msa" }, { "Farsi", "fas" }, { "Persian", "fas" }, { "Bengali", "ben" },
+	{ "Bangla", "ben" }, { "Nepali", "nep" }, { "Arabic", "ara" }, { "Tagalog", "tgl" },
+	{ "Filipino", "fil" }, { "Romanian", "ron" }, { "Moldavian", "ron" },
+	{ "Ελληνικά", "ell" }, { "Afro-Asiatic languages", "afa" },
+	{ "Klingon", "tlh" }, { "Elvish", NULL }, { "Kota", NULL }, { "", NULL },
+	{ "\xc0", NULL },
+};
+
+static int
+setup(void **state)
+{
+	char err[256];
+
+	if (iso_codes_load(NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "iso_codes_load: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	iso_codes_free();
+	return 0;
+}
+
+static void
+check_table(const struct lookup_case *t, size_t n, const char *(*lookup)(const char *))
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *got = lookup(t[i].input);
+
+		if ((got == NULL) != (t[i].want == NULL) ||
+		    (got != NULL && strcmp(got, t[i].want) != 0))
+			fail_msg("\"%s\": got %s, want %s", t[i].input, got ? got : "NULL",
+				 t[i].want ? t[i].want : "NULL");
+	}
+}
+
+static void
+test_countries(void **state)
+{
+	check_table(countries, sizeof(countries) / sizeof(countries[0]), iso_country_lookup);
+	assert_string_equal(iso_country_name("BR"), "Brazil");
+	assert_string_equal(iso_country_name("br"), "Brazil");
+	assert_string_equal(iso_country_name("KR"), "South Korea");
+	assert_string_equal(iso_country_name("VN"), "Vietnam");
+	assert_null(iso_country_name("ZZ"));
+	assert_null(iso_country_name("BRA"));
+	assert_null(iso_country_name(NULL));
+	assert_null(iso_country_lookup(NULL));
+}
+
+static void
+test_languages(void **state)
+{
+	check_table(languages, sizeof(languages) / sizeof(languages[0]), iso_language_lookup);
+	assert_string_equal(iso_language_name("spa"), "Spanish");
+	assert_string_equal(iso_language_name("swa"), "Swahili");
+	assert_string_equal(iso_language_name("por"), "Portuguese");
+	assert_string_equal(iso_language_name("eng"), "English");
+	assert_null(iso_language_name("xxx"));
+	assert_null(iso_language_name(NULL));
+	assert_null(iso_language_lookup(NULL));
+}
+
+/* Every code in the data has a display name that looks up to the same code. */
+static void
+roundtrip_file(const char *file, const char *key, const char *field,
+	       const char *(*lookup)(const char *), const char *(*name)(const char *))
+{
+	char path[512];
+	struct json_object *root, *arr, *o, *v;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", ISO_CODES_DIR, file);
+	root = json_object_from_file(path);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, key, &arr));
+	n = json_object_array_length(arr);
+	assert_true(n > 100);
+	for (size_t i = 0; i < n; i++) {
+		const char *code, *display, *back;
+
+		o = json_object_array_get_idx(arr, i);
+		if (!json_object_object_get_ex(o, field, &v))
+			continue;
+		code = json_object_get_string(v);
+		if (strlen(code) > 3)   /* "qaa-qtz": a range reserved for local use */
+			continue;
+		display = name(code);
+		if (display == NULL)
+			fail_msg("%s: no name", code);
+		back = lookup(display);
+		if (back == NULL || strcasecmp(back, code) != 0)
+			fail_msg("%s -> \"%s\" -> %s", code, display, back ? back : "NULL");
+		if (lookup == iso_language_lookup && strpbrk(display, ",;/") != NULL)
+			fail_msg("%s: \"%s\" has a list separator", code, display);
+	}
+	json_object_put(root);
+}
+
+static void
+test_roundtrip(void **state)
+{
+	roundtrip_file("iso_3166-1.json", "3166-1", "alpha_2", iso_country_lookup,
+		       iso_country_name);
+	roundtrip_file("iso_639-3.json", "639-3", "alpha_3", iso_language_lookup,
+		       iso_language_name);
+	roundtrip_file("iso_639-2.json", "639-2", "alpha_3", iso_language_lookup,
+		       iso_language_name);
+}
+
+static void
+test_reload_and_unloaded(void **state)
+{
+	char err[256];
+
+	iso_codes_free();
+	assert_null(iso_country_lookup("Brazil"));
+	assert_null(iso_language_name("eng"));
+	assert_int_equal(iso_codes_load("/nonexistent", err, sizeof(err)), -1);
+	assert_true(strlen(err) > 0);
+	assert_null(iso_country_lookup("Brazil"));
+	assert_int_equal(iso_codes_load(NULL, err, sizeof(err)), 0);
+	assert_int_equal(iso_codes_load(NULL, err, sizeof(err)), 0);
+	assert_string_equal(iso_country_lookup("Brazil"), "BR");
+}
+
+static void
+test_speed(void **state)
+{
+	static const char *inputs[] = { "Brazil", "United Kingdom", "Narnia", "Portuguese",
+					"Swahili", "xx", "Modern Greek", "Côte d'Ivoire" };
+	struct timespec a, b;
+	double secs;
+	size_t hits = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < 100000; i++) {
+		hits += iso_country_lookup(inputs[i % 8]) != NULL;
+		hits += iso_language_lookup(inputs[i % 8]) != NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	assert_true(hits > 0);
+	assert_true(secs < 5.0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_countries),
+		cmocka_unit_test(test_languages),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_reload_and_unloaded),
+		cmocka_unit_test(test_speed),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,318 @@
+/* test_smtp.c: outbound_smtp_ops against scripted fake SMTP servers on 127.0.0.1
+ * (plaintext is allowed there): a normal send and connection reuse, reply classes
+ * (4xx, 421, 5xx at RCPT and after DATA), a silent server timing out, and invalid
+ * addresses or line endings refused before any byte is sent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "conf.h"
+#include "log.h"
+#include "outbound.h"
+#include "secret.h"
+#include "util.h"
+#include "fake_server.h"
+
+#define MSG "From: iln@example.org\r\nTo: alice@example.org\r\nSubject: t\r\n\r\nhello\r\n.dot\r\n"
+
+static void
+conf_for(struct conf *c, int port)
+{
+	memset(c, 0, sizeof(*c));
+	c->address = "iln@example.org";
+	c->smtp_host = "127.0.0.1";
+	c->smtp_port = port;
+	c->smtp_tls = "none";
+	c->smtp_timeout_seconds = 1;
+}
+
+static enum outbound_result
+send_to(void *h, const char *from, const char *to, const char *msg, char *err, size_t errsz)
+{
+	const char *rcpts[1] = { to };
+
+	return outbound_smtp_ops.send(h, from, rcpts, 1, msg, strlen(msg), err, errsz);
+}
+
+#define GREET   { NULL, "220 fake ESMTP\r\n", 0 }
+#define EHLO    { "EHLO example.org", "250-fake\r\n250 8BITMIME\r\n", 0 }
+
+static void
+test_send_and_reuse(void **state)
+{
+	static const struct fake_step steps[] = {
+		GREET, EHLO,
+		{ "MAIL FROM:<iln@example.org>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		/* the second message on the same connection: no new EHLO */
+		{ "MAIL FROM:<>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<bob@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		{ "QUIT", "221 bye\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	struct fake_server fs;
+	struct conf c;
+	char err[256] = "";
+	void *h;
+
+	fake_start(&fs, steps);
+	conf_for(&c, fs.port);
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_non_null(h);
+	assert_int_equal(send_to(h, "iln@example.org", "alice@example.org", MSG, err, sizeof(err)),
+	    OUTBOUND_SENT);
+	assert_int_equal(send_to(h, "", "bob@example.org", MSG, err, sizeof(err)), OUTBOUND_SENT);
+	outbound_smtp_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);
+}
+
+struct reply_case {
+	const char *name;
+	const char *at;         /* the command that gets the bad reply */
+	const char *reply;
+	enum outbound_result want;
+};
+
+static void
+test_reply_classes(void **state)
+{
+	static const struct reply_case cases[] = {
+		{ "RCPT 450", "RCPT", "450 4.2.0 mailbox busy\r\n", OUTBOUND_TRANSIENT },
+		{ "RCPT 550", "RCPT", "550 5.1.1 no such user\r\n", OUTBOUND_PERMANENT },
+		{ "MAIL 421", "MAIL", "421 4.3.2 shutting down\r\n", OUTBOUND_TRANSIENT },
+		{ "MAIL 552", "MAIL", "552 5.3.4 too big\r\n", OUTBOUND_PERMANENT },
+		{ "DATA 451", "DATA", "451 4.3.0 try later\r\n", OUTBOUND_TRANSIENT },
+		{ "end 554", "<DATA>", "554 5.7.1 rejected content\r\n", OUTBOUND_PERMANENT },
+		{ "end 421", "<DATA>", "421 4.4.2 timeout\r\n", OUTBOUND_TRANSIENT },
+		{ "auth needed 530", "MAIL", "530 5.7.0 authentication required\r\n", OUTBOUND_TRANSIENT },
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_step steps[12];
+		struct fake_server fs;
+		struct conf c;
+		char err[256] = "";
+		void *h;
+		enum outbound_result r;
+
+		n = 0;
+		steps[n++] = (struct fake_step)GREET;
+		steps[n++] = (struct fake_step)EHLO;
+		steps[n++] = (struct fake_step){ "MAIL", "250 ok\r\n", 0 };
+		steps[n++] = (struct fake_step){ "RCPT", "250 ok\r\n", 0 };
+		steps[n++] = (struct fake_step){ "DATA", "354 go\r\n", 0 };
+		steps[n++] = (struct fake_step){ "<DATA>", "250 queued\r\n", 0 };
+		for (n = 2; n < 6; n++)
+			if (strcmp(steps[n].expect, cases[i].at) == 0) {
+				steps[n].reply = cases[i].reply;
+				break;
+			}
+		steps[n + 1] = (struct fake_step){ NULL, NULL, 0 };
+		fake_start(&fs, steps);
+		conf_for(&c, fs.port);
+		h = outbound_smtp_ops.open(&c, err, sizeof(err));
+		assert_non_null(h);
+		r = send_to(h, "iln@example.org", "alice@example.org", MSG, err, sizeof(err));
+		if (r != cases[i].want)
+			fail_msg("%s: got %d, want %d (%s)", cases[i].name, r, cases[i].want, err);
+		outbound_smtp_ops.close(h);
+		assert_int_equal(fake_end(&fs), 0);
+	}
+}
+
+static void
+test_silent_server_times_out(void **state)
+{
+	static const struct fake_step steps[] = {
+		{ NULL, "<HANG>", 0 },
+		{ NULL, NULL, 0 },
+	};
+	struct fake_server fs;
+	struct conf c;
+	char err[256] = "";
+	struct timespec t0, t1;
+	void *h;
+
+	fake_start(&fs, steps);
+	conf_for(&c, fs.port);
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_non_null(h);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(send_to(h, "iln@example.org", "alice@example.org", MSG, err, sizeof(err)),
+	    OUTBOUND_TRANSIENT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 4);
+	outbound_smtp_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);
+}
+
+struct bad_case {
+	const char *from;
+	const char *to;
+	const char *msg;
+};
+
+static void
+test_refused_before_sending(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "iln@example.org", "alice@example.org>\r\nRCPT TO:<evil@attacker.example", MSG },
+		{ "iln@example.org", "alice@example.org\n", MSG },
+		{ "iln@example.org", "alice@example.org\r", MSG },
+		{ "iln@example.org\r\nRSET", "alice@example.org", MSG },
+		{ "iln@example.org", "alice smith@example.org", MSG },
+		{ "iln@example.org", "<alice@example.org>", MSG },
+		{ "iln@example.org", "alice@@example.org", MSG },
+		{ "iln@example.org", "alice", MSG },
+		{ "iln@example.org", "", MSG },
+		{ "iln@example.org", "al\xc3\xa9@example.org", MSG },
+		{ "iln@example.org", "alice@example.org", "Subject: x\n\nbare LF\r\n" },
+		{ "iln@example.org", "alice@example.org", "Subject: x\r\n\r\nbare CR\r here\r\n" },
+		{ "iln@example.org", "alice@example.org", "Subject: x\r\n\r\nno final CRLF" },
+		{ "iln@example.org", "alice@example.org", "" },
+	};
+	struct fake_server fs;
+	struct conf c;
+	char err[256];
+	void *h;
+	size_t i;
+
+	fake_start(&fs, NULL);          /* listens, never accepts */
+	conf_for(&c, fs.port);
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_non_null(h);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		if (send_to(h, cases[i].from, cases[i].to, cases[i].msg, err, sizeof(err)) !=
+		    OUTBOUND_PERMANENT)
+			fail_msg("case %zu was not refused", i);
+		assert_true(err[0] != '\0');
+	}
+	/* a NUL inside the message */
+	{
+		const char *rcpts[1] = { "alice@example.org" };
+		static const char nul[] = "Subject: x\r\n\r\na\0b\r\n";
+
+		assert_int_equal(outbound_smtp_ops.send(h, "", rcpts, 1, nul, sizeof(nul) - 1,
+		    err, sizeof(err)), OUTBOUND_PERMANENT);
+		assert_int_equal(outbound_smtp_ops.send(h, "", rcpts, 0, MSG, strlen(MSG),
+		    err, sizeof(err)), OUTBOUND_PERMANENT);
+	}
+	outbound_smtp_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);     /* nobody connected */
+}
+
+static void
+test_open_refusals(void **state)
+{
+	struct conf c;
+	char err[256], path[] = "/tmp/ilnbot-test-secret-XXXXXX";
+	void *h;
+	int fd;
+
+	conf_for(&c, 2525);
+	c.smtp_host = "192.0.2.1";
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_null(h);
+	assert_non_null(strstr(err, "loopback"));
+
+	conf_for(&c, 2525);
+	c.smtp_tls = "maybe";
+	assert_null(outbound_smtp_ops.open(&c, err, sizeof(err)));
+
+	conf_for(&c, 2525);
+	c.smtp_host = "host/evil?x";
+	assert_null(outbound_smtp_ops.open(&c, err, sizeof(err)));
+
+	/* a world-readable password file */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pw\n", 3), 3);
+	close(fd);
+	chmod(path, 0644);
+	conf_for(&c, 2525);
+	c.smtp_user = "iln@example.org";
+	c.smtp_password_file = path;
+	assert_null(outbound_smtp_ops.open(&c, err, sizeof(err)));
+	assert_non_null(strstr(err, "readable"));
+	chmod(path, 0600);
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_non_null(h);
+	outbound_smtp_ops.close(h);
+	unlink(path);
+}
+
+struct secret_case {
+	const char *name;
+	const char *content;
+	size_t len;
+	int mode;
+	int want_rc;
+	const char *want;
+};
+
+static void
+test_secret_file_read(void **state)
+{
+	static const struct secret_case cases[] = {
+		{ "plain", "s3cret", 6, 0600, 0, "s3cret" },
+		{ "LF", "s3cret\n", 7, 0600, 0, "s3cret" },
+		{ "CRLF", "s3cret\r\n", 8, 0400, 0, "s3cret" },
+		{ "group-readable", "s3cret\n", 7, 0640, -1, NULL },
+		{ "world-readable", "s3cret\n", 7, 0604, -1, NULL },
+		{ "empty", "\n", 1, 0600, -1, NULL },
+		{ "two lines", "a\nb\n", 4, 0600, -1, NULL },
+		{ "NUL", "a\0b", 3, 0600, -1, NULL },
+	};
+	char path[] = "/tmp/ilnbot-test-secret-XXXXXX", err[256], *out;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strcpy(path, "/tmp/ilnbot-test-secret-XXXXXX");
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, cases[i].content, cases[i].len), (ssize_t)cases[i].len);
+		close(fd);
+		chmod(path, cases[i].mode);
+		out = NULL;
+		if (secret_file_read(path, &out, err, sizeof(err)) != cases[i].want_rc)
+			fail_msg("%s: wrong result (%s)", cases[i].name, err);
+		if (cases[i].want)
+			assert_string_equal(out, cases[i].want);
+		else
+			assert_null(out);
+		secret_free(out);
+		unlink(path);
+	}
+	assert_int_equal(secret_file_read("/nonexistent/x", &out, err, sizeof(err)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_send_and_reuse),
+		cmocka_unit_test(test_reply_classes),
+		cmocka_unit_test(test_silent_server_times_out),
+		cmocka_unit_test(test_refused_before_sending),
+		cmocka_unit_test(test_open_refusals),
+		cmocka_unit_test(test_secret_file_read),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	log_set_level(LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
