@@ -552,10 +552,23 @@ qp_body(struct buf *b, const char *s)
 	}
 }
 
+/* An attachment's name is a plain file name and its type a plain MIME type with
+ * optional "; charset=..." parameter: nothing a header could be made of. */
+static bool
+attach_safe(const char *name, const char *type)
+{
+	if (name == NULL || type == NULL || name[0] == '\0' || strlen(name) > 64 ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+	    strlen(name))
+		return false;
+	return strlen(type) < 100 && strspn(type, "abcdefghijklmnopqrstuvwxyz0123456789/.+-;= "
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(type);
+}
+
 char *
 mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 {
-	char date[64], *subj = NULL, *enc = NULL, *body = NULL, *out = NULL;
+	char date[64], *subj = NULL, *enc = NULL, *body = NULL, *out = NULL, *bnd = NULL;
 	struct buf b;
 	struct hdr h;
 
@@ -624,12 +637,33 @@ mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 	for (size_t i = 0; i < m->nextra; i++)
 		if (hdr_extra(&b, &m->extra[i], m->extra, i, err, errsz) < 0)
 			goto out;
-	buf_adds(&b, "MIME-Version: 1.0\r\n"
-		     "Content-Type: text/plain; charset=UTF-8\r\n"
+	buf_adds(&b, "MIME-Version: 1.0\r\n");
+	if (m->attach_data) {
+		if (!attach_safe(m->attach_name, m->attach_type)) {
+			seterr(err, errsz, "attachment: unsafe name or type");
+			goto out;
+		}
+		bnd = random_token(12);
+		buf_printf(&b, "Content-Type: multipart/mixed; boundary=\"=_%s\"\r\n\r\n"
+			   "This is a MIME message.\r\n--=_%s\r\n", bnd, bnd);
+	}
+	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 		     "Content-Transfer-Encoding: quoted-printable\r\n"
 		     "\r\n");
 	body = utf8_sanitize(m->body ? m->body : "", m->body ? strlen(m->body) : 0);
 	qp_body(&b, body);
+	if (m->attach_data) {
+		buf_printf(&b, "--=_%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\n"
+			   "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n", bnd,
+			   m->attach_type, m->attach_name);
+		for (size_t off = 0; off < m->attach_len; off += 57) {
+			size_t n = m->attach_len - off < 57 ? m->attach_len - off : 57;
+
+			base64_add(&b, (const unsigned char *)m->attach_data + off, n);
+			buf_adds(&b, "\r\n");
+		}
+		buf_printf(&b, "--=_%s--\r\n", bnd);
+	}
 	if (b.overflow) {
 		seterr(err, errsz, "message larger than %u bytes", MAIL_MAX_MSG);
 		goto out;
@@ -642,5 +676,6 @@ out:
 	free(subj);
 	free(enc);
 	free(body);
+	free(bnd);
 	return out;
 }

@@ -34,6 +34,12 @@ struct mail_out {
 	const char *auto_submitted; /* "auto-replied" | "auto-generated" */
 	const struct mail_header *extra; size_t nextra;
 	const char *body;           /* UTF-8 text, any line endings */
+	/* One optional attachment: the message becomes multipart/mixed with the body
+	 * first. Name: [A-Za-z0-9._-]+; type: e.g. "text/csv; charset=UTF-8". */
+	const char *attach_name;
+	const char *attach_type;
+	const char *attach_data;
+	size_t attach_len;
 };
 
 /* mail_compose: the complete message, CRLF line endings, ending with CRLF, ready for SMTP

@@ -33,6 +33,29 @@ struct program_in {
 /* program_handle: act on m; 0, or -1 on a store error (the caller rolls back). */
 int program_handle(struct program *p, struct program_in *in);
 
+/* One mail made from a template and queued in the outbox under a unique key (the same
+ * key never queues twice). With a parent it is a threaded reply (auto-replied);
+ * without, scheduled or generated mail (auto-generated). All pointers are borrowed. */
+struct mail_header;
+struct outmail {
+	const char *tmpl;
+	const struct tmpl_var *vars;
+	size_t nvars;
+	const char *const *to;
+	size_t nto;
+	const char *const *cc;
+	size_t ncc;
+	const char *const *reply_to;
+	size_t nreply_to;
+	const char *key;
+	const struct msg *parent;
+	const struct mail_header *extra;
+	size_t nextra;
+	const char *attach_name, *attach_type, *attach_data;
+	size_t attach_len;
+};
+int outmail_queue(struct program *p, const struct outmail *om);
+
 /* reply_queue: render template tmpl_name, thread it to the inbound message, send it to
  * `to` (NULL = the sender) and queue it in the outbox. Applies the per-sender daily cap:
  * past it one "no more today" notice, then silence. 0 queued or suppressed, -1 error. */

@@ -52,65 +52,72 @@ reply_subject_re(const char *subject)
 	return xasprintf("Re: %s", subject);
 }
 
-/* Queue one rendered template; key makes it unique in the outbox. */
-static int
-reply_build(struct program *p, struct program_in *in, const char *tmpl_name,
-	    const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc)
+int
+outmail_queue(struct program *p, const struct outmail *om)
 {
-	const struct msg *m = in->m;
+	const struct msg *m = om->parent;
 	struct tmpl_var all[REPLY_MAX_VARS];
 	char days[16], err[256];
-	char *re = reply_subject_re(m->subject);
+	char *re = reply_subject_re(m ? m->subject : "");
 	char *subject = NULL, *body = NULL, *msgid = NULL, *refs = NULL, *raw = NULL;
-	char *key = NULL, *rcpts = NULL, *env = NULL;
-	const char *tov[1] = { to }, *ccv[1] = { cc };
+	char *env = NULL;
 	struct mail_out mo;
+	struct buf rcpts;
 	size_t n = 0, len;
 	int rc = -1;
 
+	buf_init(&rcpts, 0);
 	snprintf(days, sizeof(days), "%d", p->conf->token_days);
 	all[n++] = (struct tmpl_var){ "network_name", p->conf->network_name };
 	all[n++] = (struct tmpl_var){ "address", p->conf->address };
 	all[n++] = (struct tmpl_var){ "re_subject", re };
-	all[n++] = (struct tmpl_var){ "sender", m->from };
+	all[n++] = (struct tmpl_var){ "sender", m && m->from ? m->from : om->to[0] };
 	all[n++] = (struct tmpl_var){ "token_days", days };
 	all[n++] = (struct tmpl_var){ "default_language", p->conf->default_language };
-	for (size_t i = 0; i < nvars && n < REPLY_MAX_VARS; i++)
-		all[n++] = vars[i];
-	if (tmpl_render(p->tmpl, tmpl_name, all, n, &subject, &body) != 0) {
-		log_errorx("reply: cannot render template %s", tmpl_name);
+	for (size_t i = 0; i < om->nvars && n < REPLY_MAX_VARS; i++)
+		all[n++] = om->vars[i];
+	if (tmpl_render(p->tmpl, om->tmpl, all, n, &subject, &body) != 0) {
+		log_errorx("mail: cannot render template %s", om->tmpl);
 		goto out;
 	}
 	msgid = mail_message_id_new(addr_domain(p->conf->address));
-	if (m->references && m->message_id)
+	if (m && m->references && m->message_id)
 		refs = xasprintf("%s %s", m->references, m->message_id);
-	else if (m->message_id)
+	else if (m && m->message_id)
 		refs = xstrdup(m->message_id);
 	memset(&mo, 0, sizeof(mo));
 	mo.from_name = p->conf->network_name;
 	mo.from_addr = p->conf->address;
-	mo.to = tov;
-	mo.nto = 1;
-	if (cc) {
-		mo.cc = ccv;
-		mo.ncc = 1;
-	}
+	mo.to = om->to;
+	mo.nto = om->nto;
+	mo.cc = om->cc;
+	mo.ncc = om->ncc;
+	mo.reply_to = om->reply_to;
+	mo.nreply_to = om->nreply_to;
 	mo.subject = subject;
 	mo.message_id = msgid;
-	mo.in_reply_to = m->message_id;
+	mo.in_reply_to = m ? m->message_id : NULL;
 	mo.references = refs;
 	mo.date = p->now;
-	mo.auto_submitted = "auto-replied";
+	mo.auto_submitted = m ? "auto-replied" : "auto-generated";
+	mo.extra = om->extra;
+	mo.nextra = om->nextra;
 	mo.body = body;
+	mo.attach_name = om->attach_name;
+	mo.attach_type = om->attach_type;
+	mo.attach_data = om->attach_data;
+	mo.attach_len = om->attach_len;
 	if ((raw = mail_compose(&mo, &len, err, sizeof(err))) == NULL) {
-		log_warnx("reply: %s not sent to %s: %s", tmpl_name, to, err);
+		log_warnx("mail: %s to %s not sent: %s", om->tmpl, om->to[0], err);
 		rc = 0;
 		goto out;
 	}
-	key = xasprintf("reply:%lld:%d", (long long)in->inbound_id, in->nreplies++);
-	rcpts = cc ? xasprintf("%s\n%s", to, cc) : xstrdup(to);
+	for (size_t i = 0; i < om->nto; i++)
+		buf_printf(&rcpts, "%s%s", rcpts.len ? "\n" : "", om->to[i]);
+	for (size_t i = 0; i < om->ncc; i++)
+		buf_printf(&rcpts, "%s%s", rcpts.len ? "\n" : "", om->cc[i]);
 	env = reply_envelope_from(p->conf);
-	if (store_outbox_add(p->st, key, msgid, env, rcpts, raw, len, p->now) < 0)
+	if (store_outbox_add(p->st, om->key, msgid, env, rcpts.data, raw, len, p->now) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -120,10 +127,32 @@ out:
 	free(msgid);
 	free(refs);
 	free(raw);
-	free(key);
-	free(rcpts);
 	free(env);
+	buf_free(&rcpts);
 	return rc;
+}
+
+/* Queue one reply to the inbound message; its key makes it unique in the outbox. */
+static int
+reply_build(struct program *p, struct program_in *in, const char *tmpl_name,
+	    const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc)
+{
+	const char *tov[1] = { to }, *ccv[1] = { cc };
+	char key[64];
+	struct outmail om;
+
+	snprintf(key, sizeof(key), "reply:%lld:%d", (long long)in->inbound_id, in->nreplies++);
+	memset(&om, 0, sizeof(om));
+	om.tmpl = tmpl_name;
+	om.vars = vars;
+	om.nvars = nvars;
+	om.to = tov;
+	om.nto = 1;
+	om.cc = cc ? ccv : NULL;
+	om.ncc = cc ? 1 : 0;
+	om.key = key;
+	om.parent = in->m;
+	return outmail_queue(p, &om);
 }
 
 int

@@ -72,6 +72,37 @@ static const char *const migrations[] = {
 	"  sent_at INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);",
+
+	/* 2: rounds and partnerships */
+	"CREATE TABLE rounds ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  signup_closes INTEGER NOT NULL,"
+	"  starts INTEGER NOT NULL,"
+	"  ends INTEGER NOT NULL,"
+	"  months INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open'"
+	"    CHECK (status IN ('open','previewed','running','closed')),"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE partnerships ("
+	"  id INTEGER PRIMARY KEY,"
+	"  round_id INTEGER NOT NULL REFERENCES rounds(id),"
+	"  a INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+	"  b INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+	"  weight INTEGER NOT NULL,"
+	"  why TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'proposed'"
+	"    CHECK (status IN ('proposed','active','ended','dissolved')),"
+	"  created_at INTEGER NOT NULL,"
+	"  introduced_at INTEGER,"
+	"  CHECK (a < b));"
+	"CREATE INDEX partnerships_a ON partnerships(a, status);"
+	"CREATE INDEX partnerships_b ON partnerships(b, status);"
+	"CREATE TABLE unmatched ("
+	"  round_id INTEGER NOT NULL REFERENCES rounds(id),"
+	"  participant INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+	"  why TEXT NOT NULL,"
+	"  PRIMARY KEY (round_id, participant));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -624,4 +655,295 @@ store_outbox_is_ours(struct store *st, const char *message_id)
 {
 	return store_count(st, store_prepare(st, "SELECT count(*) FROM outbox WHERE message_id = ?",
 					     "s", message_id)) > 0;
+}
+
+void
+round_clear(struct round *r)
+{
+	free(r->name);
+	free(r->status);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_round_add(struct store *st, const char *name, int64_t signup_closes, int64_t starts,
+		int64_t ends, int months, int64_t now, int64_t *id)
+{
+	if (store_exec(st, "INSERT INTO rounds(name, signup_closes, starts, ends, months, "
+		       "created_at) VALUES (?, ?, ?, ?, ?, ?)", "siiiii", name, signup_closes,
+		       starts, ends, (int64_t)months, now) < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_round_current(struct store *st, int64_t now, struct round *r)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, name, status, signup_closes, starts, "
+					   "ends, created_at, months FROM rounds WHERE status != "
+					   "'closed' AND created_at <= ? ORDER BY created_at DESC, "
+					   "id DESC LIMIT 1", "i", now);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (stmt == NULL)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(stmt, 0);
+		r->name = col_text(stmt, 1);
+		r->status = col_text(stmt, 2);
+		r->signup_closes = sqlite3_column_int64(stmt, 3);
+		r->starts = sqlite3_column_int64(stmt, 4);
+		r->ends = sqlite3_column_int64(stmt, 5);
+		r->created_at = sqlite3_column_int64(stmt, 6);
+		r->months = sqlite3_column_int(stmt, 7);
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_round_exists(struct store *st, const char *name)
+{
+	return store_count(st, store_prepare(st, "SELECT count(*) FROM rounds WHERE name = ?",
+					     "s", name));
+}
+
+int
+store_round_set_status(struct store *st, int64_t id, const char *status)
+{
+	return store_exec(st, "UPDATE rounds SET status = ? WHERE id = ?", "si", status, id) < 0
+		       ? -1 : 0;
+}
+
+void
+pool_row_clear(struct pool_row *r)
+{
+	free(r->email);
+	if (r->prof) {
+		profile_free(r->prof);
+		free(r->prof);
+	}
+	free(r->previous);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+store_rows(struct store *st, sqlite3_stmt *stmt, struct pool_row **rows)
+{
+	struct pool_row *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*rows = NULL;
+	if (stmt == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].email = col_text(stmt, 1);
+		v[n].prof = xcalloc(1, sizeof(struct profile));
+		profile_from_row(stmt, 2, v[n].prof);
+		n++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		log_errorx("store: %s", sqlite3_errmsg(st->db));
+		for (size_t i = 0; i < n; i++)
+			pool_row_clear(&v[i]);
+		free(v);
+		return -1;
+	}
+	*rows = v;
+	return (int)n;
+}
+
+int
+store_pool_list(struct store *st, struct pool_row **rows)
+{
+	sqlite3_stmt *stmt;
+	int n = store_rows(st, store_prepare(st, "SELECT p.id, p.email, " PROFILE_COLS
+					     " FROM participants p WHERE p.status = 'active' AND "
+					     "NOT EXISTS (SELECT 1 FROM partnerships x WHERE "
+					     "(x.a = p.id OR x.b = p.id) AND x.status = 'active') "
+					     "ORDER BY p.id", ""), rows);
+
+	if (n <= 0)
+		return n;
+	stmt = store_prepare(st, "SELECT CASE WHEN a = ?1 THEN b ELSE a END FROM partnerships "
+			     "WHERE (a = ?1 OR b = ?1) AND status != 'proposed'", "");
+	if (stmt == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct pool_row *r = &(*rows)[i];
+		size_t cap = 0;
+
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, r->id);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			if ((size_t)r->nprevious == cap) {
+				cap = cap ? cap * 2 : 4;
+				r->previous = xrealloc(r->previous, cap * sizeof(int64_t));
+			}
+			r->previous[r->nprevious++] = sqlite3_column_int64(stmt, 0);
+		}
+	}
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+int
+store_participants_list(struct store *st, struct pool_row **rows)
+{
+	return store_rows(st, store_prepare(st, "SELECT id, email, " PROFILE_COLS
+					    " FROM participants ORDER BY id", ""), rows);
+}
+
+int
+store_subscribers_list(struct store *st, char ***emails)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT email FROM subscribers ORDER BY email", "");
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+
+	*emails = NULL;
+	if (stmt == NULL)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = col_text(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	*emails = v;
+	return (int)n;
+}
+
+int
+store_proposals_clear(struct store *st, int64_t round_id)
+{
+	if (store_exec(st, "DELETE FROM partnerships WHERE round_id = ? AND status = 'proposed'",
+		       "i", round_id) < 0)
+		return -1;
+	return store_exec(st, "DELETE FROM unmatched WHERE round_id = ?", "i", round_id) < 0 ? -1 : 0;
+}
+
+int
+store_partnership_add(struct store *st, int64_t round_id, int64_t a, int64_t b, int64_t weight,
+		      const char *why, int64_t now)
+{
+	return store_exec(st, "INSERT INTO partnerships(round_id, a, b, weight, why, created_at) "
+			  "VALUES (?, ?, ?, ?, ?, ?)", "iiiisi", round_id, a < b ? a : b,
+			  a < b ? b : a, weight, why, now) < 0 ? -1 : 0;
+}
+
+int
+store_unmatched_add(struct store *st, int64_t round_id, int64_t participant, const char *why)
+{
+	return store_exec(st, "INSERT OR REPLACE INTO unmatched(round_id, participant, why) "
+			  "VALUES (?, ?, ?)", "iis", round_id, participant, why) < 0 ? -1 : 0;
+}
+
+void
+partnership_clear(struct partnership *p)
+{
+	free(p->a_email);
+	free(p->b_email);
+	free(p->why);
+	free(p->status);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership **out)
+{
+	struct partnership *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (stmt == NULL)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].a = sqlite3_column_int64(stmt, 1);
+		v[n].b = sqlite3_column_int64(stmt, 2);
+		v[n].weight = sqlite3_column_int64(stmt, 3);
+		v[n].a_email = col_text(stmt, 4);
+		v[n].b_email = col_text(stmt, 5);
+		v[n].why = col_text(stmt, 6);
+		v[n].status = col_text(stmt, 7);
+		n++;
+	}
+	sqlite3_finalize(stmt);
+	*out = v;
+	return (int)n;
+}
+
+int
+store_partnerships_list(struct store *st, int64_t round_id, const char *status,
+			struct partnership **out)
+{
+	return store_partnership_rows(st, store_prepare(st,
+	    "SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status "
+	    "FROM partnerships x JOIN participants pa ON pa.id = x.a "
+	    "JOIN participants pb ON pb.id = x.b WHERE x.round_id = ? AND x.status = ? "
+	    "ORDER BY x.id", "is", round_id, status), out);
+}
+
+int
+store_partnership_set_status(struct store *st, int64_t id, const char *status, int64_t now)
+{
+	return store_exec(st, "UPDATE partnerships SET status = ?, introduced_at = CASE WHEN ? = "
+			  "'active' THEN ? ELSE introduced_at END WHERE id = ?", "ssii", status,
+			  status, now, id) < 0 ? -1 : 0;
+}
+
+int
+store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out)
+{
+	return store_partnership_rows(st, store_prepare(st,
+	    "SELECT u.participant, u.participant, 0, 0, p.email, '', u.why, p.status "
+	    "FROM unmatched u JOIN participants p ON p.id = u.participant "
+	    "WHERE u.round_id = ? ORDER BY u.participant", "i", round_id), out);
+}
+
+int
+store_partner_of(struct store *st, int64_t participant, struct partnership *p)
+{
+	struct partnership *v;
+	int n = store_partnership_rows(st, store_prepare(st,
+	    "SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status "
+	    "FROM partnerships x JOIN participants pa ON pa.id = x.a "
+	    "JOIN participants pb ON pb.id = x.b WHERE (x.a = ?1 OR x.b = ?1) AND "
+	    "x.status = 'active' ORDER BY x.id DESC LIMIT 1", "i", participant), &v);
+
+	memset(p, 0, sizeof(*p));
+	if (n <= 0) {
+		free(v);
+		return n;
+	}
+	*p = v[0];
+	free(v);
+	return 1;
+}
+
+int
+store_outbox_failed_count(struct store *st)
+{
+	return store_count(st, store_prepare(st, "SELECT count(*) FROM outbox WHERE status = "
+					     "'failed'", ""));
 }

@@ -101,4 +101,60 @@ int store_outbox_failed(struct store *st, int64_t id, const char *error);
 /* store_outbox_is_ours: 1 when message_id is one ilnbot sent (loop check). */
 int store_outbox_is_ours(struct store *st, const char *message_id);
 
+/* Rounds. store_round_current: the newest round not closed, created at or before now:
+ * 1 found (fills *r; strings the caller's via round_clear), 0 none. */
+struct round {
+	int64_t id;
+	char *name;
+	char *status;           /* open | previewed | running | closed */
+	int64_t signup_closes, starts, ends, created_at;
+	int months;
+};
+void round_clear(struct round *r);
+int store_round_add(struct store *st, const char *name, int64_t signup_closes, int64_t starts,
+		    int64_t ends, int months, int64_t now, int64_t *id);
+int store_round_current(struct store *st, int64_t now, struct round *r);
+/* store_round_exists: 1 when a round has that name. */
+int store_round_exists(struct store *st, const char *name);
+int store_round_set_status(struct store *st, int64_t id, const char *status);
+
+/* One row of the matching pool: an active participant with no proposed or active
+ * partnership. Strings are the caller's (pool_row_clear). */
+struct pool_row {
+	int64_t id;
+	char *email;
+	struct profile *prof;   /* allocated; profile_free + free via pool_row_clear */
+	int64_t *previous;      /* ids of everyone ever partnered (any status) */
+	int nprevious;
+};
+void pool_row_clear(struct pool_row *r);
+/* store_pool_list: every pool row, in participant id order; *rows the caller's.
+ * Returns the count or -1. */
+int store_pool_list(struct store *st, struct pool_row **rows);
+/* All participants (for export and announcements), same shape; previous not filled. */
+int store_participants_list(struct store *st, struct pool_row **rows);
+/* Subscribers' addresses; *emails and each string the caller's. Returns the count or -1. */
+int store_subscribers_list(struct store *st, char ***emails);
+
+/* Partnerships. Proposals of a round are replaced as a whole by each MATCH. */
+int store_proposals_clear(struct store *st, int64_t round_id);
+int store_partnership_add(struct store *st, int64_t round_id, int64_t a, int64_t b,
+			  int64_t weight, const char *why, int64_t now);
+int store_unmatched_add(struct store *st, int64_t round_id, int64_t participant, const char *why);
+struct partnership {
+	int64_t id, a, b, weight;
+	char *a_email, *b_email, *why, *status;
+};
+void partnership_clear(struct partnership *p);
+/* store_partnerships_list: partnerships of the round with the given status, by id. */
+int store_partnerships_list(struct store *st, int64_t round_id, const char *status,
+			    struct partnership **out);
+int store_partnership_set_status(struct store *st, int64_t id, const char *status, int64_t now);
+/* store_unmatched_list: (participant id, email, why) of the round, by id. */
+int store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out);
+/* store_partner_of: the active partnership of a participant: 1 found (fills *p), 0 none. */
+int store_partner_of(struct store *st, int64_t participant, struct partnership *p);
+/* store_outbox_failed_count: outgoing mail that failed for good (bounces at the relay). */
+int store_outbox_failed_count(struct store *st);
+
 #endif

@@ -6,6 +6,14 @@
 #include "msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__asan_default_options(void);
+
+/* ASan's default 256 MiB quarantine alone would trip -rss_limit_mb=256. */
+const char *
+__asan_default_options(void)
+{
+	return "quarantine_size_mb=32";
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
