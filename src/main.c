@@ -294,6 +294,57 @@ out:
 	return rc;
 }
 
+/* match: print the matching of the current round as of --now; without --dry-run, also
+ * keep it as the round's proposal and mail the preview to the coordinators. */
+static int
+cmd_match(struct bot *b, bool dry_run)
+{
+	char *report = NULL;
+	int found, rc = 1;
+
+	if (!dry_run && store_begin(b->st) < 0)
+		return 1;
+	found = round_match_preview(&b->prog, NULL, !dry_run, &report);
+	if (found < 0) {
+		if (!dry_run)
+			store_rollback(b->st);
+		goto out;
+	}
+	if (!dry_run && store_commit(b->st) < 0)
+		goto out;
+	if (found == 0) {
+		log_errorx("match: no round is open as of the given time");
+		goto out;
+	}
+	fputs(report, stdout);
+	rc = 0;
+	if (!dry_run) {
+		struct outbound out = { 0 };
+		char err[512];
+
+		if (outbound_open(&out, &b->conf, err, sizeof(err)) == 0)
+			outbox_flush(b->st, &out, bot_now(b), b->conf.smtp_retry_max_hours, NULL);
+		else
+			log_warnx("outbound: %s; the preview stays queued", err);
+		outbound_close(&out);
+	}
+out:
+	free(report);
+	return rc;
+}
+
+static int
+cmd_export(struct bot *b)
+{
+	char *csv = round_export_csv(b->st);
+
+	if (csv == NULL)
+		return 1;
+	fputs(csv, stdout);
+	free(csv);
+	return 0;
+}
+
 static const char *const required_templates[] = {
 	"help", "rate_limited", "signup_confirm", "signup_problems", "signup_already",
 	"signup_done", "confirm_bad", "confirm_withdraw", "confirm_delete", "confirm_change",
@@ -301,6 +352,9 @@ static const char *const required_templates[] = {
 	"withdraw_done", "withdraw_already", "delete_done", "nothing_held", "subscribe_done",
 	"subscribe_already", "unsubscribe_done", "show", "update_done", "update_problems",
 	"status", "not_registered", "no_partnership", "coordinators_only", "not_available",
+	"round_problems", "round_opened", "round_announce", "no_round", "match_preview",
+	"introduction", "unmatched_options", "approve_done", "stats", "export",
+	"confirm_coordinator",
 };
 
 static int
@@ -362,7 +416,6 @@ main(int argc, char **argv)
 	}
 	if (path == NULL)
 		path = default_config();
-	(void)dry_run;
 	if (strcmp(cmd, "check-config") == 0) {
 		rc = bot_open(&b, path, false) < 0 ? EX_CONFIG : cmd_check_config(&b);
 	} else if (strcmp(cmd, "once") == 0 || strcmp(cmd, "run") == 0 ||
@@ -375,9 +428,10 @@ main(int argc, char **argv)
 			rc = cmd_run(&b);
 		else
 			rc = cmd_deliver(&b);
-	} else if (strcmp(cmd, "match") == 0 || strcmp(cmd, "export") == 0) {
-		log_errorx("%s: not available yet", cmd);
-		rc = 1;
+	} else if (strcmp(cmd, "match") == 0) {
+		rc = bot_open(&b, path, true) < 0 ? EX_CONFIG : cmd_match(&b, dry_run);
+	} else if (strcmp(cmd, "export") == 0) {
+		rc = bot_open(&b, path, true) < 0 ? EX_CONFIG : cmd_export(&b);
 	} else {
 		usage();
 	}

@@ -35,21 +35,6 @@ program_no_partnership(struct program *p, struct program_in *in, const struct cm
 	return reply_queue(p, in, found ? "no_partnership" : "not_registered", v, 1, NULL, NULL);
 }
 
-static int
-program_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
-{
-	struct tmpl_var v[] = { { "command", cmd_name(c->kind) } };
-
-	in->outcome = "refused";
-	if (!conf_is_coordinator(p->conf, in->m->from)) {
-		snprintf(in->detail, sizeof(in->detail), "%s from a non-coordinator",
-			 cmd_name(c->kind));
-		return reply_queue(p, in, "coordinators_only", v, 1, NULL, NULL);
-	}
-	snprintf(in->detail, sizeof(in->detail), "%s not available yet", cmd_name(c->kind));
-	return reply_queue(p, in, "not_available", v, 1, NULL, NULL);
-}
-
 int
 program_handle(struct program *p, struct program_in *in)
 {

@@ -4,6 +4,7 @@
 #ifndef ILN_PROGRAM_H
 #define ILN_PROGRAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,27 @@ int program_status(struct program *p, struct program_in *in);
 int program_ask_confirmation(struct program *p, struct program_in *in, const char *action,
 			     const char *arg);
 int program_unsubscribe(struct program *p, struct program_in *in);
+int program_coordinator(struct program *p, struct program_in *in, const struct cmd *c);
+int program_coordinator_confirmed(struct program *p, struct program_in *in, const char *payload);
+
+/* Rounds and matching (program_round.c). */
+struct round;
+struct pool_row;
+struct match_result;
+/* round_match_compute: the current round as of p->now and its matching: 1 done (free
+ * with round_clear and round_match_free), 0 no round, -1 store error. */
+int round_match_compute(struct program *p, struct round *r, struct pool_row **rows, int *nrows,
+			struct match_result **res);
+void round_match_free(struct pool_row *rows, int nrows, struct match_result *res);
+int round_match_store(struct program *p, const struct round *r, const struct pool_row *rows,
+		      const struct match_result *res);
+/* round_match_preview: compute; with store_it, keep it as the round's proposal and mail
+ * the report to the coordinators (in may be NULL: the command line). *report_out (when
+ * asked) is the report, the caller's to free. 1 done, 0 no round, -1 error. */
+int round_match_preview(struct program *p, struct program_in *in, bool store_it,
+			char **report_out);
+/* round_export_csv: every participant as CSV (caller frees), NULL on a store error. */
+char *round_export_csv(struct store *st);
 
 /* Shared by the handlers. */
 struct profile;

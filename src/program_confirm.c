@@ -186,6 +186,8 @@ program_confirm(struct program *p, struct program_in *in, const char *token)
 		rc = confirm_change(p, in, t.payload);
 	} else if (strcmp(t.action, "subscribe") == 0) {
 		rc = confirm_subscribe(p, in);
+	} else if (strcmp(t.action, "coordinator") == 0) {
+		rc = program_coordinator_confirmed(p, in, t.payload);
 	} else {
 		log_errorx("confirm: token with unknown action %s", t.action);
 		rc = confirm_refuse(p, in, "this confirmation code is not one we sent", "bad action");

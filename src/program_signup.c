@@ -82,7 +82,8 @@ program_token_new(struct program *p, const char *email, const char *action, cons
 	int recent = store_token_count_since(p->st, email, action, p->now - 86400);
 	char *token;
 
-	if (recent < 0 || recent >= CONFIRM_REQUESTS_PER_DAY) {
+	/* Coordinators are configured addresses: only the daily reply cap applies. */
+	if (recent < 0 || (recent >= CONFIRM_REQUESTS_PER_DAY && strcmp(action, "coordinator") != 0)) {
 		if (recent >= 0)
 			log_info("confirm: %s already had %d %s requests today", email, recent,
 				 action);

@@ -155,7 +155,7 @@ replies_per_sender_per_day = {rate_limit}
 
 
 def run_bot(binary, conf, logpath, wrap=()):
-    """One `ilnbot once`; returns (seconds, peak RSS in KiB, exit status)."""
+    """One `ilnbot once`; returns (seconds, peak RSS in KiB, exit status, CPU seconds)."""
     with open(logpath, "ab") as log:
         t0 = time.monotonic()
         p = subprocess.Popen(list(wrap) + [binary, "once", "-c", conf, "--now", NOW],
@@ -163,13 +163,13 @@ def run_bot(binary, conf, logpath, wrap=()):
         _, status, ru = os.wait4(p.pid, 0)
         t1 = time.monotonic()
     p.returncode = os.waitstatus_to_exitcode(status)
-    return t1 - t0, ru.ru_maxrss, p.returncode
+    return t1 - t0, ru.ru_maxrss, p.returncode, ru.ru_utime + ru.ru_stime
 
 
-def drop(dirpath, msgs):
+def drop(dirpath, msgs, tag):
     os.makedirs(dirpath, exist_ok=True)
     for i, raw in enumerate(msgs):
-        with open(os.path.join(dirpath, f"{1700000000 + i}.M{i:06d}P1.bench"), "wb") as f:
+        with open(os.path.join(dirpath, f"{1700000000 + i}.M{i:06d}P{tag}.bench"), "wb") as f:
             f.write(raw)
 
 
@@ -230,8 +230,8 @@ def main():
     for s, nm in grp_a + grp_b:
         seq += 1
         msgs.append(message(rng, seq, s, nm, "SIGNUP", form(rng, nm)))
-    drop(os.path.join(inbox, "new"), msgs)
-    _, _, rc = run_bot(binary, conf, log)
+    drop(os.path.join(inbox, "new"), msgs, "1")
+    _, _, rc, _ = run_bot(binary, conf, log)
     if rc != 0:
         sys.exit(f"setup SIGNUP pass: exit {rc}; see {log}")
     reps = replies_by_rcpt(outnew, seen)
@@ -249,8 +249,8 @@ def main():
         msgs.append(message(rng, seq, s, nm, f"Re: CONFIRM {tok} - please confirm your application",
                             "Yes, I agree.", in_reply_to=mid))
     shutil.rmtree(os.path.join(inbox, "new"))
-    drop(os.path.join(inbox, "new"), msgs)
-    _, _, rc = run_bot(binary, conf, log)
+    drop(os.path.join(inbox, "new"), msgs, "2")
+    _, _, rc, _ = run_bot(binary, conf, log)
     if rc != 0:
         sys.exit(f"setup CONFIRM pass: exit {rc}; see {log}")
     replies_by_rcpt(outnew, seen)
@@ -299,7 +299,7 @@ def main():
     avg = sum(len(m) for m in batch) / len(batch)
     src = os.path.join(d, "batch")
     shutil.rmtree(src, ignore_errors=True)
-    drop(src, batch)
+    drop(src, batch, "3")
     shutil.rmtree(os.path.join(inbox, "new"))
     print(f"batch: {len(batch)} mails, {avg:.0f} bytes on average, {senders} distinct senders: "
           f"{n_signup} SIGNUP ({n_signup // 10} with a bad form), {n_pend} CONFIRM, "
@@ -322,7 +322,7 @@ def main():
     if a.perf:
         wrap = ["perf", "record", "-g", "-o", os.path.join(d, "perf.data"), "--"]
         a.keep = True
-    bot_s, rss_kib, rc = run_bot(binary, conf, log, wrap)
+    bot_s, rss_kib, rc, bot_cpu = run_bot(binary, conf, log, wrap)
     if rc != 0:
         sys.exit(f"ilnbot once: exit {rc}; see {log}")
     # 3. The disk's limit again, into a scratch Maildir.
@@ -356,6 +356,8 @@ def main():
         return "met" if good else "NOT met"
     print(f"ratio ilnbot / disk (mean of both): {ratio:.2f}   goal >= 0.50: {verdict(ratio >= 0.5)}")
     print(f"commands per second: {bot_r:.0f}   goal >= 1000: {verdict(bot_r >= 1000)}")
+    print(f"ilnbot CPU time: {bot_cpu:.2f} s ({bot_cpu / n * 1e6:.0f} us per mail, so CPU alone "
+          f"allows {n / bot_cpu:.0f} mails/s); the rest of the wall time is waiting on the disk")
     print(f"peak memory (ru_maxrss): {rss_mib:.1f} MiB   goal <= 64 MiB: {verdict(rss_mib <= 64)}")
 
     if a.strace and shutil.which("strace"):
@@ -363,7 +365,7 @@ def main():
         m = min(n, 1000)
         d2 = tempfile.mkdtemp(prefix="ilnbot-bench-strace-", dir="/var/tmp")
         conf2 = write_conf(d2, 100000)
-        drop(os.path.join(d2, "var", "inbox", "new"), batch[:m])
+        drop(os.path.join(d2, "var", "inbox", "new"), batch[:m], "3")
         sfile = os.path.join(d2, "strace.txt")
         run_bot(binary, conf2, os.path.join(d2, "ilnbot.log"),
                 ["strace", "-f", "-c", "-o", sfile, "-e", "trace=fsync,fdatasync,write,pwrite64,rename,openat,read,pread64"])

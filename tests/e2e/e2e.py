@@ -1,25 +1,81 @@
 #!/usr/bin/env python3
-"""End-to-end conversations: the real ilnbot binary on the Maildir transport.
+"""End-to-end conversations: the real ilnbot binary on the Maildir or the IMAP+SMTP transports.
 
-Each test makes its own folder with a configuration, drops messages into the inbound
-Maildir, runs `ilnbot once --now T`, and reads the replies from the outbound Maildir
-with Python's own email parser (an independent check of what ilnbot writes).
-Usage: e2e.py [BINARY]. Prints "N passed, N failed" last.
+Each test makes its own folder with a configuration, puts messages in, runs
+`ilnbot once --now T`, and reads the replies with Python's own email parser (an
+independent check of what ilnbot writes).
+  maildir: messages are dropped into the inbound Maildir, replies read from the outbound one.
+  lab:     the private Dovecot + Postfix of tests/lab/lab.sh (an already running one named
+           by LAB_ENV=DIR/env, else one started for this run). A participant's mail is
+           submitted with swaks (STARTTLS, AUTH) through Postfix to iln@example.org; ilnbot
+           fetches it over IMAPS and sends through Postfix's submission port (STARTTLS, AUTH);
+           replies are read back from the participants' mailboxes over IMAPS. The suite's
+           addresses are mapped onto the lab's users (A()); malformed mail goes in with
+           `doveadm save`. Every mailbox is emptied and the store is new for each test.
+Usage: e2e.py [--transport maildir|lab] [BINARY] (or E2E_TRANSPORT=lab).
+Prints "N passed, N failed" last.
 """
 import email
 import email.policy
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, "build", "ilnbot"))
+
+
+def parse_args(argv):
+    mode, rest = os.environ.get("E2E_TRANSPORT", "maildir"), []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--transport" and i + 1 < len(argv):
+            mode = argv[i + 1]
+            i += 2
+            continue
+        if argv[i].startswith("--transport="):
+            mode = argv[i].split("=", 1)[1]
+        else:
+            rest.append(argv[i])
+        i += 1
+    if mode not in ("maildir", "lab"):
+        sys.exit(f"e2e.py: unknown transport {mode} (maildir or lab)")
+    return mode, (rest[0] if rest else os.path.join(TOP, "build", "ilnbot"))
+
+
+MODE, _bin = parse_args(sys.argv[1:])
+BIN = os.path.abspath(_bin)
+LAB = None          # the labkit.Lab in lab mode
+
+# The suite's addresses on the lab's users (only these exist there). Identity on Maildirs.
+LAB_ADDRS = {
+    "ana@example.org": "alice@example.org",
+    "ana.new@example.org": "bob@example.org",
+    "bo@example.org": "bob@example.org",
+    "mallory@example.net": "carol@example.org",
+    "reader@example.com": "carol@example.org",
+    "eve@example.org": "carol@example.org",
+}
+_addr_re = re.compile(r"(?<![\w.+-])(" + "|".join(re.escape(a) for a in LAB_ADDRS) + r")(?![\w-])")
+
+
+def A(addr):
+    """The address a test's participant has in this mode."""
+    return LAB_ADDRS.get(addr, addr) if MODE == "lab" else addr
+
+
+def map_addrs(raw):
+    if MODE != "lab":
+        return raw
+    b = raw if isinstance(raw, bytes) else raw.encode()
+    return re.sub(_addr_re.pattern.encode(), lambda m: LAB_ADDRS[m.group(1).decode()].encode(), b)
 BOT = "iln@example.org"
 NOW = "2026-03-02T10:00:00Z"
 
@@ -53,14 +109,7 @@ default_language = English
 [store]
 path = var/ilnbot.db
 
-[inbound]
-transport = maildir
-maildir = var/inbox
-
-[outbound]
-transport = maildir
-maildir = var/outbox
-
+{self.transport_conf()}
 [program]
 templates = {TOP}/templates        ; the folder of mail templates
 token_days = 7
@@ -72,10 +121,28 @@ replies_per_sender_per_day = 10
         self.n = 0
         self.log = ""
 
+    def transport_conf(self):
+        return """[inbound]
+transport = maildir
+maildir = var/inbox
+
+[outbound]
+transport = maildir
+maildir = var/outbox
+"""
+
+    def inbox_state(self):
+        """(messages waiting, messages processed) in the inbound mailbox."""
+        return (len(os.listdir(os.path.join(self.inbox, "new"))),
+                len(os.listdir(os.path.join(self.inbox, "cur"))))
+
+    def rejected(self):
+        return len(os.listdir(os.path.join(self.inbox, ".Rejected", "cur")))
+
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def drop(self, raw):
+    def drop(self, raw, verbatim=False, env_from=None):
         os.makedirs(os.path.join(self.inbox, "new"), exist_ok=True)
         self.n += 1
         path = os.path.join(self.inbox, "new", f"{self.n:06d}.test")
@@ -111,18 +178,119 @@ replies_per_sender_per_day = 10
     def send(self, subject, body="", sender="ana@example.org", now=NOW, headers=None,
              msgid=None, name=None):
         m = EmailMessage()
+        sender = A(sender)
         m["From"] = f"{name} <{sender}>" if name else sender
         m["To"] = BOT
         m["Subject"] = subject
         m["Date"] = "Mon, 02 Mar 2026 09:00:00 +0000"
         self.n += 0
         m["Message-ID"] = msgid or f"<t{len(self.seen)}-{os.urandom(6).hex()}@client.example>"
+        env_from = sender
         for k, v in (headers or {}).items():
             m[k] = v
+            if k == "Return-Path" and v == "<>":
+                env_from = ""           # a real null envelope sender in lab mode
         m.set_content(body)
-        self.drop(bytes(m))
+        self.drop(bytes(m), env_from=env_from)
         self.run(now=now)
         return m, self.replies()
+
+
+class LabBot(Bot):
+    """The same conversations over IMAP in, SMTP out, against the lab's servers."""
+
+    def transport_conf(self):
+        return LAB.bot_conf(self.dir)
+
+    def __init__(self, extra=""):
+        super().__init__(extra)
+        self.db = os.path.join(self.dir, "var", "ilnbot.db")
+        self.pending = 0            # messages sent to the bot and not yet run
+        self.looked = set()         # outbox Message-IDs already looked at (ids are reused
+                                    # after an erasure, so not a row-id cursor)
+        self.uid = {}               # user -> last UID read from their INBOX
+        self.copies = {}            # (user, Message-ID) -> delivered copies
+
+    def drop(self, raw, verbatim=False, env_from=None):
+        raw = map_addrs(raw if isinstance(raw, bytes) else raw.encode())
+        if verbatim:
+            LAB.save(BOT, raw)
+        else:
+            if env_from is None:
+                m = re.search(rb"(?im)^From:[^\r\n]*?([\w.+-]+@[\w.-]+)", raw)
+                env_from = m.group(1).decode() if m else "alice@example.org"
+            LAB.swaks(env_from, BOT, raw.replace(b"\r\n", b"\n"))
+        self.pending += 1
+
+    def run(self, now=NOW, args=("once",)):
+        got = LAB.wait_count(BOT, self.pending)
+        assert got >= self.pending, f"only {got} of {self.pending} messages reached {BOT}"
+        p = super().run(now=now, args=args)
+        left = LAB.count(BOT)
+        assert left == 0, f"{left} messages left in {BOT}'s INBOX after a pass"
+        self.pending = 0
+        return p
+
+    def inbox_state(self):
+        return (LAB.count(BOT), LAB.count(BOT, "Processed"))
+
+    def rejected(self):
+        return LAB.count(BOT, "Rejected")
+
+    def _outbox_since(self):
+        con = sqlite3.connect(self.db)
+        try:
+            rows = con.execute("select id, key, message_id, rcpts, status, last_error, raw "
+                               "from outbox order by id").fetchall()
+            return [r for r in rows if r[2] not in self.looked]
+        finally:
+            con.close()
+
+    def _scan(self):
+        """Read every new message in the participants' INBOXes; count copies."""
+        for user in LAB_USERS:
+            for uid, raw in LAB.fetch(user, after_uid=self.uid.get(user, 0)):
+                self.uid[user] = uid
+                m = email.message_from_bytes(raw, policy=email.policy.default)
+                key = (user, str(m["Message-ID"]))
+                self.copies.setdefault(key, []).append(raw)
+
+    def replies(self):
+        """The replies ilnbot sent since the last call, in the order it queued them, each
+        read back from its first recipient's INBOX; every recipient must get one copy."""
+        if not os.path.exists(self.db):
+            return []
+        rows = self._outbox_since()
+        want = []
+        for oid, key, msgid, rcpts, status, err, raw in rows:
+            self.looked.add(msgid)
+            assert status == "sent", f"outbox {key} to {rcpts!r}: {status}: {err}"
+            check_wire(bytes(raw))
+            want.append((msgid, rcpts.split("\n")))
+        deadline = time.monotonic() + 20
+        while True:
+            self._scan()
+            missing = [(mid, r) for mid, rs in want for r in rs if (r, mid) not in self.copies]
+            if not missing or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert not missing, f"never delivered: {missing}"
+        out = []
+        for mid, rs in want:
+            for r in rs:
+                n = len(self.copies[(r, mid)])
+                assert n == 1, f"{mid} reached {r} {n} times"
+            raw = self.copies[(rs[0], mid)][0]
+            m = email.message_from_bytes(raw, policy=email.policy.default)
+            rp = str(m["Return-Path"])
+            assert re.fullmatch(r"<iln\+[A-Za-z0-9_-]+@example\.org>", rp), rp   # VERP
+            m.raw = raw
+            out.append(m)
+        return out
+
+
+LAB_USERS = ("alice@example.org", "bob@example.org", "carol@example.org",
+             "coord@example.org", "iln@example.org")
 
 
 def check_wire(raw):
@@ -145,7 +313,7 @@ def body(m):
 
 
 def check_reply(req, rep, to="ana@example.org"):
-    assert rep["To"] == to, rep["To"]
+    assert rep["To"] == A(to), rep["To"]
     assert rep["In-Reply-To"] == req["Message-ID"], (rep["In-Reply-To"], req["Message-ID"])
     assert req["Message-ID"] in rep["References"]
     assert rep["Auto-Submitted"] == "auto-replied"
@@ -193,8 +361,7 @@ def help_reply_is_threaded(bot):
     check_reply(req, reps[0])
     assert subject(reps[0]) == "Re: help"
     assert "SIGNUP" in body(reps[0]) and "UNSUBSCRIBE" in body(reps[0])
-    assert os.listdir(os.path.join(bot.inbox, "new")) == []
-    assert len(os.listdir(os.path.join(bot.inbox, "cur"))) == 1
+    assert bot.inbox_state() == (0, 1), bot.inbox_state()
 
 
 @test
@@ -294,14 +461,14 @@ def change_address(bot):
     signup(bot)
     _, r = bot.send("CHANGE ana.new@example.org")
     assert len(r) == 2
-    conf = [m for m in r if m["To"] == "ana.new@example.org"][0]
-    assert "ana@example.org" in body(conf)
+    conf = [m for m in r if m["To"] == A("ana.new@example.org")][0]
+    assert A("ana@example.org") in body(conf)
     tok = token_of(conf)
     _, r = bot.send(f"CONFIRM {tok}", sender="ana@example.org")
     assert "not one we sent" in body(r[0])
     _, r = reply_to(bot, conf, sender="ana.new@example.org")
     assert "has moved" in body(r[0])
-    assert r[0]["Cc"] == "ana@example.org"
+    assert r[0]["Cc"] == A("ana@example.org")
     _, r = bot.send("SHOW", sender="ana.new@example.org")
     assert "Ana Pereira" in body(r[0])
     _, r = bot.send("SHOW", sender="ana@example.org")
@@ -329,7 +496,7 @@ def delete_erases(bot):
     assert "not registered" in body(r[0])
     db = os.path.join(bot.dir, "var", "ilnbot.db")
     out = subprocess.run(["sqlite3", db, "select count(*) from participants; "
-                          "select count(*) from inbound where sender='ana@example.org' "
+                          f"select count(*) from inbound where sender='{A('ana@example.org')}' "
                           "and id < (select max(id) from inbound);"],
                          capture_output=True, text=True).stdout.split()
     assert out[0] == "0", out
@@ -389,11 +556,11 @@ def bad_from_is_set_aside(bot):
     raw = ("From: a@example.org, b@example.org\r\nTo: iln@example.org\r\nSubject: HELP\r\n"
            "Message-ID: <amb@x>\r\n\r\nhi\r\n")
     bot.drop(raw)
-    bot.drop("this is not a mail at all \x00\x01\x02")
+    bot.drop("this is not a mail at all \x00\x01\x02", verbatim=True)
     bot.run()
     assert bot.replies() == []
-    rej = os.listdir(os.path.join(bot.inbox, ".Rejected", "cur"))
-    assert len(rej) >= 1, rej
+    rej = bot.rejected()
+    assert rej >= 1, rej
     assert "set aside" in bot.log
 
 
@@ -410,7 +577,7 @@ def non_ascii_and_hostile_subjects(bot):
     r = bot.replies()
     assert len(r) == 1
     assert r[0]["Bcc"] is None and r[0]["Cc"] is None
-    assert r[0]["To"] == "eve@example.org"
+    assert r[0]["To"] == A("eve@example.org")
 
 
 @test
@@ -437,7 +604,7 @@ def html_only_signup_and_outlook_quote(bot):
 @test
 def deliver_from_stdin(bot):
     m = EmailMessage()
-    m["From"] = "ana@example.org"
+    m["From"] = A("ana@example.org")
     m["To"] = BOT
     m["Subject"] = "HELP"
     m["Message-ID"] = "<stdin1@client.example>"
@@ -459,25 +626,70 @@ def check_config(bot):
     assert re.search(r"ilnbot\.conf:\d+: unknown key bogus_key", p.stderr), p.stderr
 
 
+LAB_TESTS = []
+
+
+def lab_test(fn):
+    LAB_TESTS.append(fn)
+    return fn
+
+
+@lab_test
+def lab_sessions_are_encrypted(bot):
+    """Every IMAP login of the bot was over TLS, and its mail left through an
+    authenticated submission (Postfix offers AUTH only after STARTTLS here)."""
+    d0, p0 = LAB.log_size("dovecot"), LAB.log_size("postfix")
+    _, r = bot.send("HELP")
+    assert len(r) == 1
+    dlog, plog = LAB.log_since("dovecot", d0), LAB.log_since("postfix", p0)
+    logins = [l for l in dlog.splitlines() if "Login: user=<iln@example.org>" in l]
+    assert logins, dlog[-2000:]
+    assert all(", TLS" in l for l in logins), logins
+    assert "sasl_username=iln@example.org" in plog, plog[-2000:]
+    assert "sasl_username=alice@example.org" in plog, plog[-2000:]
+
+
 def main():
+    global LAB
     only = os.environ.get("E2E_ONLY")
     passed = failed = 0
-    for fn in TESTS:
-        if only and only not in fn.__name__:
-            continue
-        bot = Bot()
-        try:
-            fn(bot)
-            print(f"ok   {fn.__name__}")
-            passed += 1
-        except Exception:
-            print(f"FAIL {fn.__name__}")
-            traceback.print_exc()
-            print(bot.log[-3000:])
-            failed += 1
-        finally:
-            bot.close()
-    print(f"e2e: {passed} passed, {failed} failed")
+    tests = TESTS
+    make = Bot
+    if MODE == "lab":
+        sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
+        import labkit
+        LAB = labkit.Lab()
+        tests = TESTS + LAB_TESTS
+        make = LabBot
+    t0 = time.monotonic()
+    try:
+        for fn in tests:
+            if only and only not in fn.__name__:
+                continue
+            t1 = time.monotonic()
+            bot = None
+            try:
+                if LAB:
+                    LAB.reset()
+                bot = make()
+                fn(bot)
+                print(f"ok   {fn.__name__}" + (f" ({time.monotonic() - t1:.1f} s)" if LAB else ""))
+                passed += 1
+            except Exception:
+                print(f"FAIL {fn.__name__}")
+                traceback.print_exc()
+                if bot:
+                    print(bot.log[-3000:])
+                failed += 1
+            finally:
+                if bot:
+                    bot.close()
+            sys.stdout.flush()
+    finally:
+        if LAB:
+            LAB.stop()
+    label = "e2e" if MODE == "maildir" else f"e2e ({MODE}, {time.monotonic() - t0:.0f} s)"
+    print(f"{label}: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
 

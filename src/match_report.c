@@ -1,0 +1,307 @@
+/* match_report.c: from store rows to the engine's pool, and from its result to text.
+ * Languages and interests become small integers through one table per run; countries
+ * and sectors are already codes. Pure: no store, no mail. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "form.h"
+#include "log.h"
+#include "match_report.h"
+#include "util.h"
+
+static const char *const sector_names[MATCH_NSECTORS] = {
+	"public", "academic", "school", "special", "national", "government", "other",
+};
+static const char *const stage_names[MATCH_NSTAGES] = { "early", "mid", "late" };
+
+/* A string → small integer table (open addressing), for languages and interests. */
+struct intern {
+	char **keys;
+	int *vals;
+	size_t size, n;
+};
+
+static uint64_t
+intern_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int
+intern_get(struct intern *t, const char *key)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->size) {
+		struct intern old = *t;
+
+		t->size = t->size ? t->size * 2 : 256;
+		t->keys = xcalloc(t->size, sizeof(char *));
+		t->vals = xcalloc(t->size, sizeof(int));
+		t->n = 0;
+		for (size_t j = 0; j < old.size; j++) {
+			if (old.keys[j] == NULL)
+				continue;
+			i = intern_hash(old.keys[j]) & (t->size - 1);
+			while (t->keys[i])
+				i = (i + 1) & (t->size - 1);
+			t->keys[i] = old.keys[j];
+			t->vals[i] = old.vals[j];
+			t->n++;
+		}
+		free(old.keys);
+		free(old.vals);
+	}
+	i = intern_hash(key) & (t->size - 1);
+	while (t->keys[i]) {
+		if (strcmp(t->keys[i], key) == 0)
+			return t->vals[i];
+		i = (i + 1) & (t->size - 1);
+	}
+	t->keys[i] = xstrdup(key);
+	t->vals[i] = (int)t->n++;
+	return t->vals[i];
+}
+
+static void
+intern_free(struct intern *t)
+{
+	for (size_t i = 0; i < t->size; i++)
+		free(t->keys[i]);
+	free(t->keys);
+	free(t->vals);
+}
+
+static int
+sector_index(const char *s)
+{
+	for (int i = 0; i < MATCH_NSECTORS; i++)
+		if (s && strcasecmp(s, sector_names[i]) == 0)
+			return i;
+	return MATCH_SECTOR_OTHER;
+}
+
+static int
+stage_index(const char *s)
+{
+	for (int i = 0; i < MATCH_NSTAGES; i++)
+		if (strcasecmp(s, stage_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* "same" / "different" / "any" or a comma list of names; dflt is the unstated mode. */
+static struct match_pref
+pref_parse(const char *v, enum match_pref_mode dflt, bool is_stage)
+{
+	struct match_pref p = { dflt, 0, false };
+	char *copy, *save = NULL;
+
+	if (v == NULL || v[0] == '\0')
+		return p;
+	if (strcasecmp(v, "same") == 0)
+		p.mode = MATCH_PREF_SAME;
+	else if (strcasecmp(v, "different") == 0)
+		p.mode = MATCH_PREF_DIFFERENT;
+	else if (strcasecmp(v, "any") == 0)
+		p.mode = MATCH_PREF_ANY;
+	else {
+		p.mode = MATCH_PREF_SET;
+		copy = xstrdup(v);
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			int i = is_stage ? stage_index(str_trim(t)) : sector_index(str_trim(t));
+
+			if (i >= 0)
+				p.set |= 1u << i;
+		}
+		free(copy);
+	}
+	/* Writing the default down is the same as not writing it. */
+	p.stated = p.mode != dflt;
+	return p;
+}
+
+struct match_pool *
+match_pool_from_rows(const struct pool_row *rows, int n)
+{
+	struct match_pool *pool = match_pool_new();
+	struct intern langs = { 0 }, interests = { 0 };
+
+	for (int i = 0; i < n; i++) {
+		const struct profile *pr = rows[i].prof;
+		struct match_person mp;
+		char *copy, *save = NULL;
+
+		match_person_init(&mp);
+		mp.id = rows[i].id;
+		/* Every row must become pool index i: a malformed country still gets a slot. */
+		snprintf(mp.country, sizeof(mp.country), "%s",
+			 pr->country && strlen(pr->country) == 2 ? pr->country : "ZZ");
+		mp.sector = (enum match_sector)sector_index(pr->sector);
+		mp.stage = match_stage_from_years(pr->years);
+		mp.want_sector = pref_parse(pr->partner_sector, MATCH_PREF_SAME, false);
+		mp.want_stage = pref_parse(pr->partner_stage, MATCH_PREF_DIFFERENT, true);
+		copy = xstrdup(pr->languages ? pr->languages : "");
+		for (char *t = strtok_r(copy, ",", &save); t && mp.nlangs < MATCH_MAX_LANGS;
+		     t = strtok_r(NULL, ",", &save))
+			mp.langs[mp.nlangs++] = intern_get(&langs, str_trim(t));
+		free(copy);
+		copy = xstrdup(pr->interests ? pr->interests : "");
+		save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t && mp.ninterests < MATCH_MAX_INTERESTS;
+		     t = strtok_r(NULL, ",", &save)) {
+			char *k = str_trim(t);
+
+			str_lower(k);
+			if (*k)
+				mp.interests[mp.ninterests++] = intern_get(&interests, k);
+		}
+		free(copy);
+		mp.nforbidden = rows[i].nprevious < MATCH_MAX_FORBIDDEN ? rows[i].nprevious
+									: MATCH_MAX_FORBIDDEN;
+		mp.forbidden = rows[i].previous;
+		if (match_pool_add(pool, &mp) < 0)
+			log_warnx("match: %s left out of the pool", rows[i].email);
+	}
+	intern_free(&langs);
+	intern_free(&interests);
+	return pool;
+}
+
+static void
+wish_text(struct buf *b, const struct pool_row *who, const char *field, const char *value,
+	  enum match_wish w, bool stated)
+{
+	if (w == MATCH_WISH_NONE)
+		return;
+	if (stated)
+		buf_printf(b, "; %s's preference '%s: %s' %s", who->email, field, value,
+			   w == MATCH_WISH_MET ? "met" : "not met");
+	else if (w == MATCH_WISH_NOT_MET)
+		buf_printf(b, "; %s's default (%s) not met", who->email,
+			   strcmp(field, "partner sector") == 0 ? "same sector" : "different stage");
+}
+
+char *
+match_pair_why(const struct pool_row *rows, const struct match_pair *pp)
+{
+	const struct pool_row *x = &rows[pp->a], *y = &rows[pp->b];
+	const struct profile *a = x->prof, *b = y->prof;
+	const char *sa = profile_stage(a->years), *sb = profile_stage(b->years);
+	struct buf out;
+
+	buf_init(&out, 4096);
+	buf_printf(&out, "%s/%s, ", a->country, b->country);
+	if (strcmp(a->sector, b->sector) == 0)
+		buf_printf(&out, "both %s, ", a->sector);
+	else
+		buf_printf(&out, "%s + %s, ", a->sector, b->sector);
+	if (sa && sb && strcmp(sa, sb) == 0)
+		buf_printf(&out, "both %s", sa);
+	else
+		buf_printf(&out, "%s + %s", sa ? sa : "?", sb ? sb : "?");
+	buf_printf(&out, ", %d shared language%s, %d shared interest%s", pp->nshared_langs,
+		   pp->nshared_langs == 1 ? "" : "s", pp->nshared_interests,
+		   pp->nshared_interests == 1 ? "" : "s");
+	wish_text(&out, x, "partner sector", a->partner_sector, pp->side[0].sector,
+		  pp->side[0].sector_stated);
+	wish_text(&out, x, "partner stage", a->partner_stage, pp->side[0].stage,
+		  pp->side[0].stage_stated);
+	wish_text(&out, y, "partner sector", b->partner_sector, pp->side[1].sector,
+		  pp->side[1].sector_stated);
+	wish_text(&out, y, "partner stage", b->partner_stage, pp->side[1].stage,
+		  pp->side[1].stage_stated);
+	buf_printf(&out, "; weight %lld", (long long)pp->weight);
+	return buf_steal(&out);
+}
+
+char *
+match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u)
+{
+	struct buf out;
+
+	buf_init(&out, 4096);
+	switch (u->reason) {
+	case MATCH_REASON_NO_OTHER_COUNTRY:
+		buf_adds(&out, "no one from another country is waiting for a partner");
+		break;
+	case MATCH_REASON_NO_SHARED_LANGUAGE:
+		buf_adds(&out, "no one from another country shares a language with you");
+		break;
+	case MATCH_REASON_ONLY_PREVIOUS:
+		buf_adds(&out, "everyone who could be your partner has been your partner before");
+		break;
+	default:
+		buf_printf(&out, "each of the %d people who could be your partner was paired "
+			   "with someone else", u->nallowed);
+		break;
+	}
+	if (u->nallowed > 0)
+		buf_printf(&out, "; %d of them meet%s your preferences", u->ncandidates,
+			   u->ncandidates == 1 ? "s" : "");
+	if (u->ncand_stage_any > u->ncandidates)
+		buf_printf(&out, "; with Partner stage: any you would have %d candidates",
+			   u->ncand_stage_any);
+	if (u->ncand_sector_any > u->ncandidates)
+		buf_printf(&out, "; with Partner sector: any you would have %d candidates",
+			   u->ncand_sector_any);
+	(void)rows;
+	return buf_steal(&out);
+}
+
+char *
+match_report_render(const char *round_name, int64_t now, const struct pool_row *rows,
+		    const struct match_result *r)
+{
+	const struct match_totals *t = &r->totals;
+	char when[32];
+	struct buf out;
+
+	buf_init(&out, 0);
+	time_format_iso(now, when, sizeof(when));
+	buf_printf(&out, "Matching preview for round %s, as of %s\n\n", round_name, when);
+	buf_printf(&out, "People in the pool: %d\nPairs: %d (%d people)\nUnmatched: %d\n",
+		   t->people, t->pairs, 2 * t->pairs, t->unmatched);
+	buf_printf(&out, "Total weight: %lld\nPreferences met: %d of %d (%.0f%%)\n",
+		   (long long)t->weight, t->wishes_met, t->wishes, 100.0 * t->wish_share);
+	if (t->pruned) {
+		buf_printf(&out, "Candidate graph pruned to the best %d per person (%lld edges)",
+			   t->prune_k, (long long)t->edges);
+		if (t->weight_lost >= 0)
+			buf_printf(&out, "; weight lost against the full graph: %lld",
+				   (long long)t->weight_lost);
+		buf_printf(&out, "; cardinality %s\n", t->card_proven ? "proven maximum" :
+			   "not proven maximum");
+	} else {
+		buf_printf(&out, "Every allowed pair considered (%lld edges): the matching is "
+			   "exact\n", (long long)t->edges);
+	}
+	buf_adds(&out, "\nPairs\n");
+	for (int i = 0; i < r->npairs; i++) {
+		char *why = match_pair_why(rows, &r->pairs[i]);
+
+		buf_printf(&out, "%4d. %s + %s: %s\n", i + 1, rows[r->pairs[i].a].email,
+			   rows[r->pairs[i].b].email, why);
+		free(why);
+	}
+	if (r->npairs == 0)
+		buf_adds(&out, "  (none)\n");
+	buf_adds(&out, "\nUnmatched\n");
+	for (int i = 0; i < r->nunmatched; i++) {
+		char *why = match_unmatched_why(rows, &r->unmatched[i]);
+
+		buf_printf(&out, "   - %s (%s): %s\n", rows[r->unmatched[i].idx].email,
+			   rows[r->unmatched[i].idx].prof->country, why);
+		free(why);
+	}
+	if (r->nunmatched == 0)
+		buf_adds(&out, "  (none)\n");
+	buf_printf(&out, "\npairs: %d unmatched: %d\n", t->pairs, t->unmatched);
+	return buf_steal(&out);
+}

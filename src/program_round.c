@@ -1,0 +1,728 @@
+/* program_round.c: the coordinators' commands (SPEC §2, §4, §6): ROUND OPEN, MATCH,
+ * APPROVE, STATS, EXPORT. A coordinator is a configured address whose message carries
+ * a passing, aligned result in our own server's Authentication-Results; otherwise the
+ * command waits for a confirmation token sent to that address, like any other. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth_results.h"
+#include "cmd.h"
+#include "conf.h"
+#include "form.h"
+#include "iso_codes.h"
+#include "log.h"
+#include "mail_compose.h"
+#include "match_report.h"
+#include "msg.h"
+#include "program.h"
+#include "store.h"
+#include "tmpl.h"
+#include "util.h"
+
+#define ROUND_NAME_MAX 60
+
+static void
+round_weights(const struct conf *c, struct match_weights *w)
+{
+	w->explicit_met = c->weight_explicit;
+	w->default_met = c->weight_default;
+	w->interest = c->weight_interest;
+	w->max_interests = c->max_interests;
+}
+
+/* The coordinators as a list of addresses; *v and the strings are the caller's. */
+static size_t
+coordinators_list(const struct conf *c, char ***v)
+{
+	char *copy = xstrdup(c->coordinators), *save = NULL;
+	size_t n = 0;
+
+	*v = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = str_trim(t);
+		if (*t == '\0')
+			continue;
+		*v = xrealloc(*v, (n + 1) * sizeof(char *));
+		(*v)[n++] = xstrdup(t);
+	}
+	free(copy);
+	return n;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int64_t
+add_months(int64_t t, int months)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	tm.tm_mon += months;
+	return (int64_t)timegm(&tm);
+}
+
+/* "Field: value" of the body, case-insensitive field name; NULL when absent. */
+static char *
+body_field(const char *body, const char *field)
+{
+	size_t n = strlen(field);
+
+	for (const char *l = body; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (strncasecmp(l, field, n) == 0 && l[n] == ':') {
+			size_t k = strcspn(l + n + 1, "\r\n");
+			char *v = xstrndup(l + n + 1, k), *t = str_trim(v), *r = xstrdup(t);
+
+			free(v);
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static int
+round_open(struct program *p, struct program_in *in, const char *name, const char *body)
+{
+	char *closes = body_field(body, "Signup closes"), *starts = body_field(body, "Starts");
+	char *length = body_field(body, "Length");
+	int64_t tc = 0, ts = 0, id;
+	int months = p->conf->round_months, rc = -1, exists;
+	struct buf problems;
+	struct pool_row *rows = NULL;
+	char **subs = NULL;
+	int nrows = 0, nsubs = 0, sent = 0;
+
+	buf_init(&problems, 8192);
+	if (name == NULL || name[0] == '\0' || strlen(name) > ROUND_NAME_MAX)
+		buf_printf(&problems, "Subject: ROUND OPEN needs a round name of 1 to %d characters, "
+			   "e.g. ROUND OPEN 2026A\n", ROUND_NAME_MAX);
+	else if ((exists = store_round_exists(p->st, name)) < 0)
+		goto out;
+	else if (exists)
+		buf_printf(&problems, "Subject: a round named %s already exists\n", name);
+	if (closes == NULL || time_parse(closes, &tc) < 0)
+		buf_adds(&problems, "Signup closes: missing or not a date; accepted: YYYY-MM-DD\n");
+	if (starts == NULL || time_parse(starts, &ts) < 0)
+		buf_adds(&problems, "Starts: missing or not a date; accepted: YYYY-MM-DD\n");
+	if (length) {
+		char *end;
+		long v = strtol(length, &end, 10);
+
+		while (*end == ' ')
+			end++;
+		if (end == length || v < 1 || v > 24 || (*end && strncasecmp(end, "month", 5) != 0))
+			buf_adds(&problems, "Length: accepted: a number of months from 1 to 24\n");
+		else
+			months = (int)v;
+	}
+	if (problems.len == 0 && tc > ts)
+		buf_adds(&problems, "Signup closes: must not be after Starts\n");
+	if (problems.len > 0) {
+		struct tmpl_var v[] = { { "problems", problems.data } };
+
+		in->outcome = "refused";
+		snprintf(in->detail, sizeof(in->detail), "ROUND OPEN with problems");
+		rc = reply_queue(p, in, "round_problems", v, 1, NULL, NULL);
+		goto out;
+	}
+	if (store_round_add(p->st, name, tc, ts, add_months(ts, months), months, p->now, &id) < 0)
+		goto out;
+	if ((nrows = store_participants_list(p->st, &rows)) < 0 ||
+	    (nsubs = store_subscribers_list(p->st, &subs)) < 0)
+		goto out;
+	{
+		char dc[16], dst[16], de[16], unsub[512], help[512], listid[300];
+		const char *dom = strrchr(p->conf->address, '@') + 1;
+		struct mail_header hdr[] = {
+			{ "List-Id", listid }, { "List-Unsubscribe", unsub }, { "List-Help", help },
+			{ "Precedence", "bulk" },
+		};
+		struct tmpl_var v[] = { { "round_name", name }, { "signup_closes", dc },
+					{ "starts", dst }, { "ends", de } };
+
+		time_format_date(tc, dc, sizeof(dc));
+		time_format_date(ts, dst, sizeof(dst));
+		time_format_date(add_months(ts, months), de, sizeof(de));
+		snprintf(listid, sizeof(listid), "<announce.%s>", dom);
+		snprintf(unsub, sizeof(unsub), "<mailto:%s?subject=UNSUBSCRIBE>", p->conf->address);
+		snprintf(help, sizeof(help), "<mailto:%s?subject=HELP>", p->conf->address);
+		for (int i = 0; i < nrows + nsubs; i++) {
+			const char *to = i < nrows ? rows[i].email : subs[i - nrows];
+			char key[400];
+			struct outmail om;
+
+			memset(&om, 0, sizeof(om));
+			snprintf(key, sizeof(key), "announce:%lld:%s", (long long)id, to);
+			om.tmpl = "round_announce";
+			om.vars = v;
+			om.nvars = 4;
+			om.to = &to;
+			om.nto = 1;
+			om.key = key;
+			om.extra = hdr;
+			om.nextra = 4;
+			if (outmail_queue(p, &om) < 0)
+				goto out;
+			sent++;
+		}
+		{
+			char count[32];
+			struct tmpl_var r[] = { { "round_name", name }, { "signup_closes", dc },
+						{ "starts", dst }, { "ends", de },
+						{ "announced", count } };
+
+			snprintf(count, sizeof(count), "%d", sent);
+			snprintf(in->detail, sizeof(in->detail), "round %s opened", name);
+			rc = reply_queue(p, in, "round_opened", r, 5, NULL, NULL);
+		}
+	}
+out:
+	for (int i = 0; i < nrows; i++)
+		pool_row_clear(&rows[i]);
+	free(rows);
+	strv_free(subs, nsubs > 0 ? (size_t)nsubs : 0);
+	buf_free(&problems);
+	free(closes);
+	free(starts);
+	free(length);
+	return rc;
+}
+
+int
+round_match_compute(struct program *p, struct round *r, struct pool_row **rows, int *nrows,
+		    struct match_result **res)
+{
+	struct match_weights w;
+	struct match_pool *pool;
+	int found;
+
+	*rows = NULL;
+	*nrows = 0;
+	*res = NULL;
+	if ((found = store_round_current(p->st, p->now, r)) <= 0)
+		return found;
+	if ((*nrows = store_pool_list(p->st, rows)) < 0)
+		return -1;
+	round_weights(p->conf, &w);
+	pool = match_pool_from_rows(*rows, *nrows);
+	*res = match_run(pool, &w, p->conf->prune_k);
+	match_pool_free(pool);
+	return *res ? 1 : -1;
+}
+
+void
+round_match_free(struct pool_row *rows, int nrows, struct match_result *res)
+{
+	for (int i = 0; i < nrows; i++)
+		pool_row_clear(&rows[i]);
+	free(rows);
+	match_result_free(res);
+}
+
+/* Store the result as the round's proposal, replacing any earlier one. */
+int
+round_match_store(struct program *p, const struct round *r, const struct pool_row *rows,
+		  const struct match_result *res)
+{
+	if (store_proposals_clear(p->st, r->id) < 0)
+		return -1;
+	for (int i = 0; i < res->npairs; i++) {
+		const struct match_pair *pp = &res->pairs[i];
+		char *why = match_pair_why(rows, pp);
+		int rc = store_partnership_add(p->st, r->id, rows[pp->a].id, rows[pp->b].id,
+					       pp->weight, why, p->now);
+
+		free(why);
+		if (rc < 0)
+			return -1;
+	}
+	for (int i = 0; i < res->nunmatched; i++) {
+		char *why = match_unmatched_why(rows, &res->unmatched[i]);
+		int rc = store_unmatched_add(p->st, r->id, rows[res->unmatched[i].idx].id, why);
+
+		free(why);
+		if (rc < 0)
+			return -1;
+	}
+	return store_round_set_status(p->st, r->id, "previewed");
+}
+
+static int
+round_no_round(struct program *p, struct program_in *in, const char *what)
+{
+	struct tmpl_var v[] = { { "command", what } };
+
+	in->outcome = "refused";
+	snprintf(in->detail, sizeof(in->detail), "%s without a round to act on", what);
+	return reply_queue(p, in, "no_round", v, 1, NULL, NULL);
+}
+
+/* The preview report, to every coordinator, threaded to the MATCH message when there is one. */
+static int
+round_preview_send(struct program *p, struct program_in *in, const struct round *r,
+		   const char *report, const char *key)
+{
+	char **coords;
+	size_t n = coordinators_list(p->conf, &coords);
+	struct tmpl_var v[] = { { "round_name", r->name }, { "report", report } };
+	struct outmail om;
+	int rc = 0;
+
+	if (n > 0) {
+		memset(&om, 0, sizeof(om));
+		om.tmpl = "match_preview";
+		om.vars = v;
+		om.nvars = 2;
+		om.to = (const char *const *)coords;
+		om.nto = n;
+		om.key = key;
+		om.parent = in ? in->m : NULL;
+		rc = outmail_queue(p, &om);
+	}
+	strv_free(coords, n);
+	return rc;
+}
+
+int
+round_match_preview(struct program *p, struct program_in *in, bool store_it, char **report_out)
+{
+	struct round r;
+	struct pool_row *rows = NULL;
+	struct match_result *res = NULL;
+	int nrows = 0, found, rc = -1;
+	char *report = NULL, key[96];
+
+	if (report_out)
+		*report_out = NULL;
+	memset(&r, 0, sizeof(r));
+	found = round_match_compute(p, &r, &rows, &nrows, &res);
+	if (found < 0)
+		goto out;
+	if (found == 0) {
+		rc = in ? round_no_round(p, in, "MATCH") : 0;
+		goto out;
+	}
+	report = match_report_render(r.name, p->now, rows, res);
+	if (store_it) {
+		if (round_match_store(p, &r, rows, res) < 0)
+			goto out;
+		if (in)
+			snprintf(key, sizeof(key), "preview:%lld:%lld", (long long)r.id,
+				 (long long)in->inbound_id);
+		else
+			snprintf(key, sizeof(key), "preview:%lld:cli:%lld", (long long)r.id,
+				 (long long)p->now);
+		if (round_preview_send(p, in, &r, report, key) < 0)
+			goto out;
+		if (in)
+			snprintf(in->detail, sizeof(in->detail), "matching previewed: %d pairs, "
+				 "%d unmatched", res->npairs, res->nunmatched);
+	}
+	if (report_out) {
+		*report_out = report;
+		report = NULL;
+	}
+	rc = 1;
+out:
+	round_clear(&r);
+	round_match_free(rows, nrows, res);
+	free(report);
+	return rc;
+}
+
+/* Introductions: one mail To both partners, Reply-To both, with each partner's
+ * shareable fields only (SPEC §1): address, workplace, years, interests, About. */
+static int
+round_introduce(struct program *p, const struct round *r, const struct partnership *x)
+{
+	struct profile pa, pb;
+	char ya[16], yb[16], ends[16], key[64];
+	const char *to[2] = { x->a_email, x->b_email };
+	struct outmail om;
+	int rc = -1;
+
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	if (store_participant_get(p->st, x->a_email, NULL, &pa) != 1 ||
+	    store_participant_get(p->st, x->b_email, NULL, &pb) != 1)
+		goto out;
+	snprintf(ya, sizeof(ya), "%d", pa.years);
+	snprintf(yb, sizeof(yb), "%d", pb.years);
+	time_format_date(r->ends, ends, sizeof(ends));
+	{
+		struct tmpl_var v[] = {
+			{ "round_name", r->name }, { "ends", ends },
+			{ "a_email", x->a_email }, { "a_workplace", pa.workplace },
+			{ "a_years", ya }, { "a_interests", pa.interests }, { "a_about", pa.about },
+			{ "b_email", x->b_email }, { "b_workplace", pb.workplace },
+			{ "b_years", yb }, { "b_interests", pb.interests }, { "b_about", pb.about },
+		};
+
+		snprintf(key, sizeof(key), "intro:%lld", (long long)x->id);
+		memset(&om, 0, sizeof(om));
+		om.tmpl = "introduction";
+		om.vars = v;
+		om.nvars = sizeof(v) / sizeof(v[0]);
+		om.to = to;
+		om.nto = 2;
+		om.reply_to = to;
+		om.nreply_to = 2;
+		om.key = key;
+		rc = outmail_queue(p, &om);
+	}
+out:
+	profile_free(&pa);
+	profile_free(&pb);
+	return rc;
+}
+
+static int
+round_approve(struct program *p, struct program_in *in)
+{
+	struct round r;
+	struct partnership *pairs = NULL, *lone = NULL;
+	int npairs = 0, nlone = 0, found, introduced = 0, told = 0, rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if ((found = store_round_current(p->st, p->now, &r)) < 0)
+		goto out;
+	if (!found || strcmp(r.status, "previewed") != 0) {
+		rc = round_no_round(p, in, found ? "APPROVE (send MATCH first)" : "APPROVE");
+		goto out;
+	}
+	if ((npairs = store_partnerships_list(p->st, r.id, "proposed", &pairs)) < 0 ||
+	    (nlone = store_unmatched_list(p->st, r.id, &lone)) < 0)
+		goto out;
+	for (int i = 0; i < npairs; i++) {
+		if (store_partnership_set_status(p->st, pairs[i].id, "active", p->now) < 0 ||
+		    round_introduce(p, &r, &pairs[i]) < 0)
+			goto out;
+		introduced++;
+	}
+	for (int i = 0; i < nlone; i++) {
+		const char *to = lone[i].a_email;
+		char key[400];
+		struct tmpl_var v[] = { { "round_name", r.name }, { "why", lone[i].why } };
+		struct outmail om;
+
+		if (strcmp(lone[i].status, "active") != 0)
+			continue;
+		snprintf(key, sizeof(key), "unmatched:%lld:%lld", (long long)r.id,
+			 (long long)lone[i].a);
+		memset(&om, 0, sizeof(om));
+		om.tmpl = "unmatched_options";
+		om.vars = v;
+		om.nvars = 2;
+		om.to = &to;
+		om.nto = 1;
+		om.key = key;
+		if (outmail_queue(p, &om) < 0)
+			goto out;
+		told++;
+	}
+	if (store_round_set_status(p->st, r.id, "running") < 0)
+		goto out;
+	{
+		char a[16], b[16];
+		struct tmpl_var v[] = { { "round_name", r.name }, { "introduced", a },
+					{ "unmatched", b } };
+
+		snprintf(a, sizeof(a), "%d", introduced);
+		snprintf(b, sizeof(b), "%d", told);
+		snprintf(in->detail, sizeof(in->detail), "approved: %d introductions", introduced);
+		rc = reply_queue(p, in, "approve_done", v, 3, NULL, NULL);
+	}
+out:
+	for (int i = 0; i < npairs; i++)
+		partnership_clear(&pairs[i]);
+	for (int i = 0; i < nlone; i++)
+		partnership_clear(&lone[i]);
+	free(pairs);
+	free(lone);
+	round_clear(&r);
+	return rc;
+}
+
+/* Counts of a field over the rows, "name: n, name: n" by descending count. */
+static void
+stats_count(struct buf *out, const char *title, const struct pool_row *rows, int n,
+	    const char *(*get)(const struct profile *))
+{
+	struct stat_kv { const char *k; int n; } c[256];
+	int nc = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *k = get(rows[i].prof);
+		int j;
+
+		for (j = 0; j < nc && strcmp(c[j].k, k) != 0; j++)
+			;
+		if (j == nc && nc < 256)
+			c[nc++] = (struct stat_kv){ k, 0 };
+		if (j < nc)
+			c[j].n++;
+	}
+	for (int i = 1; i < nc; i++)
+		for (int j = i; j > 0 && (c[j].n > c[j - 1].n ||
+		     (c[j].n == c[j - 1].n && strcmp(c[j].k, c[j - 1].k) < 0)); j--) {
+			struct stat_kv t = c[j];
+
+			c[j] = c[j - 1];
+			c[j - 1] = t;
+		}
+	buf_printf(out, "%s:", title);
+	for (int i = 0; i < nc; i++)
+		buf_printf(out, "%s %s %d", i ? "," : "", c[i].k, c[i].n);
+	buf_adds(out, nc ? "\n" : " none\n");
+}
+
+static const char *
+get_country(const struct profile *p)
+{
+	const char *name = iso_country_name(p->country);
+
+	return name ? name : p->country;
+}
+
+static const char *
+get_sector(const struct profile *p)
+{
+	return p->sector;
+}
+
+static const char *
+get_stage(const struct profile *p)
+{
+	const char *s = profile_stage(p->years);
+
+	return s ? s : "unknown";
+}
+
+static int
+round_stats(struct program *p, struct program_in *in)
+{
+	struct pool_row *rows = NULL;
+	struct round r;
+	struct buf out;
+	int n, found, failed, rc = -1;
+
+	buf_init(&out, 0);
+	memset(&r, 0, sizeof(r));
+	if ((n = store_pool_list(p->st, &rows)) < 0 ||
+	    (found = store_round_current(p->st, p->now, &r)) < 0 ||
+	    (failed = store_outbox_failed_count(p->st)) < 0)
+		goto out;
+	if (found)
+		buf_printf(&out, "Round: %s (%s)\n", r.name, r.status);
+	else
+		buf_adds(&out, "Round: none open\n");
+	buf_printf(&out, "Waiting to be matched: %d\n", n);
+	stats_count(&out, "By country", rows, n, get_country);
+	stats_count(&out, "By sector", rows, n, get_sector);
+	stats_count(&out, "By stage", rows, n, get_stage);
+	buf_printf(&out, "Open reports: 0\nMail that failed permanently: %d\n", failed);
+	{
+		struct tmpl_var v[] = { { "stats", out.data } };
+
+		snprintf(in->detail, sizeof(in->detail), "stats sent");
+		rc = reply_queue(p, in, "stats", v, 1, NULL, NULL);
+	}
+out:
+	for (int i = 0; i < (n > 0 ? n : 0); i++)
+		pool_row_clear(&rows[i]);
+	free(rows);
+	round_clear(&r);
+	buf_free(&out);
+	return rc;
+}
+
+/* One CSV field: quoted when needed; a leading = + - @ is defused for spreadsheets. */
+static void
+csv_field(struct buf *b, const char *s, bool last)
+{
+	bool risky = s && (*s == '=' || *s == '+' || *s == '-' || *s == '@');
+
+	buf_addc(b, '"');
+	if (risky)
+		buf_addc(b, '\'');
+	for (; s && *s; s++) {
+		if (*s == '"')
+			buf_addc(b, '"');
+		buf_addc(b, *s);
+	}
+	buf_adds(b, last ? "\"\r\n" : "\",");
+}
+
+char *
+round_export_csv(struct store *st)
+{
+	struct pool_row *rows = NULL;
+	struct buf b;
+	int n;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "email,name,country,sector,workplace,years,interests,languages,about,"
+		     "partner_sector,partner_stage,notes,digest\r\n");
+	if ((n = store_participants_list(st, &rows)) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct profile *pr = rows[i].prof;
+		char years[16];
+
+		snprintf(years, sizeof(years), "%d", pr->years);
+		csv_field(&b, rows[i].email, false);
+		csv_field(&b, pr->name, false);
+		csv_field(&b, pr->country, false);
+		csv_field(&b, pr->sector, false);
+		csv_field(&b, pr->workplace, false);
+		csv_field(&b, years, false);
+		csv_field(&b, pr->interests, false);
+		csv_field(&b, pr->languages, false);
+		csv_field(&b, pr->about, false);
+		csv_field(&b, pr->partner_sector, false);
+		csv_field(&b, pr->partner_stage, false);
+		csv_field(&b, pr->notes, false);
+		csv_field(&b, pr->digest > 0 ? "yes" : "no", true);
+		pool_row_clear(&rows[i]);
+	}
+	free(rows);
+	return buf_steal(&b);
+}
+
+static int
+round_export(struct program *p, struct program_in *in)
+{
+	char *csv = round_export_csv(p->st);
+	const char *to = in->m->from;
+	char key[64];
+	struct outmail om;
+	int rc;
+
+	if (csv == NULL)
+		return -1;
+	snprintf(key, sizeof(key), "reply:%lld:%d", (long long)in->inbound_id, in->nreplies++);
+	memset(&om, 0, sizeof(om));
+	om.tmpl = "export";
+	om.to = &to;
+	om.nto = 1;
+	om.key = key;
+	om.parent = in->m;
+	om.attach_name = "participants.csv";
+	om.attach_type = "text/csv; charset=UTF-8";
+	om.attach_data = csv;
+	om.attach_len = strlen(csv);
+	snprintf(in->detail, sizeof(in->detail), "export sent");
+	rc = outmail_queue(p, &om);
+	free(csv);
+	return rc;
+}
+
+/* Carry out an authenticated (or confirmed) coordinator command. */
+static int
+round_exec(struct program *p, struct program_in *in, const char *subject, const char *body)
+{
+	struct cmd c;
+	int rc;
+
+	cmd_parse(subject, &c);
+	switch (c.kind) {
+	case CMD_ROUND_OPEN:
+		rc = round_open(p, in, c.arg, body);
+		break;
+	case CMD_MATCH:
+		rc = round_match_preview(p, in, true, NULL) < 0 ? -1 : 0;
+		break;
+	case CMD_APPROVE:
+		rc = round_approve(p, in);
+		break;
+	case CMD_STATS:
+		rc = round_stats(p, in);
+		break;
+	case CMD_EXPORT:
+		rc = round_export(p, in);
+		break;
+	default: {
+		struct tmpl_var v[] = { { "command", cmd_name(c.kind) } };
+
+		in->outcome = "refused";
+		snprintf(in->detail, sizeof(in->detail), "%s not available yet", cmd_name(c.kind));
+		rc = reply_queue(p, in, "not_available", v, 1, NULL, NULL);
+		break;
+	}
+	}
+	cmd_free(&c);
+	return rc;
+}
+
+int
+program_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
+{
+	const struct msg *m = in->m;
+	struct tmpl_var v[] = { { "command", cmd_name(c->kind) }, { "token", "" } };
+	const char *why;
+	char *payload, *token;
+	struct json_object *o;
+	int rc;
+
+	in->outcome = "done";
+	if (!conf_is_coordinator(p->conf, m->from)) {
+		in->outcome = "refused";
+		snprintf(in->detail, sizeof(in->detail), "%s from a non-coordinator",
+			 cmd_name(c->kind));
+		return reply_queue(p, in, "coordinators_only", v, 1, NULL, NULL);
+	}
+	if (auth_results_pass(m->auth_results, m->n_auth_results, p->conf->trusted_authserv_id,
+			      m->from, &why))
+		return round_exec(p, in, m->subject, m->body);
+	/* Not authenticated: the coordinator's mailbox confirms, as for any command. */
+	o = json_object_new_object();
+	json_object_object_add(o, "subject", json_object_new_string(m->subject));
+	json_object_object_add(o, "body", json_object_new_string(m->body));
+	payload = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	token = program_token_new(p, m->from, "coordinator", payload);
+	free(payload);
+	if (token == NULL) {
+		in->outcome = "ignored";
+		snprintf(in->detail, sizeof(in->detail), "too many coordinator confirmations today");
+		return 0;
+	}
+	v[1].value = token;
+	snprintf(in->detail, sizeof(in->detail), "%s awaits confirmation (%s)",
+		 cmd_name(c->kind), why);
+	rc = reply_queue(p, in, "confirm_coordinator", v, 2, NULL, NULL);
+	free(token);
+	return rc;
+}
+
+int
+program_coordinator_confirmed(struct program *p, struct program_in *in, const char *payload)
+{
+	struct json_object *o = json_tokener_parse(payload), *s, *b;
+	int rc = -1;
+
+	if (o && json_object_object_get_ex(o, "subject", &s) &&
+	    json_object_object_get_ex(o, "body", &b) && conf_is_coordinator(p->conf, in->m->from))
+		rc = round_exec(p, in, json_object_get_string(s), json_object_get_string(b));
+	else {
+		log_errorx("confirm: unusable coordinator payload");
+		in->outcome = "refused";
+		rc = 0;
+	}
+	json_object_put(o);
+	return rc;
+}

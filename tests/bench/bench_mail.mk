@@ -1,0 +1,23 @@
+# bench_mail.mk: the mail benchmarks of issues 3 and 4 (included by the Makefile).
+#   make bench-maildir   issue 3: 10,000 command mails through one `ilnbot once` on
+#                        Maildirs, beside the disk's fsynced Maildir delivery rate
+#   make bench-lab       issue 4: IMAP in, SMTP out and IDLE latency against a private
+#                        Dovecot + Postfix (tests/lab); needs root, skipped otherwise
+#   make bench-mail      both
+# BENCH_N=1000 runs smaller batches.
+BENCH_N ?= 10000
+
+.PHONY: bench bench-mail bench-maildir bench-lab
+bench: bench-mail
+bench-mail: bench-maildir bench-lab
+
+$(BUILD)/bench/bench_inbound_maildir: tests/bench/bench_inbound_maildir.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+bench-maildir: $(BUILD)/ilnbot $(BUILD)/bench/bench_inbound_maildir
+	python3 tests/bench/bench_inbound_maildir.py --bin $(BUILD)/ilnbot \
+	  --disk $(BUILD)/bench/bench_inbound_maildir --n $(BENCH_N)
+
+bench-lab: $(BUILD)/ilnbot
+	tests/bench/bench_lab.sh $(BUILD)/ilnbot $(BENCH_N)
