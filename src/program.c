@@ -21,18 +21,29 @@ program_help(struct program *p, struct program_in *in, const struct cmd *c)
 	return reply_queue(p, in, "help", v, 1, NULL, NULL);
 }
 
-/* Commands about a partnership: until matching exists, nobody has one. */
+/* Commands about a partnership: answered "no partnership" to those without one; the
+ * partnership's life (reports, dissolving, the end of a round) is not built yet. */
 static int
 program_no_partnership(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct tmpl_var v[] = { { "command", cmd_name(c->kind) } };
-	int found = store_participant_get(p->st, in->m->from, NULL, NULL);
+	struct participant part = { 0 };
+	struct partnership x;
+	int found, partnered = 0;
+	const char *tmpl;
 
-	if (found < 0)
+	memset(&x, 0, sizeof(x));
+	if ((found = store_participant_get(p->st, in->m->from, &part, NULL)) < 0 ||
+	    (found && (partnered = store_partner_of(p->st, part.id, &x)) < 0)) {
+		participant_clear(&part);
 		return -1;
+	}
+	participant_clear(&part);
+	partnership_clear(&x);
+	tmpl = !found ? "not_registered" : partnered ? "not_available" : "no_partnership";
 	in->outcome = "refused";
-	snprintf(in->detail, sizeof(in->detail), "%s without a partnership", cmd_name(c->kind));
-	return reply_queue(p, in, found ? "no_partnership" : "not_registered", v, 1, NULL, NULL);
+	snprintf(in->detail, sizeof(in->detail), "%s: %s", cmd_name(c->kind), tmpl);
+	return reply_queue(p, in, tmpl, v, 1, NULL, NULL);
 }
 
 int

@@ -117,27 +117,46 @@ int
 program_status(struct program *p, struct program_in *in)
 {
 	struct participant part = { 0 };
-	int found, rc = -1;
+	struct partnership x;
+	struct round r;
+	char ends[16] = "", starts[16] = "";
+	int found, partnered = 0, has_round = 0, rc = -1;
 
+	memset(&x, 0, sizeof(x));
+	memset(&r, 0, sizeof(r));
 	if ((found = store_participant_get(p->st, in->m->from, &part, NULL)) < 0)
 		goto out;
 	if (!found) {
 		rc = profile_not_registered(p, in, "STATUS");
 		goto out;
 	}
+	if ((partnered = store_partner_of(p->st, part.id, &x)) < 0 ||
+	    (has_round = store_round_current(p->st, p->now, &r)) < 0)
+		goto out;
+	if (has_round) {
+		time_format_date(r.starts, starts, sizeof(starts));
+		time_format_date(r.ends, ends, sizeof(ends));
+	}
 	{
 		bool active = strcmp(part.status, "active") == 0;
+		const char *partner = partnered ? (x.a == part.id ? x.b_email : x.a_email) : "";
 		struct tmpl_var v[] = {
 			{ "status", part.status },
-			{ "waiting", active ? "yes" : "" },
+			{ "waiting", active && !partnered ? "yes" : "" },
 			{ "withdrawn", active ? "" : "yes" },
+			{ "partner", active ? partner : "" },
+			{ "round_name", has_round ? r.name : "" },
+			{ "starts", starts },
+			{ "ends", ends },
 		};
 
 		snprintf(in->detail, sizeof(in->detail), "status sent");
-		rc = reply_queue(p, in, "status", v, 3, NULL, NULL);
+		rc = reply_queue(p, in, "status", v, sizeof(v) / sizeof(v[0]), NULL, NULL);
 	}
 out:
 	participant_clear(&part);
+	partnership_clear(&x);
+	round_clear(&r);
 	return rc;
 }
 

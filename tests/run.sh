@@ -65,6 +65,8 @@ note "unit tests"
 run_units build
 note "end-to-end conversations (Maildir)"
 suite "e2e" python3 tests/e2e/e2e.py build/ilnbot
+note "a whole round end to end (Maildir)"
+suite "round" python3 tests/e2e/round.py build/ilnbot
 note "mail corpus through ilnbot deliver"
 suite "corpus" tests/corpus.sh build/ilnbot
 
@@ -75,6 +77,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=24
 		run_units build/asan " (asan)"
 		suite "e2e (asan)" python3 tests/e2e/e2e.py build/asan/ilnbot
+		suite "round (asan)" python3 tests/e2e/round.py build/asan/ilnbot
 		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	else
