@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -160,10 +161,31 @@ def run_bot(binary, conf, logpath, wrap=()):
         t0 = time.monotonic()
         p = subprocess.Popen(list(wrap) + [binary, "once", "-c", conf, "--now", NOW],
                              stdout=subprocess.DEVNULL, stderr=log)
+        stop = threading.Event()
+        th = threading.Thread(target=sample_rss, args=(p.pid, stop))
+        th.start()
         _, status, ru = os.wait4(p.pid, 0)
         t1 = time.monotonic()
+        stop.set()
+        th.join()
     p.returncode = os.waitstatus_to_exitcode(status)
     return t1 - t0, ru.ru_maxrss, p.returncode, ru.ru_utime + ru.ru_stime
+
+
+RSS_PEAK = {}
+
+
+def sample_rss(pid, stop):
+    """Every 0.2 s, the child's VmRSS split (anonymous, file, shared) at its largest."""
+    RSS_PEAK.clear()
+    while not stop.wait(0.2):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                v = {l.split(":")[0]: int(l.split()[1]) for l in f if l.startswith(("VmRSS", "RssAnon", "RssFile", "RssShmem"))}
+        except (OSError, ValueError, IndexError):
+            continue
+        if v.get("VmRSS", 0) > RSS_PEAK.get("VmRSS", 0):
+            RSS_PEAK.update(v)
 
 
 def drop(dirpath, msgs, tag):
@@ -359,6 +381,8 @@ def main():
     print(f"ilnbot CPU time: {bot_cpu:.2f} s ({bot_cpu / n * 1e6:.0f} us per mail, so CPU alone "
           f"allows {n / bot_cpu:.0f} mails/s); the rest of the wall time is waiting on the disk")
     print(f"peak memory (ru_maxrss): {rss_mib:.1f} MiB   goal <= 64 MiB: {verdict(rss_mib <= 64)}")
+    if RSS_PEAK:
+        print("  largest sampled: " + ", ".join(f"{k} {v / 1024:.1f} MiB" for k, v in RSS_PEAK.items()))
 
     if a.strace and shutil.which("strace"):
         # A second, smaller run under strace -c: the system calls per mail.

@@ -11,7 +11,7 @@ for d in "$TOP/../shared/corpus" "$TOP/tests/corpus"; do
 	[ -d "$d" ] && find "$d" -type f \( -name '*.eml' -o -name '*.msg' \) -size -200k -exec cp {} "$WORK/corpus/" \; 2>/dev/null
 done
 cd "$WORK"
-"$TOP/build/fuzz/fuzz_inbound" -max_total_time="$SECS" -rss_limit_mb=512 -timeout=5 \
+ILNBOT_TOP="$TOP" "$TOP/build/fuzz/fuzz_inbound" -max_total_time="$SECS" -rss_limit_mb=512 -timeout=5 \
 	-artifact_prefix="$WORK/artifacts/" -print_final_stats=1 "$WORK/corpus" >fuzz.log 2>&1
 rc=$?
 tail -15 fuzz.log

@@ -220,7 +220,7 @@ class Lab:
     # --- the bot's configuration -------------------------------------------------------
     def bot_conf(self, folder, imap_port=None, imap_tls="implicit", imap_ca=None,
                  smtp_port=None, smtp_tls="starttls", smtp_ca=None, smtp_auth=True,
-                 imap_timeout=10, smtp_timeout=10, poll_seconds=60):
+                 imap_timeout=10, smtp_timeout=10, poll_seconds=60, imap_batch=50):
         """The [inbound] and [outbound] sections for the lab; password files in folder."""
         pw = os.path.join(folder, "iln.pass")
         if not os.path.exists(pw):
@@ -240,6 +240,7 @@ imap_mailbox = INBOX
 imap_done_mailbox = Processed
 imap_rejects_mailbox = Rejected
 imap_timeout_seconds = {imap_timeout}
+imap_batch = {imap_batch}
 poll_seconds = {poll_seconds}
 
 [outbound]
