@@ -15,6 +15,7 @@
 #include "inbound.h"
 #include "iso_codes.h"
 #include "log.h"
+#include "match.h"
 #include "msg.h"
 #include "outbound.h"
 #include "process.h"
@@ -373,6 +374,14 @@ cmd_check_config(struct bot *b)
 				   required_templates[i]);
 			bad++;
 		}
+	}
+	{
+		struct match_weights w = { b->conf.weight_explicit, b->conf.weight_default,
+					   b->conf.weight_interest, b->conf.max_interests };
+
+		if (!match_weights_valid(&w))
+			log_warnx("[matching]: with these weights one explicit preference met no "
+				  "longer outweighs all defaults and shared interests of a pair");
 	}
 	if (bad)
 		return EX_CONFIG;

@@ -31,6 +31,7 @@
 
 #define MAX_ADDBACK	3
 #define SCAN_CAP(k)	((k) * 32 > 2048 ? (k) * 32 : 2048)
+#define ADDBACK_CAP(k)	(4 * SCAN_CAP(k))
 
 struct match_pool {
 	struct match_person	*v;
@@ -600,19 +601,34 @@ build_full(const struct ctx *c, struct edges *e)
 		scan_person(c, x, 0, visit_full, e);
 }
 
-/* Best k partners of one person: a min-heap on (weight, -index). */
+/* Best k partners of one person: a min-heap on (weight, tie). Ties are broken
+ * by a hash of the pair, not by index: with few distinct weights an index
+ * order would send everyone's edges to the same few people and leave the
+ * pruned graph without a large matching. */
 struct topk {
-	int	 k, n;
+	int	 k, n, by_hash;
 	int	*y;
 	int64_t	*w;
+	uint64_t *tie;
 };
+
+static uint64_t
+pair_hash(int x, int y)
+{
+	uint64_t z = ((uint64_t)(unsigned)x << 32 | (unsigned)y) +
+	    0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
 
 static bool
 topk_less(const struct topk *t, int i, int j)
 {
 	if (t->w[i] != t->w[j])
 		return t->w[i] < t->w[j];
-	return t->y[i] > t->y[j];
+	return t->tie[i] < t->tie[j];
 }
 
 static void
@@ -620,11 +636,14 @@ topk_swap(struct topk *t, int i, int j)
 {
 	int y = t->y[i];
 	int64_t w = t->w[i];
+	uint64_t h = t->tie[i];
 
 	t->y[i] = t->y[j];
 	t->w[i] = t->w[j];
+	t->tie[i] = t->tie[j];
 	t->y[j] = y;
 	t->w[j] = w;
+	t->tie[j] = h;
 }
 
 static void
@@ -648,45 +667,90 @@ static void
 visit_topk(const struct ctx *c, int x, int y, bool forbidden, void *arg)
 {
 	struct topk *t = arg;
+	uint64_t h;
 	int64_t w;
 	int i;
 
 	if (forbidden)
 		return;
-	w = weight_of(c->w, &c->pool->v[x], &c->pool->v[y]);
+	w = t->by_hash ? 0 : weight_of(c->w, &c->pool->v[x], &c->pool->v[y]);
+	h = pair_hash(x < y ? x : y, x < y ? y : x);
 	if (t->n < t->k) {
 		i = t->n++;
 		t->y[i] = y;
 		t->w[i] = w;
+		t->tie[i] = h;
 		while (i > 0 && topk_less(t, i, (i - 1) / 2)) {
 			topk_swap(t, i, (i - 1) / 2);
 			i = (i - 1) / 2;
 		}
 		return;
 	}
-	if (w < t->w[0] || (w == t->w[0] && y > t->y[0]))
+	if (w < t->w[0] || (w == t->w[0] && h <= t->tie[0]))
 		return;
 	t->y[0] = y;
 	t->w[0] = w;
+	t->tie[0] = h;
 	topk_sift(t, 0);
 }
 
+struct topk2 {
+	struct topk	best, rnd;
+};
+
+static void
+visit_topk2(const struct ctx *c, int x, int y, bool forbidden, void *arg)
+{
+	struct topk2 *t = arg;
+
+	visit_topk(c, x, y, forbidden, &t->best);
+	if (t->rnd.k > 0)
+		visit_topk(c, x, y, forbidden, &t->rnd);
+}
+
+static void
+topk_alloc(struct topk *t, int k, int by_hash)
+{
+	t->k = k;
+	t->n = 0;
+	t->by_hash = by_hash;
+	t->y = xmalloc((k + 1) * sizeof(int));
+	t->w = xmalloc((k + 1) * sizeof(int64_t));
+	t->tie = xmalloc((k + 1) * sizeof(uint64_t));
+}
+
+static void
+topk_free(struct topk *t)
+{
+	free(t->y);
+	free(t->w);
+	free(t->tie);
+}
+
+/*
+ * Each person keeps its k - k/4 best partners plus k/4 partners picked by a
+ * hash of the pair. The best-only rule concentrates every list on the few
+ * people whose explicit wishes many meet, and then the pruned graph has no
+ * large matching; the hashed quarter makes it a random-like graph that does.
+ */
 static void
 build_pruned(const struct ctx *c, int k, struct edges *e)
 {
-	struct topk t;
+	struct topk2 t;
 
-	t.k = k;
-	t.y = xmalloc(k * sizeof(int));
-	t.w = xmalloc(k * sizeof(int64_t));
+	topk_alloc(&t.best, k - k / 4, 0);
+	topk_alloc(&t.rnd, k / 4, 1);
 	for (int x = 0; x < c->n; x++) {
-		t.n = 0;
-		scan_person(c, x, SCAN_CAP(k), visit_topk, &t);
-		for (int i = 0; i < t.n; i++)
-			edges_add(e, x, t.y[i], t.w[i]);
+		t.best.n = t.rnd.n = 0;
+		scan_person(c, x, SCAN_CAP(k), visit_topk2, &t);
+		for (int i = 0; i < t.best.n; i++)
+			edges_add(e, x, t.best.y[i], t.best.w[i]);
+		for (int i = 0; i < t.rnd.n; i++)
+			edges_add(e, x, t.rnd.y[i], weight_of(c->w,
+			    &c->pool->v[x], &c->pool->v[t.rnd.y[i]]));
 	}
-	free(t.y);
-	free(t.w);
+	topk_free(&t.best);
+	topk_free(&t.rnd);
 	edges_unique(e);
 }
 
@@ -920,7 +984,8 @@ match_run_opts(const struct match_pool *pool, const struct match_weights *w,
 
 			for (int x = 0; x < n; x++)
 				if (mate[x] < 0)
-					scan_person(&c, x, 0, visit_all, &e);
+					scan_person(&c, x, ADDBACK_CAP(opt->prune_k),
+					    visit_all, &e);
 			edges_unique(&e);
 			if (e.n == ne)
 				break;

@@ -680,7 +680,7 @@ scan(struct bs *s, int v)
 		} else {
 			if (sl == 0)
 				tight_ss(s, e, v, w);
-			else
+			else if (!s->inq[w])	/* else w pushes it when scanned */
 				heap_push(&s->h3, sl + 2 * s->D, e, 0);
 		}
 	}

@@ -117,10 +117,15 @@ outbox_items_free(struct outbox_item *items, int n)
 	free(items);
 }
 
-/* outbox_send_one: send o and record the result; -1 only when the store failed. */
+/* Consecutive transient failures after which a flush stops: the relay is down or
+ * silent, and each further try would cost a whole timeout. The rest stays due. */
+#define OUTBOX_MAX_TRANSIENT 3
+
+/* outbox_send_one: send o and record the result; -1 only when the store failed.
+ * *transient counts consecutive transient failures. */
 static int
 outbox_send_one(struct store *st, struct outbound *out, struct outbox_item *o, int64_t now,
-		int retry_max_hours, int *sent)
+		int retry_max_hours, int *sent, int *transient)
 {
 	const char *rcpts[100];
 	size_t nr = 0;
@@ -131,6 +136,7 @@ outbox_send_one(struct store *st, struct outbound *out, struct outbox_item *o, i
 	     s = NULL)
 		rcpts[nr++] = t;
 	r = out->ops->send(out->h, o->envelope_from, rcpts, nr, o->raw, o->len, err, sizeof(err));
+	*transient = r == OUTBOUND_TRANSIENT ? *transient + 1 : 0;
 	if (r == OUTBOUND_SENT) {
 		(*sent)++;
 		return store_outbox_sent(st, o->id, now);
@@ -149,18 +155,23 @@ outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_
 	     volatile int *stop)
 {
 	struct outbox_item *items = NULL;
-	int n = 0, sent = 0, rc = -1;
+	int n = 0, sent = 0, transient = 0, rc = -1;
 
 	/* Each result is recorded before the next send; deferred mail is not due again
 	 * within this pass, so the loop ends. */
-	while (!(stop && *stop) && (n = store_outbox_due(st, now, 100, &items)) > 0) {
-		for (int i = 0; i < n && !(stop && *stop); i++)
-			if (outbox_send_one(st, out, &items[i], now, retry_max_hours, &sent) < 0)
+	while (!(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT &&
+	       (n = store_outbox_due(st, now, 100, &items)) > 0) {
+		for (int i = 0; i < n && !(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT; i++)
+			if (outbox_send_one(st, out, &items[i], now, retry_max_hours, &sent,
+					    &transient) < 0)
 				goto out;
 		outbox_items_free(items, n);
 		items = NULL;
 		n = 0;
 	}
+	if (transient >= OUTBOX_MAX_TRANSIENT)
+		log_warnx("outbox: %d transient failures in a row; the rest waits for the next pass",
+			  transient);
 	rc = n < 0 ? -1 : sent;
 out:
 	if (items)

@@ -12,7 +12,7 @@ a signature; a few thousand distinct senders; replies_per_sender_per_day set hig
 The disk limit: bench_inbound_maildir (C) delivers the same files by maildir(5) (write to
 tmp/, fsync, rename into new/, fsync new/), once into the bot's inbox (that is how the batch
 gets there) and once more into a scratch Maildir after the bot's run; their mean is the
-reference. Peak memory is the bot's ru_maxrss from wait4().
+reference. Peak memory is the bot's ru_maxrss, measured by /usr/bin/time (package time).
 
 Usage: bench_inbound_maildir.py --bin build/ilnbot --disk build/bench/bench_inbound_maildir
        [--n 10000] [--keep] [--strace]   (--strace: count syscalls on a 1,000-message run)
@@ -155,31 +155,49 @@ replies_per_sender_per_day = {rate_limit}
     return conf
 
 
-def run_bot(binary, conf, logpath, wrap=()):
-    """One `ilnbot once`; returns (seconds, peak RSS in KiB, exit status, CPU seconds)."""
+def run_measured(cmd, logpath, wrap=()):
+    """Run cmd (its stderr appended to logpath) under /usr/bin/time, whose small process is
+    the one that forks it, so ru_maxrss is the command's own and not this Python's copy
+    before exec. Returns (wall seconds, peak RSS in KiB, exit status, CPU seconds)."""
+    tfile = logpath + ".time"
     with open(logpath, "ab") as log:
         t0 = time.monotonic()
-        p = subprocess.Popen(list(wrap) + [binary, "once", "-c", conf, "--now", NOW],
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S %x", "-o", tfile] + list(wrap) + cmd,
                              stdout=subprocess.DEVNULL, stderr=log)
         stop = threading.Event()
         th = threading.Thread(target=sample_rss, args=(p.pid, stop))
         th.start()
-        _, status, ru = os.wait4(p.pid, 0)
+        p.wait()
         t1 = time.monotonic()
         stop.set()
         th.join()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return t1 - t0, ru.ru_maxrss, p.returncode, ru.ru_utime + ru.ru_stime
+    with open(tfile) as f:
+        last = f.read().split("\n")[-2].split()
+    os.unlink(tfile)
+    return t1 - t0, int(last[0]), int(last[3]), float(last[1]) + float(last[2])
+
+
+def run_bot(binary, conf, logpath, wrap=()):
+    """One `ilnbot once`; returns (seconds, peak RSS in KiB, exit status, CPU seconds)."""
+    return run_measured([binary, "once", "-c", conf, "--now", NOW], logpath, wrap)
 
 
 RSS_PEAK = {}
 
 
-def sample_rss(pid, stop):
-    """Every 0.2 s, the child's VmRSS split (anonymous, file, shared) at its largest."""
+def sample_rss(tpid, stop):
+    """Every 0.2 s, the VmRSS split (anonymous, file, shared) of the child of /usr/bin/time
+    (tpid) at its largest."""
     RSS_PEAK.clear()
+    pid = None
     while not stop.wait(0.2):
         try:
+            if pid is None:
+                with open(f"/proc/{tpid}/task/{tpid}/children") as f:
+                    kids = f.read().split()
+                if not kids:
+                    continue
+                pid = int(kids[0])
             with open(f"/proc/{pid}/status") as f:
                 v = {l.split(":")[0]: int(l.split()[1]) for l in f if l.startswith(("VmRSS", "RssAnon", "RssFile", "RssShmem"))}
         except (OSError, ValueError, IndexError):

@@ -160,7 +160,15 @@ def check_once(bot, reqs, dupes_ok=False):
     out = bot.q("select status, count(*) from outbox group by status")
     assert dict(out) == {"sent": len(reqs)}, out
     assert LAB.count(BOT) == 0, f"{LAB.count(BOT)} left in the INBOX"
-    assert LAB.count(BOT, "Processed") == len(reqs), LAB.count(BOT, "Processed")
+    # Every command in the done folder. A connection cut during UID MOVE can leave
+    # Dovecot's copy made and the original not yet expunged: the next pass finds it
+    # again, skips it as already processed and moves it again, so a second copy there
+    # is the server's doing, not a second processing (the inbound table says so).
+    done = [email.message_from_bytes(h, policy=email.policy.compat32)["Message-ID"].strip()
+            for _, h in LAB.fetch(BOT, "Processed", what="BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]")]
+    assert set(done) == set(reqs), f"{len(set(reqs) - set(done))} commands not in Processed"
+    if len(done) > len(reqs):
+        note(f"{len(done) - len(reqs)} extra copies in Processed (MOVE cut midway)")
     got = delivered_replies(reqs)
     unanswered = [m for m, r in got.items() if not r]
     assert not unanswered, f"{len(unanswered)} commands never answered, e.g. {unanswered[:3]}"
@@ -484,20 +492,22 @@ def servers_never_answer(top, rng):
     silent = Silent()
     try:
         LAB.reset()
-        reqs = put_commands(2, "silent")
+        reqs = put_commands(8, "silent")
         bot = Bot(top, "silent-imap", imap_port=silent.port, imap_timeout=2, smtp_timeout=2)
         rc, took = bot.once()
         note(f"silent IMAP: exit {rc} after {took:.1f} s")
-        assert took < 15, took
+        assert took < 8, took
         assert bot.q("select count(*) from inbound") in ([], [(0,)])
-        assert LAB.count(BOT) == 2
+        assert LAB.count(BOT) == 8
 
+        # 8 replies for a silent relay: the pass gives up after a few timeouts (not 8).
         bot = Bot(top, "silent-smtp", smtp_port=silent.port, imap_timeout=2, smtp_timeout=2)
         rc, took = bot.once()
         note(f"silent SMTP: exit {rc} after {took:.1f} s")
-        assert took < 20, took
-        rows = bot.q("select status, attempts from outbox")
-        assert rows == [("queued", 1)] * 2, rows
+        assert took < 4 * 2 + 3, took
+        assert bot.q("select count(*) from inbound") == [(8,)]
+        rows = bot.q("select status from outbox")
+        assert rows == [("queued",)] * 8, rows
         # the same store, now with the real relay: sent once, nothing lost
         txt = open(bot.conf).read().replace(f"smtp_port = {silent.port}",
                                             f"smtp_port = {LAB.smtp_port}")

@@ -1,0 +1,71 @@
+#!/bin/bash
+# run.sh: every test against the real mail servers of the private lab (lab.sh):
+#   lab_check.sh       the lab itself (Postfix submission, Dovecot IMAPS)
+#   transport_test.sh  the IMAP and SMTP transports on their own
+#   e2e.py --transport lab   the whole conversation suite over IMAP in, SMTP out
+#   faults.py          cut connections, 4xx/421/5xx relays, silent servers, untrusted
+#                      certificates, kill -9 during a 1,000-message batch
+# e2e and faults share one lab started here. Prints a line per part, then
+# "N passed, N failed". Needs root and dovecot-imapd dovecot-lmtpd postfix swaks openssl
+# curl sqlite3; otherwise prints a skip line and "0 passed, 0 failed".
+# Usage: tests/lab/run.sh [BINARY]   (default build/ilnbot)
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=$(realpath "${1:-$root/build/ilnbot}")
+
+missing=
+for c in dovecot doveadm postfix postqueue smtp-sink swaks openssl curl python3; do
+	command -v "$c" > /dev/null 2>&1 || missing="$missing $c"
+done
+if [ "$(id -u)" != 0 ] || [ -n "$missing" ]; then
+	echo "lab: skipped (needs root and:${missing:- nothing missing})"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+[ -x "$bin" ] || { echo "lab: $bin not built"; echo "0 passed, 1 failed"; exit 1; }
+
+. "$here/lab.sh"
+pass=0 fail=0 lines=()
+t_all=$SECONDS
+
+# part NAME CMD...: run, show the output, add its last "N passed, N failed".
+part() {
+	local name=$1 out rc p f t0=$SECONDS
+	shift
+	out=$(mktemp)
+	timeout 900 "$@" > "$out" 2>&1
+	rc=$?
+	cat "$out"
+	p=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$out" | tail -1)
+	f=$(sed -n 's/^\(.*: \)\{0,1\}\([0-9]*\) passed, \([0-9]*\) failed.*/\3/p' "$out" | tail -1)
+	p=${p:-0} f=${f:-0}
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	rm -f "$out"
+	pass=$((pass + p)) fail=$((fail + f))
+	lines+=("$name: $p passed, $f failed ($((SECONDS - t0)) s)")
+}
+
+part lab_check bash "$here/lab_check.sh"
+part transport_test bash "$here/transport_test.sh"
+
+work=$(mktemp -d /tmp/ilnrun.XXXXXX)
+chmod 755 "$work"           # our own folder: the mail user must traverse it
+dir=$work/lab
+mkdir "$dir"
+trap 'lab_stop "$dir"; rm -rf "$work"' EXIT
+if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
+	export LAB_ENV=$dir/env
+	part "e2e (lab)" python3 "$root/tests/e2e/e2e.py" --transport lab "$bin"
+	part faults python3 "$here/faults.py" "$bin"
+else
+	cat "$work/lab_start.out"
+	lines+=("lab start: 0 passed, 1 failed")
+	fail=$((fail + 1))
+fi
+lab_stop "$dir"
+
+echo
+for l in "${lines[@]}"; do echo "$l"; done
+echo "lab total: $((SECONDS - t_all)) s"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
