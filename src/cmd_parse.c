@@ -134,26 +134,6 @@ re_at(pcre2_code *re, const char *s, size_t len, size_t off, bool anchored, int 
 	return true;
 }
 
-/* Length of the UTF-8 character at s (valid UTF-8), and its code point. */
-static size_t
-utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xe0) {
-		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-		return 2;
-	}
-	if (s[0] < 0xf0) {
-		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = 0x10000;
-	return 4;
-}
-
 /* Cleaned copy of the valid UTF-8 s[0..n): at most max bytes of whole characters; controls,
  * NEL and line/paragraph separators as spaces; zero-width and bidi format characters
  * dropped; space runs as one space; trimmed. Caller frees. */
@@ -167,7 +147,7 @@ text_clean(const char *s, size_t n, size_t max)
 
 	buf_init(&b, 0);
 	while (i < n) {
-		k = utf8_next((const unsigned char *)s + i, &c);
+		k = utf8_next(s + i, &c);
 		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 ||
 		    c == 0x2029 || c == ' ' || c == 0xa0 || c == 0x3000) {
 			space = b.len > 0;

@@ -153,26 +153,6 @@ set_str(char **dst, char *val)
 	*dst = val;
 }
 
-/* Length of the UTF-8 character at s (valid UTF-8), and its code point. */
-static size_t
-utf8_next(const unsigned char *s, unsigned *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xe0) {
-		*cp = (unsigned)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-		return 2;
-	}
-	if (s[0] < 0xf0) {
-		*cp = (unsigned)(s[0] & 0x0f) << 12 | (unsigned)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = 0x10000;
-	return 4;
-}
-
 static bool
 cp_is_control(unsigned c)
 {
@@ -194,12 +174,12 @@ text_clean(const char *s, bool strict, size_t *nchars)
 {
 	struct buf b;
 	size_t i = 0, n = strlen(s), k, count = 0;
-	unsigned c;
+	uint32_t c;
 	bool space = false;
 
 	buf_init(&b, 0);
 	while (i < n) {
-		k = utf8_next((const unsigned char *)s + i, &c);
+		k = utf8_next(s + i, &c);
 		if (strict && c != ' ' && (cp_is_control(c) || cp_is_format(c))) {
 			buf_free(&b);
 			return NULL;
@@ -228,10 +208,10 @@ clip(const char *s)
 {
 	char *u = utf8_sanitize(s, strlen(s)), *c = text_clean(u, false, NULL), *q;
 	size_t i = 0, n = 0;
-	unsigned cp;
+	uint32_t cp;
 
 	while (c[i] && n < QUOTE_MAX) {
-		i += utf8_next((const unsigned char *)c + i, &cp);
+		i += utf8_next(c + i, &cp);
 		n++;
 	}
 	q = xasprintf("%.*s%s", (int)i, c, c[i] ? "…" : "");

@@ -102,27 +102,6 @@ static const struct iso_alias language_aliases[] = {
 	{ "Slovenščina", "slv" }, { "isiZulu", "zul" }, { "Te reo Māori", "mri" },
 };
 
-/* s must be valid UTF-8. */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xe0) {
-		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-		return 2;
-	}
-	if (s[0] < 0xf0) {
-		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
-	      (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-	return 4;
-}
-
 static size_t
 utf8_encode(uint32_t c, char *out)
 {
@@ -191,7 +170,7 @@ key_fold(const char *in, bool strip_the, char *out, size_t outsz)
 	if (n >= KEY_MAX || !utf8_valid(in, n))
 		return false;
 	while (i < n) {
-		i += utf8_decode((const unsigned char *)in + i, &c);
+		i += utf8_next(in + i, &c);
 		if (cp_is_space(c)) {
 			space = o > 0;
 			continue;

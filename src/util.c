@@ -206,6 +206,28 @@ utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+size_t
+utf8_next(const char *s, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	if (u[0] < 0xe0) {
+		*cp = (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+		return 2;
+	}
+	if (u[0] < 0xf0) {
+		*cp = (uint32_t)(u[0] & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+		return 3;
+	}
+	*cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3f) << 12 |
+	      (uint32_t)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+	return 4;
+}
+
 char *
 utf8_sanitize(const char *s, size_t n)
 {

@@ -37,6 +37,9 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 char *buf_steal(struct buf *b);
 
 bool utf8_valid(const char *s, size_t n);
+/* utf8_next: the code point of the character at s (which must be valid UTF-8) and its
+ * length in bytes. */
+size_t utf8_next(const char *s, uint32_t *cp);
 /* utf8_sanitize: copy of s with invalid sequences replaced by U+FFFD; caller frees. */
 char *utf8_sanitize(const char *s, size_t n);
 
