@@ -864,6 +864,11 @@ partnership_clear(struct partnership *p)
 	memset(p, 0, sizeof(*p));
 }
 
+#define PARTNERSHIP_SELECT \
+	"SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status " \
+	"FROM partnerships x JOIN participants pa ON pa.id = x.a " \
+	"JOIN participants pb ON pb.id = x.b "
+
 static int
 store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership **out)
 {
@@ -898,9 +903,7 @@ store_partnerships_list(struct store *st, int64_t round_id, const char *status,
 			struct partnership **out)
 {
 	return store_partnership_rows(st, store_prepare(st,
-	    "SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status "
-	    "FROM partnerships x JOIN participants pa ON pa.id = x.a "
-	    "JOIN participants pb ON pb.id = x.b WHERE x.round_id = ? AND x.status = ? "
+	    PARTNERSHIP_SELECT "WHERE x.round_id = ? AND x.status = ? "
 	    "ORDER BY x.id", "is", round_id, status), out);
 }
 
@@ -926,9 +929,7 @@ store_partner_of(struct store *st, int64_t participant, struct partnership *p)
 {
 	struct partnership *v;
 	int n = store_partnership_rows(st, store_prepare(st,
-	    "SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status "
-	    "FROM partnerships x JOIN participants pa ON pa.id = x.a "
-	    "JOIN participants pb ON pb.id = x.b WHERE (x.a = ?1 OR x.b = ?1) AND "
+	    PARTNERSHIP_SELECT "WHERE (x.a = ?1 OR x.b = ?1) AND "
 	    "x.status = 'active' ORDER BY x.id DESC LIMIT 1", "i", participant), &v);
 
 	memset(p, 0, sizeof(*p));
