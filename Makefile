@@ -72,8 +72,15 @@ install: all
 	install -m 644 templates/*.txt $(DESTDIR)$(PREFIX)/share/ilnbot/templates/
 	install -m 644 man/ilnbot.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 man/ilnbot.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 644 conf/ilnbot.conf $(DESTDIR)/etc/ilnbot/ilnbot.conf.example
-	install -m 644 systemd/ilnbot.service $(DESTDIR)/lib/systemd/system/
+	sed -e 's|^path = .*|path = /var/lib/ilnbot/ilnbot.db|' \
+	    -e 's|^maildir = ../var/inbox.*|maildir = /var/lib/ilnbot/inbox|' \
+	    -e 's|^maildir = ../var/outbox.*|maildir = /var/lib/ilnbot/outbox|' \
+	    -e 's|^templates = .*|templates = $(PREFIX)/share/ilnbot/templates|' \
+	    conf/ilnbot.conf >$(DESTDIR)/etc/ilnbot/ilnbot.conf.example
+	chmod 644 $(DESTDIR)/etc/ilnbot/ilnbot.conf.example
+	sed -e 's|/usr/local/bin/ilnbot|$(PREFIX)/bin/ilnbot|g' systemd/ilnbot.service \
+	    >$(DESTDIR)/lib/systemd/system/ilnbot.service
+	chmod 644 $(DESTDIR)/lib/systemd/system/ilnbot.service
 
 clean:
 	rm -rf build
