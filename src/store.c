@@ -12,8 +12,19 @@
 #include "store.h"
 #include "util.h"
 
+/* Prepared statements are kept and reused, keyed by the address of their SQL text
+ * (every query is a string literal), so parsing SQL is paid once per process. */
+#define STMT_CACHE 128
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+	bool busy;
+};
+
 struct store {
 	sqlite3 *db;
+	struct stmt_slot cache[STMT_CACHE];
 };
 
 static const char *const migrations[] = {
@@ -107,6 +118,57 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+static size_t
+stmt_slot_of(const char *sql)
+{
+	return ((uintptr_t)sql >> 3) % STMT_CACHE;
+}
+
+/* A ready statement for sql: a cached one reset, or a new one (cached when a slot is
+ * free). Every statement goes back through store_done(). */
+static sqlite3_stmt *
+stmt_get(struct store *st, const char *sql)
+{
+	size_t i = stmt_slot_of(sql), k;
+	sqlite3_stmt *stmt;
+
+	for (k = 0; k < STMT_CACHE; k++, i = (i + 1) % STMT_CACHE) {
+		struct stmt_slot *sl = &st->cache[i];
+
+		if (sl->sql == NULL)
+			break;
+		if (sl->sql == sql && !sl->busy) {
+			sl->busy = true;
+			return sl->stmt;
+		}
+	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		log_errorx("store: prepare: %s", sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	if (k < STMT_CACHE) {
+		st->cache[i] = (struct stmt_slot){ sql, stmt, true };
+	}
+	return stmt;
+}
+
+/* store_done: give a statement back: reset for reuse when cached, else finalized. */
+static void
+store_done(struct store *st, sqlite3_stmt *stmt)
+{
+	if (stmt == NULL)
+		return;
+	for (size_t i = 0; i < STMT_CACHE; i++) {
+		if (st->cache[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->cache[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
 /* A prepared statement with its parameters bound from a tiny format string:
  * 's' text (NULL binds NULL), 'i' int64, 'b' blob (pointer, size_t). */
 static sqlite3_stmt *
@@ -116,10 +178,8 @@ store_prepare(struct store *st, const char *sql, const char *fmt, ...)
 	va_list ap;
 	int i = 1, rc = SQLITE_OK;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		log_errorx("store: prepare: %s", sqlite3_errmsg(st->db));
+	if ((stmt = stmt_get(st, sql)) == NULL)
 		return NULL;
-	}
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f && rc == SQLITE_OK; f++, i++) {
 		if (*f == 's') {
@@ -139,7 +199,7 @@ store_prepare(struct store *st, const char *sql, const char *fmt, ...)
 	va_end(ap);
 	if (rc != SQLITE_OK) {
 		log_errorx("store: bind: %s", sqlite3_errmsg(st->db));
-		sqlite3_finalize(stmt);
+		store_done(st, stmt);
 		return NULL;
 	}
 	return stmt;
@@ -156,7 +216,7 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt)
 	if (stmt == NULL)
 		return -1;
 	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	if (rc != SQLITE_DONE) {
 		log_errorx("store: %s", sqlite3_errmsg(st->db));
 		return -1;
@@ -202,7 +262,7 @@ store_schema_version(struct store *st)
 
 	if (stmt && sqlite3_step(stmt) == SQLITE_ROW)
 		v = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return v;
 }
 
@@ -262,6 +322,8 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -297,7 +359,7 @@ store_state_get(struct store *st, const char *key, char **val)
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		*val = col_text(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -390,7 +452,7 @@ store_participant_get(struct store *st, const char *email, struct participant *p
 		if (prof)
 			profile_from_row(stmt, 6, prof);
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -508,7 +570,7 @@ store_token_get(struct store *st, const char *token, struct token *t)
 		t->expires_at = sqlite3_column_int64(stmt, 5);
 		t->used_at = sqlite3_column_int64(stmt, 6);
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -532,7 +594,7 @@ store_count(struct store *st, sqlite3_stmt *stmt)
 		n = sqlite3_column_int(stmt, 0);
 	else
 		log_errorx("store: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return n;
 }
 
@@ -624,7 +686,7 @@ store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **it
 		o->attempts = sqlite3_column_int(stmt, 6);
 		o->created_at = sqlite3_column_int64(stmt, 7);
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	*items = v;
 	return n;
 }
@@ -700,7 +762,7 @@ store_round_current(struct store *st, int64_t now, struct round *r)
 		r->created_at = sqlite3_column_int64(stmt, 6);
 		r->months = sqlite3_column_int(stmt, 7);
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -754,7 +816,7 @@ store_rows(struct store *st, sqlite3_stmt *stmt, struct pool_row **rows)
 		profile_from_row(stmt, 2, v[n].prof);
 		n++;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	if (rc != SQLITE_DONE) {
 		log_errorx("store: %s", sqlite3_errmsg(st->db));
 		for (size_t i = 0; i < n; i++)
@@ -796,7 +858,7 @@ store_pool_list(struct store *st, struct pool_row **rows)
 			r->previous[r->nprevious++] = sqlite3_column_int64(stmt, 0);
 		}
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return n;
 }
 
@@ -824,7 +886,7 @@ store_subscribers_list(struct store *st, char ***emails)
 		}
 		v[n++] = col_text(stmt, 0);
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	*emails = v;
 	return (int)n;
 }
@@ -893,7 +955,7 @@ store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership 
 		v[n].status = col_text(stmt, 7);
 		n++;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	*out = v;
 	return (int)n;
 }

@@ -181,7 +181,7 @@ bench(const char *lemon, const char *tmp, int n)
 		rc = 1;
 	if (f != NULL)
 		pclose(f);
-	remove(tmp);
+	if (getenv("KEEP") == NULL) remove(tmp);
 	printf("n=%-7d m=%-9lld %s build %.3fs | ilnbot solve %.3fs rss %ldMB pairs %d weight %lld"
 	    " | lemon solve %.3fs rss %ldMB pairs %lld weight %lld | lemon/ilnbot %.2fx %s\n",
 	    n, (long long)m, n > MATCH_FULL_MAX ? "pruned k=50" : "full",

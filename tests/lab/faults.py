@@ -82,8 +82,12 @@ replies_per_sender_per_day = 100000
     def once(self, now=NOW, timeout=120):
         t0 = time.monotonic()
         with open(self.log, "ab") as lf:
-            p = subprocess.run([BIN, "once", "-c", self.conf, "--now", now], stdout=lf,
-                               stderr=lf, stdin=subprocess.DEVNULL, timeout=timeout)
+            try:
+                p = subprocess.run([BIN, "once", "-c", self.conf, "--now", now], stdout=lf,
+                                   stderr=lf, stdin=subprocess.DEVNULL, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"ilnbot once still running after {timeout} s: "
+                                     + self.tail()) from None
         return p.returncode, time.monotonic() - t0
 
     def q(self, sql, args=()):
@@ -441,7 +445,7 @@ def sink_scenario(top, name, fault, transient):
     try:
         bot = Bot(top, "bot-" + name, smtp_port=front.port, smtp_tls="implicit", smtp_auth=False)
         reqs = put_commands(3, name)
-        rc, _ = bot.once(NOW)
+        rc, _ = bot.once(NOW, timeout=60)
         rows = bot.q("select status, attempts, last_error from outbox")
         assert len(rows) == 3, rows
         want = "queued" if transient else "failed"
