@@ -21,6 +21,7 @@ struct inbound_maildir {
 	char *rejects;
 	char **names;       /* the current batch, sorted */
 	size_t n, next;
+	size_t pending;     /* handed out by next(), not yet done(): still in new/ */
 };
 
 static void *
@@ -96,6 +97,9 @@ imd_next(void *vh, struct inbound_item *it, char *err, size_t errsz)
 		int rc;
 
 		if (h->next == h->n) {
+			/* A rescan would see the pending messages again. */
+			if (h->pending > 0)
+				return 0;
 			if (imd_scan(h, err, errsz) < 0)
 				return -1;
 			if (h->n == 0)
@@ -119,6 +123,7 @@ imd_next(void *vh, struct inbound_item *it, char *err, size_t errsz)
 			it->len = 0;
 		}
 		it->id = xstrdup(h->names[h->next++]);
+		h->pending++;
 		return 1;
 	}
 }
@@ -133,6 +138,8 @@ imd_done(void *vh, const struct inbound_item *it, bool rejected, char *err, size
 	char *to = xasprintf("%s/cur/%s%s", base, it->id, strchr(it->id, ':') ? "" : ":2,S");
 	int rc = rename(from, to);
 
+	if (h->pending > 0)
+		h->pending--;
 	if (rc < 0)
 		snprintf(err, errsz, "%s: %s", from, strerror(errno));
 	free(from);

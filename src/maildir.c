@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,26 +64,53 @@ fsync_dir(const char *dir)
 }
 
 int
-maildir_deliver(const char *dir, const char *data, size_t len)
+maildir_sync(const char *dir)
+{
+	char *newdir = xasprintf("%s/new", dir);
+	int rc = fsync_dir(newdir);
+
+	free(newdir);
+	return rc;
+}
+
+static bool
+maildir_has(const char *dir, const char *name)
+{
+	char *a = xasprintf("%s/new/%s", dir, name), *b = xasprintf("%s/cur/%s", dir, name);
+	bool has = access(a, F_OK) == 0 || access(b, F_OK) == 0;
+
+	free(a);
+	free(b);
+	return has;
+}
+
+int
+maildir_deliver(const char *dir, const char *given, const char *data, size_t len)
 {
 	static unsigned long counter;
 	struct timespec ts;
-	char *tok = random_token(6), *name, *tmp, *new, *newdir;
+	char *tok = NULL, *name, *tmp = NULL, *new = NULL;
 	char host[64] = "localhost";
 	size_t off = 0;
 	int fd, rc = -1;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gethostname(host, sizeof(host) - 1);
-	for (char *h = host; *h; h++)
-		if (*h == '/' || *h == ':')
-			*h = '_';
-	name = xasprintf("%lld.M%ldP%dQ%lu_%s.%s", (long long)ts.tv_sec, ts.tv_nsec / 1000,
-			 (int)getpid(), ++counter, tok, host);
+	if (given) {
+		if (maildir_has(dir, given))
+			return 0;
+		name = xstrdup(given);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gethostname(host, sizeof(host) - 1);
+		for (char *h = host; *h; h++)
+			if (*h == '/' || *h == ':')
+				*h = '_';
+		tok = random_token(6);
+		name = xasprintf("%lld.M%ldP%dQ%lu_%s.%s", (long long)ts.tv_sec,
+				 ts.tv_nsec / 1000, (int)getpid(), ++counter, tok, host);
+	}
 	tmp = xasprintf("%s/tmp/%s", dir, name);
 	new = xasprintf("%s/new/%s", dir, name);
-	newdir = xasprintf("%s/new", dir);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		goto out;
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
@@ -104,12 +132,11 @@ maildir_deliver(const char *dir, const char *data, size_t len)
 		unlink(tmp);
 		goto out;
 	}
-	rc = fsync_dir(newdir);
+	rc = given ? 0 : maildir_sync(dir);
 out:
 	free(tok);
 	free(name);
 	free(tmp);
 	free(new);
-	free(newdir);
 	return rc;
 }

@@ -153,42 +153,77 @@ bot_reload_templates(struct bot *b)
 	log_info("SIGHUP: templates reloaded");
 }
 
+/* Messages are committed in batches: one transaction for up to INBOUND_BATCH messages,
+ * then each is marked done on the server, then their replies are sent. */
+#define INBOUND_BATCH 256
+
+static void
+items_clear(struct inbound_item *items, int n)
+{
+	for (int i = 0; i < n; i++)
+		inbound_item_clear(&items[i]);
+}
+
+/* One batch: 1 = some handled, 0 = nothing new, -1 = transport or store error. */
+static int
+bot_batch(struct bot *b, struct inbound *in, struct inbound_item *items, bool *rejected)
+{
+	char err[512];
+	int n = 0, r = 0, rc = -1;
+
+	while (n < INBOUND_BATCH && !stop_flag &&
+	       (r = in->ops->next(in->h, &items[n], err, sizeof(err))) > 0)
+		n++;
+	if (r < 0 && !stop_flag)
+		log_errorx("inbound: %s", err);
+	if (n == 0)
+		return r < 0 && !stop_flag ? -1 : 0;
+	if (store_begin(b->st) < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		bot_now(b);
+		if (process_message_tx(&b->prog, items[i].raw, items[i].len, items[i].too_big,
+				       &rejected[i]) < 0) {
+			store_rollback(b->st);
+			goto out;
+		}
+	}
+	if (store_commit(b->st) < 0) {
+		store_rollback(b->st);
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (in->ops->done(in->h, &items[i], rejected[i], err, sizeof(err)) < 0) {
+			log_errorx("inbound: cannot mark %s done: %s", items[i].id, err);
+			goto out;
+		}
+	}
+	rc = r < 0 && !stop_flag ? -1 : 1;
+out:
+	items_clear(items, n);
+	return rc;
+}
+
 /* One pass: every new inbound message, then the outbox. -1 on a transport or store error. */
 static int
 bot_pass(struct bot *b, struct inbound *in, struct outbound *out)
 {
-	struct inbound_item it;
-	char err[512];
-	int r = 0, handled = 0;
+	struct inbound_item *items = xcalloc(INBOUND_BATCH, sizeof(*items));
+	bool *rejected = xcalloc(INBOUND_BATCH, sizeof(*rejected));
+	int r, rc = -1;
 
-	memset(&it, 0, sizeof(it));
-	while (!stop_flag && (r = in->ops->next(in->h, &it, err, sizeof(err))) > 0) {
-		bool rejected;
-
-		bot_now(b);
-		if (process_message(&b->prog, it.raw, it.len, it.too_big, &rejected) < 0) {
-			inbound_item_clear(&it);
-			return -1;
-		}
-		if (in->ops->done(in->h, &it, rejected, err, sizeof(err)) < 0) {
-			log_errorx("inbound: cannot mark %s done: %s", it.id, err);
-			inbound_item_clear(&it);
-			return -1;
-		}
-		inbound_item_clear(&it);
-		handled++;
-		/* Replies leave in batches so a long backlog does not hold them back. */
-		if (handled % 100 == 0 &&
-		    outbox_flush(b->st, out, bot_now(b), b->conf.smtp_retry_max_hours, &stop_flag) < 0)
-			return -1;
-	}
-	if (r < 0 && !stop_flag) {
-		log_errorx("inbound: %s", err);
-		return -1;
-	}
+	while (!stop_flag && (r = bot_batch(b, in, items, rejected)) > 0)
+		if (outbox_flush(b->st, out, bot_now(b), b->conf.smtp_retry_max_hours, &stop_flag) < 0)
+			goto out;
+	if (r < 0)
+		goto out;
 	if (outbox_flush(b->st, out, bot_now(b), b->conf.smtp_retry_max_hours, NULL) < 0)
-		return -1;
-	return 0;
+		goto out;
+	rc = 0;
+out:
+	free(items);
+	free(rejected);
+	return rc;
 }
 
 static int

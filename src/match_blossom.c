@@ -26,15 +26,34 @@
 
 enum { LAB_NONE = 0, LAB_S = 1, LAB_T = 2 };
 
+/*
+ * Bucket queue for keys that are small integers (a slack plus a multiple of
+ * the total dual change). Every key pushed is at least the queue's floor (the
+ * total dual change, or twice it), which never decreases. Keys in the window
+ * [base, base + nb) go to bucket key - base, with base <= floor; larger keys
+ * go to a binary heap, and move into the buckets when the window, emptied, is
+ * moved up to the floor. Entries are checked lazily when they reach the front.
+ */
 struct heap_ent {
 	int64_t	key;
 	int	item;
 	int	stamp;
 };
 
-struct heap {
+struct bucket {
 	struct heap_ent	*a;
-	size_t		 n, cap;
+	int		 n, cap;
+};
+
+struct heap {
+	struct bucket	*b;		/* nb buckets, used as stacks */
+	int		 nb;
+	size_t		 inb;		/* entries in buckets */
+	size_t		 live;		/* entries queued */
+	size_t		 kept;		/* live after the last compaction */
+	int64_t		 base, cur;	/* no entry in buckets below cur */
+	struct bucket	 ov;		/* overflow, a binary heap */
+	int		 front;		/* 0: bucket cur, 1: overflow top */
 };
 
 /* A non-trivial blossom's cycle: child[i] is joined to child[i+1 mod k] by
@@ -73,68 +92,152 @@ struct bs {
 	int		*scratch, *scratch2;	/* n each */
 };
 
-/* ---- heaps ---- */
+/* ---- bucket queues ---- */
+
+static void
+heap_init(struct heap *h, int nb)
+{
+	memset(h, 0, sizeof(*h));
+	h->nb = nb;
+	h->b = xcalloc(nb, sizeof(*h->b));
+}
+
+static void
+heap_free(struct heap *h)
+{
+	for (int i = 0; i < h->nb; i++)
+		free(h->b[i].a);
+	free(h->b);
+	free(h->ov.a);
+}
+
+static inline void
+bucket_add(struct bucket *b, const struct heap_ent *e)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->a = xrealloc(b->a, (size_t)b->cap * sizeof(*b->a));
+	}
+	b->a[b->n++] = *e;
+}
 
 static int
-ent_less(const struct heap_ent *a, const struct heap_ent *b)
+ov_less(const struct heap_ent *x, const struct heap_ent *y)
 {
-	if (a->key != b->key)
-		return a->key < b->key;
-	return a->item < b->item;
+	if (x->key != y->key)
+		return x->key < y->key;
+	return x->item < y->item;
 }
 
 static void
-heap_push(struct heap *h, int64_t key, int item, int stamp)
+ov_push(struct bucket *h, const struct heap_ent *e)
 {
-	size_t i;
+	int c;
 
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 1024;
-		h->a = xrealloc(h->a, h->cap * sizeof(*h->a));
-	}
-	i = h->n++;
-	h->a[i].key = key;
-	h->a[i].item = item;
-	h->a[i].stamp = stamp;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
+	bucket_add(h, e);
+	c = h->n - 1;
+	while (c > 0) {
+		int p = (c - 1) / 2;
 		struct heap_ent t;
 
-		if (!ent_less(&h->a[i], &h->a[p]))
+		if (!ov_less(&h->a[c], &h->a[p]))
 			break;
-		t = h->a[i];
-		h->a[i] = h->a[p];
+		t = h->a[c];
+		h->a[c] = h->a[p];
 		h->a[p] = t;
-		i = p;
+		c = p;
 	}
 }
 
 static void
-heap_sift_down(struct heap *h, size_t i)
+ov_pop(struct bucket *h)
 {
-	struct heap_ent t = h->a[i];
+	struct heap_ent t = h->a[--h->n];
+	int c = 0;
 
+	if (h->n == 0)
+		return;
 	for (;;) {
-		size_t c = 2 * i + 1;
+		int l = 2 * c + 1;
 
-		if (c >= h->n)
+		if (l >= h->n)
 			break;
-		if (c + 1 < h->n && ent_less(&h->a[c + 1], &h->a[c]))
-			c++;
-		if (!ent_less(&h->a[c], &t))
+		if (l + 1 < h->n && ov_less(&h->a[l + 1], &h->a[l]))
+			l++;
+		if (!ov_less(&h->a[l], &t))
 			break;
-		h->a[i] = h->a[c];
-		i = c;
+		h->a[c] = h->a[l];
+		c = l;
 	}
-	h->a[i] = t;
+	h->a[c] = t;
 }
 
+static inline void
+heap_link(struct heap *h, const struct heap_ent *e)
+{
+	int64_t key = e->key;
+
+	if (key < h->base)
+		key = h->base;	/* cannot happen: keys are >= floor >= base */
+	if (key - h->base < h->nb) {
+		bucket_add(&h->b[key - h->base], e);
+		h->inb++;
+		if (key < h->cur)
+			h->cur = key;
+	} else
+		ov_push(&h->ov, e);
+}
+
+static inline void
+heap_push(struct heap *h, int64_t key, int item, int stamp)
+{
+	struct heap_ent e = { key, item, stamp };
+
+	h->live++;
+	heap_link(h, &e);
+}
+
+/* The entry with the smallest key, or NULL; floor as above. */
+static struct heap_ent *
+heap_front(struct heap *h, int64_t floor)
+{
+	if (h->inb == 0 && floor > h->base) {
+		h->base = h->cur = floor;
+		while (h->ov.n > 0 && h->ov.a[0].key - h->base < h->nb) {
+			struct heap_ent e = h->ov.a[0];
+
+			ov_pop(&h->ov);
+			heap_link(h, &e);
+		}
+	}
+	if (h->inb > 0) {
+		for (;;) {
+			struct bucket *b = &h->b[h->cur - h->base];
+
+			if (b->n > 0) {
+				h->front = 0;
+				return &b->a[b->n - 1];
+			}
+			h->cur++;
+		}
+	}
+	if (h->ov.n > 0) {
+		h->front = 1;
+		return &h->ov.a[0];
+	}
+	return NULL;
+}
+
+/* Remove the entry heap_front returned. */
 static void
 heap_pop(struct heap *h)
 {
-	h->a[0] = h->a[--h->n];
-	if (h->n > 0)
-		heap_sift_down(h, 0);
+	if (h->front == 0) {
+		h->b[h->cur - h->base].n--;
+		h->inb--;
+	} else
+		ov_pop(&h->ov);
+	h->live--;
 }
 
 /* ---- lazy duals ---- */
@@ -718,27 +821,45 @@ h4_valid(const struct bs *s, const struct heap_ent *h)
 
 typedef int (*valid_fn)(const struct bs *, const struct heap_ent *);
 
+/* Drop every stale entry (when the queue has grown large). */
 static void
 heap_compact(const struct bs *s, struct heap *h, valid_fn ok)
 {
-	size_t j = 0;
+	struct bucket old = h->ov;
 
-	for (size_t i = 0; i < h->n; i++)
-		if (ok(s, &h->a[i]))
-			h->a[j++] = h->a[i];
-	h->n = j;
-	for (size_t i = h->n / 2; i-- > 0;)
-		heap_sift_down(h, i);
+	h->inb = h->live = 0;
+	for (int i = 0; i < h->nb; i++) {
+		struct bucket *b = &h->b[i];
+		int k = 0;
+
+		for (int j = 0; j < b->n; j++)
+			if (ok(s, &b->a[j]))
+				b->a[k++] = b->a[j];
+		b->n = k;
+		h->inb += k;
+	}
+	h->live = h->inb;
+	memset(&h->ov, 0, sizeof(h->ov));
+	for (int j = 0; j < old.n; j++)
+		if (ok(s, &old.a[j])) {
+			ov_push(&h->ov, &old.a[j]);
+			h->live++;
+		}
+	free(old.a);
+	h->kept = h->live;
 }
 
 static const struct heap_ent *
-heap_top_valid(const struct bs *s, struct heap *h, valid_fn ok, size_t limit)
+heap_top_valid(const struct bs *s, struct heap *h, valid_fn ok, size_t limit,
+    int64_t floor)
 {
-	if (h->n > limit)
+	struct heap_ent *e;
+
+	if (h->live > limit && h->live > 2 * h->kept)
 		heap_compact(s, h, ok);
-	while (h->n > 0 && !ok(s, &h->a[0]))
+	while ((e = heap_front(h, floor)) != NULL && !ok(s, e))
 		heap_pop(h);
-	return h->n > 0 ? &h->a[0] : NULL;
+	return e;
 }
 
 static void
@@ -760,9 +881,9 @@ solve(struct bs *s)
 			if (s->vlab[v] == LAB_S)
 				scan(s, v);
 		}
-		t2 = heap_top_valid(s, &s->h2, h2_valid, limit);
-		t3 = heap_top_valid(s, &s->h3, h3_valid, limit);
-		t4 = heap_top_valid(s, &s->h4, h4_valid, limit);
+		t2 = heap_top_valid(s, &s->h2, h2_valid, limit, s->D);
+		t3 = heap_top_valid(s, &s->h3, h3_valid, limit, 2 * s->D);
+		t4 = heap_top_valid(s, &s->h4, h4_valid, limit, s->D);
 		if (t2 != NULL) {
 			d = t2->key - s->D;
 			type = 2;
@@ -872,6 +993,15 @@ blossom_solve(int n, int m, const int *eu, const int *ev, const int64_t *ew,
 	s.scratch = xmalloc(n * sizeof(int));
 	s.scratch2 = xmalloc(2 * n * sizeof(int));
 
+	{
+		int nb = 1024;
+
+		while (nb < (1 << 20) && nb < 8 * maxw + 64)
+			nb *= 2;
+		heap_init(&s.h2, nb);
+		heap_init(&s.h3, nb);
+		heap_init(&s.h4, nb);
+	}
 	for (int b = 2 * n - 1; b >= n; b--)
 		s.freeb[s.nfreeb++] = b;
 	for (int b = 0; b < 2 * n; b++) {
@@ -897,9 +1027,9 @@ blossom_solve(int n, int m, const int *eu, const int *ev, const int64_t *ew,
 			freeblossom(&s, b);
 	for (int v = 0; v < n; v++)
 		free(s.tl[v]);
-	free(s.h2.a);
-	free(s.h3.a);
-	free(s.h4.a);
+	heap_free(&s.h2);
+	heap_free(&s.h3);
+	heap_free(&s.h4);
 	free(s.adj_off);
 	free(s.adj);
 	free(s.parent);

@@ -176,6 +176,9 @@ smtp_handle_setup(struct smtp_out *o)
 	SET(CURLOPT_READFUNCTION, smtp_read_cb);
 	SET(CURLOPT_CONNECTTIMEOUT, o->timeout);
 	SET(CURLOPT_TIMEOUT, o->timeout);
+	/* Also bounds the wait for the reply to QUIT in curl_easy_cleanup(), which
+	 * CURLOPT_TIMEOUT does not cover (curl's default there is 120 s). */
+	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, o->timeout);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_ERRORBUFFER, o->errbuf);
 	SET(CURLOPT_NOPROGRESS, 1L);

@@ -31,7 +31,8 @@ process_dedup_key(const struct msg *m, const char *raw, size_t len)
 }
 
 int
-process_message(struct program *p, const char *raw, size_t len, bool too_big, bool *rejected)
+process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
+		   bool *rejected)
 {
 	struct program_in in;
 	struct msg *m = NULL;
@@ -48,15 +49,14 @@ process_message(struct program *p, const char *raw, size_t len, bool too_big, bo
 	else
 		m = msg_parse(raw, len, why, sizeof(why));
 	key = process_dedup_key(m, raw, len);
-	if (store_begin(p->st) < 0)
-		goto out;
 	added = store_inbound_add(p->st, key, m ? m->message_id : NULL, m ? m->from : NULL,
 				  m ? m->subject : NULL, p->now, &id);
 	if (added < 0)
 		goto fail;
 	if (added == 0) {
 		log_info("inbound: %s already processed; skipped", key);
-		goto commit;
+		rc = 0;
+		goto out;
 	}
 	in.m = m;
 	in.inbound_id = id;
@@ -84,18 +84,26 @@ process_message(struct program *p, const char *raw, size_t len, bool too_big, bo
 	else
 		log_info("inbound: message %lld from %s: %s: %s", (long long)id,
 			 m && m->from ? m->from : "?", in.outcome, in.detail);
-commit:
-	if (store_commit(p->st) < 0)
-		goto fail;
 	rc = 0;
 	goto out;
 fail:
-	store_rollback(p->st);
-	log_errorx("inbound: store failure; message left for a retry");
+	log_errorx("inbound: store failure; the batch is left for a retry");
 out:
 	free(key);
 	msg_free(m);
 	return rc;
+}
+
+int
+process_message(struct program *p, const char *raw, size_t len, bool too_big, bool *rejected)
+{
+	if (store_begin(p->st) < 0)
+		return -1;
+	if (process_message_tx(p, raw, len, too_big, rejected) < 0 || store_commit(p->st) < 0) {
+		store_rollback(p->st);
+		return -1;
+	}
+	return 0;
 }
 
 /* Retry delays for transient failures: 1, 2, 4 ... minutes, at most an hour. */
@@ -121,26 +129,13 @@ outbox_items_free(struct outbox_item *items, int n)
  * silent, and each further try would cost a whole timeout. The rest stays due. */
 #define OUTBOX_MAX_TRANSIENT 3
 
-/* outbox_send_one: send o and record the result; -1 only when the store failed.
- * *transient counts consecutive transient failures. */
+/* outbox_record: the result of one send, in the store. -1 only when the store failed. */
 static int
-outbox_send_one(struct store *st, struct outbound *out, struct outbox_item *o, int64_t now,
-		int retry_max_hours, int *sent, int *transient)
+outbox_record(struct store *st, const struct outbox_item *o, enum outbound_result r,
+	      const char *err, int64_t now, int retry_max_hours)
 {
-	const char *rcpts[100];
-	size_t nr = 0;
-	char err[256] = "";
-	enum outbound_result r;
-
-	for (char *s = o->rcpts, *save = NULL, *t; nr < 100 && (t = strtok_r(s, "\n", &save)) != NULL;
-	     s = NULL)
-		rcpts[nr++] = t;
-	r = out->ops->send(out->h, o->envelope_from, rcpts, nr, o->raw, o->len, err, sizeof(err));
-	*transient = r == OUTBOUND_TRANSIENT ? *transient + 1 : 0;
-	if (r == OUTBOUND_SENT) {
-		(*sent)++;
+	if (r == OUTBOUND_SENT)
 		return store_outbox_sent(st, o->id, now);
-	}
 	if (r == OUTBOUND_TRANSIENT && now - o->created_at < (int64_t)retry_max_hours * 3600) {
 		log_warnx("outbox: %s deferred: %s", o->key, err);
 		return store_outbox_retry(st, o->id, now + outbox_backoff(o->attempts), err);
@@ -150,28 +145,87 @@ outbox_send_one(struct store *st, struct outbound *out, struct outbox_item *o, i
 	return store_outbox_failed(st, o->id, err);
 }
 
+static enum outbound_result
+outbox_send(struct outbound *out, struct outbox_item *o, char *err, size_t errsz)
+{
+	const char *rcpts[100];
+	size_t nr = 0;
+
+	for (char *s = o->rcpts, *save = NULL, *t; nr < 100 && (t = strtok_r(s, "\n", &save)) != NULL;
+	     s = NULL)
+		rcpts[nr++] = t;
+	return out->ops->send(out->h, o->envelope_from, rcpts, nr, o->raw, o->len, err, errsz);
+}
+
+/* A transport that syncs in batches: send all, make them durable at once, then record
+ * every result in one transaction. */
+static int
+outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, int n,
+	     int64_t now, int retry_max_hours, volatile int *stop, int *sent)
+{
+	enum outbound_result *r = xcalloc((size_t)n, sizeof(*r));
+	char (*errs)[256] = xcalloc((size_t)n, sizeof(*errs));
+	char serr[256] = "";
+	int done = 0, nsent = 0, rc = -1;
+
+	for (; done < n && !(stop && *stop); done++)
+		if ((r[done] = outbox_send(out, &items[done], errs[done], sizeof(errs[0]))) ==
+		    OUTBOUND_SENT)
+			nsent++;
+	if (nsent > 0 && out->ops->sync(out->h, serr, sizeof(serr)) < 0) {
+		for (int i = 0; i < done; i++)
+			if (r[i] == OUTBOUND_SENT) {
+				r[i] = OUTBOUND_TRANSIENT;
+				snprintf(errs[i], sizeof(errs[0]), "%s", serr);
+			}
+		nsent = 0;
+	}
+	if (store_begin(st) < 0)
+		goto out;
+	for (int i = 0; i < done; i++)
+		if (outbox_record(st, &items[i], r[i], errs[i], now, retry_max_hours) < 0) {
+			store_rollback(st);
+			goto out;
+		}
+	if (store_commit(st) < 0) {
+		store_rollback(st);
+		goto out;
+	}
+	*sent += nsent;
+	rc = 0;
+out:
+	free(r);
+	free(errs);
+	return rc;
+}
+
 int
 outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_hours,
 	     volatile int *stop)
 {
 	struct outbox_item *items = NULL;
-	int n = 0, sent = 0, transient = 0, rc = -1;
+	int n = 0, sent = 0, rc = -1;
 
-	/* Each result is recorded before the next send; deferred mail is not due again
-	 * within this pass, so the loop ends. */
-	while (!(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT &&
-	       (n = store_outbox_due(st, now, 100, &items)) > 0) {
-		for (int i = 0; i < n && !(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT; i++)
-			if (outbox_send_one(st, out, &items[i], now, retry_max_hours, &sent,
-					    &transient) < 0)
+	/* Deferred mail is not due again within this pass, so the loop ends. */
+	while (!(stop && *stop) && (n = store_outbox_due(st, now, 256, &items)) > 0) {
+		if (out->ops->sync) {
+			if (outbox_batch(st, out, items, n, now, retry_max_hours, stop, &sent) < 0)
 				goto out;
+		} else {
+			/* Each result is recorded before the next send. */
+			for (int i = 0; i < n && !(stop && *stop); i++) {
+				char err[256] = "";
+				enum outbound_result r = outbox_send(out, &items[i], err, sizeof(err));
+
+				if (outbox_record(st, &items[i], r, err, now, retry_max_hours) < 0)
+					goto out;
+				sent += r == OUTBOUND_SENT;
+			}
+		}
 		outbox_items_free(items, n);
 		items = NULL;
 		n = 0;
 	}
-	if (transient >= OUTBOX_MAX_TRANSIENT)
-		log_warnx("outbox: %d transient failures in a row; the rest waits for the next pass",
-			  transient);
 	rc = n < 0 ? -1 : sent;
 out:
 	if (items)

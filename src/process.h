@@ -15,6 +15,10 @@ struct outbound;
  * on the server; *rejected says whether it belongs in the rejects folder), -1 when the
  * store failed and everything was rolled back (leave the message where it is). */
 int process_message(struct program *p, const char *raw, size_t len, bool too_big, bool *rejected);
+/* process_message_tx: the same inside the caller's transaction (a batch of messages
+ * committed together); -1 means the caller must roll the whole batch back. */
+int process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
+		       bool *rejected);
 
 /* outbox_flush: send every due outbox mail; each result is recorded at once. Returns
  * the number sent, or -1 when the store failed. */

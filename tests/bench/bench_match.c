@@ -157,13 +157,13 @@ bench(const char *lemon, const char *tmp, int n)
 	m = match_graph(pool, NULL, PRUNE_K, 0, &eu, &ev, &ew);
 	t1 = now();
 	mate = xmalloc(n * sizeof(int));
-	pairs = blossom_solve(n, (int)m, eu, ev, ew, mate);
+	pairs = getenv("NOSOLVE") ? 0 : blossom_solve(n, (int)m, eu, ev, ew, mate);
 	t2 = now();
 	for (int64_t i = 0; i < m; i++)
 		if (mate[eu[i]] == ev[i])
 			weight += ew[i];
 	t3 = now();
-	r = match_run(pool, NULL, PRUNE_K);
+	r = getenv("NORUN") ? xcalloc(1, sizeof(*r)) : match_run(pool, NULL, PRUNE_K);
 	t4 = now();
 
 	f = fopen(tmp, "w");

@@ -311,8 +311,10 @@ def tls_pump(t, up):
         except (OSError, ssl.SSLError):
             pass
         try:
-            t.close()
-        except (OSError, ssl.SSLError):
+            # shutdown, not close: it wakes the recv() blocked in the other thread, so
+            # the client sees the server's hang-up at once
+            socket.socket.shutdown(t, socket.SHUT_RDWR)
+        except OSError:
             pass
 
     th = threading.Thread(target=back, daemon=True)
@@ -331,6 +333,7 @@ def tls_pump(t, up):
         pass
     th.join(5)
     up.close()
+    t.close()
 
 
 class Silent(Listener):
@@ -362,6 +365,32 @@ class FakeTls(Listener):
             if not d:
                 break
             self.received += d
+
+
+class HalfDead(Listener):
+    """SMTP over implicit TLS that greets, answers EHLO, refuses MAIL with 421 and then
+    neither answers nor hangs up (not even to QUIT)."""
+
+    def __init__(self):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(LAB.dir, "tls", "cert.pem"),
+                                 os.path.join(LAB.dir, "tls", "key.pem"))
+        super().__init__()
+
+    def handle(self, c):
+        c.settimeout(60)
+        t = self.ctx.wrap_socket(c, server_side=True)
+        t.sendall(b"220 half-dead ESMTP\r\n")
+        f = t.makefile("rb")
+        mute = False
+        for line in f:
+            if mute or self.stopped:
+                continue
+            if line[:4].upper() in (b"EHLO", b"HELO"):
+                t.sendall(b"250 half-dead\r\n")
+            elif line[:4].upper() == b"MAIL":
+                t.sendall(b"421 4.3.0 busy\r\n")
+                mute = True
 
 
 class Sink:
@@ -513,11 +542,25 @@ def servers_never_answer(top, rng):
         assert bot.q("select count(*) from inbound") == [(8,)]
         rows = bot.q("select status from outbox")
         assert rows == [("queued",)] * 8, rows
+        # a relay that answers 421 and then goes mute, even to QUIT: bounded too
+        dead = HalfDead()
+        try:
+            txt = open(bot.conf).read()
+            open(bot.conf, "w").write(txt.replace(f"smtp_port = {silent.port}",
+                                                  f"smtp_port = {dead.port}")
+                                      .replace("smtp_tls = starttls", "smtp_tls = implicit"))
+            rc, took = bot.once(LATER)
+            note(f"421 then mute: exit {rc} after {took:.1f} s")
+            assert took < 4 * 2 + 3, took
+            assert bot.q("select status from outbox") == [("queued",)] * 8
+            open(bot.conf, "w").write(txt)
+        finally:
+            dead.close()
         # the same store, now with the real relay: sent once, nothing lost
         txt = open(bot.conf).read().replace(f"smtp_port = {silent.port}",
                                             f"smtp_port = {LAB.smtp_port}")
         open(bot.conf, "w").write(txt)
-        rc, _ = bot.once(LATER)
+        rc, _ = bot.once("2026-03-03T10:00:00Z")
         assert rc == 0, bot.tail()
         check_once(bot, reqs)
     finally:
