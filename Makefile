@@ -63,6 +63,7 @@ fuzz:
 	  tests/fuzz/fuzz_inbound.c build/fuzz/libilnbot.a $(LDLIBS)
 
 -include tests/bench/bench.mk
+-include tests/bench/bench_mail.mk
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ilnbot/templates \

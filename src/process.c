@@ -204,28 +204,34 @@ outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_
 	     volatile int *stop)
 {
 	struct outbox_item *items = NULL;
-	int n = 0, sent = 0, rc = -1;
+	int n = 0, sent = 0, transient = 0, rc = -1;
 
 	/* Deferred mail is not due again within this pass, so the loop ends. */
-	while (!(stop && *stop) && (n = store_outbox_due(st, now, 256, &items)) > 0) {
+	while (!(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT &&
+	       (n = store_outbox_due(st, now, 256, &items)) > 0) {
 		if (out->ops->sync) {
 			if (outbox_batch(st, out, items, n, now, retry_max_hours, stop, &sent) < 0)
 				goto out;
 		} else {
 			/* Each result is recorded before the next send. */
-			for (int i = 0; i < n && !(stop && *stop); i++) {
+			for (int i = 0; i < n && !(stop && *stop) &&
+			     transient < OUTBOX_MAX_TRANSIENT; i++) {
 				char err[256] = "";
 				enum outbound_result r = outbox_send(out, &items[i], err, sizeof(err));
 
 				if (outbox_record(st, &items[i], r, err, now, retry_max_hours) < 0)
 					goto out;
 				sent += r == OUTBOUND_SENT;
+				transient = r == OUTBOUND_TRANSIENT ? transient + 1 : 0;
 			}
 		}
 		outbox_items_free(items, n);
 		items = NULL;
 		n = 0;
 	}
+	if (transient >= OUTBOX_MAX_TRANSIENT)
+		log_warnx("outbox: %d transient failures in a row; the rest waits for the next pass",
+			  transient);
 	rc = n < 0 ? -1 : sent;
 out:
 	if (items)

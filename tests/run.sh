@@ -2,7 +2,8 @@
 # tests/run.sh: runs every test of ilnbot and ends with one line "N passed, N failed".
 #   unit tests (cmocka), end-to-end conversations on Maildirs, the mail corpus through
 #   `ilnbot deliver`; then unit, end-to-end and corpus again under ASan+UBSan
-#   (ILNBOT_TEST_ASAN=1), a short libFuzzer run, the matching oracle, and the mail-server
+#   (ILNBOT_TEST_ASAN=1), valgrind over the unit tests and a few conversations, a short
+#   libFuzzer run, the matching oracle, and the mail-server
 #   lab when it can run (root, Dovecot and Postfix installed).
 # Expects `make all unit` to have run. Set ILNBOT_TEST_QUICK=1 to skip sanitizers and fuzzing.
 set -u
@@ -85,6 +86,8 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		FAILED=$((FAILED + 1))
 		FAILS+=("asan build")
 	fi
+	note "valgrind: no leaks, no memory errors"
+	suite "valgrind" tests/valgrind.sh
 	note "libFuzzer, briefly"
 	if make -s fuzz >build/fuzz.log 2>&1; then
 		suite "fuzz" tests/fuzz/run.sh "${ILNBOT_FUZZ_SECONDS:-60}"

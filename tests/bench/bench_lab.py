@@ -4,7 +4,7 @@ bench_lab.sh, which starts the lab and passes its env). Three parts:
 
 (a) inbound: N command mails put into iln@'s INBOX with `doveadm import`; one `ilnbot once`
     (IMAP in over implicit TLS, SMTP out to smtp-sink) beside one bulk
-    `UID FETCH 1:* BODY.PEEK[]` of the same mailbox with curl (the second fetch is timed; the
+    `UID FETCH 1:* BODY.PEEK[]` of the same mailbox with a plain Python ssl-socket client (the second fetch is the reference; the
     first builds Dovecot's cache). Goal: >= 1/4 of that rate.
 (b) outbound: N replies queued by a Maildir-in run whose SMTP relay does not answer (a closed
     port), then sent by `ilnbot once` to smtp-sink, beside
@@ -464,8 +464,8 @@ def main():
     print(f"{'':52s}{'mails':>7s}{'seconds':>9s}{'mails/s':>9s}")
     fr1, fr2 = n / a["fetch1"], n / a["fetch2"]
     br = n / a["secs"]
-    print(f"{'(a) curl UID FETCH 1:* BODY.PEEK[], first (cold)':52s}{n:7d}{a['fetch1']:9.2f}{fr1:9.0f}")
-    print(f"{'(a) curl UID FETCH 1:* BODY.PEEK[], second':52s}{n:7d}{a['fetch2']:9.2f}{fr2:9.0f}")
+    print(f"{'(a) plain client UID FETCH 1:* BODY.PEEK[], cold':52s}{n:7d}{a['fetch1']:9.2f}{fr1:9.0f}")
+    print(f"{'(a) plain client UID FETCH 1:* BODY.PEEK[], warm':52s}{n:7d}{a['fetch2']:9.2f}{fr2:9.0f}")
     print(f"{'(a) ilnbot once: IMAP in, SMTP out to smtp-sink':52s}{n:7d}{a['secs']:9.2f}{br:9.0f}")
     sr, obr = n / b["src"], n / b["secs"]
     print(f"{'(b) smtp-source -d -s 1 -l ' + str(b['size']) + ' to smtp-sink':52s}{n:7d}{b['src']:9.2f}{sr:9.0f}")
