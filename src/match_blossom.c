@@ -929,6 +929,13 @@ int
 blossom_solve(int n, int m, const int *eu, const int *ev, const int64_t *ew,
     int *mate)
 {
+	return blossom_solve_cert(n, m, eu, ev, ew, mate, NULL, NULL);
+}
+
+int
+blossom_solve_cert(int n, int m, const int *eu, const int *ev,
+    const int64_t *ew, int *mate, int *lab, int *blos)
+{
 	struct bs s;
 	int64_t maxw = 0;
 	int pairs = 0;
@@ -1018,9 +1025,15 @@ blossom_solve(int n, int m, const int *eu, const int *ev, const int64_t *ew,
 		label_blossom(&s, v, LAB_S, v, -1, -1, -1);
 	}
 	solve(&s);
-	for (int v = 0; v < n; v++)
+	for (int v = 0; v < n; v++) {
 		if (mate[v] > v)
 			pairs++;
+		if (lab != NULL)
+			lab[v] = s.vlab[v] == LAB_S ? BLOSSOM_EVEN :
+			    s.vlab[v] == LAB_T ? BLOSSOM_ODD : BLOSSOM_OUT;
+		if (blos != NULL)
+			blos[v] = s.top[v];
+	}
 
 	for (int b = n; b < 2 * n; b++)
 		if (s.cyc[b].k)
