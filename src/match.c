@@ -9,13 +9,20 @@
  * no more than SCAN_CAP(k) partners per person (a rotated window of its
  * buckets) and keeps the best k, so it costs O(n k log k).
  *
- * Pruned graphs: the pairing can be no larger than card_bound (people with an
+ * Pruned graphs: after each solve the solver's final labels (a Gallai-Edmonds
+ * proof that the pruned graph has no larger matching) are checked against the
+ * FULL allowed graph without listing its edges: people are grouped into types
+ * (country, set of languages) and an even person breaks the proof only if
+ * some compatible person, not a previous partner, is neither odd nor in its
+ * blossom, which per-type counts tell in O(compatible types). If the proof
+ * holds, the pruned matching has the full graph's maximum cardinality
+ * (card_proven, card_bound = pairs). If not, up to CERT_EDGES of those edges
+ * per offending person come back and the graph is re-solved (at most
+ * MAX_ADDBACK rounds; card_bound is then the component bound: people with an
  * allowed partner, split into components joined by shared languages across
- * countries; a component pairs at most half its people and at most the people
- * outside its largest country). While the pruned solution has fewer pairs,
- * every allowed edge of the unmatched is added back and the graph re-solved
- * (at most MAX_ADDBACK rounds). Unmatched people are then explained by a full
- * scan of their buckets (O(n) each).
+ * countries, at most half of each and at most those outside its largest
+ * country). Unmatched people are explained by a full scan of their buckets
+ * (O(n) each).
  *
  * Everything returned is owned by the match_result; match_result_free frees it.
  */
@@ -29,9 +36,8 @@
 #include "match_blossom.h"
 #include "util.h"
 
-#define MAX_ADDBACK	3
-#define SCAN_CAP(k)	((k) * 32 > 2048 ? (k) * 32 : 2048)
-#define ADDBACK_CAP(k)	(4 * SCAN_CAP(k))
+#define MAX_ADDBACK	8
+#define SCAN_CAP(k)	((k) * 8 > 512 ? (k) * 8 : 512)
 
 struct match_pool {
 	struct match_person	*v;
@@ -587,14 +593,6 @@ visit_full(const struct ctx *c, int x, int y, bool forbidden, void *arg)
 }
 
 static void
-visit_all(const struct ctx *c, int x, int y, bool forbidden, void *arg)
-{
-	if (!forbidden)
-		edges_add(arg, x, y, weight_of(c->w, &c->pool->v[x],
-		    &c->pool->v[y]));
-}
-
-static void
 build_full(const struct ctx *c, struct edges *e)
 {
 	for (int x = 0; x < c->n; x++)
@@ -816,6 +814,409 @@ card_bound(const struct ctx *c)
 	return bound;
 }
 
+/* ---- proof of maximum cardinality on the full graph ---- */
+
+/*
+ * People with the same country and the same set of languages form a type; two
+ * people are allowed partners exactly when their types are compatible
+ * (different countries, a shared language) and neither lists the other as a
+ * previous partner. The solver's final labels are checked against the full
+ * graph through per-type counts, without listing its edges.
+ */
+#define CERT_MAX_COMPAT	40000000	/* compatible type pairs kept */
+#define CERT_EDGES	16		/* edges added per offending person */
+
+struct cert {
+	int	 ntypes;
+	int	*type;			/* per person */
+	int	*tcty;			/* per type: country */
+	int	*tlang;			/* per type: MATCH_MAX_LANGS sorted, -1 pad */
+	int	*c_off, *c_list;	/* compatible types */
+	int	*m_off, *m_list;	/* members of each type */
+	int	*f_off, *f_list;	/* previous partners, both directions */
+};
+
+struct tkey {
+	int	cty, nl, idx;
+	int	l[MATCH_MAX_LANGS];
+};
+
+static int
+cmp_tkey(const void *a, const void *b)
+{
+	const struct tkey *x = a, *y = b;
+
+	if (x->cty != y->cty)
+		return (x->cty > y->cty) - (x->cty < y->cty);
+	if (x->nl != y->nl)
+		return (x->nl > y->nl) - (x->nl < y->nl);
+	for (int i = 0; i < x->nl; i++)
+		if (x->l[i] != y->l[i])
+			return (x->l[i] > y->l[i]) - (x->l[i] < y->l[i]);
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static bool
+tkey_same(const struct tkey *x, const struct tkey *y)
+{
+	if (x->cty != y->cty || x->nl != y->nl)
+		return false;
+	for (int i = 0; i < x->nl; i++)
+		if (x->l[i] != y->l[i])
+			return false;
+	return true;
+}
+
+static bool
+types_compat(const struct cert *ce, int a, int b)
+{
+	const int *x = &ce->tlang[(size_t)a * MATCH_MAX_LANGS];
+	const int *y = &ce->tlang[(size_t)b * MATCH_MAX_LANGS];
+	int i = 0, j = 0;
+
+	if (ce->tcty[a] == ce->tcty[b])
+		return false;
+	while (i < MATCH_MAX_LANGS && j < MATCH_MAX_LANGS && x[i] >= 0 &&
+	    y[j] >= 0) {
+		if (x[i] == y[j])
+			return true;
+		if (x[i] < y[j])
+			i++;
+		else
+			j++;
+	}
+	return false;
+}
+
+static void
+cert_free(struct cert *ce)
+{
+	free(ce->type);
+	free(ce->tcty);
+	free(ce->tlang);
+	free(ce->c_off);
+	free(ce->c_list);
+	free(ce->m_off);
+	free(ce->m_list);
+	free(ce->f_off);
+	free(ce->f_list);
+	memset(ce, 0, sizeof(*ce));
+}
+
+static int
+cmp_int2(const void *a, const void *b)
+{
+	const int *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return (x[0] > y[0]) - (x[0] < y[0]);
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+struct idpos {
+	int64_t	id;
+	int	idx;
+};
+
+static int
+cmp_idpos(const void *a, const void *b)
+{
+	const struct idpos *x = a, *y = b;
+
+	if (x->id != y->id)
+		return (x->id > y->id) - (x->id < y->id);
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Returns false (ce empty) when the type graph is too large to keep. */
+static bool
+cert_init(struct cert *ce, const struct ctx *c)
+{
+	int n = c->n, nt = 0, nlang = 0, nf = 0;
+	struct tkey *k = xmalloc((n + 1) * sizeof(*k));
+	int *lt_off, *lt, *mark, *fp;
+	size_t nc = 0, ccap = 1024;
+	struct idpos *ids;
+
+	memset(ce, 0, sizeof(*ce));
+	for (int i = 0; i < n; i++) {
+		const struct match_person *p = &c->pool->v[i];
+
+		memset(&k[i], 0, sizeof(k[i]));
+		k[i].cty = c->cty[i];
+		k[i].idx = i;
+		k[i].nl = p->nlangs;
+		memcpy(k[i].l, p->langs, p->nlangs * sizeof(int));
+		qsort(k[i].l, p->nlangs, sizeof(int), cmp_int);
+	}
+	qsort(k, n, sizeof(*k), cmp_tkey);
+	ce->type = xmalloc((n + 1) * sizeof(int));
+	ce->m_off = xmalloc((n + 2) * sizeof(int));
+	ce->m_list = xmalloc((n + 1) * sizeof(int));
+	ce->tcty = xmalloc((n + 1) * sizeof(int));
+	ce->tlang = xmalloc(((size_t)n + 1) * MATCH_MAX_LANGS * sizeof(int));
+	for (int i = 0; i < n; i++) {
+		if (i == 0 || !tkey_same(&k[i], &k[i - 1])) {
+			ce->m_off[nt] = i;
+			ce->tcty[nt] = k[i].cty;
+			for (int l = 0; l < MATCH_MAX_LANGS; l++)
+				ce->tlang[(size_t)nt * MATCH_MAX_LANGS + l] =
+				    l < k[i].nl ? k[i].l[l] : -1;
+			nt++;
+		}
+		ce->type[k[i].idx] = nt - 1;
+		ce->m_list[i] = k[i].idx;
+	}
+	ce->m_off[nt] = n;
+	ce->ntypes = nt;
+	free(k);
+
+	/* the types in each language bucket (one bucket per language) */
+	nlang = c->nbuckets;
+	lt_off = xcalloc(nlang + 2, sizeof(int));
+	lt = xmalloc(((size_t)c->b_off[nlang] + 1) * sizeof(int));
+	mark = xmalloc((nt + 1) * sizeof(int));
+	for (int t = 0; t < nt; t++)
+		mark[t] = -1;
+	{
+		int pos = 0;
+
+		for (int b = 0; b < nlang; b++) {
+			lt_off[b] = pos;
+			for (int sl = c->b_off[b]; sl < c->b_off[b + 1]; sl++) {
+				int t = ce->type[c->b_idx[sl]];
+
+				if (mark[t] != b) {
+					mark[t] = b;
+					lt[pos++] = t;
+				}
+			}
+		}
+		lt_off[nlang] = pos;
+	}
+	for (int t = 0; t < nt; t++)
+		mark[t] = -1;
+	ce->c_off = xmalloc((nt + 1) * sizeof(int));
+	ce->c_list = xmalloc(ccap * sizeof(int));
+	for (int t = 0; t < nt; t++) {
+		int p0 = ce->m_list[ce->m_off[t]];
+
+		ce->c_off[t] = (int)nc;
+		for (int li = 0; li < c->pool->v[p0].nlangs; li++) {
+			int b = c->pbucket[(size_t)p0 * MATCH_MAX_LANGS + li];
+
+			for (int j = lt_off[b]; j < lt_off[b + 1]; j++) {
+				int u = lt[j];
+
+				if (mark[u] == t || ce->tcty[u] == ce->tcty[t])
+					continue;
+				mark[u] = t;
+				if (nc == ccap) {
+					if (ccap >= CERT_MAX_COMPAT) {
+						free(lt_off);
+						free(lt);
+						free(mark);
+						cert_free(ce);
+						return false;
+					}
+					ccap *= 2;
+					ce->c_list = xrealloc(ce->c_list,
+					    ccap * sizeof(int));
+				}
+				ce->c_list[nc++] = u;
+			}
+		}
+	}
+	ce->c_off[nt] = (int)nc;
+	free(lt_off);
+	free(lt);
+	free(mark);
+
+	/* previous partners as index pairs, both directions, no duplicates */
+	ids = xmalloc((n + 1) * sizeof(*ids));
+	for (int i = 0; i < n; i++) {
+		ids[i].id = c->pool->v[i].id;
+		ids[i].idx = i;
+		nf += c->pool->v[i].nforbidden;
+	}
+	qsort(ids, n, sizeof(*ids), cmp_idpos);
+	fp = xmalloc(4 * ((size_t)nf + 1) * sizeof(int));
+	nf = 0;
+	for (int i = 0; i < n; i++) {
+		const struct match_person *p = &c->pool->v[i];
+
+		for (int j = 0; j < p->nforbidden; j++) {
+			int lo = 0, hi = n;
+
+			while (lo < hi) {
+				int mid = lo + (hi - lo) / 2;
+
+				if (ids[mid].id < p->forbidden[j])
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < n && ids[lo].id == p->forbidden[j]; lo++) {
+				int y = ids[lo].idx;
+
+				if (y == i)
+					continue;
+				fp[2 * nf] = i;
+				fp[2 * nf + 1] = y;
+				nf++;
+				fp[2 * nf] = y;
+				fp[2 * nf + 1] = i;
+				nf++;
+			}
+		}
+	}
+	free(ids);
+	qsort(fp, nf, 2 * sizeof(int), cmp_int2);
+	ce->f_off = xcalloc(n + 2, sizeof(int));
+	ce->f_list = xmalloc(((size_t)nf + 1) * sizeof(int));
+	{
+		int k2 = 0;
+
+		for (int i = 0; i < nf; i++) {
+			if (i > 0 && fp[2 * i] == fp[2 * i - 2] &&
+			    fp[2 * i + 1] == fp[2 * i - 1])
+				continue;
+			ce->f_off[fp[2 * i] + 1]++;
+			ce->f_list[k2++] = fp[2 * i + 1];
+		}
+		for (int i = 0; i < n; i++)
+			ce->f_off[i + 1] += ce->f_off[i];
+	}
+	free(fp);
+	return true;
+}
+
+static bool
+cert_forbidden(const struct cert *ce, int x, int y)
+{
+	for (int i = ce->f_off[x]; i < ce->f_off[x + 1]; i++)
+		if (ce->f_list[i] == y)
+			return true;
+	return false;
+}
+
+/* y could break the proof at even vertex x: neither odd nor in x's blossom */
+static inline bool
+cert_open(const int *lab, const int *blos, int x, int y)
+{
+	return lab[y] != BLOSSOM_ODD &&
+	    !(lab[y] == BLOSSOM_EVEN && blos[y] == blos[x]);
+}
+
+/*
+ * Check the solver's labels against the full graph. Returns the number of
+ * even people with an allowed partner that is neither odd nor in the same
+ * blossom (0: the matching is maximum in the full graph); when e is not
+ * NULL, up to CERT_EDGES such edges of each are added to e.
+ */
+static int
+cert_check(const struct ctx *c, const struct cert *ce, const int *lab,
+    const int *blos, struct edges *e)
+{
+	int n = c->n, nt = ce->ntypes, bad = 0;
+	int64_t *open_t = xcalloc(nt + 1, sizeof(int64_t));
+	int64_t *sum_t = xcalloc(nt + 1, sizeof(int64_t));
+	int64_t *inb = xcalloc(n + 1, sizeof(int64_t));
+	int *ev = xmalloc(2 * ((size_t)n + 1) * sizeof(int)), nev = 0;
+	int *tcnt = xcalloc(nt + 1, sizeof(int));
+	int *tdist = xmalloc((nt + 1) * sizeof(int));
+	int64_t *tin = xcalloc(nt + 1, sizeof(int64_t));
+
+	for (int x = 0; x < n; x++)
+		if (lab[x] != BLOSSOM_ODD)
+			open_t[ce->type[x]]++;
+	for (int t = 0; t < nt; t++)
+		for (int j = ce->c_off[t]; j < ce->c_off[t + 1]; j++)
+			sum_t[t] += open_t[ce->c_list[j]];
+	/* compatible people inside one's own blossom: by (blossom, type) */
+	for (int x = 0; x < n; x++)
+		if (lab[x] == BLOSSOM_EVEN) {
+			ev[2 * nev] = blos[x];
+			ev[2 * nev + 1] = x;
+			nev++;
+		}
+	qsort(ev, nev, 2 * sizeof(int), cmp_int2);
+	for (int i = 0; i < nev;) {
+		int j = i;
+
+		while (j < nev && ev[2 * j] == ev[2 * i])
+			j++;
+		if (j - i > 1) {
+			int nd = 0;
+
+			for (int a = i; a < j; a++) {
+				int t = ce->type[ev[2 * a + 1]];
+
+				if (tcnt[t]++ == 0)
+					tdist[nd++] = t;
+			}
+			for (int a = 0; a < nd; a++) {
+				tin[tdist[a]] = 0;
+				for (int b = 0; b < nd; b++)
+					if (types_compat(ce, tdist[a], tdist[b]))
+						tin[tdist[a]] += tcnt[tdist[b]];
+			}
+			for (int a = i; a < j; a++)
+				inb[ev[2 * a + 1]] = tin[ce->type[ev[2 * a + 1]]];
+			for (int a = 0; a < nd; a++)
+				tcnt[tdist[a]] = 0;
+		}
+		i = j;
+	}
+	for (int i = 0; i < nev; i++) {
+		int x = ev[2 * i + 1], tx = ce->type[x];
+		int64_t open = sum_t[tx] - inb[x];
+
+		for (int j = ce->f_off[x]; j < ce->f_off[x + 1]; j++) {
+			int y = ce->f_list[j];
+
+			if (types_compat(ce, tx, ce->type[y]) &&
+			    cert_open(lab, blos, x, y))
+				open--;
+		}
+		if (open <= 0)
+			continue;
+		bad++;
+		if (e == NULL)
+			continue;
+		/* even partners first (they give a path or a blossom) */
+		for (int pass = 0, got = 0; pass < 2 && got < CERT_EDGES; pass++) {
+			int nc = ce->c_off[tx + 1] - ce->c_off[tx];
+			int start = nc ? (int)(((uint64_t)x * 2654435761u) % nc) : 0;
+
+			for (int jj = 0; jj < nc && got < CERT_EDGES; jj++) {
+				int t = ce->c_list[ce->c_off[tx] + (start + jj) % nc];
+
+				for (int mi = ce->m_off[t]; mi < ce->m_off[t + 1] &&
+				    got < CERT_EDGES; mi++) {
+					int y = ce->m_list[mi];
+
+					if ((lab[y] == BLOSSOM_EVEN) != (pass == 0) ||
+					    !cert_open(lab, blos, x, y) ||
+					    cert_forbidden(ce, x, y))
+						continue;
+					edges_add(e, x, y, weight_of(c->w,
+					    &c->pool->v[x], &c->pool->v[y]));
+					got++;
+				}
+			}
+		}
+	}
+	free(open_t);
+	free(sum_t);
+	free(inb);
+	free(ev);
+	free(tcnt);
+	free(tdist);
+	free(tin);
+	return bad;
+}
+
 /* ---- explanations ---- */
 
 struct ucount {
@@ -890,14 +1291,15 @@ explain_pair(const struct ctx *c, int a, int b, struct match_pair *p)
 
 static int
 solve_edges(const struct ctx *c, const struct edges *e, int *mate,
-    int64_t *weight)
+    int64_t *weight, int *lab, int *blos)
 {
 	int pairs;
 	int64_t w = 0;
 
 	if (e->n > INT32_MAX)
 		fatalx("match: too many edges");
-	pairs = blossom_solve(c->n, (int)e->n, e->a, e->b, e->w, mate);
+	pairs = blossom_solve_cert(c->n, (int)e->n, e->a, e->b, e->w, mate, lab,
+	    blos);
 	for (int64_t i = 0; i < e->n; i++)
 		if (mate[e->a[i]] == e->b[i])
 			w += e->w[i];
@@ -956,8 +1358,10 @@ match_run_opts(const struct match_pool *pool, const struct match_weights *w,
 	struct match_weights dw;
 	struct edges e = { 0 };
 	struct ctx c;
-	int n = pool->n, *mate;
+	int n = pool->n, *mate, *lab = NULL, *blos = NULL;
 	int64_t weight = 0;
+	struct cert ce;
+	bool have_cert, proven = false;
 
 	if (w == NULL) {
 		match_weights_default(&dw);
@@ -969,7 +1373,7 @@ match_run_opts(const struct match_pool *pool, const struct match_weights *w,
 	t->weight_lost = -1;
 	if (use_full(&c, opt)) {
 		build_full(&c, &e);
-		t->pairs = solve_edges(&c, &e, mate, &weight);
+		t->pairs = solve_edges(&c, &e, mate, &weight, NULL, NULL);
 		t->card_bound = t->pairs;
 		t->card_proven = true;
 	} else {
@@ -977,31 +1381,40 @@ match_run_opts(const struct match_pool *pool, const struct match_weights *w,
 		t->prune_k = opt->prune_k;
 		t->card_bound = card_bound(&c);
 		build_pruned(&c, opt->prune_k, &e);
-		t->pairs = solve_edges(&c, &e, mate, &weight);
-		while (t->pairs < t->card_bound && t->addback_rounds < MAX_ADDBACK) {
-			int before = t->pairs;
+		have_cert = cert_init(&ce, &c);
+		lab = xmalloc((n + 1) * sizeof(int));
+		blos = xmalloc((n + 1) * sizeof(int));
+		for (;;) {
 			int64_t ne = e.n;
+			bool more = t->addback_rounds < MAX_ADDBACK;
 
-			for (int x = 0; x < n; x++)
-				if (mate[x] < 0)
-					scan_person(&c, x, ADDBACK_CAP(opt->prune_k),
-					    visit_all, &e);
+			t->pairs = solve_edges(&c, &e, mate, &weight, lab, blos);
+			if (!have_cert)
+				break;
+			if (cert_check(&c, &ce, lab, blos, more ? &e : NULL) == 0) {
+				proven = true;
+				t->card_bound = t->pairs;
+				break;
+			}
+			if (!more)
+				break;
 			edges_unique(&e);
 			if (e.n == ne)
 				break;
 			t->addback_rounds++;
-			t->pairs = solve_edges(&c, &e, mate, &weight);
-			if (t->pairs == before)
-				break;
 		}
-		t->card_proven = t->pairs == t->card_bound;
+		t->card_proven = proven || t->pairs == t->card_bound;
+		if (have_cert)
+			cert_free(&ce);
+		free(lab);
+		free(blos);
 		if (opt->compare_full) {
 			struct edges f = { 0 };
 			int *fm = xmalloc((n + 1) * sizeof(int));
 			int64_t fw;
 
 			build_full(&c, &f);
-			if (solve_edges(&c, &f, fm, &fw) == t->pairs)
+			if (solve_edges(&c, &f, fm, &fw, NULL, NULL) == t->pairs)
 				t->weight_lost = fw - weight;
 			else
 				t->card_proven = false;

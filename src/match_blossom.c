@@ -5,10 +5,12 @@
  *  - every free vertex is always the root of an alternating tree; trees are
  *    kept across augmentations and only the two trees joined by an augmenting
  *    path are taken apart, so work is not repeated for the rest of the forest;
- *  - the dual change is found with three lazy binary heaps (edges S-unlabelled,
+ *  - the dual change is found with three lazy queues (edges S-unlabelled,
  *    edges S-S, T-blossom duals) whose keys are stored relative to the total
- *    dual change so far; an entry is checked when it reaches the top and
- *    dropped if the graph moved on;
+ *    dual change so far; an entry is checked when it reaches the front and
+ *    dropped if the graph moved on. Keys are small integers (few distinct
+ *    weights), so the queues are bucket arrays (O(1) push and pop) with a
+ *    binary heap only for keys beyond the bucket window;
  *  - dual variables are kept lazily per vertex and per blossom (value plus the
  *    total change when its label last changed), so a dual step costs O(1);
  *  - maximum cardinality comes first natively: the "free vertex dual reaches
@@ -865,7 +867,7 @@ heap_top_valid(const struct bs *s, struct heap *h, valid_fn ok, size_t limit,
 static void
 solve(struct bs *s)
 {
-	size_t limit = 4 * (size_t)s->m + 4 * (size_t)s->n + 4096;
+	size_t limit = (size_t)s->m + (size_t)s->n + 4096;
 
 	for (;;) {
 		const struct heap_ent *t2, *t3, *t4;

@@ -162,6 +162,9 @@ def check_pool(driver, rng, n, k, full_max):
             return "pruned: impossible cardinality or bound"
         if out["proven"] and out["pairs_n"] != card:
             return "pruned: proven but short"
+        if not out["proven"]:
+            return "pruned: maximum cardinality not proven (%d of %d)" % (
+                out["pairs_n"], card)
         if out["pairs_n"] == card and out["weight_n"] > tw:
             return "pruned: weight above optimum"
     matched = {a for a, b, w in out["pairs"]} | {b for a, b, w in out["pairs"]}
@@ -217,7 +220,7 @@ def main():
         # sizes skewed small (NetworkX is slow); every tenth pool is 200-300
         n = rng.randint(200, 300) if t % 10 == 0 else int(2 + rng.random() ** 2 * 150)
         report("pool %d (n=%d)" % (t, n), check_pool(driver, rng, n, 0, 0))
-    for t in range(max(npools // 10, 1)):
+    for t in range(max(npools // 5, 1)):
         n = rng.randint(20, 150)
         report("pruned pool %d (n=%d)" % (t, n), check_pool(driver, rng, n, 3, 10))
     print("%d passed, %d failed" % (passed, failed))

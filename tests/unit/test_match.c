@@ -347,6 +347,10 @@ test_pruned(void **state)
 	assert_true(pr->totals.edges < full->totals.edges);
 	assert_true(pr->totals.pairs <= full->totals.pairs);
 	assert_true(pr->totals.card_bound >= full->totals.pairs);
+	/* the full graph's maximum cardinality is proven, never lost */
+	assert_true(pr->totals.card_proven);
+	assert_int_equal(pr->totals.pairs, full->totals.pairs);
+	assert_int_equal(pr->totals.card_bound, full->totals.pairs);
 	if (pr->totals.pairs == full->totals.pairs) {
 		assert_int_equal(pr->totals.weight_lost,
 		    full->totals.weight - pr->totals.weight);
