@@ -34,7 +34,7 @@ WRAP
 chmod +x "$WORK/ilnbot"
 check "e2e under valgrind" env E2E_ONLY=signup_confirm_show python3 tests/e2e/e2e.py "$WORK/ilnbot"
 check "e2e change under valgrind" env E2E_ONLY=change_address python3 tests/e2e/e2e.py "$WORK/ilnbot"
-check "round under valgrind" env ROUND_ONLY=whole_round python3 tests/e2e/round.py "$WORK/ilnbot"
+check "round under valgrind" env E2E_ONLY=whole_round python3 tests/e2e/round.py "$WORK/ilnbot"
 python3 tests/corpus/generate.py "$WORK/gen"
 cat >"$WORK/c.conf" <<CONF
 [network]

@@ -649,17 +649,18 @@ def lab_sessions_are_encrypted(bot):
     assert "sasl_username=alice@example.org" in plog, plog[-2000:]
 
 
-def main():
+def run_suite(tests, name, lab_tests=()):
+    """Run tests (functions of a bot) on fresh bots of this mode; print and exit with the
+    count. E2E_ONLY=substring picks tests by name. Shared with round.py."""
     global LAB
     only = os.environ.get("E2E_ONLY")
     passed = failed = 0
-    tests = TESTS
     make = Bot
     if MODE == "lab":
         sys.path.insert(0, os.path.join(TOP, "tests", "lab"))
         import labkit
         LAB = labkit.Lab()
-        tests = TESTS + LAB_TESTS
+        tests = list(tests) + list(lab_tests)
         make = LabBot
     t0 = time.monotonic()
     try:
@@ -688,9 +689,13 @@ def main():
     finally:
         if LAB:
             LAB.stop()
-    label = "e2e" if MODE == "maildir" else f"e2e ({MODE}, {time.monotonic() - t0:.0f} s)"
+    label = name if MODE == "maildir" else f"{name} ({MODE}, {time.monotonic() - t0:.0f} s)"
     print(f"{label}: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def main():
+    run_suite(TESTS, "e2e", LAB_TESTS)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@
 # DIR is a folder the caller made for the lab (or that lab_start makes): lab_start sets
 # DIR itself to mode 755 and gives DIR/mail to the mail user; nothing outside DIR is ever
 # chowned or chmoded, and nothing under /etc is touched. No system service is used.
-# Users (password "secret"): iln, alice, bob, carol, coord @example.org.
+# Users (password "secret"): iln, alice, bob, carol, coord, and for the round test
+# ama, ben, chen, dora, emil, fay, gus @example.org.
 # Packages: dovecot-imapd dovecot-lmtpd postfix swaks openssl (and python3, curl).
 
-LAB_USERS="iln alice bob carol coord"
+LAB_USERS="iln alice bob carol coord ama ben chen dora emil fay gus"
 LAB_PASSWORD=secret
 
 lab__die() { echo "lab: $*" >&2; return 1; }

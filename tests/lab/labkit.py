@@ -18,7 +18,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-USERS = ("iln", "alice", "bob", "carol", "coord")
+USERS = ("iln", "alice", "bob", "carol", "coord", "ama", "ben", "chen", "dora", "emil", "fay", "gus")
 BOT = "iln@example.org"
 
 

@@ -3,6 +3,7 @@
 #   lab_check.sh       the lab itself (Postfix submission, Dovecot IMAPS)
 #   transport_test.sh  the IMAP and SMTP transports on their own
 #   e2e.py --transport lab   the whole conversation suite over IMAP in, SMTP out
+#   round.py --transport lab a whole round, introductions read from the mailboxes
 #   faults.py          cut connections, 4xx/421/5xx relays, silent servers, untrusted
 #                      certificates, kill -9 during a 1,000-message batch
 # e2e and faults share one lab started here. Prints a line per part, then
@@ -56,6 +57,7 @@ trap 'lab_stop "$dir"; rm -rf "$work"' EXIT
 if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
 	export LAB_ENV=$dir/env
 	part "e2e (lab)" python3 "$root/tests/e2e/e2e.py" --transport lab "$bin"
+	part "round (lab)" python3 "$root/tests/e2e/round.py" --transport lab "$bin"
 	part faults python3 "$here/faults.py" "$bin"
 else
 	cat "$work/lab_start.out"
