@@ -25,6 +25,9 @@ struct inbound_ops {
 	/* done: called after the item's transaction committed: mark it processed
 	 * (rejected = set aside as unparseable). 0 or -1. */
 	int (*done)(void *h, const struct inbound_item *it, bool rejected, char *err, size_t errsz);
+	/* done_many: the same for a whole committed batch at once (may be NULL). */
+	int (*done_many)(void *h, const struct inbound_item *items, const bool *rejected,
+			 size_t n, char *err, size_t errsz);
 	/* wait: block up to timeout_ms for new mail (IDLE, or a sleep); returns early
 	 * when *stop becomes true. 0, or -1 on a connection error. */
 	int (*wait)(void *h, int timeout_ms, volatile int *stop);

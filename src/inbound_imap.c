@@ -799,62 +799,122 @@ imap_flag_add(struct imap_in *h, struct mailimap_set *set, struct mailimap_flag 
 	return 0;
 }
 
+/* imap_uid_of: the UID of an item id "UIDVALIDITY/UID" of this session, or 0 (err set). */
+static uint32_t
+imap_uid_of(struct imap_in *h, const char *id, char *err, size_t errsz)
+{
+	unsigned long v, u;
+	char *end;
+
+	errno = 0;
+	v = strtoul(id, &end, 10);
+	u = *end == '/' ? strtoul(end + 1, &end, 10) : 0;
+	if (errno || *end != '\0' || u == 0 || u > UINT32_MAX) {
+		snprintf(err, errsz, "not an IMAP item id: %.40s", id);
+		return 0;
+	}
+	if (v != h->uidvalidity) {
+		snprintf(err, errsz, "UIDVALIDITY changed since %s was fetched", id);
+		return 0;
+	}
+	return (uint32_t)u;
+}
+
+/* imap_mark: \Seen on every UID of set, then into target (MOVE, or COPY + \Deleted +
+ * UID EXPUNGE; never a plain EXPUNGE: it would remove what others flagged). */
+static int
+imap_mark(struct imap_in *h, struct mailimap_set *set, const char *target, char *err,
+	  size_t errsz)
+{
+	int r;
+
+	if (imap_flag_add(h, set, mailimap_flag_new_seen(), err, errsz) == -1)
+		return -1;
+	if (*target == '\0')
+		return 0;
+	if (h->has_move) {
+		if ((r = mailimap_uid_move(h->s, set, target)) != MAILIMAP_NO_ERROR) {
+			imap_why(h, "UID MOVE", r, err, errsz);
+			return -1;
+		}
+		return 0;
+	}
+	if ((r = mailimap_uid_copy(h->s, set, target)) != MAILIMAP_NO_ERROR) {
+		imap_why(h, "UID COPY", r, err, errsz);
+		return -1;
+	}
+	if (imap_flag_add(h, set, mailimap_flag_new_deleted(), err, errsz) == -1)
+		return -1;
+	if (h->has_uidplus && (r = mailimap_uid_expunge(h->s, set)) != MAILIMAP_NO_ERROR) {
+		imap_why(h, "UID EXPUNGE", r, err, errsz);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+imap_last_done(struct imap_in *h, uint32_t u, char *err, size_t errsz)
+{
+	char buf[16];
+
+	if (u <= h->last_done)
+		return 0;
+	snprintf(buf, sizeof(buf), "%lu", (unsigned long)u);
+	if (store_state_set(h->st, STATE_LAST_UID, buf) == -1) {
+		snprintf(err, errsz, "cannot record IMAP UID %lu in the store", (unsigned long)u);
+		return -1;
+	}
+	h->last_done = u;
+	return 0;
+}
+
 static int
 imap_done(void *vh, const struct inbound_item *it, bool rejected, char *err, size_t errsz)
 {
 	struct imap_in *h = vh;
-	struct mailimap_set *set = NULL;
-	const char *target = rejected ? h->rejects_mb : h->done_mb;
-	unsigned long v, u;
-	char *end, buf[16];
-	int r, rc = -1;
+	struct mailimap_set *set;
+	uint32_t u = imap_uid_of(h, it->id, err, errsz);
+	int rc;
 
-	errno = 0;
-	v = strtoul(it->id, &end, 10);
-	u = *end == '/' ? strtoul(end + 1, &end, 10) : 0;
-	if (errno || *end != '\0' || u == 0 || u > UINT32_MAX) {
-		snprintf(err, errsz, "not an IMAP item id: %.40s", it->id);
-		goto out;
-	}
-	if (v != h->uidvalidity) {
-		snprintf(err, errsz, "UIDVALIDITY changed since %s was fetched", it->id);
-		goto out;
-	}
-	set = mailimap_set_new_single((uint32_t)u);
-	if (imap_flag_add(h, set, mailimap_flag_new_seen(), err, errsz) == -1)
-		goto out;
-	if (*target) {
-		if (h->has_move) {
-			if ((r = mailimap_uid_move(h->s, set, target)) != MAILIMAP_NO_ERROR) {
-				imap_why(h, "UID MOVE", r, err, errsz);
-				goto out;
-			}
-		} else {
-			if ((r = mailimap_uid_copy(h->s, set, target)) != MAILIMAP_NO_ERROR) {
-				imap_why(h, "UID COPY", r, err, errsz);
-				goto out;
-			}
-			if (imap_flag_add(h, set, mailimap_flag_new_deleted(), err, errsz) == -1)
-				goto out;
-			/* Never a plain EXPUNGE: it would remove what others flagged. */
-			if (h->has_uidplus && (r = mailimap_uid_expunge(h->s, set)) != MAILIMAP_NO_ERROR) {
-				imap_why(h, "UID EXPUNGE", r, err, errsz);
-				goto out;
-			}
-		}
-	}
-	if (u > h->last_done) {
-		snprintf(buf, sizeof(buf), "%lu", u);
-		if (store_state_set(h->st, STATE_LAST_UID, buf) == -1) {
-			snprintf(err, errsz, "cannot record IMAP UID %lu in the store", u);
+	if (u == 0)
+		return -1;
+	set = mailimap_set_new_single(u);
+	rc = imap_mark(h, set, rejected ? h->rejects_mb : h->done_mb, err, errsz);
+	mailimap_set_free(set);
+	if (rc == 0)
+		rc = imap_last_done(h, u, err, errsz);
+	return rc;
+}
+
+/* A committed batch: one STORE and one MOVE per target for all of it, and the last UID
+ * recorded once, instead of a round trip and an fsync per message. */
+static int
+imap_done_many(void *vh, const struct inbound_item *items, const bool *rejected, size_t n,
+	       char *err, size_t errsz)
+{
+	struct imap_in *h = vh;
+	struct mailimap_set *sets[2] = { mailimap_set_new_empty(), mailimap_set_new_empty() };
+	size_t count[2] = { 0, 0 };
+	uint32_t max = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u = imap_uid_of(h, items[i].id, err, errsz);
+
+		if (u == 0)
 			goto out;
-		}
-		h->last_done = (uint32_t)u;
+		mailimap_set_add_single(sets[rejected[i] ? 1 : 0], u);
+		count[rejected[i] ? 1 : 0]++;
+		if (u > max)
+			max = u;
 	}
-	rc = 0;
+	if ((count[0] && imap_mark(h, sets[0], h->done_mb, err, errsz) < 0) ||
+	    (count[1] && imap_mark(h, sets[1], h->rejects_mb, err, errsz) < 0))
+		goto out;
+	rc = imap_last_done(h, max, err, errsz);
 out:
-	if (set)
-		mailimap_set_free(set);
+	mailimap_set_free(sets[0]);
+	mailimap_set_free(sets[1]);
 	return rc;
 }
 
@@ -949,6 +1009,7 @@ const struct inbound_ops inbound_imap_ops = {
 	.open = imap_open,
 	.next = imap_next,
 	.done = imap_done,
+	.done_many = imap_done_many,
 	.wait = imap_wait,
 	.close = imap_close,
 };

@@ -192,10 +192,17 @@ bot_batch(struct bot *b, struct inbound *in, struct inbound_item *items, bool *r
 		store_rollback(b->st);
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
-		if (in->ops->done(in->h, &items[i], rejected[i], err, sizeof(err)) < 0) {
-			log_errorx("inbound: cannot mark %s done: %s", items[i].id, err);
+	if (in->ops->done_many) {
+		if (in->ops->done_many(in->h, items, rejected, (size_t)n, err, sizeof(err)) < 0) {
+			log_errorx("inbound: cannot mark a batch of %d done: %s", n, err);
 			goto out;
+		}
+	} else {
+		for (int i = 0; i < n; i++) {
+			if (in->ops->done(in->h, &items[i], rejected[i], err, sizeof(err)) < 0) {
+				log_errorx("inbound: cannot mark %s done: %s", items[i].id, err);
+				goto out;
+			}
 		}
 	}
 	rc = r < 0 && !stop_flag ? -1 : 1;

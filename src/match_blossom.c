@@ -5,12 +5,18 @@
  *  - every free vertex is always the root of an alternating tree; trees are
  *    kept across augmentations and only the two trees joined by an augmenting
  *    path are taken apart, so work is not repeated for the rest of the forest;
- *  - the dual change is found with three lazy queues (edges S-unlabelled,
- *    edges S-S, T-blossom duals) whose keys are stored relative to the total
- *    dual change so far; an entry is checked when it reaches the front and
- *    dropped if the graph moved on. Keys are small integers (few distinct
- *    weights), so the queues are bucket arrays (O(1) push and pop) with a
- *    binary heap only for keys beyond the bucket window;
+ *  - the dual change is found with three lazy queues (S-unlabelled, S-S,
+ *    T-blossom duals) whose keys are stored relative to the total dual change
+ *    so far; an entry is checked when it reaches the front and dropped if the
+ *    graph moved on. The first two hold one summary per vertex (its least
+ *    slack edge of that kind), not one entry per edge: a summary that went
+ *    stale is recomputed from the vertex's edges when it reaches the front.
+ *    Keys are small integers (few distinct weights), so the queues are bucket
+ *    arrays (O(1) push and pop) with a binary heap only for keys beyond the
+ *    bucket window;
+ *  - the adjacency carries the other end and twice the weight, and each
+ *    vertex's label, dual and top blossom sit together, so a scan touches
+ *    one cache line per neighbour;
  *  - dual variables are kept lazily per vertex and per blossom (value plus the
  *    total change when its label last changed), so a dual step costs O(1);
  *  - maximum cardinality comes first natively: the "free vertex dual reaches
@@ -66,11 +72,20 @@ struct cycle {
 	int	*child, *e, *x, *y;
 };
 
+/* Per vertex, together: a scan reads all of it for every neighbour. The
+ * dual is u0 when unlabelled, else u0 -/+ (D - ut) for S/T. */
+struct vx {
+	int64_t	u0, ut;
+	int	lab, top;
+};
+
 struct bs {
 	int		 n, m;
 	const int	*eu, *ev;
 	const int64_t	*ew;
-	int		*adj_off, *adj;
+	int		*adj_off, *adj;	/* edge ids around each vertex */
+	int		*adj_to;	/* the other end, beside adj */
+	int64_t		*adj_w2;	/* twice the weight, beside adj */
 
 	/* per blossom id (vertices 0..n-1, non-trivial blossoms n..2n-1) */
 	int		*parent, *base, *label, *root, *stamp, *mark;
@@ -80,8 +95,10 @@ struct bs {
 	int		*freeb, nfreeb;
 
 	/* per vertex */
-	int		*top, *mate, *mate_e, *vlab, *inq, *seen;
-	int64_t		*u0, *ut;
+	struct vx	*vx;
+	int		*mate, *mate_e, *inq, *seen;
+	int64_t		*key2;		/* unlabelled: key of its h2 summary */
+	int		*ver2, *ver3;	/* version of the current summaries */
 
 	int64_t		 D;		/* total dual change so far */
 	struct heap	 h2, h3, h4;
@@ -247,19 +264,19 @@ heap_pop(struct heap *h)
 static inline int64_t
 udual(const struct bs *s, int v)
 {
-	if (s->vlab[v] == LAB_S)
-		return s->u0[v] - (s->D - s->ut[v]);
-	if (s->vlab[v] == LAB_T)
-		return s->u0[v] + (s->D - s->ut[v]);
-	return s->u0[v];
+	if (s->vx[v].lab == LAB_S)
+		return s->vx[v].u0 - (s->D - s->vx[v].ut);
+	if (s->vx[v].lab == LAB_T)
+		return s->vx[v].u0 + (s->D - s->vx[v].ut);
+	return s->vx[v].u0;
 }
 
 static inline void
 vset(struct bs *s, int v, int lab)
 {
-	s->u0[v] = udual(s, v);
-	s->ut[v] = s->D;
-	s->vlab[v] = lab;
+	s->vx[v].u0 = udual(s, v);
+	s->vx[v].ut = s->D;
+	s->vx[v].lab = lab;
 }
 
 static inline int64_t
@@ -355,7 +372,7 @@ label_blossom(struct bs *s, int b, int lab, int r, int e, int in, int out)
 static void
 label_t(struct bs *s, int b, int e, int in, int out)
 {
-	int r = s->root[s->top[out]];
+	int r = s->root[s->vx[out].top];
 	int x, y;
 
 	label_blossom(s, b, LAB_T, r, e, in, out);
@@ -363,20 +380,105 @@ label_t(struct bs *s, int b, int e, int in, int out)
 	y = s->mate[x];
 	if (y < 0)
 		fatalx("blossom: unlabelled blossom with a free base");
-	label_blossom(s, s->top[y], LAB_S, r, s->mate_e[x], y, x);
+	label_blossom(s, s->vx[y].top, LAB_S, r, s->mate_e[x], y, x);
 }
 
-/* Push heap entries for the edges of a vertex v that just lost its label. */
-static void
-push_unlabelled(struct bs *s, int v)
+/*
+ * Summaries: h2 holds at most one current entry per unlabelled vertex w (its
+ * least-slack edge to an S vertex), h3 one per scanned S vertex v (its
+ * least-slack edge to an S vertex of another blossom). An entry names its
+ * vertex by the stamp: version << 1 | (vertex is ev[e]). Every S-unlabelled
+ * edge has a key at least its unlabelled end's summary key; every S-S edge
+ * between blossoms one at least the summary key of one of its ends (the end
+ * scanned later). Edge keys do not change while the labels stay, so when a
+ * current summary reaches the front and is no longer tight-and-valid, its
+ * vertex's edges are looked at again and a new summary is pushed.
+ */
+static inline int
+stamp_of(const struct bs *s, int e, int v, int ver)
 {
-	for (int i = s->adj_off[v]; i < s->adj_off[v + 1]; i++) {
-		int e = s->adj[i];
-		int w = s->eu[e] ^ s->ev[e] ^ v;
+	return (int)(((unsigned)ver & 0x3fffffffu) << 1) | (v == s->ev[e]);
+}
 
-		if (s->vlab[w] == LAB_S && s->top[w] != s->top[v])
-			heap_push(&s->h2, slack(s, e) + s->D, e, 0);
+static inline int
+stamp_vertex(const struct bs *s, const struct heap_ent *h)
+{
+	return (h->stamp & 1) ? s->ev[h->item] : s->eu[h->item];
+}
+
+static inline int
+stamp_ver(const struct heap_ent *h)
+{
+	return (int)((unsigned)h->stamp >> 1);
+}
+
+static inline void
+push2(struct bs *s, int w, int e, int64_t key)
+{
+	s->ver2[w] = (s->ver2[w] + 1) & 0x3fffffff;
+	s->key2[w] = key;
+	heap_push(&s->h2, key, e, stamp_of(s, e, w, s->ver2[w]));
+}
+
+/* New h2 summary of unlabelled vertex w. */
+static void
+push_unlabelled(struct bs *s, int w)
+{
+	int64_t best = INT64_MAX;
+	int be = -1;
+
+	int64_t uw = udual(s, w);
+
+	for (int i = s->adj_off[w]; i < s->adj_off[w + 1]; i++) {
+		int x = s->adj_to[i];
+		int64_t sl;
+
+		if (s->vx[x].lab != LAB_S)
+			continue;
+		sl = uw + udual(s, x) - s->adj_w2[i];
+		if (sl < best) {
+			best = sl;
+			be = s->adj[i];
+			if (sl == 0)	/* no slack is negative */
+				break;
+		}
 	}
+	if (be >= 0)
+		push2(s, w, be, best + s->D);
+	else {
+		s->ver2[w] = (s->ver2[w] + 1) & 0x3fffffff;
+		s->key2[w] = INT64_MAX;
+	}
+}
+
+/* New h3 summary of S vertex v. */
+static void
+push_ss(struct bs *s, int v)
+{
+	int64_t best = INT64_MAX;
+	int be = -1;
+
+	int64_t uv = udual(s, v);
+	int tv = s->vx[v].top;
+
+	for (int i = s->adj_off[v]; i < s->adj_off[v + 1]; i++) {
+		int x = s->adj_to[i];
+		int64_t sl;
+
+		if (s->vx[x].lab != LAB_S || s->vx[x].top == tv)
+			continue;
+		sl = uv + udual(s, x) - s->adj_w2[i];
+		if (sl < best) {
+			best = sl;
+			be = s->adj[i];
+			if (sl == 0)	/* no slack is negative */
+				break;
+		}
+	}
+	s->ver3[v] = (s->ver3[v] + 1) & 0x3fffffff;
+	if (be >= 0)
+		heap_push(&s->h3, best + 2 * s->D, be,
+		    stamp_of(s, be, v, s->ver3[v]));
 }
 
 static int
@@ -409,7 +511,7 @@ tree_up(const struct bs *s, int b)
 {
 	if (s->lab_e[b] < 0)
 		return -1;
-	return s->top[s->lab_out[s->top[s->lab_out[b]]]];
+	return s->vx[s->lab_out[s->vx[s->lab_out[b]].top]].top;
 }
 
 static void
@@ -427,7 +529,7 @@ cycle_alloc(struct cycle *c, int k)
 static void
 add_blossom(struct bs *s, int e, int v, int w)
 {
-	int bv = s->top[v], bw = s->top[w], a, b, lca = -1;
+	int bv = s->vx[v].top, bw = s->vx[w].top, a, b, lca = -1;
 	int r, sq, k, nb, nv, i;
 	int *pv = s->scratch, *pw;
 	struct cycle *c;
@@ -458,13 +560,13 @@ add_blossom(struct bs *s, int e, int v, int w)
 	r = 0;
 	for (a = bv; a != lca; a = tree_up(s, a)) {
 		pv[r++] = a;
-		pv[r++] = s->top[s->lab_out[a]];
+		pv[r++] = s->vx[s->lab_out[a]].top;
 	}
 	pw = pv + r;
 	sq = 0;
 	for (a = bw; a != lca; a = tree_up(s, a)) {
 		pw[sq++] = a;
-		pw[sq++] = s->top[s->lab_out[a]];
+		pw[sq++] = s->vx[s->lab_out[a]].top;
 	}
 	k = 1 + r + sq;
 	nb = newblossom(s);
@@ -512,8 +614,8 @@ add_blossom(struct bs *s, int e, int v, int w)
 	for (i = 0; i < nv; i++) {
 		int x = s->scratch[i];
 
-		s->top[x] = nb;
-		if (s->vlab[x] == LAB_T) {
+		s->vx[x].top = nb;
+		if (s->vx[x].lab == LAB_T) {
 			vset(s, x, LAB_S);
 			enqueue(s, x);
 		}
@@ -576,7 +678,7 @@ static void
 augment_side(struct bs *s, int x, int p, int e)
 {
 	for (;;) {
-		int bx = s->top[x], t, bt, x2, j;
+		int bx = s->vx[x].top, t, bt, x2, j;
 
 		if (bx >= s->n)
 			augment_blossom(s, bx, x);
@@ -585,7 +687,7 @@ augment_side(struct bs *s, int x, int p, int e)
 		if (s->lab_e[bx] < 0)
 			break;
 		t = s->lab_out[bx];
-		bt = s->top[t];
+		bt = s->vx[t].top;
 		x2 = s->lab_out[bt];
 		j = s->lab_in[bt];
 		if (bt >= s->n)
@@ -614,7 +716,7 @@ expand_free(struct bs *s, int b)
 		s->stamp[ch]++;
 		nv = leaves(s, ch, s->scratch);
 		for (int j = 0; j < nv; j++)
-			s->top[s->scratch[j]] = ch;
+			s->vx[s->scratch[j]].top = ch;
 	}
 	for (int i = 0; i < k; i++) {
 		int ch = c->child[i];
@@ -637,9 +739,9 @@ dissolve(struct bs *s, int r1, int r2)
 		int r = roots[ri];
 
 		for (int i = 0; i < s->tln[r]; i++) {
-			int v = s->tl[r][i], b = s->top[v];
+			int v = s->tl[r][i], b = s->vx[v].top;
 
-			if (s->seen[v] == s->seenno || s->vlab[v] == LAB_NONE ||
+			if (s->seen[v] == s->seenno || s->vx[v].lab == LAB_NONE ||
 			    s->root[b] != r)
 				continue;
 			s->seen[v] = s->seenno;
@@ -654,7 +756,7 @@ dissolve(struct bs *s, int r1, int r2)
 		s->tln[r] = s->tlcap[r] = 0;
 	}
 	for (int i = 0; i < nl; i++) {
-		int b = s->top[list[i]];
+		int b = s->vx[list[i]].top;
 
 		if (s->label[b] != LAB_NONE)
 			bset(s, b, LAB_NONE);
@@ -662,7 +764,7 @@ dissolve(struct bs *s, int r1, int r2)
 	for (int i = 0; i < nl; i++)
 		vset(s, list[i], LAB_NONE);
 	for (int i = 0; i < nl; i++) {
-		int b = s->top[list[i]];
+		int b = s->vx[list[i]].top;
 
 		if (b >= s->n && s->parent[b] < 0 && s->z0[b] == 0)
 			expand_free(s, b);
@@ -675,7 +777,7 @@ dissolve(struct bs *s, int r1, int r2)
 static void
 augment(struct bs *s, int e, int v, int w)
 {
-	int r1 = s->root[s->top[v]], r2 = s->root[s->top[w]];
+	int r1 = s->root[s->vx[v].top], r2 = s->root[s->vx[w].top];
 
 	augment_side(s, v, w, e);
 	augment_side(s, w, v, e);
@@ -701,10 +803,10 @@ expand_t(struct bs *s, int b)
 		s->stamp[ch]++;
 		nv = leaves(s, ch, s->scratch);
 		for (int t = 0; t < nv; t++)
-			s->top[s->scratch[t]] = ch;
+			s->vx[s->scratch[t]].top = ch;
 	}
 	onpath = xcalloc(k, sizeof(int));
-	for (j = 0; c->child[j] != s->top[in]; j++)
+	for (j = 0; c->child[j] != s->vx[in].top; j++)
 		;
 	dir = (j & 1) ? 1 : -1;
 	idx = j;
@@ -758,58 +860,93 @@ expand_t(struct bs *s, int b)
 static void
 tight_ss(struct bs *s, int e, int v, int w)
 {
-	if (s->root[s->top[v]] != s->root[s->top[w]])
+	if (s->root[s->vx[v].top] != s->root[s->vx[w].top])
 		augment(s, e, v, w);
 	else
 		add_blossom(s, e, v, w);
 }
 
+/* S vertex v: label what is tight, improve the h2 summaries of its
+ * unlabelled neighbours, push its own h3 summary. */
 static void
 scan(struct bs *s, int v)
 {
+	int64_t best = INT64_MAX;
+	int be = -1;
+
+	int64_t uv = udual(s, v);	/* D does not move during a scan */
+
 	for (int i = s->adj_off[v]; i < s->adj_off[v + 1]; i++) {
-		int e = s->adj[i];
-		int w = s->eu[e] ^ s->ev[e] ^ v;
+		int w = s->adj_to[i], e;
 		int64_t sl;
 
-		if (s->vlab[v] != LAB_S)
-			break;
-		if (s->top[v] == s->top[w] || s->vlab[w] == LAB_T)
+		if (s->vx[v].lab != LAB_S)
+			return;
+		if (s->vx[v].top == s->vx[w].top || s->vx[w].lab == LAB_T)
 			continue;
-		sl = slack(s, e);
-		if (s->vlab[w] == LAB_NONE) {
+		sl = uv + udual(s, w) - s->adj_w2[i];
+		e = s->adj[i];
+		if (s->vx[w].lab == LAB_NONE) {
 			if (sl == 0)
-				label_t(s, s->top[w], e, w, v);
-			else
-				heap_push(&s->h2, sl + s->D, e, 0);
+				label_t(s, s->vx[w].top, e, w, v);
+			else if (sl + s->D < s->key2[w])
+				push2(s, w, e, sl + s->D);
 		} else {
 			if (sl == 0)
 				tight_ss(s, e, v, w);
-			else if (!s->inq[w])	/* else w pushes it when scanned */
-				heap_push(&s->h3, sl + 2 * s->D, e, 0);
+			else if (sl < best) {
+				best = sl;
+				be = e;
+			}
 		}
 	}
+	if (s->vx[v].lab != LAB_S)
+		return;
+	if (be >= 0 && (s->vx[s->eu[be] ^ s->ev[be] ^ v].lab != LAB_S ||
+	    s->vx[s->eu[be] ^ s->ev[be] ^ v].top == s->vx[v].top ||
+	    slack(s, be) != best))
+		be = -1;	/* the structure changed during the scan */
+	if (be < 0) {
+		push_ss(s, v);
+		return;
+	}
+	s->ver3[v] = (s->ver3[v] + 1) & 0x3fffffff;
+	heap_push(&s->h3, best + 2 * s->D, be, stamp_of(s, be, v, s->ver3[v]));
+}
+
+/* Current summary of a vertex that still needs one (kept by compaction). */
+static int
+h2_current(const struct bs *s, const struct heap_ent *h)
+{
+	int w = stamp_vertex(s, h);
+
+	return s->vx[w].lab == LAB_NONE && stamp_ver(h) == s->ver2[w];
+}
+
+static int
+h3_current(const struct bs *s, const struct heap_ent *h)
+{
+	int v = stamp_vertex(s, h);
+
+	return s->vx[v].lab == LAB_S && stamp_ver(h) == s->ver3[v];
 }
 
 static int
 h2_valid(const struct bs *s, const struct heap_ent *h)
 {
-	int a = s->eu[h->item], b = s->ev[h->item];
-	int la = s->vlab[a], lb = s->vlab[b];
+	int w = stamp_vertex(s, h), x = s->eu[h->item] ^ s->ev[h->item] ^ w;
 
-	if (!((la == LAB_S && lb == LAB_NONE) || (la == LAB_NONE && lb == LAB_S)))
-		return 0;
-	return slack(s, h->item) == h->key - s->D;
+	return h2_current(s, h) && s->vx[x].lab == LAB_S &&
+	    slack(s, h->item) == h->key - s->D;
 }
 
 static int
 h3_valid(const struct bs *s, const struct heap_ent *h)
 {
-	int a = s->eu[h->item], b = s->ev[h->item];
+	int v = stamp_vertex(s, h), x = s->eu[h->item] ^ s->ev[h->item] ^ v;
 
-	if (s->vlab[a] != LAB_S || s->vlab[b] != LAB_S || s->top[a] == s->top[b])
-		return 0;
-	return slack(s, h->item) == h->key - 2 * s->D;
+	return h3_current(s, h) && s->vx[x].lab == LAB_S &&
+	    s->vx[x].top != s->vx[v].top && slack(s, h->item) == h->key - 2 * s->D;
 }
 
 static int
@@ -864,6 +1001,32 @@ heap_top_valid(const struct bs *s, struct heap *h, valid_fn ok, size_t limit,
 	return e;
 }
 
+/* Front of h2 or h3 that is tight-and-valid at its key; a current summary
+ * that is not is replaced by a fresh one (which may come to the front). */
+static const struct heap_ent *
+summary_top(struct bs *s, struct heap *h, int which, size_t limit)
+{
+	struct heap_ent *e;
+	valid_fn cur = which == 2 ? h2_current : h3_current;
+	valid_fn ok = which == 2 ? h2_valid : h3_valid;
+	int64_t floor = which == 2 ? s->D : 2 * s->D;
+
+	if (h->live > limit && h->live > 2 * h->kept)
+		heap_compact(s, h, cur);
+	while ((e = heap_front(h, floor)) != NULL && !ok(s, e)) {
+		int refresh = cur(s, e), v = stamp_vertex(s, e);
+
+		heap_pop(h);
+		if (!refresh)
+			continue;
+		if (which == 2)
+			push_unlabelled(s, v);
+		else
+			push_ss(s, v);
+	}
+	return e;
+}
+
 static void
 solve(struct bs *s)
 {
@@ -880,11 +1043,11 @@ solve(struct bs *s)
 			s->qh = (s->qh + 1) % s->n;
 			s->qn--;
 			s->inq[v] = 0;
-			if (s->vlab[v] == LAB_S)
+			if (s->vx[v].lab == LAB_S)
 				scan(s, v);
 		}
-		t2 = heap_top_valid(s, &s->h2, h2_valid, limit, s->D);
-		t3 = heap_top_valid(s, &s->h3, h3_valid, limit, 2 * s->D);
+		t2 = summary_top(s, &s->h2, 2, limit);
+		t3 = summary_top(s, &s->h3, 3, limit);
 		t4 = heap_top_valid(s, &s->h4, h4_valid, limit, s->D);
 		if (t2 != NULL) {
 			d = t2->key - s->D;
@@ -909,15 +1072,17 @@ solve(struct bs *s)
 			int e = t2->item, a = s->eu[e], b = s->ev[e];
 
 			heap_pop(&s->h2);
-			if (s->vlab[a] == LAB_S)
-				label_t(s, s->top[b], e, b, a);
+			if (s->vx[a].lab == LAB_S)
+				label_t(s, s->vx[b].top, e, b, a);
 			else
-				label_t(s, s->top[a], e, a, b);
+				label_t(s, s->vx[a].top, e, a, b);
 		} else if (type == 3) {
-			int e = t3->item;
+			int e = t3->item, v = stamp_vertex(s, t3);
 
 			heap_pop(&s->h3);
 			tight_ss(s, e, s->eu[e], s->ev[e]);
+			if (s->vx[v].lab == LAB_S && !s->inq[v])
+				push_ss(s, v);
 		} else {
 			int b = t4->item;
 
@@ -952,6 +1117,8 @@ blossom_solve_cert(int n, int m, const int *eu, const int *ev,
 	s.ew = ew;
 	s.adj_off = xcalloc(n + 1, sizeof(int));
 	s.adj = xmalloc((2 * (size_t)m + 1) * sizeof(int));
+	s.adj_to = xmalloc((2 * (size_t)m + 1) * sizeof(int));
+	s.adj_w2 = xmalloc((2 * (size_t)m + 1) * sizeof(int64_t));
 	for (int e = 0; e < m; e++) {
 		if (eu[e] == ev[e] || eu[e] < 0 || ev[e] < 0 || eu[e] >= n ||
 		    ev[e] >= n)
@@ -968,8 +1135,12 @@ blossom_solve_cert(int n, int m, const int *eu, const int *ev,
 
 		memcpy(fill, s.adj_off, (n + 1) * sizeof(int));
 		for (int e = 0; e < m; e++) {
-			s.adj[fill[eu[e]]++] = e;
-			s.adj[fill[ev[e]]++] = e;
+			int i = fill[eu[e]]++, j = fill[ev[e]]++;
+
+			s.adj[i] = s.adj[j] = e;
+			s.adj_to[i] = ev[e];
+			s.adj_to[j] = eu[e];
+			s.adj_w2[i] = s.adj_w2[j] = 2 * ew[e];
 		}
 		free(fill);
 	}
@@ -987,14 +1158,14 @@ blossom_solve_cert(int n, int m, const int *eu, const int *ev,
 	s.zt = xcalloc(2 * n, sizeof(int64_t));
 	s.cyc = xcalloc(2 * n, sizeof(struct cycle));
 	s.freeb = xmalloc(n * sizeof(int));
-	s.top = xmalloc(n * sizeof(int));
+	s.vx = xcalloc(n, sizeof(*s.vx));
 	s.mate_e = xmalloc(n * sizeof(int));
 	s.mate = mate;
-	s.vlab = xcalloc(n, sizeof(int));
 	s.inq = xcalloc(n, sizeof(int));
 	s.seen = xcalloc(n, sizeof(int));
-	s.u0 = xmalloc(n * sizeof(int64_t));
-	s.ut = xcalloc(n, sizeof(int64_t));
+	s.key2 = xmalloc(n * sizeof(int64_t));
+	s.ver2 = xcalloc(n, sizeof(int));
+	s.ver3 = xcalloc(n, sizeof(int));
 	s.q = xmalloc(n * sizeof(int));
 	s.tl = xcalloc(n, sizeof(int *));
 	s.tln = xcalloc(n, sizeof(int));
@@ -1022,8 +1193,9 @@ blossom_solve_cert(int n, int m, const int *eu, const int *ev,
 	for (int v = 0; v < n; v++) {
 		mate[v] = -1;
 		s.mate_e[v] = -1;
-		s.top[v] = v;
-		s.u0[v] = maxw;
+		s.key2[v] = INT64_MAX;
+		s.vx[v].top = v;
+		s.vx[v].u0 = maxw;
 		label_blossom(&s, v, LAB_S, v, -1, -1, -1);
 	}
 	solve(&s);
@@ -1031,10 +1203,10 @@ blossom_solve_cert(int n, int m, const int *eu, const int *ev,
 		if (mate[v] > v)
 			pairs++;
 		if (lab != NULL)
-			lab[v] = s.vlab[v] == LAB_S ? BLOSSOM_EVEN :
-			    s.vlab[v] == LAB_T ? BLOSSOM_ODD : BLOSSOM_OUT;
+			lab[v] = s.vx[v].lab == LAB_S ? BLOSSOM_EVEN :
+			    s.vx[v].lab == LAB_T ? BLOSSOM_ODD : BLOSSOM_OUT;
 		if (blos != NULL)
-			blos[v] = s.top[v];
+			blos[v] = s.vx[v].top;
 	}
 
 	for (int b = n; b < 2 * n; b++)
@@ -1047,6 +1219,8 @@ blossom_solve_cert(int n, int m, const int *eu, const int *ev,
 	heap_free(&s.h4);
 	free(s.adj_off);
 	free(s.adj);
+	free(s.adj_to);
+	free(s.adj_w2);
 	free(s.parent);
 	free(s.base);
 	free(s.label);
@@ -1060,13 +1234,13 @@ blossom_solve_cert(int n, int m, const int *eu, const int *ev,
 	free(s.zt);
 	free(s.cyc);
 	free(s.freeb);
-	free(s.top);
+	free(s.vx);
 	free(s.mate_e);
-	free(s.vlab);
 	free(s.inq);
 	free(s.seen);
-	free(s.u0);
-	free(s.ut);
+	free(s.key2);
+	free(s.ver2);
+	free(s.ver3);
 	free(s.q);
 	free(s.tl);
 	free(s.tln);

@@ -20,11 +20,10 @@ struct outbound_ops {
 	/* send one complete CRLF message to rcpts; envelope_from may be "" (null sender) */
 	enum outbound_result (*send)(void *h, const char *envelope_from, const char *const *rcpts,
 				     size_t nrcpts, const char *msg, size_t len, char *err, size_t errsz);
-	/* sync: when set, sends are made durable in batches: send() may return before its
-	 * effect is on disk, and sync() makes every send so far durable (0 or -1). The
-	 * outbox then records a batch as sent in one transaction after sync(). When NULL,
-	 * each send is durable on return and recorded at once (SMTP: at most one duplicate
-	 * after a crash between the relay's 250 and the record). */
+	/* sync: when set, send() may return before its effect is on disk, and sync() makes
+	 * every send so far durable (0 or -1); when NULL, each send is durable on return
+	 * (SMTP: the relay's 250). Either way the outbox records a batch of results in one
+	 * transaction, after sync(). */
 	int (*sync)(void *h, char *err, size_t errsz);
 	void (*close)(void *h);
 };

@@ -157,39 +157,50 @@ outbox_send(struct outbound *out, struct outbox_item *o, char *err, size_t errsz
 	return out->ops->send(out->h, o->envelope_from, rcpts, nr, o->raw, o->len, err, errsz);
 }
 
-/* A transport that syncs in batches: send all, make them durable at once, then record
- * every result in one transaction. */
+/* Send a batch, stopping early when the relay keeps failing. A transport durable on
+ * each send (SMTP: the relay's 250) has each result recorded at once, so a crash sends
+ * at most the one mail in flight twice, with the same Message-ID; a transport that
+ * syncs in batches (Maildir, whose file names make a resend harmless) is synced once and
+ * its results recorded in one transaction. */
 static int
 outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, int n,
-	     int64_t now, int retry_max_hours, volatile int *stop, int *sent)
+	     int64_t now, int retry_max_hours, volatile int *stop, int *transient, int *sent)
 {
 	enum outbound_result *r = xcalloc((size_t)n, sizeof(*r));
 	char (*errs)[256] = xcalloc((size_t)n, sizeof(*errs));
 	char serr[256] = "";
+	bool batched = out->ops->sync != NULL;
 	int done = 0, nsent = 0, rc = -1;
 
-	for (; done < n && !(stop && *stop); done++)
-		if ((r[done] = outbox_send(out, &items[done], errs[done], sizeof(errs[0]))) ==
-		    OUTBOUND_SENT)
+	for (; done < n && !(stop && *stop) && *transient < OUTBOX_MAX_TRANSIENT; done++) {
+		r[done] = outbox_send(out, &items[done], errs[done], sizeof(errs[0]));
+		*transient = r[done] == OUTBOUND_TRANSIENT ? *transient + 1 : 0;
+		if (r[done] == OUTBOUND_SENT)
 			nsent++;
-	if (nsent > 0 && out->ops->sync(out->h, serr, sizeof(serr)) < 0) {
-		for (int i = 0; i < done; i++)
-			if (r[i] == OUTBOUND_SENT) {
-				r[i] = OUTBOUND_TRANSIENT;
-				snprintf(errs[i], sizeof(errs[0]), "%s", serr);
-			}
-		nsent = 0;
+		if (!batched && outbox_record(st, &items[done], r[done], errs[done], now,
+					      retry_max_hours) < 0)
+			goto out;
 	}
-	if (store_begin(st) < 0)
-		goto out;
-	for (int i = 0; i < done; i++)
-		if (outbox_record(st, &items[i], r[i], errs[i], now, retry_max_hours) < 0) {
+	if (batched) {
+		if (nsent > 0 && out->ops->sync(out->h, serr, sizeof(serr)) < 0) {
+			for (int i = 0; i < done; i++)
+				if (r[i] == OUTBOUND_SENT) {
+					r[i] = OUTBOUND_TRANSIENT;
+					snprintf(errs[i], sizeof(errs[0]), "%s", serr);
+				}
+			nsent = 0;
+		}
+		if (store_begin(st) < 0)
+			goto out;
+		for (int i = 0; i < done; i++)
+			if (outbox_record(st, &items[i], r[i], errs[i], now, retry_max_hours) < 0) {
+				store_rollback(st);
+				goto out;
+			}
+		if (store_commit(st) < 0) {
 			store_rollback(st);
 			goto out;
 		}
-	if (store_commit(st) < 0) {
-		store_rollback(st);
-		goto out;
 	}
 	*sent += nsent;
 	rc = 0;
@@ -206,25 +217,17 @@ outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_
 	struct outbox_item *items = NULL;
 	int n = 0, sent = 0, transient = 0, rc = -1;
 
+	/* What a lost record costs is one mail sent again with the same Message-ID, never
+	 * a lost one: so records need to survive a crash of ilnbot, not a power cut, and
+	 * cost no fsync each. */
+	if (store_durable(st, false) < 0)
+		return -1;
 	/* Deferred mail is not due again within this pass, so the loop ends. */
 	while (!(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT &&
 	       (n = store_outbox_due(st, now, 256, &items)) > 0) {
-		if (out->ops->sync) {
-			if (outbox_batch(st, out, items, n, now, retry_max_hours, stop, &sent) < 0)
-				goto out;
-		} else {
-			/* Each result is recorded before the next send. */
-			for (int i = 0; i < n && !(stop && *stop) &&
-			     transient < OUTBOX_MAX_TRANSIENT; i++) {
-				char err[256] = "";
-				enum outbound_result r = outbox_send(out, &items[i], err, sizeof(err));
-
-				if (outbox_record(st, &items[i], r, err, now, retry_max_hours) < 0)
-					goto out;
-				sent += r == OUTBOUND_SENT;
-				transient = r == OUTBOUND_TRANSIENT ? transient + 1 : 0;
-			}
-		}
+		if (outbox_batch(st, out, items, n, now, retry_max_hours, stop, &transient,
+				 &sent) < 0)
+			goto out;
 		outbox_items_free(items, n);
 		items = NULL;
 		n = 0;
@@ -236,5 +239,7 @@ outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_
 out:
 	if (items)
 		outbox_items_free(items, n);
+	if (store_durable(st, true) < 0)
+		rc = -1;
 	return rc;
 }

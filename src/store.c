@@ -348,6 +348,13 @@ store_rollback(struct store *st)
 }
 
 int
+store_durable(struct store *st, bool full)
+{
+	return store_exec(st, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+			  "") < 0 ? -1 : 0;
+}
+
+int
 store_state_get(struct store *st, const char *key, char **val)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT value FROM state WHERE key = ?", "s", key);

@@ -22,6 +22,11 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/* store_durable: full = every commit reaches the disk before it returns (the default,
+ * and what inbound work uses); !full = commits survive a crash of the process but may be
+ * lost with the machine's power (PRAGMA synchronous=NORMAL, in WAL mode). */
+int store_durable(struct store *st, bool full);
+
 /* Small persistent key/value state (e.g. "imap.uidvalidity", "imap.last_uid"). *val NULL if unset. */
 int store_state_get(struct store *st, const char *key, char **val);
 int store_state_set(struct store *st, const char *key, const char *val);
