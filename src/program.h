@@ -63,6 +63,10 @@ int outmail_queue(struct program *p, const struct outmail *om);
 int reply_queue(struct program *p, struct program_in *in, const char *tmpl_name,
 		const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc);
 
+/* reply_queue_mail: the same for a prepared outmail (e.g. with an attachment); its key,
+ * parent and, when it names no recipient, its To are filled in here. */
+int reply_queue_mail(struct program *p, struct program_in *in, struct outmail *om);
+
 /* Handlers, one per command group (program_*.c). */
 int program_signup(struct program *p, struct program_in *in);
 int program_confirm(struct program *p, struct program_in *in, const char *token);

@@ -607,26 +607,19 @@ static int
 round_export(struct program *p, struct program_in *in)
 {
 	char *csv = round_export_csv(p->st);
-	const char *to = in->m->from;
-	char key[64];
-	struct outmail om;
+	struct outmail om = {
+		.tmpl = "export",
+		.attach_name = "participants.csv",
+		.attach_type = "text/csv; charset=UTF-8",
+	};
 	int rc;
 
 	if (csv == NULL)
 		return -1;
-	snprintf(key, sizeof(key), "reply:%lld:%d", (long long)in->inbound_id, in->nreplies++);
-	memset(&om, 0, sizeof(om));
-	om.tmpl = "export";
-	om.to = &to;
-	om.nto = 1;
-	om.key = key;
-	om.parent = in->m;
-	om.attach_name = "participants.csv";
-	om.attach_type = "text/csv; charset=UTF-8";
 	om.attach_data = csv;
 	om.attach_len = strlen(csv);
 	snprintf(in->detail, sizeof(in->detail), "export sent");
-	rc = outmail_queue(p, &om);
+	rc = reply_queue_mail(p, in, &om);
 	free(csv);
 	return rc;
 }

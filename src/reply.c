@@ -132,49 +132,61 @@ out:
 	return rc;
 }
 
-/* Queue one reply to the inbound message; its key makes it unique in the outbox. */
+/* Queue om as a reply to the inbound message: threaded to it, to the sender unless om
+ * names others, under the unique key of the message's next reply. */
 static int
-reply_build(struct program *p, struct program_in *in, const char *tmpl_name,
-	    const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc)
+reply_build(struct program *p, struct program_in *in, struct outmail *om)
 {
-	const char *tov[1] = { to }, *ccv[1] = { cc };
+	const char *sender = in->m->from;
 	char key[64];
-	struct outmail om;
 
 	snprintf(key, sizeof(key), "reply:%lld:%d", (long long)in->inbound_id, in->nreplies++);
-	memset(&om, 0, sizeof(om));
-	om.tmpl = tmpl_name;
-	om.vars = vars;
-	om.nvars = nvars;
-	om.to = tov;
-	om.nto = 1;
-	om.cc = cc ? ccv : NULL;
-	om.ncc = cc ? 1 : 0;
-	om.key = key;
-	om.parent = in->m;
-	return outmail_queue(p, &om);
+	om->key = key;
+	om->parent = in->m;
+	if (om->nto == 0) {
+		om->to = &sender;
+		om->nto = 1;
+	}
+	return outmail_queue(p, om);
+}
+
+int
+reply_queue_mail(struct program *p, struct program_in *in, struct outmail *om)
+{
+	const int cap = p->conf->replies_per_sender_per_day;
+	char day[16];
+	int count;
+
+	time_format_date(p->now, day, sizeof(day));
+	if ((count = store_reply_count_bump(p->st, in->m->from, day)) < 0)
+		return -1;
+	if (count == cap + 1) {
+		struct outmail notice = { .tmpl = "rate_limited" };
+
+		log_info("reply: %s reached %d replies today; sending the notice", in->m->from, cap);
+		return reply_build(p, in, &notice);
+	}
+	if (count > cap + 1) {
+		log_info("reply: %s is over today's cap; %s not sent", in->m->from, om->tmpl);
+		return 0;
+	}
+	return reply_build(p, in, om);
 }
 
 int
 reply_queue(struct program *p, struct program_in *in, const char *tmpl_name,
 	    const struct tmpl_var *vars, size_t nvars, const char *to, const char *cc)
 {
-	const int cap = p->conf->replies_per_sender_per_day;
-	char day[16];
-	int count;
+	const char *tov[1] = { to }, *ccv[1] = { cc };
+	struct outmail om = { .tmpl = tmpl_name, .vars = vars, .nvars = nvars };
 
-	if (to == NULL)
-		to = in->m->from;
-	time_format_date(p->now, day, sizeof(day));
-	if ((count = store_reply_count_bump(p->st, in->m->from, day)) < 0)
-		return -1;
-	if (count == cap + 1) {
-		log_info("reply: %s reached %d replies today; sending the notice", in->m->from, cap);
-		return reply_build(p, in, "rate_limited", NULL, 0, in->m->from, NULL);
+	if (to) {
+		om.to = tov;
+		om.nto = 1;
 	}
-	if (count > cap + 1) {
-		log_info("reply: %s is over today's cap; %s not sent", in->m->from, tmpl_name);
-		return 0;
+	if (cc) {
+		om.cc = ccv;
+		om.ncc = 1;
 	}
-	return reply_build(p, in, tmpl_name, vars, nvars, to, cc);
+	return reply_queue_mail(p, in, &om);
 }
