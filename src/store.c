@@ -205,6 +205,20 @@ store_prepare(struct store *st, const char *sql, const char *fmt, ...)
 	return stmt;
 }
 
+/* store_row_end: give back a statement that was stepped once for at most one row:
+ * 1 a row was read, 0 none, -1 an error (logged). */
+static int
+store_row_end(struct store *st, sqlite3_stmt *stmt, int rc)
+{
+	store_done(st, stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_errorx("store: %s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
 /* store_exec: run a statement that returns no rows; returns changes() or -1. */
 #define store_exec(st, sql, ...) store_exec_stmt(st, store_prepare(st, sql, __VA_ARGS__))
 
@@ -366,8 +380,7 @@ store_state_get(struct store *st, const char *key, char **val)
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		*val = col_text(stmt, 0);
-	store_done(st, stmt);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return store_row_end(st, stmt, rc) < 0 ? -1 : 0;
 }
 
 int
@@ -459,10 +472,7 @@ store_participant_get(struct store *st, const char *email, struct participant *p
 		if (prof)
 			profile_from_row(stmt, 6, prof);
 	}
-	store_done(st, stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_row_end(st, stmt, rc);
 }
 
 int
@@ -577,10 +587,7 @@ store_token_get(struct store *st, const char *token, struct token *t)
 		t->expires_at = sqlite3_column_int64(stmt, 5);
 		t->used_at = sqlite3_column_int64(stmt, 6);
 	}
-	store_done(st, stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_row_end(st, stmt, rc);
 }
 
 int
@@ -769,10 +776,7 @@ store_round_current(struct store *st, int64_t now, struct round *r)
 		r->created_at = sqlite3_column_int64(stmt, 6);
 		r->months = sqlite3_column_int(stmt, 7);
 	}
-	store_done(st, stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_row_end(st, stmt, rc);
 }
 
 int
