@@ -1,20 +1,54 @@
 # lab.sh: a private mail lab for end-to-end tests, to be sourced by bash scripts.
-#   lab_start DIR   start Dovecot (IMAP+STARTTLS, IMAPS, LMTP) and, as root, Postfix
-#                   (submission with STARTTLS, implicit TLS, SASL through Dovecot) on
-#                   127.0.0.1, ports picked free; writes DIR/env to source.
-#   lab_stop DIR    stop both by their recorded PIDs (start time checked); idempotent.
+#   lab_start DIR   start Dovecot (IMAP+STARTTLS, IMAPS, LMTP) and an SMTP server
+#                   (submission with STARTTLS, implicit TLS, AUTH, delivering example.org
+#                   into Dovecot's LMTP) on 127.0.0.1, ports picked free; writes DIR/env
+#                   to source. The SMTP server is Postfix (SASL through Dovecot) as root,
+#                   else relay.py, an aiosmtpd relay (python3-aiosmtpd) that needs no root;
+#                   LAB_SMTP=relay picks the relay as root too, LAB_SMTP=postfix insists on
+#                   Postfix. DIR/env says which: LAB_SMTP_SERVER=postfix|relay|none.
+#   lab_stop DIR    stop them by their recorded PIDs (start time checked); idempotent.
+#   lab_smtp_server prints the SMTP server lab_start would run here: postfix, relay or
+#                   none (then Dovecot runs alone and LAB_SMTP_PORT is empty).
 # Everything lives in DIR: configs, certificate, queue, mail, sockets, logs, PIDs.
 # DIR is a folder the caller made for the lab (or that lab_start makes): lab_start sets
 # DIR itself to mode 755 and gives DIR/mail to the mail user; nothing outside DIR is ever
 # chowned or chmoded, and nothing under /etc is touched. No system service is used.
 # Users (password "secret"): iln, alice, bob, carol, coord, and for the round test
 # ama, ben, chen, dora, emil, fay, gus @example.org.
-# Packages: dovecot-imapd dovecot-lmtpd postfix swaks openssl (and python3, curl).
+# Packages: dovecot-imapd dovecot-lmtpd postfix swaks openssl (and python3, curl);
+# without root: python3-aiosmtpd instead of postfix (smtp-sink, in postfix, is optional).
 
+LAB__HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_USERS="iln alice bob carol coord ama ben chen dora emil fay gus"
 LAB_PASSWORD=secret
 
 lab__die() { echo "lab: $*" >&2; return 1; }
+
+# lab__relay_python: a python3 that has aiosmtpd (Debian's, if the first on PATH lacks it).
+lab__relay_python() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		if "$p" -c 'import aiosmtpd.smtp' > /dev/null 2>&1; then
+			command -v "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+lab_smtp_server() {
+	local can_postfix=0
+	[ "$(id -u)" = 0 ] && command -v postfix > /dev/null 2>&1 && can_postfix=1
+	case ${LAB_SMTP:-} in
+	postfix) [ $can_postfix = 1 ] && echo postfix || echo none ;;
+	relay) lab__relay_python > /dev/null && echo relay || echo none ;;
+	*)
+		if [ $can_postfix = 1 ]; then echo postfix
+		elif lab__relay_python > /dev/null; then echo relay
+		else echo none
+		fi ;;
+	esac
+}
 
 # lab__ports N: N distinct free TCP ports on 127.0.0.1, all bound at once, then released.
 lab__ports() {
@@ -51,7 +85,7 @@ lab__starttime() {
 lab__record() {
 	local dir=$1 name=$2 file=$3 pid st i
 	for ((i = 0; i < 100; i++)); do
-		pid=$(tr -d ' \n' < "$file" 2>/dev/null)
+		pid=$(tr -d ' \n' 2>/dev/null < "$file")
 		[ -n "$pid" ] && st=$(lab__starttime "$pid") && [ -n "$st" ] && break
 		sleep 0.05
 	done
@@ -60,7 +94,9 @@ lab__record() {
 }
 
 lab__dovecot_conf() {
-	local dir=$1 uid=$2 gid=$3 pimap=$4 pimaps=$5 plmtp=$6 pauth=$7 luser=$8
+	local dir=$1 uid=$2 gid=$3 pimap=$4 pimaps=$5 plmtp=$6 pauth=$7 luser=$8 lchroot=login
+	# Without root nothing can chroot: the services that would, don't.
+	[ -n "$luser" ] && lchroot=
 	cat <<EOF
 instance_name = ilnlab-$$-$RANDOM
 base_dir = $dir/run
@@ -100,6 +136,7 @@ namespace inbox {
   }
 }
 service imap-login {
+  chroot = $lchroot
   inet_listener imap {
     address = 127.0.0.1
     port = $pimap
@@ -204,7 +241,7 @@ EOF
 }
 
 lab_start() {
-	local dir=$1 ports pimap pimaps plmtp pauth psmtp psmtps uid gid luser u q
+	local dir=$1 ports pimap pimaps plmtp pauth psmtp psmtps uid gid luser u q smtp py
 	[ -n "$dir" ] || { lab__die "usage: lab_start DIR"; return 1; }
 	case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 	[ ${#dir} -le 60 ] || { lab__die "$dir: longer than 60 characters (socket paths)"; return 1; }
@@ -217,7 +254,8 @@ lab_start() {
 	mkdir -p "$dir" || return 1
 	chmod 755 "$dir"
 	mkdir -p "$dir/run" "$dir/state" "$dir/log" "$dir/tls" "$dir/mail"
-	rm -f "$dir/run/master.pid" "$dir/pids"
+	rm -f "$dir/run/master.pid" "$dir/run/relay.pid" "$dir/pids"
+	smtp=$(lab_smtp_server)
 
 	if [ "$(id -u)" = 0 ]; then
 		uid=$(id -u nobody) gid=$(getent group nogroup | cut -d: -f3)
@@ -230,8 +268,27 @@ lab_start() {
 	else
 		uid=$(id -u) gid=$(id -g)
 		luser="default_login_user = $(id -un)
-default_internal_user = $(id -un)"
-		echo "lab: not root: Postfix skipped (only root may run it); Dovecot runs as $(id -un)" >&2
+default_internal_user = $(id -un)
+default_internal_group = $(id -gn)
+service anvil {
+  chroot =
+}
+service ipc {
+  chroot =
+}
+service old-stats {
+  chroot =
+}
+service aggregator {
+  chroot =
+}
+service director {
+  chroot =
+}
+service imap-urlauth-login {
+  chroot =
+}"
+		echo "lab: not root: Dovecot runs as $(id -un); SMTP: $smtp (Postfix needs root)" >&2
 	fi
 
 	read -r pimap pimaps plmtp pauth psmtp psmtps < <(lab__ports 6) || return 1
@@ -261,7 +318,7 @@ default_internal_user = $(id -un)"
 	fi
 	lab__record "$dir" dovecot "$dir/run/master.pid" || { lab_stop "$dir"; return 1; }
 
-	if [ "$(id -u)" = 0 ]; then
+	if [ "$smtp" = postfix ]; then
 		q=$dir/postfix/queue
 		mkdir -p "$dir/postfix" "$dir/postfix/data" "$q"
 		for u in active bounce corrupt defer deferred flush hold incoming private saved trace; do
@@ -288,6 +345,16 @@ default_internal_user = $(id -un)"
 			return 1
 		fi
 		lab__record "$dir" postfix "$q/pid/master.pid" || { lab_stop "$dir"; return 1; }
+	elif [ "$smtp" = relay ]; then
+		py=$(lab__relay_python)
+		# Its own session, cwd /, no descriptor of ours but files in DIR/log.
+		"$py" "$LAB__HERE/relay.py" "$dir" "$psmtp" "$psmtps" "$plmtp" \
+		    < /dev/null >> "$dir/log/relay.out" 2>&1 &
+		if ! lab__record "$dir" relay "$dir/run/relay.pid"; then
+			tail -5 "$dir/log/relay.out" >&2
+			lab_stop "$dir"
+			return 1
+		fi
 	else
 		psmtp= psmtps=
 	fi
@@ -306,7 +373,9 @@ export LAB_SMTPS_PORT=$psmtps
 export LAB_CA=$dir/tls/cert.pem
 export LAB_PASSWORD=$LAB_PASSWORD
 export LAB_DOVECOT_CONF=$dir/dovecot.conf
-export LAB_HAS_POSTFIX=$([ -n "$psmtp" ] && echo 1 || echo 0)
+export LAB_HAS_POSTFIX=$([ "$smtp" = postfix ] && echo 1 || echo 0)
+export LAB_SMTP_SERVER=$smtp
+export LAB_SMTP_LOG=$dir/log/$([ "$smtp" = relay ] && echo relay || echo postfix).log
 EOF
 	return 0
 }
