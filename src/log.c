@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -21,11 +22,23 @@ log_emit(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *names[] = { "debug", "info", "warning", "error" };
 
+	char line[4096];
+	int n, m;
+
 	if (level < min_level)
 		return;
-	fprintf(stderr, "ilnbot: %s: ", names[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* One write per line: stderr is unbuffered, and journald or a pipe then sees whole
+	 * lines even from several processes. */
+	n = snprintf(line, sizeof(line), "ilnbot: %s: ", names[level]);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)(n + m) > sizeof(line) - 2)
+		m = (int)sizeof(line) - 2 - n;
+	line[n + m] = '\n';
+	fflush(stderr);
+	if (write(STDERR_FILENO, line, (size_t)(n + m + 1)) < 0)
+		return;
 }
 
 #define LOG_FN(name, level)                     \

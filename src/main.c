@@ -20,6 +20,7 @@
 #include "outbound.h"
 #include "process.h"
 #include "program.h"
+#include "sender.h"
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
@@ -154,7 +155,15 @@ bot_reload_templates(struct bot *b)
 }
 
 /* Messages are committed in batches: one transaction for up to INBOUND_BATCH messages,
- * then each is marked done on the server, then their replies are sent. */
+ * then each is marked done on the server, then their replies are sent.
+ *
+ * A message that kills the process (a parser crash; systemd restarts us) would otherwise
+ * take its whole batch down again at every restart. So each try is counted, by a SHA-256
+ * of the bytes, in a small transaction of its own before the processing one, which
+ * forgets the counts again. A batch with a counted try left over from a run that died is
+ * taken one message at a time, each counted just before its turn, so only the culprit
+ * (never the messages after it, which were not reached) builds up tries; at
+ * QUARANTINE_TRIES it is set aside unread and the coordinators are told. */
 #define INBOUND_BATCH 256
 
 static void
@@ -164,12 +173,106 @@ items_clear(struct inbound_item *items, int n)
 		inbound_item_clear(&items[i]);
 }
 
+/* Count one more try at keys[0..n-1]; tries[i] = the count before. The count has to
+ * survive a crash of ilnbot, not a power cut: no fsync for it. */
+static int
+bot_attempts_mark(struct bot *b, const char *const *keys, int n, int *tries)
+{
+	int rc;
+
+	if (store_durable(b->st, false) < 0)
+		return -1;
+	rc = store_attempts_begin(b->st, keys, (size_t)n, bot_now(b), tries);
+	if (store_durable(b->st, true) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* Process items[0..n-1] in one transaction and forget their tries in it, except those of
+ * the quarantined, which stay so that a copy fetched again is never parsed. On a store
+ * failure everything is rolled back and the tries counted for it taken back. */
+static int
+bot_commit(struct bot *b, struct inbound_item *items, bool *rejected, const char *const *keys,
+	   const int *tries, int n)
+{
+	if (store_begin(b->st) < 0)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		int r;
+
+		bot_now(b);
+		if (tries[i] >= QUARANTINE_TRIES)
+			r = process_quarantine_tx(&b->prog, items[i].id, items[i].len, keys[i],
+						  tries[i], &rejected[i]);
+		else
+			r = process_message_tx(&b->prog, items[i].raw, items[i].len,
+					       items[i].too_big, &rejected[i]);
+		if (r < 0 || (tries[i] < QUARANTINE_TRIES &&
+			      store_attempts_clear(b->st, &keys[i], 1) < 0))
+			goto rollback;
+	}
+	if (store_commit(b->st) < 0)
+		goto rollback;
+	return 0;
+rollback:
+	store_rollback(b->st);
+fail:
+	if (store_attempts_undo(b->st, keys, (size_t)n) < 0)
+		log_warnx("inbound: cannot take back the tries counted for %d messages", n);
+	return -1;
+}
+
+/* Mark committed items done on the server. */
+static int
+bot_done(struct inbound *in, struct inbound_item *items, bool *rejected, int n)
+{
+	char err[512];
+
+	if (n > 1 && in->ops->done_many) {
+		if (in->ops->done_many(in->h, items, rejected, (size_t)n, err, sizeof(err)) < 0) {
+			log_errorx("inbound: cannot mark a batch of %d done: %s", n, err);
+			return -1;
+		}
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (in->ops->done(in->h, &items[i], rejected[i], err, sizeof(err)) < 0) {
+			log_errorx("inbound: cannot mark %s done: %s", items[i].id, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One message at a time, each with its own try counted and its own transaction. */
+static int
+bot_batch_singly(struct bot *b, struct inbound *in, struct inbound_item *items, bool *rejected,
+		 const char *const *keys, int n)
+{
+	for (int i = 0; i < n && !stop_flag; i++) {
+		int tries;
+
+		if (bot_attempts_mark(b, &keys[i], 1, &tries) < 0)
+			return -1;
+		if (tries > 0 && tries < QUARANTINE_TRIES)
+			log_warnx("inbound: %s: try %d; %d before it died", items[i].id, tries + 1,
+				  tries);
+		if (bot_commit(b, &items[i], &rejected[i], &keys[i], &tries, 1) < 0 ||
+		    bot_done(in, &items[i], &rejected[i], 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* One batch: 1 = some handled, 0 = nothing new, -1 = transport or store error. */
 static int
 bot_batch(struct bot *b, struct inbound *in, struct inbound_item *items, bool *rejected)
 {
 	char err[512];
-	int n = 0, r = 0, rc = -1;
+	char (*sha)[PROCESS_SHA256_HEX] = NULL;
+	const char **keys = NULL;
+	int *tries = NULL;
+	int n = 0, r = 0, rc = -1, died = 0;
 
 	while (n < INBOUND_BATCH && !stop_flag &&
 	       (r = in->ops->next(in->h, &items[n], err, sizeof(err))) > 0)
@@ -178,54 +281,50 @@ bot_batch(struct bot *b, struct inbound *in, struct inbound_item *items, bool *r
 		log_errorx("inbound: %s", err);
 	if (n == 0)
 		return r < 0 && !stop_flag ? -1 : 0;
-	if (store_begin(b->st) < 0)
-		goto out;
+	sha = xcalloc((size_t)n, sizeof(*sha));
+	keys = xcalloc((size_t)n, sizeof(*keys));
+	tries = xcalloc((size_t)n, sizeof(*tries));
 	for (int i = 0; i < n; i++) {
-		bot_now(b);
-		if (process_message_tx(&b->prog, items[i].raw, items[i].len, items[i].too_big,
-				       &rejected[i]) < 0) {
-			store_rollback(b->st);
-			goto out;
-		}
+		process_sha256_hex(items[i].raw, items[i].len, sha[i]);
+		keys[i] = sha[i];
 	}
-	if (store_commit(b->st) < 0) {
-		store_rollback(b->st);
+	if (store_attempts_get(b->st, keys, (size_t)n, tries) < 0)
 		goto out;
-	}
-	if (in->ops->done_many) {
-		if (in->ops->done_many(in->h, items, rejected, (size_t)n, err, sizeof(err)) < 0) {
-			log_errorx("inbound: cannot mark a batch of %d done: %s", n, err);
+	for (int i = 0; i < n; i++)
+		died += tries[i] > 0;
+	if (died > 0) {
+		log_warnx("inbound: %d of a batch of %d were tried by a run that died; "
+			  "taking the batch one message at a time", died, n);
+		if (bot_batch_singly(b, in, items, rejected, keys, n) < 0)
 			goto out;
-		}
-	} else {
-		for (int i = 0; i < n; i++) {
-			if (in->ops->done(in->h, &items[i], rejected[i], err, sizeof(err)) < 0) {
-				log_errorx("inbound: cannot mark %s done: %s", items[i].id, err);
-				goto out;
-			}
-		}
+	} else if (bot_attempts_mark(b, keys, n, tries) < 0 ||
+		   bot_commit(b, items, rejected, keys, tries, n) < 0 ||
+		   bot_done(in, items, rejected, n) < 0) {
+		goto out;
 	}
 	rc = r < 0 && !stop_flag ? -1 : 1;
 out:
 	items_clear(items, n);
+	free(sha);
+	free(keys);
+	free(tries);
 	return rc;
 }
 
-/* One pass: every new inbound message, then the outbox. -1 on a transport or store error. */
+/* One pass: every new inbound message, each committed batch handed to the sender
+ * thread at once. -1 on a transport or store error. */
 static int
-bot_pass(struct bot *b, struct inbound *in, struct outbound *out)
+bot_pass(struct bot *b, struct inbound *in, struct sender *snd)
 {
 	struct inbound_item *items = xcalloc(INBOUND_BATCH, sizeof(*items));
 	bool *rejected = xcalloc(INBOUND_BATCH, sizeof(*rejected));
-	int r, rc = -1;
+	int r = 0, rc = -1;
 
 	while (!stop_flag && (r = bot_batch(b, in, items, rejected)) > 0)
-		if (outbox_flush(b->st, out, bot_now(b), b->conf.smtp_retry_max_hours, &stop_flag) < 0)
-			goto out;
+		sender_kick(snd);
 	if (r < 0)
 		goto out;
-	if (outbox_flush(b->st, out, bot_now(b), b->conf.smtp_retry_max_hours, NULL) < 0)
-		goto out;
+	sender_kick(snd);       /* deferred mail may have fallen due */
 	rc = 0;
 out:
 	free(items);
@@ -233,11 +332,32 @@ out:
 	return rc;
 }
 
+/* bot_sender: the sender thread over a newly opened outbound transport, or NULL. */
+static struct sender *
+bot_sender(struct bot *b, int idle_ms)
+{
+	struct outbound out = { 0 };
+	struct sender *snd;
+	char err[512];
+
+	if (outbound_open(&out, &b->conf, err, sizeof(err)) < 0) {
+		log_errorx("outbound: %s", err);
+		return NULL;
+	}
+	snd = sender_start(b->conf.store_path, &out, b->fixed_now ? b->now : 0,
+			   b->conf.smtp_retry_max_hours, idle_ms, &stop_flag, err, sizeof(err));
+	if (snd == NULL) {
+		log_errorx("outbound: %s", err);
+		outbound_close(&out);
+	}
+	return snd;
+}
+
 static int
 cmd_once(struct bot *b)
 {
 	struct inbound in = { 0 };
-	struct outbound out = { 0 };
+	struct sender *snd = NULL;
 	char err[512];
 	int rc = 1;
 
@@ -245,14 +365,13 @@ cmd_once(struct bot *b)
 		log_errorx("inbound: %s", err);
 		goto out;
 	}
-	if (outbound_open(&out, &b->conf, err, sizeof(err)) < 0) {
-		log_errorx("outbound: %s", err);
+	if ((snd = bot_sender(b, 0)) == NULL)
 		goto out;
-	}
-	rc = bot_pass(b, &in, &out) < 0 ? 1 : 0;
+	rc = bot_pass(b, &in, snd) < 0 ? 1 : 0;
 out:
 	inbound_close(&in);
-	outbound_close(&out);
+	if (sender_stop(snd) < 0)
+		rc = 1;
 	return rc;
 }
 
@@ -260,7 +379,7 @@ static int
 cmd_run(struct bot *b)
 {
 	struct inbound in = { 0 };
-	struct outbound out = { 0 };
+	struct sender *snd = NULL;
 	struct sigaction sa;
 	char err[512];
 	int backoff = 1;
@@ -276,9 +395,10 @@ cmd_run(struct bot *b)
 	while (!got_stop) {
 		if (in.h == NULL && inbound_open(&in, &b->conf, b->st, err, sizeof(err)) < 0)
 			log_errorx("inbound: %s", err);
-		if (out.h == NULL && outbound_open(&out, &b->conf, err, sizeof(err)) < 0)
-			log_errorx("outbound: %s", err);
-		if (in.h && out.h && bot_pass(b, &in, &out) == 0) {
+		/* Deferred mail is retried by the sender on its own, every poll interval. */
+		if (snd == NULL)
+			snd = bot_sender(b, b->conf.poll_seconds * 1000);
+		if (in.h && snd && bot_pass(b, &in, snd) == 0) {
 			backoff = 1;
 			if (got_hup) {
 				got_hup = 0;
@@ -287,9 +407,8 @@ cmd_run(struct bot *b)
 			if (in.ops->wait(in.h, b->conf.poll_seconds * 1000, &stop_flag) == 0)
 				continue;
 		}
-		/* Something failed: start again from fresh connections after a growing pause. */
+		/* Something failed: start again from a fresh connection after a growing pause. */
 		inbound_close(&in);
-		outbound_close(&out);
 		log_warnx("retrying in %d s", backoff);
 		for (int i = 0; i < backoff * 10 && !got_stop; i++)
 			usleep(100000);
@@ -297,7 +416,7 @@ cmd_run(struct bot *b)
 	}
 	log_info("stopping");
 	inbound_close(&in);
-	outbound_close(&out);
+	sender_stop(snd);
 	return 0;
 }
 
@@ -397,7 +516,7 @@ static const char *const required_templates[] = {
 	"status", "not_registered", "no_partnership", "coordinators_only", "not_available",
 	"round_problems", "round_opened", "round_announce", "no_round", "match_preview",
 	"introduction", "unmatched_options", "approve_done", "stats", "export",
-	"confirm_coordinator",
+	"confirm_coordinator", "quarantine_alert",
 };
 
 static int

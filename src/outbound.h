@@ -14,6 +14,15 @@ enum outbound_result {
 	OUTBOUND_PERMANENT = 2,     /* 5xx or an invalid address: record, never retry */
 };
 
+/* One message for send_many; nothing in it is kept after the call. */
+struct outbound_msg {
+	const char *envelope_from;      /* "" for the null sender */
+	const char *const *rcpts;
+	size_t nrcpts;
+	const char *raw;                /* complete, CRLF line endings */
+	size_t len;
+};
+
 struct outbound_ops {
 	const char *name;
 	void *(*open)(const struct conf *c, char *err, size_t errsz);
@@ -25,6 +34,13 @@ struct outbound_ops {
 	 * (SMTP: the relay's 250). Either way the outbox records a batch of results in one
 	 * transaction, after sync(). */
 	int (*sync)(void *h, char *err, size_t errsz);
+	/* send_many (may be NULL): msgs in order over one session, each message's end
+	 * pipelined with the next one's envelope where the server allows. done() hears
+	 * each result in order as soon as it is known, before the next message's data is
+	 * sent, and returns 0 to go on or -1 to stop. Returns how many results it gave. */
+	size_t (*send_many)(void *h, const struct outbound_msg *msgs, size_t n,
+			    int (*done)(void *arg, size_t i, enum outbound_result r, const char *err),
+			    void *arg);
 	void (*close)(void *h);
 };
 

@@ -1,18 +1,26 @@
-/* outbound_smtp.c: sends one finished message through an SMTP submission server with
- * libcurl. Implicit TLS (smtps://) or mandatory STARTTLS, peer and host name verified;
- * plaintext only to a loopback address. One curl handle lives in the transport so the
- * connection is reused between sends; it is reset after any transient failure.
- * Every envelope address and the message's line endings are checked here, before libcurl
- * sees them, because curl 7.88 copies CR/LF in addresses straight into the dialogue.
+/* outbound_smtp.c: sends finished messages through an SMTP submission server.
+ * libcurl makes the connection: TCP, implicit TLS (smtps://) or mandatory STARTTLS with
+ * the peer and host name verified, the greeting, EHLO and AUTH (CURLOPT_CONNECT_ONLY);
+ * plaintext only to a loopback address. The transaction itself (MAIL, RCPT, DATA, the
+ * dot-stuffed body) is spoken here over curl_easy_send/recv on that connection, pipelined
+ * (RFC 2920) when the server offers PIPELINING: two round trips a message where curl's
+ * own SMTP transfer takes four plus its per-transfer setup. The connection is kept for
+ * the next message and dropped after any failure that leaves it in doubt. Replies are
+ * judged by their SMTP code: 4xx and network errors are transient, 5xx permanent.
+ * Every envelope address and the message's line endings are checked before a byte is
+ * sent, so no caller's text can end or extend a command.
  * open() returns a handle freed by close(); send() never keeps the caller's pointers. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -25,11 +33,20 @@
 
 #define SMTP_MAX_RCPTS          100
 #define SMTP_DEFAULT_TIMEOUT    60
+#define SMTP_REPLY_LINE_MAX     2048    /* RFC 5321 says 512; be lenient, not unbounded */
+#define SMTP_REPLY_LINES_MAX    100
+#define SMTP_IDLE_MAX           120     /* seconds a kept connection may sit unused */
 
 enum smtp_tls { SMTP_TLS_IMPLICIT, SMTP_TLS_STARTTLS, SMTP_TLS_NONE };
 
+struct smtp_reply {
+	int code;               /* 0 when none could be read */
+	char text[256];         /* the last line, printable ASCII only, for logs */
+};
+
 struct smtp_out {
-	CURL *curl;
+	CURL *curl;             /* NULL when not connected */
+	curl_socket_t sock;
 	char *url;
 	char *user;             /* NULL: no AUTH */
 	char *password;
@@ -37,12 +54,15 @@ struct smtp_out {
 	enum smtp_tls tls;
 	long timeout;
 	bool global;            /* curl_global_init() done, to be undone */
+	/* what the last EHLO answer offered, read from curl's dialogue */
+	bool in_ehlo;
+	bool pipelining;
+	size_t size_max;        /* 0: not announced */
+	time_t last_used;
+	char in[SMTP_REPLY_LINE_MAX * 2];       /* bytes read, not yet parsed */
+	size_t inlen;
+	struct buf out;         /* commands and body of the message being sent */
 	char errbuf[CURL_ERROR_SIZE];
-};
-
-struct smtp_cursor {
-	const char *p;
-	size_t left;
 };
 
 /* smtp_addr_valid: one plain addr-spec "local@domain" with nothing that could end or
@@ -139,63 +159,6 @@ smtp_host_loopback(const char *host)
 	return ok;
 }
 
-static size_t
-smtp_read_cb(char *dst, size_t size, size_t nmemb, void *arg)
-{
-	struct smtp_cursor *cur = arg;
-	size_t n = size * nmemb;
-
-	if (n > cur->left)
-		n = cur->left;
-	memcpy(dst, cur->p, n);
-	cur->p += n;
-	cur->left -= n;
-	return n;
-}
-
-/* smtp_handle_setup: options that stay the same for every message. */
-static int
-smtp_handle_setup(struct smtp_out *o)
-{
-	CURL *c = o->curl;
-	CURLcode r = CURLE_OK;
-
-#define SET(opt, val) do { if (r == CURLE_OK) r = curl_easy_setopt(c, opt, val); } while (0)
-	SET(CURLOPT_URL, o->url);
-	SET(CURLOPT_PROTOCOLS_STR, o->tls == SMTP_TLS_IMPLICIT ? "smtps" : "smtp");
-	SET(CURLOPT_USE_SSL, o->tls == SMTP_TLS_NONE ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file)
-		SET(CURLOPT_CAINFO, o->ca_file);
-	if (o->user) {
-		SET(CURLOPT_USERNAME, o->user);
-		SET(CURLOPT_PASSWORD, o->password);
-	}
-	SET(CURLOPT_UPLOAD, 1L);
-	SET(CURLOPT_READFUNCTION, smtp_read_cb);
-	SET(CURLOPT_CONNECTTIMEOUT, o->timeout);
-	SET(CURLOPT_TIMEOUT, o->timeout);
-	/* Also bounds the wait for the reply to QUIT in curl_easy_cleanup(), which
-	 * CURLOPT_TIMEOUT does not cover (curl's default there is 120 s). */
-	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, o->timeout);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_ERRORBUFFER, o->errbuf);
-	SET(CURLOPT_NOPROGRESS, 1L);
-#undef SET
-	return r == CURLE_OK ? 0 : -1;
-}
-
-static int
-smtp_handle_new(struct smtp_out *o)
-{
-	if (o->curl)
-		curl_easy_cleanup(o->curl);
-	if ((o->curl = curl_easy_init()) == NULL)
-		return -1;
-	return smtp_handle_setup(o);
-}
-
 static void smtp_close(void *h);
 
 static void *
@@ -208,6 +171,8 @@ smtp_open(const struct conf *c, char *err, size_t errsz)
 	char *ehlo = NULL, *hostpart = NULL;
 	int port = c->smtp_port;
 
+	o->sock = CURL_SOCKET_BAD;
+	buf_init(&o->out, 2 * (size_t)MSG_MAX_SIZE + 4096);   /* dot-stuffing at worst doubles */
 	if (strcmp(mode, "implicit") == 0)
 		o->tls = SMTP_TLS_IMPLICIT;
 	else if (strcmp(mode, "starttls") == 0)
@@ -262,107 +227,596 @@ smtp_open(const struct conf *c, char *err, size_t errsz)
 		goto fail;
 	}
 	o->global = true;
-	if (smtp_handle_new(o) == -1) {
-		snprintf(err, errsz, "cannot set up libcurl");
-		goto fail;
-	}
 	return o;
 fail:
 	smtp_close(o);
 	return NULL;
 }
 
-/* smtp_classify: a failed perform, by the last SMTP reply code. */
-static enum outbound_result
-smtp_classify(CURLcode r, long code)
+/* smtp_debug_cb: curl's view of the connection dialogue, read only for the keywords of
+ * the last EHLO answer (the one after STARTTLS, which is the one that counts). */
+static int
+smtp_debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
 {
-	if (r == CURLE_LOGIN_DENIED || code == 530 || code == 534 || code == 535 || code == 538)
-		return OUTBOUND_TRANSIENT;      /* our credentials or TLS setup, not the recipient */
-	if (code >= 500 && code <= 599)
+	struct smtp_out *o = arg;
+	char kw[32];
+	size_t i, n;
+
+	if (type == CURLINFO_HEADER_OUT) {
+		o->in_ehlo = size >= 5 && strncasecmp(data, "EHLO ", 5) == 0;
+		if (o->in_ehlo) {
+			o->pipelining = false;
+			o->size_max = 0;
+		}
+		return 0;
+	}
+	if (type != CURLINFO_HEADER_IN || !o->in_ehlo || size < 5 || strncmp(data, "250", 3) != 0)
+		return 0;
+	for (i = 4, n = 0; i < size && n + 1 < sizeof(kw) && data[i] > ' ' && data[i] < 0x7f; i++)
+		kw[n++] = data[i];
+	kw[n] = '\0';
+	if (strcasecmp(kw, "PIPELINING") == 0)
+		o->pipelining = true;
+	else if (strcasecmp(kw, "SIZE") == 0 && i < size && data[i] == ' ') {
+		char num[24];
+
+		for (i++, n = 0; i < size && n + 1 < sizeof(num) && data[i] >= '0' && data[i] <= '9'; i++)
+			num[n++] = data[i];
+		num[n] = '\0';
+		o->size_max = n > 0 && n < 19 ? (size_t)strtoull(num, NULL, 10) : 0;
+	}
+	if (data[3] == ' ')
+		o->in_ehlo = false;
+	return 0;
+}
+
+/* smtp_handle_setup: a connect-only handle for one connection. */
+static int
+smtp_handle_setup(struct smtp_out *o, CURL *c)
+{
+	CURLcode r = CURLE_OK;
+
+#define SET(opt, val) do { if (r == CURLE_OK) r = curl_easy_setopt(c, opt, val); } while (0)
+	SET(CURLOPT_URL, o->url);
+	SET(CURLOPT_PROTOCOLS_STR, o->tls == SMTP_TLS_IMPLICIT ? "smtps" : "smtp");
+	SET(CURLOPT_USE_SSL, o->tls == SMTP_TLS_NONE ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file)
+		SET(CURLOPT_CAINFO, o->ca_file);
+	if (o->user) {
+		SET(CURLOPT_USERNAME, o->user);
+		SET(CURLOPT_PASSWORD, o->password);
+	}
+	SET(CURLOPT_CONNECT_ONLY, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT, o->timeout);
+	SET(CURLOPT_TIMEOUT, o->timeout);
+	/* Also bounds the wait for the reply to QUIT in curl_easy_cleanup(). */
+	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, o->timeout);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_ERRORBUFFER, o->errbuf);
+	SET(CURLOPT_NOPROGRESS, 1L);
+	SET(CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
+	SET(CURLOPT_DEBUGDATA, o);
+	SET(CURLOPT_VERBOSE, 1L);
+#undef SET
+	return r == CURLE_OK ? 0 : -1;
+}
+
+static int smtp_write(struct smtp_out *o, const char *data, size_t len, char *err, size_t errsz);
+static int smtp_reply_read(struct smtp_out *o, struct smtp_reply *rep, char *err, size_t errsz);
+
+/* smtp_drop: forget the connection: with a QUIT when it is in a known state (curl says
+ * nothing on a connect-only handle), else just hung up. */
+static void
+smtp_drop(struct smtp_out *o, bool failed)
+{
+	struct smtp_reply rep;
+	char scratch[128];
+
+	if (o->curl == NULL)
+		return;
+	if (!failed) {
+		long t = o->timeout;
+
+		o->timeout = t < 5 ? t : 5;    /* a goodbye is not worth a long wait */
+		if (smtp_write(o, "QUIT\r\n", 6, scratch, sizeof(scratch)) == 0)
+			smtp_reply_read(o, &rep, scratch, sizeof(scratch));
+		o->timeout = t;
+	}
+	if (o->sock != CURL_SOCKET_BAD)
+		shutdown(o->sock, SHUT_RDWR);
+	curl_easy_cleanup(o->curl);
+	o->curl = NULL;
+	o->sock = CURL_SOCKET_BAD;
+	o->inlen = 0;
+}
+
+/* smtp_connect: greeting, EHLO, STARTTLS, AUTH by libcurl. 0, or -1 with err set. */
+static int
+smtp_connect(struct smtp_out *o, char *err, size_t errsz)
+{
+	CURLcode r;
+	long code = 0;
+
+	if ((o->curl = curl_easy_init()) == NULL || smtp_handle_setup(o, o->curl) < 0) {
+		snprintf(err, errsz, "cannot set up libcurl");
+		goto fail;
+	}
+	o->errbuf[0] = '\0';
+	o->pipelining = false;
+	o->size_max = 0;
+	o->in_ehlo = false;
+	if ((r = curl_easy_perform(o->curl)) != CURLE_OK) {
+		curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &code);
+		snprintf(err, errsz, "SMTP connection failed: %s (reply %ld)",
+		    o->errbuf[0] ? o->errbuf : curl_easy_strerror(r), code);
+		goto fail;
+	}
+	if (curl_easy_getinfo(o->curl, CURLINFO_ACTIVESOCKET, &o->sock) != CURLE_OK ||
+	    o->sock == CURL_SOCKET_BAD) {
+		snprintf(err, errsz, "SMTP connection lost after login");
+		goto fail;
+	}
+	o->inlen = 0;
+	o->last_used = time(NULL);
+	return 0;
+fail:
+	if (o->curl)
+		curl_easy_cleanup(o->curl);
+	o->curl = NULL;
+	o->sock = CURL_SOCKET_BAD;
+	return -1;
+}
+
+static int
+smtp_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+}
+
+static void
+smtp_deadline(const struct smtp_out *o, struct timespec *d)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += o->timeout;
+}
+
+/* smtp_wait: until the socket is ready for events or the deadline passes. 0 or -1. */
+static int
+smtp_wait(struct smtp_out *o, short events, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = o->sock, .events = events };
+	int ms = smtp_ms_left(deadline), r;
+
+	if (ms == 0)
+		return -1;
+	r = poll(&p, 1, ms);
+	return r > 0 ? 0 : -1;
+}
+
+/* smtp_write: all of data, within the timeout. 0, or -1 with err set. */
+static int
+smtp_write(struct smtp_out *o, const char *data, size_t len, char *err, size_t errsz)
+{
+	struct timespec deadline;
+	size_t done = 0, n;
+	CURLcode r;
+
+	smtp_deadline(o, &deadline);
+	while (done < len) {
+		n = 0;
+		r = curl_easy_send(o->curl, data + done, len - done, &n);
+		if (r == CURLE_OK) {
+			done += n;
+			continue;
+		}
+		if (r != CURLE_AGAIN) {
+			snprintf(err, errsz, "SMTP connection failed while sending: %s",
+			    curl_easy_strerror(r));
+			return -1;
+		}
+		if (smtp_wait(o, POLLOUT, &deadline) < 0) {
+			snprintf(err, errsz, "SMTP server stopped reading (timeout %lds)", o->timeout);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* smtp_line: one complete line from the input buffer into line (CRLF removed);
+ * 1 found, 0 need more bytes, -1 too long. */
+static int
+smtp_line(struct smtp_out *o, char *line, size_t linesz)
+{
+	char *nl = memchr(o->in, '\n', o->inlen);
+	size_t n;
+
+	if (nl == NULL)
+		return o->inlen >= SMTP_REPLY_LINE_MAX ? -1 : 0;
+	n = (size_t)(nl - o->in);
+	if (n >= SMTP_REPLY_LINE_MAX || n >= linesz)
+		return -1;
+	memcpy(line, o->in, n);
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	o->inlen -= (size_t)(nl - o->in) + 1;
+	memmove(o->in, nl + 1, o->inlen);
+	return 1;
+}
+
+/* smtp_reply_read: one whole (possibly multi-line) reply. 0, or -1 with err set. */
+static int
+smtp_reply_read(struct smtp_out *o, struct smtp_reply *rep, char *err, size_t errsz)
+{
+	char line[SMTP_REPLY_LINE_MAX + 1];
+	struct timespec deadline;
+	int lines = 0, r;
+	size_t n, i;
+	CURLcode cr;
+
+	rep->code = 0;
+	rep->text[0] = '\0';
+	smtp_deadline(o, &deadline);
+	for (;;) {
+		if ((r = smtp_line(o, line, sizeof(line))) < 0) {
+			snprintf(err, errsz, "SMTP reply line too long");
+			return -1;
+		}
+		if (r == 1) {
+			if (strlen(line) < 3 || line[0] < '2' || line[0] > '5' ||
+			    line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9' ||
+			    (line[3] != '\0' && line[3] != ' ' && line[3] != '-') ||
+			    ++lines > SMTP_REPLY_LINES_MAX) {
+				snprintf(err, errsz, "SMTP server sent a malformed reply");
+				return -1;
+			}
+			for (i = 0, n = 0; line[i] && n + 1 < sizeof(rep->text); i++)
+				rep->text[n++] = line[i] >= ' ' && line[i] < 0x7f ? line[i] : '?';
+			rep->text[n] = '\0';
+			if (line[3] != '-') {
+				rep->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+				return 0;
+			}
+			continue;
+		}
+		n = 0;
+		cr = curl_easy_recv(o->curl, o->in + o->inlen, sizeof(o->in) - o->inlen, &n);
+		if (cr == CURLE_OK && n == 0) {
+			snprintf(err, errsz, "SMTP server closed the connection");
+			return -1;
+		}
+		if (cr == CURLE_OK) {
+			o->inlen += n;
+			continue;
+		}
+		if (cr != CURLE_AGAIN) {
+			snprintf(err, errsz, "SMTP connection failed while reading: %s",
+			    curl_easy_strerror(cr));
+			return -1;
+		}
+		if (smtp_wait(o, POLLIN, &deadline) < 0) {
+			snprintf(err, errsz, "SMTP server did not answer (timeout %lds)", o->timeout);
+			return -1;
+		}
+	}
+}
+
+/* smtp_kept_usable: a kept connection that the server has not closed, timed out or
+ * sent anything unasked on (a 421 before closing, say). */
+static bool
+smtp_kept_usable(struct smtp_out *o)
+{
+	struct pollfd p = { .fd = o->sock, .events = POLLIN };
+
+	if (o->inlen > 0 || time(NULL) - o->last_used > SMTP_IDLE_MAX)
+		return false;
+	return poll(&p, 1, 0) == 0;
+}
+
+/* smtp_body: the message dot-stuffed and terminated, into o->out. */
+static int
+smtp_body(struct smtp_out *o, const char *msg, size_t len)
+{
+	const char *p = msg, *end = msg + len, *nl;
+
+	buf_reset(&o->out);
+	while (p < end) {
+		if (*p == '.' && buf_addc(&o->out, '.') < 0)
+			return -1;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl ? nl + 1 : end;
+		if (buf_add(&o->out, p, (size_t)(nl - p)) < 0)
+			return -1;
+		p = nl;
+	}
+	return buf_adds(&o->out, ".\r\n");
+}
+
+/* smtp_code_result: what a failure reply means for the message. */
+static enum outbound_result
+smtp_code_result(int code)
+{
+	if (code == 530 || code == 534 || code == 535 || code == 538)
+		return OUTBOUND_TRANSIENT;      /* our credentials or TLS setup, not the message */
+	return code >= 500 && code <= 599 ? OUTBOUND_PERMANENT : OUTBOUND_TRANSIENT;
+}
+
+/* smtp_fail: err from a refusal reply. */
+static enum outbound_result
+smtp_fail(const struct smtp_reply *rep, const char *at, char *err, size_t errsz)
+{
+	enum outbound_result res = smtp_code_result(rep->code);
+
+	snprintf(err, errsz, "SMTP %s at %s: %s", res == OUTBOUND_PERMANENT ? "refused" : "failed",
+	    at, rep->text);
+	return res;
+}
+
+/* smtp_envelope_add: MAIL, each RCPT and DATA, appended to o->out. */
+static void
+smtp_envelope_add(struct smtp_out *o, const struct outbound_msg *m)
+{
+	buf_printf(&o->out, "MAIL FROM:<%s>", m->envelope_from);
+	if (o->size_max > 0)
+		buf_printf(&o->out, " SIZE=%zu", m->len);
+	buf_adds(&o->out, "\r\n");
+	for (size_t i = 0; i < m->nrcpts; i++)
+		buf_printf(&o->out, "RCPT TO:<%s>\r\n", m->rcpts[i]);
+	buf_adds(&o->out, "DATA\r\n");
+}
+
+/* smtp_transaction: one message on an open connection. env_sent: its envelope went out
+ * already, pipelined behind the previous message. next (may be NULL): a checked message
+ * whose envelope may follow this one's data or RSET in the same write; *next_sent says
+ * whether it did. *broken is set when the connection can no longer be trusted (and
+ * then nothing of next counts as sent). *answered: some reply was read. */
+static enum outbound_result
+smtp_transaction(struct smtp_out *o, const struct outbound_msg *m, bool env_sent,
+    const struct outbound_msg *next, bool *next_sent, bool *broken, bool *answered,
+    char *err, size_t errsz)
+{
+	struct smtp_reply rep, worst = { 0, "" };
+	enum outbound_result res = OUTBOUND_TRANSIENT;
+	size_t i, accepted = 0, refused = 0, deferred = 0;
+	bool pipe = o->pipelining, mail_ok, go;
+	char cmd[300], scratch[128];
+
+	*broken = true;
+	*answered = false;
+	*next_sent = false;
+	if (!pipe)
+		next = NULL;
+	/* MAIL, each RCPT and DATA: one write when pipelining, else one by one. */
+	if (!env_sent) {
+		buf_reset(&o->out);
+		if (pipe)
+			smtp_envelope_add(o, m);
+		else if (o->size_max > 0)
+			buf_printf(&o->out, "MAIL FROM:<%s> SIZE=%zu\r\n", m->envelope_from, m->len);
+		else
+			buf_printf(&o->out, "MAIL FROM:<%s>\r\n", m->envelope_from);
+		if (o->out.overflow || smtp_write(o, o->out.data, o->out.len, err, errsz) < 0)
+			goto out;
+	}
+	if (smtp_reply_read(o, &rep, err, errsz) < 0)
+		goto out;
+	*answered = true;
+	mail_ok = rep.code / 100 == 2;
+	if (!mail_ok)
+		worst = rep;
+	for (i = 0; i < m->nrcpts && (pipe || mail_ok); i++) {
+		if (!pipe) {
+			snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>\r\n", m->rcpts[i]);
+			if (smtp_write(o, cmd, strlen(cmd), err, errsz) < 0)
+				goto out;
+		}
+		if (smtp_reply_read(o, &rep, err, errsz) < 0)
+			goto out;
+		if (rep.code / 100 == 2) {
+			accepted++;
+			continue;
+		}
+		if (rep.code / 100 == 4)
+			deferred++;
+		else
+			refused++;
+		if (worst.code == 0 || rep.code / 100 == 4)
+			worst = rep;
+		if (!pipe && deferred)
+			break;
+		if (mail_ok)
+			log_warnx("smtp: recipient %s refused: %s", m->rcpts[i], rep.text);
+	}
+	/* All or nothing for a deferred recipient, so a retry never doubles the others. */
+	go = mail_ok && accepted > 0 && deferred == 0;
+	if (pipe || go) {
+		if (!pipe && smtp_write(o, "DATA\r\n", 6, err, errsz) < 0)
+			goto out;
+		if (smtp_reply_read(o, &rep, err, errsz) < 0)
+			goto out;
+		if (rep.code == 354 && !go) {
+			/* Committed to a message we must not send: only hanging up stops it. */
+			res = smtp_fail(&worst, "RCPT", err, errsz);
+			goto out;
+		}
+		if (rep.code != 354 && go) {
+			go = false;
+			worst = rep;
+			if (rep.code == 421)
+				goto refuse;
+			res = smtp_fail(&rep, "DATA", err, errsz);
+			goto reset;
+		}
+	}
+	if (!go) {
+		if (worst.code == 421)
+			goto refuse;
+		res = smtp_fail(&worst, mail_ok ? "RCPT" : "MAIL", err, errsz);
+		goto reset;
+	}
+	if (smtp_body(o, m->raw, m->len) < 0) {
+		snprintf(err, errsz, "message too large to send");
+		goto out;
+	}
+	if (next)
+		smtp_envelope_add(o, next);
+	if (o->out.overflow || smtp_write(o, o->out.data, o->out.len, err, errsz) < 0 ||
+	    smtp_reply_read(o, &rep, err, errsz) < 0)
+		goto out;
+	*next_sent = next != NULL;
+	if (rep.code / 100 == 2) {
+		res = OUTBOUND_SENT;
+		*broken = false;
+		if (refused > 0)
+			log_warnx("smtp: sent to %zu of %zu recipients", accepted, m->nrcpts);
+		goto out;
+	}
+	res = smtp_fail(&rep, "end of data", err, errsz);
+	*broken = rep.code == 421;
+	goto out;
+refuse:
+	snprintf(err, errsz, "SMTP server is closing: %s", worst.text);
+	res = OUTBOUND_TRANSIENT;
+	goto out;
+reset:
+	buf_reset(&o->out);
+	buf_adds(&o->out, "RSET\r\n");
+	if (next)
+		smtp_envelope_add(o, next);
+	if (!o->out.overflow && smtp_write(o, o->out.data, o->out.len, scratch, sizeof(scratch)) == 0 &&
+	    smtp_reply_read(o, &rep, scratch, sizeof(scratch)) == 0 && rep.code / 100 == 2) {
+		*broken = false;
+		*next_sent = next != NULL;
+	}
+out:
+	if (*broken)
+		*next_sent = false;
+	return res;
+}
+
+/* smtp_check: a message that may be offered at all; PERMANENT with err, or SENT. */
+static enum outbound_result
+smtp_check(const struct smtp_out *o, const struct outbound_msg *m, char *err, size_t errsz)
+{
+	const char *why;
+	size_t i;
+
+	if (m->envelope_from == NULL || (*m->envelope_from && !smtp_addr_valid(m->envelope_from))) {
+		snprintf(err, errsz, "invalid envelope sender");
 		return OUTBOUND_PERMANENT;
-	return OUTBOUND_TRANSIENT;
+	}
+	if (m->nrcpts == 0 || m->nrcpts > SMTP_MAX_RCPTS) {
+		snprintf(err, errsz, "%zu recipients (1 to %d allowed)", m->nrcpts, SMTP_MAX_RCPTS);
+		return OUTBOUND_PERMANENT;
+	}
+	for (i = 0; i < m->nrcpts; i++)
+		if (m->rcpts[i] == NULL || !smtp_addr_valid(m->rcpts[i])) {
+			snprintf(err, errsz, "invalid recipient address #%zu", i + 1);
+			return OUTBOUND_PERMANENT;
+		}
+	if ((why = smtp_msg_valid(m->raw, m->len)) != NULL) {
+		snprintf(err, errsz, "%s", why);
+		return OUTBOUND_PERMANENT;
+	}
+	if (o->curl && o->size_max > 0 && m->len > o->size_max) {
+		snprintf(err, errsz, "message of %zu bytes is over the server's SIZE %zu", m->len,
+		    o->size_max);
+		return OUTBOUND_PERMANENT;
+	}
+	return OUTBOUND_SENT;
+}
+
+/* smtp_send_many: see outbound.h. A kept connection that died before answering is
+ * dialled again, once: the server cannot have accepted anything on it. */
+static size_t
+smtp_send_many(void *h, const struct outbound_msg *msgs, size_t n,
+    int (*done)(void *arg, size_t i, enum outbound_result r, const char *err), void *arg)
+{
+	struct smtp_out *o = h;
+	bool env_sent = false, redialled = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		enum outbound_result r;
+		const struct outbound_msg *next = NULL;
+		bool next_sent = false, broken = false, answered = false, reused = false;
+		char err[512], nerr[16];
+
+again:
+		err[0] = '\0';
+		if (!env_sent) {
+			if ((r = smtp_check(o, &msgs[i], err, sizeof(err))) != OUTBOUND_SENT)
+				goto give;
+			if (o->curl && !smtp_kept_usable(o))
+				smtp_drop(o, true);
+			reused = o->curl != NULL;
+			if (o->curl == NULL && smtp_connect(o, err, sizeof(err)) < 0) {
+				r = OUTBOUND_TRANSIENT;
+				goto give;
+			}
+			if ((r = smtp_check(o, &msgs[i], err, sizeof(err))) != OUTBOUND_SENT)
+				goto give;
+		}
+		next = NULL;
+		if (i + 1 < n && smtp_check(o, &msgs[i + 1], nerr, sizeof(nerr)) == OUTBOUND_SENT)
+			next = &msgs[i + 1];
+		r = smtp_transaction(o, &msgs[i], env_sent, next, &next_sent, &broken, &answered,
+		    err, sizeof(err));
+		if (broken)
+			smtp_drop(o, true);
+		else
+			o->last_used = time(NULL);
+		if (broken && !answered && reused && !redialled) {
+			redialled = true;
+			env_sent = false;
+			goto again;
+		}
+give:
+		env_sent = next_sent;
+		if (done(arg, i, r, err) < 0) {
+			i++;
+			break;
+		}
+	}
+	/* An envelope sent for a message that will not follow leaves the session unsure. */
+	if (env_sent)
+		smtp_drop(o, true);
+	return i;
+}
+
+struct smtp_one {
+	enum outbound_result r;
+	char *err;
+	size_t errsz;
+};
+
+static int
+smtp_one_done(void *arg, size_t i, enum outbound_result r, const char *err)
+{
+	struct smtp_one *one = arg;
+
+	one->r = r;
+	snprintf(one->err, one->errsz, "%s", err);
+	return 0;
 }
 
 static enum outbound_result
 smtp_send(void *h, const char *envelope_from, const char *const *rcpts, size_t nrcpts,
     const char *msg, size_t len, char *err, size_t errsz)
 {
-	struct smtp_out *o = h;
-	struct curl_slist *list = NULL, *tmp;
-	struct smtp_cursor cur;
-	enum outbound_result res = OUTBOUND_PERMANENT;
-	const char *why;
-	char *from = NULL;
-	long code = 0;
-	CURLcode r;
-	size_t i;
+	struct outbound_msg m = { envelope_from, rcpts, nrcpts, msg, len };
+	struct smtp_one one = { OUTBOUND_TRANSIENT, err, errsz };
 
-	if (envelope_from == NULL || (*envelope_from && !smtp_addr_valid(envelope_from))) {
-		snprintf(err, errsz, "invalid envelope sender");
-		goto out;
-	}
-	if (nrcpts == 0 || nrcpts > SMTP_MAX_RCPTS) {
-		snprintf(err, errsz, "%zu recipients (1 to %d allowed)", nrcpts, SMTP_MAX_RCPTS);
-		goto out;
-	}
-	for (i = 0; i < nrcpts; i++) {
-		if (rcpts[i] == NULL || !smtp_addr_valid(rcpts[i])) {
-			snprintf(err, errsz, "invalid recipient address #%zu", i + 1);
-			goto out;
-		}
-		if ((tmp = curl_slist_append(list, rcpts[i])) == NULL) {
-			res = OUTBOUND_TRANSIENT;
-			snprintf(err, errsz, "out of memory");
-			goto out;
-		}
-		list = tmp;
-	}
-	if ((why = smtp_msg_valid(msg, len)) != NULL) {
-		snprintf(err, errsz, "%s", why);
-		goto out;
-	}
-	if (o->curl == NULL && smtp_handle_new(o) == -1) {
-		res = OUTBOUND_TRANSIENT;
-		snprintf(err, errsz, "cannot set up libcurl");
-		goto out;
-	}
-
-	/* libcurl writes "MAIL FROM:<>" for an empty string. */
-	from = xasprintf("<%s>", envelope_from);
-	cur.p = msg;
-	cur.left = len;
-	o->errbuf[0] = '\0';
-	curl_easy_setopt(o->curl, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(o->curl, CURLOPT_MAIL_RCPT, list);
-	curl_easy_setopt(o->curl, CURLOPT_READDATA, &cur);
-	curl_easy_setopt(o->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	r = curl_easy_perform(o->curl);
-	curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &code);
-	/* The list must not outlive this call inside the handle. */
-	curl_easy_setopt(o->curl, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
-	curl_easy_setopt(o->curl, CURLOPT_READDATA, (void *)NULL);
-	if (r == CURLE_OK) {
-		res = OUTBOUND_SENT;
-		goto out;
-	}
-	res = smtp_classify(r, code);
-	snprintf(err, errsz, "SMTP %s: %s (reply %ld)",
-	    res == OUTBOUND_PERMANENT ? "refused" : "failed",
-	    o->errbuf[0] ? o->errbuf : curl_easy_strerror(r), code);
-	if (res == OUTBOUND_TRANSIENT) {
-		/* Drop a connection in an unknown state; the next send dials again. */
-		curl_easy_cleanup(o->curl);
-		o->curl = NULL;
-		if (smtp_handle_new(o) == -1) {
-			if (o->curl)
-				curl_easy_cleanup(o->curl);
-			o->curl = NULL;
-		}
-	}
-out:
-	free(from);
-	curl_slist_free_all(list);
-	return res;
+	smtp_send_many(h, &m, 1, smtp_one_done, &one);
+	return one.r;
 }
 
 static void
@@ -372,8 +826,8 @@ smtp_close(void *h)
 
 	if (o == NULL)
 		return;
-	if (o->curl)
-		curl_easy_cleanup(o->curl);
+	smtp_drop(o, false);
+	buf_free(&o->out);
 	free(o->url);
 	free(o->user);
 	secret_free(o->password);
@@ -387,5 +841,6 @@ const struct outbound_ops outbound_smtp_ops = {
 	.name = "smtp",
 	.open = smtp_open,
 	.send = smtp_send,
+	.send_many = smtp_send_many,
 	.close = smtp_close,
 };

@@ -1,7 +1,9 @@
 /* process.c: one inbound message from raw bytes to committed state and queued replies.
  * The message is recorded (deduplicated by Message-ID, or by a SHA-256 of its bytes when
  * it has none) in the same transaction as everything it causes, so a crash anywhere
- * leaves either nothing or all of it; the transport marks it done only afterwards. */
+ * leaves either nothing or all of it; the transport marks it done only afterwards.
+ * A message whose processing keeps killing the process is quarantined instead: set
+ * aside unread, with one alert to the coordinators (main.c counts the attempts). */
 #include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +16,41 @@
 #include "process.h"
 #include "program.h"
 #include "store.h"
+#include "tmpl.h"
 #include "util.h"
+
+void
+process_sha256_hex(const char *raw, size_t len, char hex[PROCESS_SHA256_HEX])
+{
+	unsigned char digest[32];
+
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest);
+	for (size_t i = 0; i < sizeof(digest); i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
 
 static char *
 process_dedup_key(const struct msg *m, const char *raw, size_t len)
 {
-	unsigned char digest[32];
-	char hex[65];
+	char hex[PROCESS_SHA256_HEX];
 
 	if (m && m->message_id)
 		return xasprintf("mid:%s", m->message_id);
-	gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest);
-	for (size_t i = 0; i < sizeof(digest); i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	process_sha256_hex(raw, len, hex);
 	return xasprintf("sha256:%s", hex);
+}
+
+/* The test hook of ilnbot(8): a message holding $ILNBOT_TEST_CRASH_MARKER kills the
+ * process where the parser runs, as a crash in libetpan would. */
+static void
+process_test_crash(const char *raw, size_t len)
+{
+	const char *marker = getenv("ILNBOT_TEST_CRASH_MARKER");
+
+	if (marker && *marker && memmem(raw, len, marker, strlen(marker))) {
+		log_errorx("inbound: ILNBOT_TEST_CRASH_MARKER found; aborting (test hook)");
+		abort();
+	}
 }
 
 int
@@ -46,8 +69,10 @@ process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
 	memset(&in, 0, sizeof(in));
 	if (too_big)
 		snprintf(why, sizeof(why), "larger than %u bytes", MSG_MAX_SIZE);
-	else
+	else {
+		process_test_crash(raw, len);
 		m = msg_parse(raw, len, why, sizeof(why));
+	}
 	key = process_dedup_key(m, raw, len);
 	added = store_inbound_add(p->st, key, m ? m->message_id : NULL, m ? m->from : NULL,
 				  m ? m->subject : NULL, p->now, &id);
@@ -106,6 +131,72 @@ process_message(struct program *p, const char *raw, size_t len, bool too_big, bo
 	return 0;
 }
 
+/* A transport's id for a message, fit for a log line and a mail body: printable ASCII,
+ * at most 200 bytes (a Maildir file name may hold anything but '/'). Caller frees. */
+static char *
+process_printable(const char *s)
+{
+	size_t n = strnlen(s, 200);
+	char *t = xstrndup(s, n);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i] < 0x20 || t[i] > 0x7e)
+			t[i] = '?';
+	return t;
+}
+
+int
+process_quarantine_tx(struct program *p, const char *transport_id, size_t len,
+		      const char *sha256_hex, int tries, bool *rejected)
+{
+	char *id = process_printable(transport_id ? transport_id : "?");
+	char *key = xasprintf("sha256:%s", sha256_hex);
+	char *alert_key = xasprintf("quarantine:%s", sha256_hex);
+	char size[32], ntries[16], date[32], detail[256];
+	char **coords = NULL;
+	size_t ncoords = 0;
+	struct tmpl_var v[5];
+	struct outmail om;
+	int64_t inbound_id;
+	int added, rc = -1;
+
+	*rejected = true;
+	log_errorx("inbound: %s (%zu bytes, sha256 %s) quarantined: %d attempts at it died; "
+		   "set aside unread", id, len, sha256_hex, tries);
+	snprintf(detail, sizeof(detail), "quarantined: %d attempts at it died", tries);
+	added = store_inbound_add(p->st, key, NULL, NULL, NULL, p->now, &inbound_id);
+	if (added < 0 ||
+	    (added == 1 && store_inbound_finish(p->st, inbound_id, NULL, "rejected", detail) < 0))
+		goto out;
+	snprintf(size, sizeof(size), "%zu", len);
+	snprintf(ntries, sizeof(ntries), "%d", tries);
+	time_format_iso(p->now, date, sizeof(date));
+	v[0] = (struct tmpl_var){ "transport_id", id };
+	v[1] = (struct tmpl_var){ "size", size };
+	v[2] = (struct tmpl_var){ "sha256", sha256_hex };
+	v[3] = (struct tmpl_var){ "tries", ntries };
+	v[4] = (struct tmpl_var){ "date", date };
+	if ((ncoords = program_coordinators(p->conf, &coords)) == 0) {
+		log_warnx("inbound: no coordinators are configured to be told of %s", id);
+		rc = 0;
+		goto out;
+	}
+	memset(&om, 0, sizeof(om));
+	om.tmpl = "quarantine_alert";
+	om.vars = v;
+	om.nvars = sizeof(v) / sizeof(v[0]);
+	om.to = (const char *const *)coords;
+	om.nto = ncoords;
+	om.key = alert_key;
+	rc = outmail_queue(p, &om);
+out:
+	program_strv_free(coords, ncoords);
+	free(id);
+	free(key);
+	free(alert_key);
+	return rc;
+}
+
 /* Retry delays for transient failures: 1, 2, 4 ... minutes, at most an hour. */
 static int64_t
 outbox_backoff(int attempts)
@@ -128,6 +219,7 @@ outbox_items_free(struct outbox_item *items, int n)
 /* Consecutive transient failures after which a flush stops: the relay is down or
  * silent, and each further try would cost a whole timeout. The rest stays due. */
 #define OUTBOX_MAX_TRANSIENT 3
+#define OUTBOX_GROUP 4
 
 /* outbox_record: the result of one send, in the store. -1 only when the store failed. */
 static int
@@ -145,35 +237,113 @@ outbox_record(struct store *st, const struct outbox_item *o, enum outbound_resul
 	return store_outbox_failed(st, o->id, err);
 }
 
-static enum outbound_result
-outbox_send(struct outbound *out, struct outbox_item *o, char *err, size_t errsz)
+struct outbox_run {
+	struct store *st;
+	struct outbox_item *items;
+	enum outbound_result *r;
+	int64_t now;
+	int retry_max_hours;
+	volatile int *stop;
+	int *transient;
+	int nsent;
+	int pending;            /* results recorded in the open transaction */
+	bool failed;            /* the store failed */
+};
+
+/* outbox_group_end: commit the open group of results. 0 or -1. */
+static int
+outbox_group_end(struct outbox_run *run)
 {
-	const char *rcpts[100];
+	if (run->pending == 0)
+		return 0;
+	run->pending = 0;
+	if (store_commit(run->st) < 0) {
+		store_rollback(run->st);
+		run->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* outbox_result: one send's result, recorded as soon as it is known, committed with
+ * at most OUTBOX_GROUP - 1 others; -1 stops the session. */
+static int
+outbox_result(void *arg, size_t i, enum outbound_result r, const char *err)
+{
+	struct outbox_run *run = arg;
+
+	run->r[i] = r;
+	*run->transient = r == OUTBOUND_TRANSIENT ? *run->transient + 1 : 0;
+	if (r == OUTBOUND_SENT)
+		run->nsent++;
+	if (run->pending == 0 && store_begin(run->st) < 0) {
+		run->failed = true;
+		return -1;
+	}
+	run->pending++;
+	if (outbox_record(run->st, &run->items[i], r, err, run->now, run->retry_max_hours) < 0) {
+		store_rollback(run->st);
+		run->pending = 0;
+		run->failed = true;
+		return -1;
+	}
+	if (run->pending >= OUTBOX_GROUP && outbox_group_end(run) < 0)
+		return -1;
+	if ((run->stop && *run->stop) || *run->transient >= OUTBOX_MAX_TRANSIENT)
+		return -1;
+	return 0;
+}
+
+/* outbox_rcpts: the item's newline-separated recipients split in place into rcpts. */
+static size_t
+outbox_rcpts(struct outbox_item *o, const char **rcpts, size_t max)
+{
 	size_t nr = 0;
 
-	for (char *s = o->rcpts, *save = NULL, *t; nr < 100 && (t = strtok_r(s, "\n", &save)) != NULL;
+	for (char *s = o->rcpts, *save = NULL, *t; nr < max && (t = strtok_r(s, "\n", &save)) != NULL;
 	     s = NULL)
 		rcpts[nr++] = t;
-	return out->ops->send(out->h, o->envelope_from, rcpts, nr, o->raw, o->len, err, errsz);
+	return nr;
 }
 
 /* Send a batch, stopping early when the relay keeps failing. A transport durable on
- * each send (SMTP: the relay's 250) has each result recorded at once, so a crash sends
- * at most the one mail in flight twice, with the same Message-ID; a transport that
- * syncs in batches (Maildir, whose file names make a resend harmless) is synced once and
- * its results recorded in one transaction. */
+ * each send (SMTP: the relay's 250) has each result recorded as soon as it is known,
+ * before the next message's data goes out, and committed in groups of OUTBOX_GROUP:
+ * so a crash sends again at most the OUTBOX_GROUP mails accepted since the last
+ * commit, each with its own Message-ID, and a record costs a fraction of a commit. A
+ * transport that syncs in batches (Maildir, whose file names make a resend harmless)
+ * is synced once and its results recorded in one transaction. */
 static int
 outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, int n,
 	     int64_t now, int retry_max_hours, volatile int *stop, int *transient, int *sent)
 {
 	enum outbound_result *r = xcalloc((size_t)n, sizeof(*r));
 	char (*errs)[256] = xcalloc((size_t)n, sizeof(*errs));
+	const char *(*rcpts)[100] = xcalloc((size_t)n, sizeof(*rcpts));
+	struct outbound_msg *msgs = xcalloc((size_t)n, sizeof(*msgs));
+	struct outbox_run run = { st, items, r, now, retry_max_hours, stop, transient, 0, 0, false };
 	char serr[256] = "";
 	bool batched = out->ops->sync != NULL;
 	int done = 0, nsent = 0, rc = -1;
 
+	for (int i = 0; i < n; i++) {
+		msgs[i].envelope_from = items[i].envelope_from;
+		msgs[i].nrcpts = outbox_rcpts(&items[i], rcpts[i], 100);
+		msgs[i].rcpts = rcpts[i];
+		msgs[i].raw = items[i].raw;
+		msgs[i].len = items[i].len;
+	}
+	if (!batched && out->ops->send_many) {
+		if (!(stop && *stop) && *transient < OUTBOX_MAX_TRANSIENT)
+			out->ops->send_many(out->h, msgs, (size_t)n, outbox_result, &run);
+		outbox_group_end(&run);
+		*sent += run.nsent;
+		rc = run.failed ? -1 : 0;
+		goto out;
+	}
 	for (; done < n && !(stop && *stop) && *transient < OUTBOX_MAX_TRANSIENT; done++) {
-		r[done] = outbox_send(out, &items[done], errs[done], sizeof(errs[0]));
+		r[done] = out->ops->send(out->h, msgs[done].envelope_from, msgs[done].rcpts,
+		    msgs[done].nrcpts, msgs[done].raw, msgs[done].len, errs[done], sizeof(errs[0]));
 		*transient = r[done] == OUTBOUND_TRANSIENT ? *transient + 1 : 0;
 		if (r[done] == OUTBOUND_SENT)
 			nsent++;
@@ -207,6 +377,8 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 out:
 	free(r);
 	free(errs);
+	free(rcpts);
+	free(msgs);
 	return rc;
 }
 

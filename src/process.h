@@ -20,6 +20,21 @@ int process_message(struct program *p, const char *raw, size_t len, bool too_big
 int process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
 		       bool *rejected);
 
+/* A message whose processing died this many times (the process crashed or hung with its
+ * transaction open) is no longer parsed: it is quarantined. */
+#define QUARANTINE_TRIES 3
+
+/* process_sha256_hex: the SHA-256 of raw as 64 lowercase hex digits and a NUL. */
+#define PROCESS_SHA256_HEX 65
+void process_sha256_hex(const char *raw, size_t len, char hex[PROCESS_SHA256_HEX]);
+
+/* process_quarantine_tx: inside the caller's transaction, set a message aside unread
+ * (*rejected = true, logged as rejected) after `tries` attempts that died, and queue one
+ * alert to the coordinators keyed "quarantine:SHA", so it is never sent twice. The alert
+ * names only the transport's id for it, its size, sha256 and the time; -1 = store error. */
+int process_quarantine_tx(struct program *p, const char *transport_id, size_t len,
+			  const char *sha256_hex, int tries, bool *rejected);
+
 /* outbox_flush: send every due outbox mail; each result is recorded at once. Returns
  * the number sent, or -1 when the store failed. */
 int outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_hours,

@@ -100,6 +100,10 @@ char *round_export_csv(struct store *st);
 
 /* Shared by the handlers. */
 struct profile;
+/* program_coordinators: the configured coordinators' addresses as *v (the count);
+ * free with program_strv_free. */
+size_t program_coordinators(const struct conf *c, char ***v);
+void program_strv_free(char **v, size_t n);
 /* program_token_new: a confirmation token for action bound to email (caller frees);
  * NULL when the address already had its daily share of requests (nothing is sent). */
 char *program_token_new(struct program *p, const char *email, const char *action,

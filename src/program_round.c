@@ -34,9 +34,8 @@ round_weights(const struct conf *c, struct match_weights *w)
 	w->max_interests = c->max_interests;
 }
 
-/* The coordinators as a list of addresses; *v and the strings are the caller's. */
-static size_t
-coordinators_list(const struct conf *c, char ***v)
+size_t
+program_coordinators(const struct conf *c, char ***v)
 {
 	char *copy = xstrdup(c->coordinators), *save = NULL;
 	size_t n = 0;
@@ -53,8 +52,8 @@ coordinators_list(const struct conf *c, char ***v)
 	return n;
 }
 
-static void
-strv_free(char **v, size_t n)
+void
+program_strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -192,7 +191,7 @@ out:
 	for (int i = 0; i < nrows; i++)
 		pool_row_clear(&rows[i]);
 	free(rows);
-	strv_free(subs, nsubs > 0 ? (size_t)nsubs : 0);
+	program_strv_free(subs, nsubs > 0 ? (size_t)nsubs : 0);
 	buf_free(&problems);
 	free(closes);
 	free(starts);
@@ -275,7 +274,7 @@ round_preview_send(struct program *p, struct program_in *in, const struct round 
 		   const char *report, const char *key)
 {
 	char **coords;
-	size_t n = coordinators_list(p->conf, &coords);
+	size_t n = program_coordinators(p->conf, &coords);
 	struct tmpl_var v[] = { { "round_name", r->name }, { "report", report } };
 	struct outmail om;
 	int rc = 0;
@@ -291,7 +290,7 @@ round_preview_send(struct program *p, struct program_in *in, const struct round 
 		om.parent = in ? in->m : NULL;
 		rc = outmail_queue(p, &om);
 	}
-	strv_free(coords, n);
+	program_strv_free(coords, n);
 	return rc;
 }
 

@@ -114,6 +114,13 @@ static const char *const migrations[] = {
 	"  participant INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
 	"  why TEXT NOT NULL,"
 	"  PRIMARY KEY (round_id, participant));",
+
+	/* 3: tries at inbound messages, keyed by a SHA-256 of their bytes (quarantine) */
+	"CREATE TABLE inbound_attempts ("
+	"  key TEXT PRIMARY KEY,"
+	"  tries INTEGER NOT NULL,"
+	"  first_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -411,6 +418,97 @@ store_inbound_finish(struct store *st, int64_t id, const char *command, const ch
 {
 	return store_exec(st, "UPDATE inbound SET command = ?, outcome = ?, detail = ? WHERE id = ?",
 			  "sssi", command, outcome, detail, id) < 0 ? -1 : 0;
+}
+
+/* The index of the first of keys[0..i] equal to keys[i]: a key given twice counts once. */
+static size_t
+key_first(const char *const *keys, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(keys[j], keys[i]) == 0)
+			return j;
+	return i;
+}
+
+int
+store_attempts_get(struct store *st, const char *const *keys, size_t n, int *tries)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *stmt = store_prepare(st, "SELECT tries FROM inbound_attempts "
+						   "WHERE key = ?", "s", keys[i]);
+		int rc;
+
+		if (stmt == NULL)
+			return -1;
+		rc = sqlite3_step(stmt);
+		tries[i] = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+		if (store_row_end(st, stmt, rc) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_attempts_begin(struct store *st, const char *const *keys, size_t n, int64_t now,
+		     int *tries)
+{
+	if (store_begin(st) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = key_first(keys, i);
+		sqlite3_stmt *stmt;
+		int rc;
+
+		if (j < i) {
+			tries[i] = tries[j];
+			continue;
+		}
+		stmt = store_prepare(st, "INSERT INTO inbound_attempts(key, tries, first_at, last_at) "
+				     "VALUES (?1, 1, ?2, ?2) ON CONFLICT(key) DO UPDATE SET "
+				     "tries = tries + 1, last_at = ?2 RETURNING tries", "si", keys[i],
+				     now);
+		if (stmt == NULL)
+			goto fail;
+		rc = sqlite3_step(stmt);
+		tries[i] = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) - 1 : 0;
+		if (store_row_end(st, stmt, rc) != 1)
+			goto fail;
+	}
+	if (store_commit(st) == 0)
+		return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_attempts_clear(struct store *st, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (store_exec(st, "DELETE FROM inbound_attempts WHERE key = ?", "s", keys[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int
+store_attempts_undo(struct store *st, const char *const *keys, size_t n)
+{
+	if (store_begin(st) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (key_first(keys, i) < i)
+			continue;
+		if (store_exec(st, "UPDATE inbound_attempts SET tries = tries - 1 WHERE key = ?", "s",
+			       keys[i]) < 0 ||
+		    store_exec(st, "DELETE FROM inbound_attempts WHERE key = ? AND tries <= 0", "s",
+			       keys[i]) < 0)
+			goto fail;
+	}
+	if (store_commit(st) == 0)
+		return 0;
+fail:
+	store_rollback(st);
+	return -1;
 }
 
 void

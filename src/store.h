@@ -37,6 +37,20 @@ int store_inbound_add(struct store *st, const char *dedup_key, const char *messa
 int store_inbound_finish(struct store *st, int64_t id, const char *command, const char *outcome,
 			 const char *detail);
 
+/* Tries at inbound messages, keyed by a SHA-256 of their bytes, so a message whose
+ * processing kills the process (a parser crash) is found out by the restarts.
+ * store_attempts_get: each key's tries so far (0 = none) into tries[i].
+ * store_attempts_begin: in a transaction of its own (none may be open), one more try
+ *   for every key (a key given twice counts once); tries[i] = the count BEFORE it.
+ * store_attempts_clear: forget the keys, inside the transaction that processed them.
+ * store_attempts_undo: in a transaction of its own, take back the try begin added:
+ *   the processing failed cleanly (a store error), which says nothing about the message. */
+int store_attempts_get(struct store *st, const char *const *keys, size_t n, int *tries);
+int store_attempts_begin(struct store *st, const char *const *keys, size_t n, int64_t now,
+			 int *tries);
+int store_attempts_clear(struct store *st, const char *const *keys, size_t n);
+int store_attempts_undo(struct store *st, const char *const *keys, size_t n);
+
 /* Participants. store_participant_get: 1 found, 0 not found. */
 struct participant {
 	int64_t id;

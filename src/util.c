@@ -129,6 +129,11 @@ buf_adds(struct buf *b, const char *s)
 int
 buf_addc(struct buf *b, char c)
 {
+	if (b->len + 1 < b->size && b->len < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return buf_add(b, &c, 1);
 }
 
@@ -237,13 +242,17 @@ utf8_sanitize(const char *s, size_t n)
 
 	buf_init(&b, 0);
 	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i)) == 0) {
+		size_t j = i;
+
+		/* copy whole valid runs at once */
+		while (j < n && (p[j] < 0x80 ? (k = 1) : (k = utf8_seq(p + j, n - j))) != 0)
+			j += k;
+		buf_add(&b, p + i, j - i);
+		if (j < n) {
 			buf_adds(&b, "\xef\xbf\xbd");
-			i++;
-		} else {
-			buf_add(&b, p + i, k);
-			i += k;
+			j++;
 		}
+		i = j;
 	}
 	return buf_steal(&b);
 }
@@ -411,8 +420,11 @@ random_token(size_t nbytes)
 		got += (size_t)r;
 	}
 	hex = xmalloc(nbytes * 2 + 1);
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(hex + i * 2, 3, "%02x", raw[i]);
+	for (size_t i = 0; i < nbytes; i++) {
+		hex[i * 2] = "0123456789abcdef"[raw[i] >> 4];
+		hex[i * 2 + 1] = "0123456789abcdef"[raw[i] & 15];
+	}
+	hex[nbytes * 2] = '\0';
 	return hex;
 }
 

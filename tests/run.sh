@@ -4,7 +4,7 @@
 #   `ilnbot deliver`; then unit, end-to-end and corpus again under ASan+UBSan
 #   (ILNBOT_TEST_ASAN=1), valgrind over the unit tests and a few conversations, a short
 #   libFuzzer run, the matching oracle, and the mail-server
-#   lab when it can run (root, Dovecot and Postfix installed).
+#   lab when it can run (Dovecot, and Postfix as root or the aiosmtpd relay otherwise).
 # Expects `make all unit` to have run. Set ILNBOT_TEST_QUICK=1 to skip sanitizers and fuzzing.
 set -u
 cd "$(dirname "$0")/.."
@@ -68,6 +68,8 @@ note "end-to-end conversations (Maildir)"
 suite "e2e" python3 tests/e2e/e2e.py build/ilnbot
 note "a whole round end to end (Maildir)"
 suite "round" python3 tests/e2e/round.py build/ilnbot
+note "a poison message crashes the bot until it is quarantined (Maildir)"
+suite "poison" tests/e2e/poison.sh build/ilnbot
 note "mail corpus through ilnbot deliver"
 suite "corpus" tests/corpus.sh build/ilnbot
 
@@ -79,6 +81,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		run_units build/asan " (asan)"
 		suite "e2e (asan)" python3 tests/e2e/e2e.py build/asan/ilnbot
 		suite "round (asan)" python3 tests/e2e/round.py build/asan/ilnbot
+		suite "poison (asan)" tests/e2e/poison.sh build/asan/ilnbot
 		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	else

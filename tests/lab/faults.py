@@ -8,7 +8,8 @@ Each test checks "nothing lost, nothing processed twice, nothing sent in the cle
   smtp_4xx_421_5xx        Postfix's smtp-sink as the relay (behind a TLS front of ours)
                           answering 451 / 421 / 550 at RCPT, MAIL or end of data: 4xx and
                           421 stay queued and go once the sink is healthy; 5xx are recorded
-                          failed and never retried.
+                          failed and never retried. (smtp-sink runs without root too; the
+                          test is skipped only when it is not installed.)
   servers_never_answer    IMAP and SMTP ports that accept and stay silent: `ilnbot once`
                           ends within its timeouts; nothing is processed (IMAP) or the
                           reply stays queued and goes later (SMTP).
@@ -16,9 +17,11 @@ Each test checks "nothing lost, nothing processed twice, nothing sent in the cle
                           a self-signed certificate: refused, no LOGIN or AUTH ever sent.
   kill9_during_1000       `kill -9` of `ilnbot run` at random points of a 1,000-message
                           batch, then a restart: every command acted on once, every reply
-                          sent; duplicates only with the same Message-ID.
+                          sent; duplicates only with the same Message-ID, at most
+                          OUTBOX_GROUP (4, results committed together) per kill.
 Usage: faults.py [BINARY] (LAB_ENV=DIR/env to use a running lab; FAULTS_ONLY=name;
-FAULTS_SEED=n). Prints "faults: N passed, N failed" last.
+FAULTS_SEED=n). Prints "faults: N passed, N failed" last; a skipped test prints a "skip"
+line and counts in neither.
 """
 import email
 import email.policy
@@ -36,6 +39,8 @@ import tempfile
 import threading
 import time
 import traceback
+
+OUTBOX_GROUP = 4      # src/process.c: SMTP results committed together
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -402,7 +407,9 @@ class Sink:
         self.port = s.getsockname()[1]
         s.close()
         self.dump = os.path.join(folder, f"dump-{self.port}")
-        self.p = subprocess.Popen(["smtp-sink", "-u", "nobody", "-D", self.dump, *fault,
+        # As root smtp-sink must drop to a user; otherwise it runs as us (and -u fails).
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        self.p = subprocess.Popen(["smtp-sink", *user, "-D", self.dump, *fault,
                                    f"127.0.0.1:{self.port}", "16"],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
@@ -467,7 +474,8 @@ def sink_scenario(top, name, fault, transient):
     LAB.reset()
     folder = os.path.join(top, "sink-" + name)
     os.mkdir(folder)
-    os.chown(folder, pw_nobody(), -1)       # smtp-sink writes its dump as nobody
+    if os.geteuid() == 0:
+        os.chown(folder, pw_nobody(), -1)   # smtp-sink writes its dump as nobody
     bad = Sink(folder, *fault)
     front = TlsFront(bad.port)
     good = None
@@ -480,7 +488,10 @@ def sink_scenario(top, name, fault, transient):
         want = "queued" if transient else "failed"
         assert all(r[0] == want for r in rows), rows
         code = "421" if "-Q" in fault else ("4" if transient else "5")
-        assert all(code in (r[2] or "") for r in rows), rows
+        # A relay that says 421 and hangs up on a pipelined MAIL, RCPT, DATA may reset
+        # the connection before its 421 is read: a connection failure, transient too.
+        assert all(code in (r[2] or "") or ("-Q" in fault and "connection" in (r[2] or ""))
+                   for r in rows), rows
         assert bot.q("select count(*) from inbound")[0][0] == 3
         bad.stop()
         accepted_while_bad = sum(bad.text().count(m) for (m,) in bot.q("select message_id from outbox"))
@@ -510,6 +521,12 @@ def sink_scenario(top, name, fault, transient):
 def pw_nobody():
     import pwd
     return pwd.getpwnam("nobody").pw_uid
+
+
+def needs_smtp_sink():
+    if shutil.which("smtp-sink") is None:
+        return "smtp-sink (package postfix) is not installed"
+    return None
 
 
 @test
@@ -644,14 +661,22 @@ def kill9_during_1000(top, rng):
         except (IndexError, sqlite3.Error):
             return 0
 
+    def all_sent():
+        try:
+            return bot.q("select count(*) from outbox where status = 'sent'")[0][0]
+        except (IndexError, sqlite3.Error):
+            return 0
+
     t0 = time.monotonic()
     for _ in range(8):
         p = start()
-        time.sleep(rng.uniform(0.3, 2.0))
+        # the whole batch takes about a second here: kills fall while reading,
+        # processing and sending
+        time.sleep(rng.uniform(0.02, 0.6))
         p.kill()                # SIGKILL, our own child
         p.wait()
-        kills.append(done_count())
-        if kills[-1] >= 1000:
+        kills.append((done_count(), all_sent()))
+        if kills[-1][0] >= 1000 and kills[-1][1] >= 1000:
             break
     p = start()
     end = time.monotonic() + 240
@@ -667,17 +692,19 @@ def kill9_during_1000(top, rng):
     p.send_signal(signal.SIGTERM)
     rc = p.wait(30)
     assert rc == 0, f"SIGTERM: exit {rc}"
-    note(f"killed with -9 after {kills} commands recorded; all done {took:.0f} s after the first start")
+    note(f"killed with -9 after (commands recorded, replies sent) {kills}; all done {took:.0f} s after the first start")
     assert bot.q("pragma integrity_check") == [("ok",)]
     dupes = check_once(bot, reqs, dupes_ok=True)
-    # a duplicate only when a kill fell between the relay's 250 and the commit
-    assert dupes <= len(kills), f"{dupes} duplicate replies for {len(kills)} kills"
+    # a duplicate only when a kill fell between the relay's 250 and the commit; results
+    # are committed in groups of OUTBOX_GROUP (src/process.c)
+    assert dupes <= OUTBOX_GROUP * len(kills), f"{dupes} duplicate replies for {len(kills)} kills"
     note(f"{dupes} duplicate copies (same Message-ID)")
 
 
 def main():
     global LAB
     only = os.environ.get("FAULTS_ONLY")
+    needs = {"smtp_4xx_421_5xx": needs_smtp_sink}
     seed = int(os.environ.get("FAULTS_SEED", random.randrange(1 << 30)))
     print(f"faults: seed {seed} (FAULTS_SEED to repeat)")
     passed = failed = 0
@@ -687,6 +714,10 @@ def main():
     try:
         for fn in TESTS:
             if only and only not in fn.__name__:
+                continue
+            why = needs[fn.__name__]() if fn.__name__ in needs else None
+            if why:
+                print(f"skip {fn.__name__}: {why}")
                 continue
             t1 = time.monotonic()
             sub = os.path.join(top, fn.__name__)

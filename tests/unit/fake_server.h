@@ -6,8 +6,9 @@
  * `reply` in ONE write(), with "%T" replaced by the line's first word (the IMAP tag).
  * expect NULL: reply without reading. expect "<DATA>": read lines up to ".".
  * expect "<EOF>": the client must hang up now. reply "<HANG>": say nothing until EOF.
+ * reply "<REACCEPT>": hang up, wait for the client's next connection and go on there.
  * The child exits 0 when the script ran through (then it reads until EOF, answering
- * only QUIT and LOGOUT); fake_end()
+ * only QUIT, RSET and LOGOUT); fake_end()
  * returns that status. Nothing here is freed by the caller. */
 #ifndef ILN_FAKE_SERVER_H
 #define ILN_FAKE_SERVER_H
@@ -143,6 +144,12 @@ fake_child(int lfd, const struct fake_step *steps)
 		}
 		if (s->delay_ms)
 			poll(NULL, 0, s->delay_ms);
+		if (s->reply && strcmp(s->reply, "<REACCEPT>") == 0) {
+			close(fd);
+			if (poll(&p, 1, 10000) <= 0 || (fd = accept(lfd, NULL, NULL)) == -1)
+				_exit(82);
+			continue;
+		}
 		if (s->reply && strcmp(s->reply, "<HANG>") == 0) {
 			while (fake_readline(fd, line, sizeof(line)) == 1)
 				;
@@ -155,6 +162,8 @@ fake_child(int lfd, const struct fake_step *steps)
 	while (fake_readline(fd, line, sizeof(line)) == 1) {
 		if (strncasecmp(line, "QUIT", 4) == 0)
 			fake_write(fd, "221 bye\r\n", NULL);
+		else if (strncasecmp(line, "RSET", 4) == 0)
+			fake_write(fd, "250 reset\r\n", NULL);
 		else if (strcasestr(line, " LOGOUT"))
 			fake_write(fd, "* BYE\r\n%T OK done\r\n", line);
 	}

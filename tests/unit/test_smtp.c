@@ -1,7 +1,9 @@
 /* test_smtp.c: outbound_smtp_ops against scripted fake SMTP servers on 127.0.0.1
  * (plaintext is allowed there): a normal send and connection reuse, reply classes
- * (4xx, 421, 5xx at RCPT and after DATA), a silent server timing out, and invalid
- * addresses or line endings refused before any byte is sent. */
+ * (4xx, 421, 5xx at RCPT and after DATA), the pipelined dialogue (dot-stuffing, SIZE,
+ * recipients partly refused or deferred, a 354 that must not be answered), a silent
+ * server timing out, and invalid addresses or line endings refused before any byte is
+ * sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +59,14 @@ test_send_and_reuse(void **state)
 		{ "RCPT TO:<bob@example.org>", "250 ok\r\n", 0 },
 		{ "DATA", "354 go\r\n", 0 },
 		{ "<DATA>", "250 queued\r\n", 0 },
+		/* the server hangs up on the kept connection: the next send dials again */
+		{ NULL, "421 4.4.2 idle too long\r\n", 0 },
+		{ NULL, "<REACCEPT>", 0 },
+		GREET, EHLO,
+		{ "MAIL FROM:<>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<carol@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
 		{ "QUIT", "221 bye\r\n", 0 },
 		{ "<EOF>", NULL, 0 },
 		{ NULL, NULL, 0 },
@@ -73,6 +83,81 @@ test_send_and_reuse(void **state)
 	assert_int_equal(send_to(h, "iln@example.org", "alice@example.org", MSG, err, sizeof(err)),
 	    OUTBOUND_SENT);
 	assert_int_equal(send_to(h, "", "bob@example.org", MSG, err, sizeof(err)), OUTBOUND_SENT);
+	poll(NULL, 0, 100);
+	assert_int_equal(send_to(h, "", "carol@example.org", MSG, err, sizeof(err)), OUTBOUND_SENT);
+	outbound_smtp_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);
+}
+
+#define EHLO_PIPE { "EHLO example.org", "250-fake\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n", 0 }
+
+/* A body whose lines would end DATA early or vanish if not dot-stuffed. */
+#define MSG_DOTS "Subject: t\r\n\r\n.\r\n..\r\n.\r\nend\r\n"
+
+static void
+test_pipelined(void **state)
+{
+	static const struct fake_step steps[] = {
+		GREET, EHLO_PIPE,
+		{ "MAIL FROM:<iln@example.org> SIZE=", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		/* two recipients, one refused: sent to the other */
+		{ "MAIL FROM:<>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "550 5.1.1 no such user\r\n", 0 },
+		{ "RCPT TO:<bob@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		/* one deferred: nothing sent, the session reset and kept */
+		{ "MAIL FROM:<>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<bob@example.org>", "451 4.3.0 later\r\n", 0 },
+		{ "DATA", "503 5.5.1 no valid recipients\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		/* every recipient refused: permanent */
+		{ "MAIL FROM:<>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "550 no\r\n", 0 },
+		{ "RCPT TO:<bob@example.org>", "550 no\r\n", 0 },
+		{ "DATA", "503 5.5.1 no valid recipients\r\n", 0 },
+		{ "RSET", "250 ok\r\n", 0 },
+		/* a server that says 354 anyway is hung up on, not fed the message */
+		{ "MAIL FROM:<>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "550 no\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	const char *two[2] = { "alice@example.org", "bob@example.org" };
+	char big[1100];
+	struct fake_server fs;
+	struct conf c;
+	char err[256] = "";
+	void *h;
+
+	fake_start(&fs, steps);
+	conf_for(&c, fs.port);
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_non_null(h);
+	assert_int_equal(send_to(h, "iln@example.org", "alice@example.org", MSG_DOTS, err,
+	    sizeof(err)), OUTBOUND_SENT);
+	/* over the announced SIZE: refused without a word to the server */
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "Subject: t\r\n\r\n", 14);
+	memcpy(big + sizeof(big) - 3, "\r\n", 3);
+	assert_int_equal(send_to(h, "", "alice@example.org", big, err, sizeof(err)),
+	    OUTBOUND_PERMANENT);
+	assert_non_null(strstr(err, "SIZE"));
+	assert_int_equal(outbound_smtp_ops.send(h, "", two, 2, MSG, strlen(MSG), err, sizeof(err)),
+	    OUTBOUND_SENT);
+	assert_int_equal(outbound_smtp_ops.send(h, "", two, 2, MSG, strlen(MSG), err, sizeof(err)),
+	    OUTBOUND_TRANSIENT);
+	assert_non_null(strstr(err, "451"));
+	assert_int_equal(outbound_smtp_ops.send(h, "", two, 2, MSG, strlen(MSG), err, sizeof(err)),
+	    OUTBOUND_PERMANENT);
+	assert_non_null(strstr(err, "550"));
+	assert_int_equal(send_to(h, "", "alice@example.org", MSG, err, sizeof(err)),
+	    OUTBOUND_PERMANENT);
 	outbound_smtp_ops.close(h);
 	assert_int_equal(fake_end(&fs), 0);
 }
@@ -306,6 +391,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_and_reuse),
 		cmocka_unit_test(test_reply_classes),
+		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_silent_server_times_out),
 		cmocka_unit_test(test_refused_before_sending),
 		cmocka_unit_test(test_open_refusals),
