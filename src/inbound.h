@@ -42,6 +42,9 @@ struct inbound {
 int inbound_open(struct inbound *in, const struct conf *c, struct store *st, char *err, size_t errsz);
 void inbound_close(struct inbound *in);
 void inbound_item_clear(struct inbound_item *it);
+/* inbound_prefetch_open: the configured transport, over a store connection of its own,
+ * with its next messages fetched ahead by a thread (inbound_prefetch.c). */
+int inbound_prefetch_open(struct inbound *in, const struct conf *c, char *err, size_t errsz);
 
 extern const struct inbound_ops inbound_maildir_ops;
 extern const struct inbound_ops inbound_imap_ops;

@@ -361,7 +361,7 @@ cmd_once(struct bot *b)
 	char err[512];
 	int rc = 1;
 
-	if (inbound_open(&in, &b->conf, b->st, err, sizeof(err)) < 0) {
+	if (inbound_prefetch_open(&in, &b->conf, err, sizeof(err)) < 0) {
 		log_errorx("inbound: %s", err);
 		goto out;
 	}
@@ -393,7 +393,7 @@ cmd_run(struct bot *b)
 	signal(SIGPIPE, SIG_IGN);
 	log_info("running: inbound %s, outbound %s", b->conf.in_transport, b->conf.out_transport);
 	while (!got_stop) {
-		if (in.h == NULL && inbound_open(&in, &b->conf, b->st, err, sizeof(err)) < 0)
+		if (in.h == NULL && inbound_prefetch_open(&in, &b->conf, err, sizeof(err)) < 0)
 			log_errorx("inbound: %s", err);
 		/* Deferred mail is retried by the sender on its own, every poll interval. */
 		if (snd == NULL)

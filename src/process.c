@@ -241,52 +241,60 @@ struct outbox_run {
 	struct store *st;
 	struct outbox_item *items;
 	enum outbound_result *r;
+	char (*errs)[256];
 	int64_t now;
 	int retry_max_hours;
 	volatile int *stop;
 	int *transient;
 	int nsent;
-	int pending;            /* results recorded in the open transaction */
+	size_t first, pending;  /* results items[first..first+pending) not yet recorded */
 	bool failed;            /* the store failed */
 };
 
-/* outbox_group_end: commit the open group of results. 0 or -1. */
+/* outbox_group_end: record the pending results in one short transaction. 0 or -1. */
 static int
 outbox_group_end(struct outbox_run *run)
 {
+	size_t i, end = run->first + run->pending;
+
 	if (run->pending == 0)
 		return 0;
-	run->pending = 0;
+	if (store_begin(run->st) < 0)
+		goto fail;
+	for (i = run->first; i < end; i++)
+		if (outbox_record(run->st, &run->items[i], run->r[i], run->errs[i], run->now,
+				  run->retry_max_hours) < 0) {
+			store_rollback(run->st);
+			goto fail;
+		}
 	if (store_commit(run->st) < 0) {
 		store_rollback(run->st);
-		run->failed = true;
-		return -1;
+		goto fail;
 	}
+	run->first = end;
+	run->pending = 0;
 	return 0;
+fail:
+	run->pending = 0;
+	run->failed = true;
+	return -1;
 }
 
-/* outbox_result: one send's result, recorded as soon as it is known, committed with
- * at most OUTBOX_GROUP - 1 others; -1 stops the session. */
+/* outbox_result: one send's result, kept until OUTBOX_GROUP of them are recorded
+ * together, before the next message's data goes out; -1 stops the session. */
 static int
 outbox_result(void *arg, size_t i, enum outbound_result r, const char *err)
 {
 	struct outbox_run *run = arg;
 
 	run->r[i] = r;
+	snprintf(run->errs[i], sizeof(run->errs[i]), "%s", err);
 	*run->transient = r == OUTBOUND_TRANSIENT ? *run->transient + 1 : 0;
 	if (r == OUTBOUND_SENT)
 		run->nsent++;
-	if (run->pending == 0 && store_begin(run->st) < 0) {
-		run->failed = true;
-		return -1;
-	}
+	if (run->pending == 0)
+		run->first = i;
 	run->pending++;
-	if (outbox_record(run->st, &run->items[i], r, err, run->now, run->retry_max_hours) < 0) {
-		store_rollback(run->st);
-		run->pending = 0;
-		run->failed = true;
-		return -1;
-	}
 	if (run->pending >= OUTBOX_GROUP && outbox_group_end(run) < 0)
 		return -1;
 	if ((run->stop && *run->stop) || *run->transient >= OUTBOX_MAX_TRANSIENT)
@@ -307,10 +315,10 @@ outbox_rcpts(struct outbox_item *o, const char **rcpts, size_t max)
 }
 
 /* Send a batch, stopping early when the relay keeps failing. A transport durable on
- * each send (SMTP: the relay's 250) has each result recorded as soon as it is known,
- * before the next message's data goes out, and committed in groups of OUTBOX_GROUP:
- * so a crash sends again at most the OUTBOX_GROUP mails accepted since the last
- * commit, each with its own Message-ID, and a record costs a fraction of a commit. A
+ * each send (SMTP: the relay's 250) has its results recorded OUTBOX_GROUP at a time in
+ * one short transaction, before the next message's data goes out: so a crash sends
+ * again at most the OUTBOX_GROUP mails accepted since the last commit, each with its
+ * own Message-ID, and the store's write lock is never held across the network. A
  * transport that syncs in batches (Maildir, whose file names make a resend harmless)
  * is synced once and its results recorded in one transaction. */
 static int
@@ -321,7 +329,8 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 	char (*errs)[256] = xcalloc((size_t)n, sizeof(*errs));
 	const char *(*rcpts)[100] = xcalloc((size_t)n, sizeof(*rcpts));
 	struct outbound_msg *msgs = xcalloc((size_t)n, sizeof(*msgs));
-	struct outbox_run run = { st, items, r, now, retry_max_hours, stop, transient, 0, 0, false };
+	struct outbox_run run = { st, items, r, errs, now, retry_max_hours, stop, transient, 0,
+				  0, 0, false };
 	char serr[256] = "";
 	bool batched = out->ops->sync != NULL;
 	int done = 0, nsent = 0, rc = -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "form.h"
 #include "log.h"
@@ -253,6 +254,20 @@ col_text(sqlite3_stmt *stmt, int i)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
+/* store_busy: wait for another connection's write (ilnbot's sending and fetching
+ * threads have their own) in steps of 200 µs, not SQLite's default steps of up to
+ * 100 ms, for at most 30 s. */
+static int
+store_busy(void *arg, int count)
+{
+	struct timespec ts = { 0, 200000 };
+
+	if (count >= 150000)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static int
 store_pragmas(struct store *st, char *err, size_t errsz)
 {
@@ -260,9 +275,9 @@ store_pragmas(struct store *st, char *err, size_t errsz)
 		"PRAGMA journal_mode=WAL",
 		"PRAGMA synchronous=FULL",
 		"PRAGMA foreign_keys=ON",
-		"PRAGMA busy_timeout=30000",
 	};
 
+	sqlite3_busy_handler(st->db, store_busy, NULL);
 	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
 		char *msg = NULL;
 
