@@ -99,7 +99,7 @@ static void
 pf_job_run(struct prefetch *p)
 {
 	struct pf_job *j = p->jobs;
-	char err[512] = "";
+	char err[384] = "";
 	int rc = 0;
 
 	p->jobs = NULL;
@@ -283,6 +283,19 @@ pf_wait(void *vh, int timeout_ms, volatile int *stop)
 	return rc;
 }
 
+/* pf_free: the transport, its store connection and p itself; no thread runs. */
+static void
+pf_free(struct prefetch *p)
+{
+	inbound_close(&p->under);
+	store_close(p->st);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->conn);
+	free(p->q);
+	free(p);
+}
+
 static void
 pf_close(void *vh)
 {
@@ -306,13 +319,7 @@ pf_close(void *vh)
 		p->head = (p->head + 1) % PREFETCH_ITEMS;
 		p->len--;
 	}
-	inbound_close(&p->under);
-	store_close(p->st);
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
-	pthread_mutex_destroy(&p->conn);
-	free(p->q);
-	free(p);
+	pf_free(p);
 }
 
 static const struct inbound_ops inbound_prefetch_ops = {
@@ -333,33 +340,24 @@ inbound_prefetch_open(struct inbound *in, const struct conf *c, char *err, size_
 
 	in->ops = NULL;
 	in->h = NULL;
-	if ((p->st = store_open(c->store_path, err, errsz)) == NULL) {
-		free(p);
-		return -1;
-	}
-	if (inbound_open(&p->under, c, p->st, err, errsz) < 0) {
-		store_close(p->st);
-		free(p);
-		return -1;
-	}
 	p->q = xcalloc(PREFETCH_ITEMS, sizeof(*p->q));
 	p->jobs_tail = &p->jobs;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_mutex_init(&p->conn, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	if ((p->st = store_open(c->store_path, err, errsz)) == NULL ||
+	    inbound_open(&p->under, c, p->st, err, errsz) < 0) {
+		pf_free(p);
+		return -1;
+	}
+	/* The thread inherits a mask that blocks every signal: they go to the caller. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&p->tid, NULL, pf_main, p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		snprintf(err, errsz, "cannot start the fetching thread");
-		inbound_close(&p->under);
-		store_close(p->st);
-		pthread_cond_destroy(&p->cv);
-		pthread_mutex_destroy(&p->mu);
-		pthread_mutex_destroy(&p->conn);
-		free(p->q);
-		free(p);
+		pf_free(p);
 		return -1;
 	}
 	in->ops = &inbound_prefetch_ops;
