@@ -2,8 +2,8 @@
  * (plaintext is allowed there): a normal send and connection reuse, reply classes
  * (4xx, 421, 5xx at RCPT and after DATA), the pipelined dialogue (dot-stuffing, SIZE,
  * recipients partly refused or deferred, a 354 that must not be answered), a silent
- * server timing out, and invalid addresses or line endings refused before any byte is
- * sent. */
+ * server timing out, STARTTLS with an injected reply or not offered, and invalid
+ * addresses or line endings refused before any byte is sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +243,45 @@ test_silent_server_times_out(void **state)
 	assert_int_equal(fake_end(&fs), 0);
 }
 
+/* STARTTLS answered with a reply pipelined behind it (CVE-2021-22947's shape): the
+ * session ends before any TLS, AUTH or MAIL; and a relay without STARTTLS gets nothing
+ * in the clear. */
+static void
+test_starttls_injection(void **state)
+{
+	static const struct fake_step injected[] = {
+		GREET,
+		{ "EHLO example.org", "250-fake\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n", 0 },
+		{ "STARTTLS", "220 2.0.0 go ahead\r\n250 2.1.0 injected\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	static const struct fake_step no_tls[] = {
+		GREET,
+		{ "EHLO example.org", "250-fake\r\n250 AUTH PLAIN\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	const struct fake_step *const scripts[] = { injected, no_tls };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct fake_server fs;
+		struct conf c;
+		char err[256] = "";
+		void *h;
+
+		fake_start(&fs, scripts[i]);
+		conf_for(&c, fs.port);
+		c.smtp_tls = "starttls";
+		h = outbound_smtp_ops.open(&c, err, sizeof(err));
+		assert_non_null(h);
+		assert_int_equal(send_to(h, "iln@example.org", "alice@example.org", MSG, err,
+		    sizeof(err)), OUTBOUND_TRANSIENT);
+		outbound_smtp_ops.close(h);
+		assert_int_equal(fake_end(&fs), 0);     /* nothing after STARTTLS or EHLO */
+	}
+}
+
 struct bad_case {
 	const char *from;
 	const char *to;
@@ -393,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_reply_classes),
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_silent_server_times_out),
+		cmocka_unit_test(test_starttls_injection),
 		cmocka_unit_test(test_refused_before_sending),
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_secret_file_read),
