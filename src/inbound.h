@@ -42,6 +42,10 @@ struct inbound {
 int inbound_open(struct inbound *in, const struct conf *c, struct store *st, char *err, size_t errsz);
 void inbound_close(struct inbound *in);
 void inbound_item_clear(struct inbound_item *it);
+/* inbound_done_all: mark n committed items done: done_many where the transport has it,
+ * else done() one by one. 0, or -1 with err set. */
+int inbound_done_all(struct inbound *in, const struct inbound_item *items, const bool *rejected,
+		     size_t n, char *err, size_t errsz);
 /* inbound_prefetch_open: the configured transport, over a store connection of its own,
  * with its next messages fetched ahead by a thread (inbound_prefetch.c). */
 int inbound_prefetch_open(struct inbound *in, const struct conf *c, char *err, size_t errsz);

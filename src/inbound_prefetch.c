@@ -11,7 +11,6 @@
  * caller whole: the caller owns what next() gives (inbound_item_clear). close() lets
  * the queued work finish, ends the thread and frees everything. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +99,7 @@ pf_job_run(struct prefetch *p)
 {
 	struct pf_job *j = p->jobs;
 	char err[384] = "";
-	int rc = 0;
+	int rc;
 
 	p->jobs = NULL;
 	p->jobs_tail = &p->jobs;
@@ -109,13 +108,7 @@ pf_job_run(struct prefetch *p)
 
 	j = pf_job_merge(j);
 	pthread_mutex_lock(&p->conn);
-	if (j->n > 1 && p->under.ops->done_many)
-		rc = p->under.ops->done_many(p->under.h, j->items, j->rejected, j->n, err,
-					     sizeof(err));
-	else
-		for (size_t i = 0; i < j->n && rc == 0; i++)
-			rc = p->under.ops->done(p->under.h, &j->items[i], j->rejected[i], err,
-						sizeof(err));
+	rc = inbound_done_all(&p->under, j->items, j->rejected, j->n, err, sizeof(err));
 	pthread_mutex_unlock(&p->conn);
 	if (rc < 0)
 		log_errorx("inbound: cannot mark %zu message%s done: %s", j->n, j->n == 1 ? "" : "s",
@@ -335,8 +328,6 @@ int
 inbound_prefetch_open(struct inbound *in, const struct conf *c, char *err, size_t errsz)
 {
 	struct prefetch *p = xcalloc(1, sizeof(*p));
-	sigset_t all, old;
-	int r;
 
 	in->ops = NULL;
 	in->h = NULL;
@@ -350,12 +341,7 @@ inbound_prefetch_open(struct inbound *in, const struct conf *c, char *err, size_
 		pf_free(p);
 		return -1;
 	}
-	/* The thread inherits a mask that blocks every signal: they go to the caller. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&p->tid, NULL, pf_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
+	if (thread_start(&p->tid, pf_main, p) != 0) {
 		snprintf(err, errsz, "cannot start the fetching thread");
 		pf_free(p);
 		return -1;

@@ -228,18 +228,9 @@ bot_done(struct inbound *in, struct inbound_item *items, bool *rejected, int n)
 {
 	char err[512];
 
-	if (n > 1 && in->ops->done_many) {
-		if (in->ops->done_many(in->h, items, rejected, (size_t)n, err, sizeof(err)) < 0) {
-			log_errorx("inbound: cannot mark a batch of %d done: %s", n, err);
-			return -1;
-		}
-		return 0;
-	}
-	for (int i = 0; i < n; i++) {
-		if (in->ops->done(in->h, &items[i], rejected[i], err, sizeof(err)) < 0) {
-			log_errorx("inbound: cannot mark %s done: %s", items[i].id, err);
-			return -1;
-		}
+	if (inbound_done_all(in, items, rejected, (size_t)n, err, sizeof(err)) < 0) {
+		log_errorx("inbound: cannot mark %d message%s done: %s", n, n == 1 ? "" : "s", err);
+		return -1;
 	}
 	return 0;
 }

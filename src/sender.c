@@ -7,7 +7,6 @@
  * everything sender_start made, the transport included. Signals are left to the
  * caller's thread. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,8 +82,6 @@ sender_start(const char *store_path, struct outbound *out, int64_t fixed_now,
 	     int retry_max_hours, int idle_ms, volatile int *stop, char *err, size_t errsz)
 {
 	struct sender *s = xcalloc(1, sizeof(*s));
-	sigset_t all, old;
-	int r;
 
 	if ((s->st = store_open(store_path, err, errsz)) == NULL) {
 		free(s);
@@ -99,12 +96,7 @@ sender_start(const char *store_path, struct outbound *out, int64_t fixed_now,
 	s->stop = stop;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	/* The thread inherits a mask that blocks every signal: they go to the caller. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&s->tid, NULL, sender_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
+	if (thread_start(&s->tid, sender_main, s) != 0) {
 		snprintf(err, errsz, "cannot start the sending thread");
 		outbound_close(&s->out);
 		store_close(s->st);

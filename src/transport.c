@@ -23,6 +23,18 @@ inbound_close(struct inbound *in)
 	in->h = NULL;
 }
 
+int
+inbound_done_all(struct inbound *in, const struct inbound_item *items, const bool *rejected,
+		 size_t n, char *err, size_t errsz)
+{
+	if (n > 1 && in->ops->done_many)
+		return in->ops->done_many(in->h, items, rejected, n, err, errsz);
+	for (size_t i = 0; i < n; i++)
+		if (in->ops->done(in->h, &items[i], rejected[i], err, errsz) < 0)
+			return -1;
+	return 0;
+}
+
 void
 inbound_item_clear(struct inbound_item *it)
 {

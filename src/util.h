@@ -1,9 +1,11 @@
 /* util.h: allocation that never returns NULL, a growing string buffer with a hard cap,
- * UTF-8 validation, small string helpers, time and random tokens.
+ * UTF-8 validation, small string helpers, time, random tokens, and threads that take
+ * no signals.
  * Every char * returned by x*() or buf_steal() is the caller's to free(). */
 #ifndef ILN_UTIL_H
 #define ILN_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,5 +65,9 @@ char *random_token(size_t nbytes);
 /* file_read: whole file into a new NUL-terminated buffer, refusing more than cap bytes.
  * Returns 0, -1 on error (errno set), -2 when larger than cap. */
 int file_read(const char *path, size_t cap, char **out, size_t *outlen);
+
+/* thread_start: pthread_create with every signal blocked in the new thread, so that
+ * signals reach the caller's thread. 0 or an errno value. */
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif
