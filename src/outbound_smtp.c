@@ -702,9 +702,9 @@ out:
 	return res;
 }
 
-/* smtp_check: a message that may be offered at all; PERMANENT with err, or SENT. */
+/* smtp_check: a message that may be offered to any server; PERMANENT with err, or SENT. */
 static enum outbound_result
-smtp_check(const struct smtp_out *o, const struct outbound_msg *m, char *err, size_t errsz)
+smtp_check(const struct outbound_msg *m, char *err, size_t errsz)
 {
 	const char *why;
 	size_t i;
@@ -726,12 +726,18 @@ smtp_check(const struct smtp_out *o, const struct outbound_msg *m, char *err, si
 		snprintf(err, errsz, "%s", why);
 		return OUTBOUND_PERMANENT;
 	}
-	if (o->curl && o->size_max > 0 && m->len > o->size_max) {
-		snprintf(err, errsz, "message of %zu bytes is over the server's SIZE %zu", m->len,
-		    o->size_max);
-		return OUTBOUND_PERMANENT;
-	}
 	return OUTBOUND_SENT;
+}
+
+/* smtp_size_ok: within the SIZE the connected server announced (if any). */
+static bool
+smtp_size_ok(const struct smtp_out *o, const struct outbound_msg *m, char *err, size_t errsz)
+{
+	if (o->size_max == 0 || m->len <= o->size_max)
+		return true;
+	snprintf(err, errsz, "message of %zu bytes is over the server's SIZE %zu", m->len,
+	    o->size_max);
+	return false;
 }
 
 /* smtp_send_many: see outbound.h. A kept connection that died before answering is
@@ -748,12 +754,12 @@ smtp_send_many(void *h, const struct outbound_msg *msgs, size_t n,
 		enum outbound_result r;
 		const struct outbound_msg *next = NULL;
 		bool next_sent = false, broken = false, answered = false, reused = false;
-		char err[512], nerr[16];
+		char err[512], nerr[128];
 
 again:
 		err[0] = '\0';
 		if (!env_sent) {
-			if ((r = smtp_check(o, &msgs[i], err, sizeof(err))) != OUTBOUND_SENT)
+			if ((r = smtp_check(&msgs[i], err, sizeof(err))) != OUTBOUND_SENT)
 				goto give;
 			if (o->curl && !smtp_kept_usable(o))
 				smtp_drop(o, true);
@@ -762,11 +768,15 @@ again:
 				r = OUTBOUND_TRANSIENT;
 				goto give;
 			}
-			if ((r = smtp_check(o, &msgs[i], err, sizeof(err))) != OUTBOUND_SENT)
+			if (!smtp_size_ok(o, &msgs[i], err, sizeof(err))) {
+				r = OUTBOUND_PERMANENT;
 				goto give;
+			}
 		}
 		next = NULL;
-		if (i + 1 < n && smtp_check(o, &msgs[i + 1], nerr, sizeof(nerr)) == OUTBOUND_SENT)
+		if (o->pipelining && i + 1 < n &&
+		    smtp_check(&msgs[i + 1], nerr, sizeof(nerr)) == OUTBOUND_SENT &&
+		    smtp_size_ok(o, &msgs[i + 1], nerr, sizeof(nerr)))
 			next = &msgs[i + 1];
 		r = smtp_transaction(o, &msgs[i], env_sent, next, &next_sent, &broken, &answered,
 		    err, sizeof(err));

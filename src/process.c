@@ -342,9 +342,21 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 		msgs[i].raw = items[i].raw;
 		msgs[i].len = items[i].len;
 	}
-	if (!batched && out->ops->send_many) {
-		if (!(stop && *stop) && *transient < OUTBOX_MAX_TRANSIENT)
-			out->ops->send_many(out->h, msgs, (size_t)n, outbox_result, &run);
+	if (!batched) {
+		if (!(stop && *stop) && *transient < OUTBOX_MAX_TRANSIENT) {
+			if (out->ops->send_many)
+				out->ops->send_many(out->h, msgs, (size_t)n, outbox_result, &run);
+			else
+				for (int i = 0; i < n; i++) {
+					char err[256];
+					enum outbound_result res = out->ops->send(out->h,
+					    msgs[i].envelope_from, msgs[i].rcpts, msgs[i].nrcpts,
+					    msgs[i].raw, msgs[i].len, err, sizeof(err));
+
+					if (outbox_result(&run, (size_t)i, res, err) < 0)
+						break;
+				}
+		}
 		outbox_group_end(&run);
 		*sent += run.nsent;
 		rc = run.failed ? -1 : 0;
@@ -356,30 +368,26 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 		*transient = r[done] == OUTBOUND_TRANSIENT ? *transient + 1 : 0;
 		if (r[done] == OUTBOUND_SENT)
 			nsent++;
-		if (!batched && outbox_record(st, &items[done], r[done], errs[done], now,
-					      retry_max_hours) < 0)
-			goto out;
 	}
-	if (batched) {
-		if (nsent > 0 && out->ops->sync(out->h, serr, sizeof(serr)) < 0) {
-			for (int i = 0; i < done; i++)
-				if (r[i] == OUTBOUND_SENT) {
-					r[i] = OUTBOUND_TRANSIENT;
-					snprintf(errs[i], sizeof(errs[0]), "%s", serr);
-				}
-			nsent = 0;
-		}
-		if (store_begin(st) < 0)
-			goto out;
+	/* A transport that syncs in batches: one sync, then every result in one transaction. */
+	if (nsent > 0 && out->ops->sync(out->h, serr, sizeof(serr)) < 0) {
 		for (int i = 0; i < done; i++)
-			if (outbox_record(st, &items[i], r[i], errs[i], now, retry_max_hours) < 0) {
-				store_rollback(st);
-				goto out;
+			if (r[i] == OUTBOUND_SENT) {
+				r[i] = OUTBOUND_TRANSIENT;
+				snprintf(errs[i], sizeof(errs[0]), "%s", serr);
 			}
-		if (store_commit(st) < 0) {
+		nsent = 0;
+	}
+	if (store_begin(st) < 0)
+		goto out;
+	for (int i = 0; i < done; i++)
+		if (outbox_record(st, &items[i], r[i], errs[i], now, retry_max_hours) < 0) {
 			store_rollback(st);
 			goto out;
 		}
+	if (store_commit(st) < 0) {
+		store_rollback(st);
+		goto out;
 	}
 	*sent += nsent;
 	rc = 0;
