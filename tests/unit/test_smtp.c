@@ -2,8 +2,8 @@
  * (plaintext is allowed there): a normal send and connection reuse, reply classes
  * (4xx, 421, 5xx at RCPT and after DATA), the pipelined dialogue (dot-stuffing, SIZE,
  * recipients partly refused or deferred, a 354 that must not be answered), a silent
- * server timing out, STARTTLS with an injected reply or not offered, and invalid
- * addresses or line endings refused before any byte is sent. */
+ * server timing out, STARTTLS with an injected reply or not offered, hostile replies,
+ * and invalid addresses or line endings refused before any byte is sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +243,64 @@ test_silent_server_times_out(void **state)
 	assert_int_equal(fake_end(&fs), 0);
 }
 
+/* Hostile replies: not a reply at all, a line far over the limit, too many lines, and
+ * a lone CR, escape sequences and invalid UTF-8 in a refusal's text, which reaches the
+ * error (and the log) as printable ASCII only. */
+static void
+test_hostile_replies(void **state)
+{
+	static char huge[6000], many[8000];
+	struct reply_case cases[] = {
+		{ "not a reply", "MAIL", "hello there\r\n", OUTBOUND_TRANSIENT },
+		{ "no code", "MAIL", "2\r\n", OUTBOUND_TRANSIENT },
+		{ "huge line", "MAIL", huge, OUTBOUND_TRANSIENT },
+		{ "too many lines", "MAIL", many, OUTBOUND_TRANSIENT },
+		{ "junk in text", "<DATA>", "550 no \r \xff\xfe\xc3 \x1b[31m way\r\n",
+		  OUTBOUND_PERMANENT },
+	};
+
+	memset(huge, 0, sizeof(huge));
+	memcpy(huge, "250-", 4);
+	memset(huge + 4, 'x', sizeof(huge) - 8);
+	memcpy(huge + sizeof(huge) - 4, "\r\n", 2);
+	memset(many, 0, sizeof(many));
+	for (size_t n = 0; n + 8 < sizeof(many); n += 7)
+		memcpy(many + n, "250-ok\n", 7);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_step steps[8];
+		struct fake_server fs;
+		struct conf c;
+		char err[256] = "";
+		void *h;
+		size_t n = 0;
+		enum outbound_result r;
+
+		steps[n++] = (struct fake_step)GREET;
+		steps[n++] = (struct fake_step)EHLO;
+		steps[n++] = (struct fake_step){ "MAIL", "250 ok\r\n", 0 };
+		steps[n++] = (struct fake_step){ "RCPT", "250 ok\r\n", 0 };
+		steps[n++] = (struct fake_step){ "DATA", "354 go\r\n", 0 };
+		steps[n++] = (struct fake_step){ "<DATA>", "250 queued\r\n", 0 };
+		for (n = 2; n < 6; n++)
+			if (strcmp(steps[n].expect, cases[i].at) == 0) {
+				steps[n].reply = cases[i].reply;
+				break;
+			}
+		steps[n + 1] = (struct fake_step){ NULL, NULL, 0 };
+		fake_start(&fs, steps);
+		conf_for(&c, fs.port);
+		h = outbound_smtp_ops.open(&c, err, sizeof(err));
+		assert_non_null(h);
+		r = send_to(h, "iln@example.org", "alice@example.org", MSG, err, sizeof(err));
+		if (r != cases[i].want)
+			fail_msg("%s: got %d, want %d (%s)", cases[i].name, r, cases[i].want, err);
+		for (const char *e = err; *e; e++)
+			assert_true(*e >= ' ' && *e < 0x7f);
+		outbound_smtp_ops.close(h);
+		assert_int_equal(fake_end(&fs), 0);
+	}
+}
+
 /* STARTTLS answered with a reply pipelined behind it (CVE-2021-22947's shape): the
  * session ends before any TLS, AUTH or MAIL; and a relay without STARTTLS gets nothing
  * in the clear. */
@@ -433,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_silent_server_times_out),
 		cmocka_unit_test(test_starttls_injection),
+		cmocka_unit_test(test_hostile_replies),
 		cmocka_unit_test(test_refused_before_sending),
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_secret_file_read),
