@@ -13,6 +13,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libsqlite3-dev libpcre2-dev libinih-dev libjson-c-dev iso-codes \
 	libcmocka-dev clang libclang-rt-14-dev libfuzzer-14-dev python3 python3-networkx \
 	sqlite3 valgrind liblemon-dev g++ \
-	dovecot-imapd dovecot-lmtpd postfix python3-aiosmtpd swaks openssl curl ca-certificates >/dev/null
+	dovecot-imapd dovecot-lmtpd postfix python3-aiosmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl openssl curl ca-certificates >/dev/null
 make -j2 all unit
 make check
