@@ -1,5 +1,8 @@
-/* cmd.h: the command in a Subject line (SPEC §2). cmd_parse() strips reply/forward prefixes
- * in many languages ("Re:", "AW:", "回复：", "Re[2]:") and [tags], then reads the first word
+/* cmd.h: the email commands (SPEC §2) and the command in a Subject line. Every command is
+ * one row of the table `commands[]` (program.c): its words, what its argument is, its
+ * handler, whether it is for coordinators, needs confirmation or a partnership, and the
+ * templates it sends. cmd_parse() strips reply/forward prefixes in many languages ("Re:",
+ * "AW:", "回复：", "Re[2]:") and [tags], then finds the command's words in that table,
  * case-insensitively. struct cmd's strings belong to it: cmd_free() frees them. */
 #ifndef ILN_CMD_H
 #define ILN_CMD_H
@@ -27,7 +30,47 @@ enum cmd_kind {
 	CMD_TOPIC,
 	CMD_STATS,
 	CMD_EXPORT,
+	CMD_NKINDS              /* not a command: the number of kinds */
 };
+
+/* What follows the command word in the Subject. */
+enum cmd_arg {
+	CMD_ARG_TEXT,           /* the rest of the Subject, cleaned */
+	CMD_ARG_TOKEN,          /* its first token only (CONFIRM <token>) */
+	CMD_ARG_ADDRESS,        /* its first address-like word (CHANGE <address>) */
+};
+
+/* Flags of a command. */
+#define CMD_COORDINATOR 0x1     /* for configured, authenticated coordinators (SPEC §6) */
+#define CMD_CONFIRMED   0x2     /* takes effect only when a token sent to the address
+				 * comes back (double opt-in) */
+#define CMD_PARTNERSHIP 0x4     /* for a participant with an active partnership */
+
+struct program;
+struct program_in;
+struct cmd;
+
+struct command {
+	enum cmd_kind kind;
+	const char *name;       /* "SIGNUP", "ROUND OPEN": the Subject's words */
+	const char *aliases;    /* other names, space-separated ("JOIN APPLY"), or "" */
+	enum cmd_arg arg;
+	unsigned flags;
+	/* the command's effect, inside the inbound transaction; 0, or -1 on a store error */
+	int (*handle)(struct program *p, struct program_in *in, const struct cmd *c);
+	/* CMD_CONFIRMED: what a valid token for it carries out, with the payload handle
+	 * stored in the token */
+	int (*confirmed)(struct program *p, struct program_in *in, const char *payload);
+	const char *templates;  /* every template it may send, space-separated */
+};
+
+/* The table (program.c): one row per kind from CMD_HELP to CMD_NKINDS - 1. */
+extern const struct command commands[];
+extern const size_t ncommands;
+/* command_of: the row of a kind; NULL for CMD_UNKNOWN. */
+const struct command *command_of(enum cmd_kind k);
+/* command_by_name: the row whose name is name (case-insensitive), or NULL. */
+const struct command *command_by_name(const char *name);
 
 #define CMD_WORD_MAX 40         /* bytes, whole UTF-8 characters */
 #define CMD_ARG_MAX 200
@@ -38,8 +81,9 @@ struct cmd {
 	 * subject; no control characters, at most CMD_WORD_MAX bytes. */
 	char *word;
 	/* What follows the command, trimmed, no control characters, white space runs as one
-	 * space, at most CMD_ARG_MAX bytes; "" when none. CONFIRM: only the first token after
-	 * the word. CHANGE: the first address-like word (a@b), or "" when there is none. */
+	 * space, at most CMD_ARG_MAX bytes; "" when none. CMD_ARG_TOKEN: only the first token
+	 * after the word. CMD_ARG_ADDRESS: the first address-like word (a@b), or "" when
+	 * there is none. */
 	char *arg;
 };
 
@@ -49,7 +93,8 @@ struct cmd {
  * that fails); not thread-safe. */
 int cmd_parse(const char *subject, struct cmd *out);
 void cmd_free(struct cmd *c);
-/* "SIGNUP", "ROUND OPEN", ...; "UNKNOWN" for CMD_UNKNOWN. */
+/* The command's name from the table: "SIGNUP", "ROUND OPEN", ...; "UNKNOWN" for
+ * CMD_UNKNOWN or a kind without a row. */
 const char *cmd_name(enum cmd_kind k);
 /* Frees the compiled patterns (they are compiled again when needed). */
 void cmd_cleanup(void);

@@ -15,6 +15,7 @@
 #include "util.h"
 
 #define SUBJECT_MAX 2048        /* nothing we need lies further into a subject */
+#define CMD_NAME_WORDS 3        /* words of the longest command name */
 
 /* Reply and forward prefixes (with an optional count "[2]" or "(2)" and ':' or '：'),
  * or a [tag]. */
@@ -27,40 +28,13 @@ static const char prefix_re[] =
 	"|\\[[^\\]]{0,200}\\])";
 /* The first word: letters and digits, or else a run of anything but space. */
 static const char word_re[] = "\\s*([\\p{L}\\p{N}_]+|[^\\s\\p{L}\\p{N}_]+)";
-static const char open_re[] = "\\s*open(?![\\p{L}\\p{N}_])";
 static const char lead_re[] = "[\\s:\\-–—]*";
 static const char token_re[] = "[\\s:#=\\-–—]*(\\S+)";
 static const char address_re[] = "([^\\s<>()\\[\\],;:\"'@]+@[^\\s<>()\\[\\],;:\"'@]+)";
 
-static pcre2_code *re_prefix, *re_word, *re_open, *re_lead, *re_token, *re_address;
+static pcre2_code *re_prefix, *re_word, *re_lead, *re_token, *re_address;
 static pcre2_match_data *match;
 static pcre2_match_context *mctx;
-
-static const struct {
-	const char *word;
-	enum cmd_kind kind;
-} words[] = {
-	{ "help", CMD_HELP }, { "signup", CMD_SIGNUP }, { "join", CMD_SIGNUP },
-	{ "apply", CMD_SIGNUP }, { "confirm", CMD_CONFIRM }, { "update", CMD_UPDATE },
-	{ "show", CMD_SHOW }, { "mydata", CMD_SHOW }, { "status", CMD_STATUS },
-	{ "withdraw", CMD_WITHDRAW }, { "dissolve", CMD_DISSOLVE }, { "problem", CMD_PROBLEM },
-	{ "report", CMD_PROBLEM }, { "continue", CMD_CONTINUE }, { "conclude", CMD_CONCLUDE },
-	{ "delete", CMD_DELETE }, { "forget", CMD_DELETE }, { "change", CMD_CHANGE },
-	{ "subscribe", CMD_SUBSCRIBE }, { "unsubscribe", CMD_UNSUBSCRIBE },
-	{ "match", CMD_MATCH }, { "approve", CMD_APPROVE }, { "topic", CMD_TOPIC },
-	{ "stats", CMD_STATS }, { "export", CMD_EXPORT },
-};
-
-static const char *const names[] = {
-	[CMD_UNKNOWN] = "UNKNOWN", [CMD_HELP] = "HELP", [CMD_SIGNUP] = "SIGNUP",
-	[CMD_CONFIRM] = "CONFIRM", [CMD_UPDATE] = "UPDATE", [CMD_SHOW] = "SHOW",
-	[CMD_STATUS] = "STATUS", [CMD_WITHDRAW] = "WITHDRAW", [CMD_DISSOLVE] = "DISSOLVE",
-	[CMD_PROBLEM] = "PROBLEM", [CMD_CONTINUE] = "CONTINUE", [CMD_CONCLUDE] = "CONCLUDE",
-	[CMD_DELETE] = "DELETE", [CMD_CHANGE] = "CHANGE", [CMD_SUBSCRIBE] = "SUBSCRIBE",
-	[CMD_UNSUBSCRIBE] = "UNSUBSCRIBE", [CMD_ROUND_OPEN] = "ROUND OPEN", [CMD_MATCH] = "MATCH",
-	[CMD_APPROVE] = "APPROVE", [CMD_TOPIC] = "TOPIC", [CMD_STATS] = "STATS",
-	[CMD_EXPORT] = "EXPORT",
-};
 
 static pcre2_code *
 re_compile(const char *pattern)
@@ -86,7 +60,6 @@ cmd_init(void)
 		return;
 	re_prefix = re_compile(prefix_re);
 	re_word = re_compile(word_re);
-	re_open = re_compile(open_re);
 	re_lead = re_compile(lead_re);
 	re_token = re_compile(token_re);
 	re_address = re_compile(address_re);
@@ -102,13 +75,12 @@ cmd_cleanup(void)
 {
 	pcre2_code_free(re_prefix);
 	pcre2_code_free(re_word);
-	pcre2_code_free(re_open);
 	pcre2_code_free(re_lead);
 	pcre2_code_free(re_token);
 	pcre2_code_free(re_address);
 	pcre2_match_data_free(match);
 	pcre2_match_context_free(mctx);
-	re_prefix = re_word = re_open = re_lead = re_token = re_address = NULL;
+	re_prefix = re_word = re_lead = re_token = re_address = NULL;
 	match = NULL;
 	mctx = NULL;
 }
@@ -165,13 +137,73 @@ text_clean(const char *s, size_t n, size_t max)
 	return buf_steal(&b);
 }
 
-static enum cmd_kind
-word_kind(const char *w, size_t n)
+/* The words of s from pos: (so, eo) of each, up to max of them. */
+static int
+words_at(const char *s, size_t len, size_t pos, size_t (*w)[2], int max)
 {
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i].word) == n && strncasecmp(words[i].word, w, n) == 0)
-			return words[i].kind;
-	return CMD_UNKNOWN;
+	int n = 0;
+	size_t so, eo;
+
+	while (n < max && re_at(re_word, s, len, pos, true, 1, &so, &eo)) {
+		w[n][0] = so;
+		w[n][1] = eo;
+		pos = eo;
+		n++;
+	}
+	return n;
+}
+
+/* How many of the words w[0..nw) of s the phrase p[0..plen) (words separated by one
+ * space) is, case-insensitively; 0 when it is not their beginning. */
+static int
+phrase_words(const char *p, size_t plen, const char *s, size_t (*w)[2], int nw)
+{
+	size_t off = 0;
+	int k = 0;
+
+	while (off < plen) {
+		size_t wl = strcspn(p + off, " "), n;
+
+		if (wl > plen - off)
+			wl = plen - off;
+		if (k == nw)
+			return 0;
+		n = w[k][1] - w[k][0];
+		if (wl != n || strncasecmp(p + off, s + w[k][0], n) != 0)
+			return 0;
+		k++;
+		off += wl + 1;
+	}
+	return k;
+}
+
+/* The row whose name, or one of its one-word aliases, is the longest beginning of the
+ * words w[0..nw), and how many words it took; NULL when none. */
+static const struct command *
+command_find(const char *s, size_t (*w)[2], int nw, int *took)
+{
+	const struct command *best = NULL;
+	int k;
+
+	*took = 0;
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *row = &commands[i];
+
+		if ((k = phrase_words(row->name, strlen(row->name), s, w, nw)) > *took) {
+			best = row;
+			*took = k;
+		}
+		for (const char *a = row->aliases; *a; a += strspn(a, " ")) {
+			size_t alen = strcspn(a, " ");
+
+			if ((k = phrase_words(a, alen, s, w, nw)) > *took) {
+				best = row;
+				*took = k;
+			}
+			a += alen;
+		}
+	}
+	return best;
 }
 
 /* The first token of s, without wrapping punctuation ("(abc)." -> "abc"). */
@@ -207,6 +239,7 @@ cmd_parse(const char *subject, struct cmd *out)
 	char *s = NULL;
 	const char *rest;
 	size_t len, pos = 0, so, eo, n;
+	enum cmd_arg arg;
 	int rc = -1;
 
 	out->kind = CMD_UNKNOWN;
@@ -220,23 +253,27 @@ cmd_parse(const char *subject, struct cmd *out)
 	len = strlen(s);
 	while (pos < len && re_at(re_prefix, s, len, pos, true, 0, &so, &eo) && eo > pos)
 		pos = eo;
-	if (!re_at(re_word, s, len, pos, true, 1, &so, &eo))
-		goto out;
-	out->word = text_clean(s + so, eo - so, CMD_WORD_MAX);
-	out->kind = word_kind(s + so, eo - so);
-	pos = eo;
-	if (out->kind == CMD_UNKNOWN && eo - so == 5 && strncasecmp(s + so, "round", 5) == 0 &&
-	    re_at(re_open, s, len, pos, true, 0, &so, &eo)) {
-		free(out->word);
-		out->word = text_clean(s + pos - 5, eo - (pos - 5), CMD_WORD_MAX);
-		out->kind = CMD_ROUND_OPEN;
-		pos = eo;
+	{
+		size_t w[CMD_NAME_WORDS][2];
+		int nw = words_at(s, len, pos, w, CMD_NAME_WORDS), took = 0;
+		const struct command *row;
+
+		if (nw == 0)
+			goto out;
+		row = command_find(s, w, nw, &took);
+		if (row == NULL)
+			took = 1;
+		else
+			out->kind = row->kind;
+		arg = row ? row->arg : CMD_ARG_TEXT;
+		out->word = text_clean(s + w[0][0], w[took - 1][1] - w[0][0], CMD_WORD_MAX);
+		pos = w[took - 1][1];
 	}
 	rest = s + pos;
 	n = len - pos;
-	if (out->kind == CMD_CONFIRM)
+	if (arg == CMD_ARG_TOKEN)
 		out->arg = first_token(rest, n);
-	else if (out->kind == CMD_CHANGE)
+	else if (arg == CMD_ARG_ADDRESS)
 		out->arg = first_address(rest, n);
 	else {
 		if (re_at(re_lead, rest, n, 0, true, 0, &so, &eo)) {
@@ -265,7 +302,7 @@ cmd_free(struct cmd *c)
 const char *
 cmd_name(enum cmd_kind k)
 {
-	if ((unsigned)k >= sizeof(names) / sizeof(names[0]) || names[k] == NULL)
-		return "UNKNOWN";
-	return names[k];
+	const struct command *row = command_of(k);
+
+	return row ? row->name : "UNKNOWN";
 }

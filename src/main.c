@@ -1,6 +1,8 @@
-/* main.c: the command line of SPEC §7. It loads the configuration, the store, the
- * templates and the ISO code tables, then runs one of: run (the daemon loop), once (one
- * pass), deliver (one message from standard input), match, export, check-config. */
+/* main.c: the command line of SPEC §7 and the daemon loop. It reads the arguments,
+ * loads the configuration, the templates, the ISO code tables and the store, then runs
+ * one subcommand of the table below. The work itself is elsewhere: the inbound
+ * transaction in process.c, the outbox in outbox.c and sender.c, the rules in
+ * program*.c. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "match.h"
 #include "msg.h"
 #include "outbound.h"
+#include "outbox.h"
 #include "process.h"
 #include "program.h"
 #include "sender.h"
@@ -37,8 +40,7 @@ struct bot {
 	struct store *st;
 	struct tmpl_set *tmpl;
 	struct program prog;
-	bool fixed_now;        /* --now given: time does not move */
-	int64_t now;
+	bool dry_run;
 };
 
 static void
@@ -64,15 +66,6 @@ on_signal(int sig)
 		got_stop = 1;
 		stop_flag = 1;
 	}
-}
-
-static int64_t
-bot_now(struct bot *b)
-{
-	if (!b->fixed_now)
-		b->now = (int64_t)time(NULL);
-	b->prog.now = b->now;
-	return b->now;
 }
 
 static const char *
@@ -124,7 +117,7 @@ bot_open(struct bot *b, const char *path, bool with_store)
 	b->prog.conf = &b->conf;
 	b->prog.st = b->st;
 	b->prog.tmpl = b->tmpl;
-	bot_now(b);
+	program_tick(&b->prog);
 	return 0;
 }
 
@@ -154,175 +147,6 @@ bot_reload_templates(struct bot *b)
 	log_info("SIGHUP: templates reloaded");
 }
 
-/* Messages are committed in batches: one transaction for up to INBOUND_BATCH messages,
- * then each is marked done on the server, then their replies are sent.
- *
- * A message that kills the process (a parser crash; systemd restarts us) would otherwise
- * take its whole batch down again at every restart. So each try is counted, by a SHA-256
- * of the bytes, in a small transaction of its own before the processing one, which
- * forgets the counts again. A batch with a counted try left over from a run that died is
- * taken one message at a time, each counted just before its turn, so only the culprit
- * (never the messages after it, which were not reached) builds up tries; at
- * QUARANTINE_TRIES it is set aside unread and the coordinators are told. */
-#define INBOUND_BATCH 256
-
-static void
-items_clear(struct inbound_item *items, int n)
-{
-	for (int i = 0; i < n; i++)
-		inbound_item_clear(&items[i]);
-}
-
-/* Count one more try at keys[0..n-1]; tries[i] = the count before. The count has to
- * survive a crash of ilnbot, not a power cut: no fsync for it. */
-static int
-bot_attempts_mark(struct bot *b, const char *const *keys, int n, int *tries)
-{
-	int rc;
-
-	if (store_durable(b->st, false) < 0)
-		return -1;
-	rc = store_attempts_begin(b->st, keys, (size_t)n, bot_now(b), tries);
-	if (store_durable(b->st, true) < 0)
-		rc = -1;
-	return rc;
-}
-
-/* Process items[0..n-1] in one transaction and forget their tries in it, except those of
- * the quarantined, which stay so that a copy fetched again is never parsed. On a store
- * failure everything is rolled back and the tries counted for it taken back. */
-static int
-bot_commit(struct bot *b, struct inbound_item *items, bool *rejected, const char *const *keys,
-	   const int *tries, int n)
-{
-	if (store_begin(b->st) < 0)
-		goto fail;
-	for (int i = 0; i < n; i++) {
-		int r;
-
-		bot_now(b);
-		if (tries[i] >= QUARANTINE_TRIES)
-			r = process_quarantine_tx(&b->prog, items[i].id, items[i].len, keys[i],
-						  tries[i], &rejected[i]);
-		else
-			r = process_message_tx(&b->prog, items[i].raw, items[i].len,
-					       items[i].too_big, &rejected[i]);
-		if (r < 0 || (tries[i] < QUARANTINE_TRIES &&
-			      store_attempts_clear(b->st, &keys[i], 1) < 0))
-			goto rollback;
-	}
-	if (store_commit(b->st) < 0)
-		goto rollback;
-	return 0;
-rollback:
-	store_rollback(b->st);
-fail:
-	if (store_attempts_undo(b->st, keys, (size_t)n) < 0)
-		log_warnx("inbound: cannot take back the tries counted for %d messages", n);
-	return -1;
-}
-
-/* Mark committed items done on the server. */
-static int
-bot_done(struct inbound *in, struct inbound_item *items, bool *rejected, int n)
-{
-	char err[512];
-
-	if (inbound_done_all(in, items, rejected, (size_t)n, err, sizeof(err)) < 0) {
-		log_errorx("inbound: cannot mark %d message%s done: %s", n, n == 1 ? "" : "s", err);
-		return -1;
-	}
-	return 0;
-}
-
-/* One message at a time, each with its own try counted and its own transaction. */
-static int
-bot_batch_singly(struct bot *b, struct inbound *in, struct inbound_item *items, bool *rejected,
-		 const char *const *keys, int n)
-{
-	for (int i = 0; i < n && !stop_flag; i++) {
-		int tries;
-
-		if (bot_attempts_mark(b, &keys[i], 1, &tries) < 0)
-			return -1;
-		if (tries > 0 && tries < QUARANTINE_TRIES)
-			log_warnx("inbound: %s: try %d; %d before it died", items[i].id, tries + 1,
-				  tries);
-		if (bot_commit(b, &items[i], &rejected[i], &keys[i], &tries, 1) < 0 ||
-		    bot_done(in, &items[i], &rejected[i], 1) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* One batch: 1 = some handled, 0 = nothing new, -1 = transport or store error. */
-static int
-bot_batch(struct bot *b, struct inbound *in, struct inbound_item *items, bool *rejected)
-{
-	char err[512];
-	char (*sha)[PROCESS_SHA256_HEX] = NULL;
-	const char **keys = NULL;
-	int *tries = NULL;
-	int n = 0, r = 0, rc = -1, died = 0;
-
-	while (n < INBOUND_BATCH && !stop_flag &&
-	       (r = in->ops->next(in->h, &items[n], err, sizeof(err))) > 0)
-		n++;
-	if (r < 0 && !stop_flag)
-		log_errorx("inbound: %s", err);
-	if (n == 0)
-		return r < 0 && !stop_flag ? -1 : 0;
-	sha = xcalloc((size_t)n, sizeof(*sha));
-	keys = xcalloc((size_t)n, sizeof(*keys));
-	tries = xcalloc((size_t)n, sizeof(*tries));
-	for (int i = 0; i < n; i++) {
-		process_sha256_hex(items[i].raw, items[i].len, sha[i]);
-		keys[i] = sha[i];
-	}
-	if (store_attempts_get(b->st, keys, (size_t)n, tries) < 0)
-		goto out;
-	for (int i = 0; i < n; i++)
-		died += tries[i] > 0;
-	if (died > 0) {
-		log_warnx("inbound: %d of a batch of %d were tried by a run that died; "
-			  "taking the batch one message at a time", died, n);
-		if (bot_batch_singly(b, in, items, rejected, keys, n) < 0)
-			goto out;
-	} else if (bot_attempts_mark(b, keys, n, tries) < 0 ||
-		   bot_commit(b, items, rejected, keys, tries, n) < 0 ||
-		   bot_done(in, items, rejected, n) < 0) {
-		goto out;
-	}
-	rc = r < 0 && !stop_flag ? -1 : 1;
-out:
-	items_clear(items, n);
-	free(sha);
-	free(keys);
-	free(tries);
-	return rc;
-}
-
-/* One pass: every new inbound message, each committed batch handed to the sender
- * thread at once. -1 on a transport or store error. */
-static int
-bot_pass(struct bot *b, struct inbound *in, struct sender *snd)
-{
-	struct inbound_item *items = xcalloc(INBOUND_BATCH, sizeof(*items));
-	bool *rejected = xcalloc(INBOUND_BATCH, sizeof(*rejected));
-	int r = 0, rc = -1;
-
-	while (!stop_flag && (r = bot_batch(b, in, items, rejected)) > 0)
-		sender_kick(snd);
-	if (r < 0)
-		goto out;
-	sender_kick(snd);       /* deferred mail may have fallen due */
-	rc = 0;
-out:
-	free(items);
-	free(rejected);
-	return rc;
-}
-
 /* bot_sender: the sender thread over a newly opened outbound transport, or NULL. */
 static struct sender *
 bot_sender(struct bot *b, int idle_ms)
@@ -335,13 +159,28 @@ bot_sender(struct bot *b, int idle_ms)
 		log_errorx("outbound: %s", err);
 		return NULL;
 	}
-	snd = sender_start(b->conf.store_path, &out, b->fixed_now ? b->now : 0,
+	snd = sender_start(b->conf.store_path, &out, b->prog.fixed_now ? b->prog.now : 0,
 			   b->conf.smtp_retry_max_hours, idle_ms, &stop_flag, err, sizeof(err));
 	if (snd == NULL) {
 		log_errorx("outbound: %s", err);
 		outbound_close(&out);
 	}
 	return snd;
+}
+
+/* bot_flush: send what the outbox holds now, from this thread (one-shot commands). */
+static void
+bot_flush(struct bot *b, const char *what)
+{
+	struct outbound out = { 0 };
+	char err[512];
+
+	if (outbound_open(&out, &b->conf, err, sizeof(err)) < 0)
+		log_warnx("outbound: %s; %s stay queued", err, what);
+	else if (outbox_flush(b->st, &out, program_tick(&b->prog), b->conf.smtp_retry_max_hours,
+			      NULL) < 0)
+		log_warnx("outbox: %s stay queued", what);
+	outbound_close(&out);
 }
 
 static int
@@ -358,7 +197,7 @@ cmd_once(struct bot *b)
 	}
 	if ((snd = bot_sender(b, 0)) == NULL)
 		goto out;
-	rc = bot_pass(b, &in, snd) < 0 ? 1 : 0;
+	rc = process_pass(&b->prog, &in, snd, &stop_flag) < 0 ? 1 : 0;
 out:
 	inbound_close(&in);
 	if (sender_stop(snd) < 0)
@@ -389,7 +228,7 @@ cmd_run(struct bot *b)
 		/* Deferred mail is retried by the sender on its own, every poll interval. */
 		if (snd == NULL)
 			snd = bot_sender(b, b->conf.poll_seconds * 1000);
-		if (in.h && snd && bot_pass(b, &in, snd) == 0) {
+		if (in.h && snd && process_pass(&b->prog, &in, snd, &stop_flag) == 0) {
 			backoff = 1;
 			if (got_hup) {
 				got_hup = 0;
@@ -414,9 +253,8 @@ cmd_run(struct bot *b)
 static int
 cmd_deliver(struct bot *b)
 {
-	struct outbound out = { 0 };
 	struct buf in;
-	char chunk[65536], err[512];
+	char chunk[65536];
 	bool too_big = false, rejected;
 	ssize_t n;
 	int rc = EX_TEMPFAIL;
@@ -435,14 +273,8 @@ cmd_deliver(struct bot *b)
 	if (process_message(&b->prog, in.data ? in.data : "", in.len, too_big, &rejected) < 0)
 		goto out;
 	rc = 0;
-	if (outbound_open(&out, &b->conf, err, sizeof(err)) < 0) {
-		log_warnx("outbound: %s; replies stay queued", err);
-		goto out;
-	}
-	if (outbox_flush(b->st, &out, bot_now(b), b->conf.smtp_retry_max_hours, NULL) < 0)
-		log_warnx("outbox: replies stay queued");
+	bot_flush(b, "replies");
 out:
-	outbound_close(&out);
 	buf_free(&in);
 	return rc;
 }
@@ -450,20 +282,21 @@ out:
 /* match: print the matching of the current round as of --now; without --dry-run, also
  * keep it as the round's proposal and mail the preview to the coordinators. */
 static int
-cmd_match(struct bot *b, bool dry_run)
+cmd_match(struct bot *b)
 {
+	bool keep = !b->dry_run;
 	char *report = NULL;
 	int found, rc = 1;
 
-	if (!dry_run && store_begin(b->st) < 0)
+	if (keep && store_begin(b->st) < 0)
 		return 1;
-	found = round_match_preview(&b->prog, NULL, !dry_run, &report);
+	found = round_match_preview(&b->prog, NULL, keep, &report);
 	if (found < 0) {
-		if (!dry_run)
+		if (keep)
 			store_rollback(b->st);
 		goto out;
 	}
-	if (!dry_run && store_commit(b->st) < 0)
+	if (keep && store_commit(b->st) < 0)
 		goto out;
 	if (found == 0) {
 		log_errorx("match: no round is open as of the given time");
@@ -471,16 +304,8 @@ cmd_match(struct bot *b, bool dry_run)
 	}
 	fputs(report, stdout);
 	rc = 0;
-	if (!dry_run) {
-		struct outbound out = { 0 };
-		char err[512];
-
-		if (outbound_open(&out, &b->conf, err, sizeof(err)) == 0)
-			outbox_flush(b->st, &out, bot_now(b), b->conf.smtp_retry_max_hours, NULL);
-		else
-			log_warnx("outbound: %s; the preview stays queued", err);
-		outbound_close(&out);
-	}
+	if (keep)
+		bot_flush(b, "the preview");
 out:
 	free(report);
 	return rc;
@@ -498,35 +323,23 @@ cmd_export(struct bot *b)
 	return 0;
 }
 
-static const char *const required_templates[] = {
-	"help", "rate_limited", "signup_confirm", "signup_problems", "signup_already",
-	"signup_done", "confirm_bad", "confirm_withdraw", "confirm_delete", "confirm_change",
-	"confirm_subscribe", "change_pending", "change_done", "change_bad", "change_taken",
-	"withdraw_done", "withdraw_already", "delete_done", "nothing_held", "subscribe_done",
-	"subscribe_already", "unsubscribe_done", "show", "update_done", "update_problems",
-	"status", "not_registered", "no_partnership", "coordinators_only", "not_available",
-	"round_problems", "round_opened", "round_announce", "no_round", "match_preview",
-	"introduction", "unmatched_options", "approve_done", "stats", "export",
-	"confirm_coordinator", "quarantine_alert",
-};
-
 static int
 cmd_check_config(struct bot *b)
 {
 	char err[4096];
+	struct buf problems;
 	int bad = 0;
 
 	if (tmpl_check(b->conf.templates, err, sizeof(err)) > 0) {
 		log_errorx("templates:\n%s", err);
 		bad++;
 	}
-	for (size_t i = 0; i < sizeof(required_templates) / sizeof(required_templates[0]); i++) {
-		if (!tmpl_has(b->tmpl, required_templates[i])) {
-			log_errorx("templates: %s/%s.txt is missing", b->conf.templates,
-				   required_templates[i]);
-			bad++;
-		}
+	buf_init(&problems, 0);
+	if (program_check_templates(b->tmpl, b->conf.templates, &problems) > 0) {
+		log_errorx("templates:\n%s", problems.data);
+		bad++;
 	}
+	buf_free(&problems);
 	{
 		struct match_weights w = { b->conf.weight_explicit, b->conf.weight_default,
 					   b->conf.weight_interest, b->conf.max_interests };
@@ -541,12 +354,28 @@ cmd_check_config(struct bot *b)
 	return 0;
 }
 
+/* The subcommands: whether each needs the store, and its exit code when the
+ * configuration, templates or store cannot be loaded. */
+static const struct subcommand {
+	const char *name;
+	bool store;
+	int open_failed;
+	int (*run)(struct bot *b);
+} subcommands[] = {
+	{ "run", true, EX_CONFIG, cmd_run },
+	{ "once", true, EX_CONFIG, cmd_once },
+	{ "deliver", true, EX_TEMPFAIL, cmd_deliver },
+	{ "match", true, EX_CONFIG, cmd_match },
+	{ "export", true, EX_CONFIG, cmd_export },
+	{ "check-config", false, EX_CONFIG, cmd_check_config },
+};
+
 int
 main(int argc, char **argv)
 {
+	const struct subcommand *sub = NULL;
 	struct bot b;
 	const char *cmd = NULL, *path = NULL, *now = NULL;
-	bool dry_run = false;
 	int rc;
 
 	memset(&b, 0, sizeof(b));
@@ -558,7 +387,7 @@ main(int argc, char **argv)
 		else if (strncmp(argv[i], "--now=", 6) == 0)
 			now = argv[i] + 6;
 		else if (strcmp(argv[i], "--dry-run") == 0)
-			dry_run = true;
+			b.dry_run = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			usage();
 		else if (cmd == NULL && argv[i][0] != '-')
@@ -566,36 +395,21 @@ main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (cmd == NULL)
+	for (size_t i = 0; cmd && i < nitems(subcommands); i++)
+		if (strcmp(cmd, subcommands[i].name) == 0)
+			sub = &subcommands[i];
+	if (sub == NULL)
 		usage();
 	if (now) {
-		if (time_parse(now, &b.now) < 0) {
+		if (time_parse(now, &b.prog.now) < 0) {
 			log_errorx("--now %s: not an ISO 8601 time", now);
 			return EX_USAGE;
 		}
-		b.fixed_now = true;
+		b.prog.fixed_now = true;
 	}
 	if (path == NULL)
 		path = default_config();
-	if (strcmp(cmd, "check-config") == 0) {
-		rc = bot_open(&b, path, false) < 0 ? EX_CONFIG : cmd_check_config(&b);
-	} else if (strcmp(cmd, "once") == 0 || strcmp(cmd, "run") == 0 ||
-		   strcmp(cmd, "deliver") == 0) {
-		if (bot_open(&b, path, true) < 0)
-			rc = strcmp(cmd, "deliver") == 0 ? EX_TEMPFAIL : EX_CONFIG;
-		else if (strcmp(cmd, "once") == 0)
-			rc = cmd_once(&b);
-		else if (strcmp(cmd, "run") == 0)
-			rc = cmd_run(&b);
-		else
-			rc = cmd_deliver(&b);
-	} else if (strcmp(cmd, "match") == 0) {
-		rc = bot_open(&b, path, true) < 0 ? EX_CONFIG : cmd_match(&b, dry_run);
-	} else if (strcmp(cmd, "export") == 0) {
-		rc = bot_open(&b, path, true) < 0 ? EX_CONFIG : cmd_export(&b);
-	} else {
-		usage();
-	}
+	rc = bot_open(&b, path, sub->store) < 0 ? sub->open_failed : sub->run(&b);
 	bot_close(&b);
 	return rc;
 }

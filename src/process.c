@@ -1,9 +1,11 @@
-/* process.c: one inbound message from raw bytes to committed state and queued replies.
- * The message is recorded (deduplicated by Message-ID, or by a SHA-256 of its bytes when
- * it has none) in the same transaction as everything it causes, so a crash anywhere
- * leaves either nothing or all of it; the transport marks it done only afterwards.
- * A message whose processing keeps killing the process is quarantined instead: set
- * aside unread, with one alert to the coordinators (main.c counts the attempts). */
+/* process.c: the inbound transaction. One message goes from raw bytes to committed
+ * state and queued replies: it is recorded (deduplicated by Message-ID, or by a SHA-256
+ * of its bytes when it has none) in the same transaction as everything it causes, so a
+ * crash anywhere leaves either nothing or all of it; the transport marks it done only
+ * afterwards. A pass takes messages in batches committed together, and counts every try
+ * at a message so that one whose processing keeps killing the process is quarantined:
+ * set aside unread, with one alert to the coordinators. Items fetched here are freed
+ * here; the program, transport and sender are the caller's. */
 #include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +14,10 @@
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
-#include "outbound.h"
+#include "inbound.h"
 #include "process.h"
 #include "program.h"
+#include "sender.h"
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
@@ -197,238 +200,170 @@ out:
 	return rc;
 }
 
-/* Retry delays for transient failures: 1, 2, 4 ... minutes, at most an hour. */
-static int64_t
-outbox_backoff(int attempts)
-{
-	int64_t d = 60;
-
-	for (int i = 0; i < attempts && d < 3600; i++)
-		d *= 2;
-	return d < 3600 ? d : 3600;
-}
+/* Messages are committed in batches: one transaction for up to PROCESS_BATCH messages,
+ * then each is marked done on the server, then their replies are sent.
+ *
+ * A message that kills the process (a parser crash; systemd restarts us) would otherwise
+ * take its whole batch down again at every restart. So each try is counted, by a SHA-256
+ * of the bytes, in a small transaction of its own before the processing one, which
+ * forgets the counts again. A batch with a counted try left over from a run that died is
+ * taken one message at a time, each counted just before its turn, so only the culprit
+ * (never the messages after it, which were not reached) builds up tries; at
+ * QUARANTINE_TRIES it is set aside unread and the coordinators are told. */
 
 static void
-outbox_items_free(struct outbox_item *items, int n)
+items_clear(struct inbound_item *items, int n)
 {
 	for (int i = 0; i < n; i++)
-		outbox_item_clear(&items[i]);
-	free(items);
+		inbound_item_clear(&items[i]);
 }
 
-/* Consecutive transient failures after which a flush stops: the relay is down or
- * silent, and each further try would cost a whole timeout. The rest stays due. */
-#define OUTBOX_MAX_TRANSIENT 3
-#define OUTBOX_GROUP 4
-
-/* outbox_record: the result of one send, in the store. -1 only when the store failed. */
+/* Count one more try at keys[0..n-1]; tries[i] = the count before. The count has to
+ * survive a crash of ilnbot, not a power cut: no fsync for it. */
 static int
-outbox_record(struct store *st, const struct outbox_item *o, enum outbound_result r,
-	      const char *err, int64_t now, int retry_max_hours)
+attempts_mark(struct program *p, const char *const *keys, int n, int *tries)
 {
-	if (r == OUTBOUND_SENT)
-		return store_outbox_sent(st, o->id, now);
-	if (r == OUTBOUND_TRANSIENT && now - o->created_at < (int64_t)retry_max_hours * 3600) {
-		log_warnx("outbox: %s deferred: %s", o->key, err);
-		return store_outbox_retry(st, o->id, now + outbox_backoff(o->attempts), err);
-	}
-	log_warnx("outbox: %s failed %s: %s", o->key,
-		  r == OUTBOUND_PERMANENT ? "permanently" : "for too long", err);
-	return store_outbox_failed(st, o->id, err);
+	int rc;
+
+	if (store_durable(p->st, false) < 0)
+		return -1;
+	rc = store_attempts_begin(p->st, keys, (size_t)n, program_tick(p), tries);
+	if (store_durable(p->st, true) < 0)
+		rc = -1;
+	return rc;
 }
 
-struct outbox_run {
-	struct store *st;
-	struct outbox_item *items;
-	enum outbound_result *r;
-	char (*errs)[256];
-	int64_t now;
-	int retry_max_hours;
-	volatile int *stop;
-	int *transient;
-	int nsent;
-	size_t first, pending;  /* results items[first..first+pending) not yet recorded */
-	bool failed;            /* the store failed */
-};
-
-/* outbox_group_end: record the pending results in one short transaction. 0 or -1. */
+/* Process items[0..n-1] in one transaction and forget their tries in it, except those of
+ * the quarantined, which stay so that a copy fetched again is never parsed. On a store
+ * failure everything is rolled back and the tries counted for it taken back. */
 static int
-outbox_group_end(struct outbox_run *run)
+batch_commit(struct program *p, struct inbound_item *items, bool *rejected, const char *const *keys,
+	   const int *tries, int n)
 {
-	size_t i, end = run->first + run->pending;
+	if (store_begin(p->st) < 0)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		int r;
 
-	if (run->pending == 0)
-		return 0;
-	if (store_begin(run->st) < 0)
-		goto fail;
-	for (i = run->first; i < end; i++)
-		if (outbox_record(run->st, &run->items[i], run->r[i], run->errs[i], run->now,
-				  run->retry_max_hours) < 0) {
-			store_rollback(run->st);
-			goto fail;
-		}
-	if (store_commit(run->st) < 0) {
-		store_rollback(run->st);
-		goto fail;
+		program_tick(p);
+		if (tries[i] >= QUARANTINE_TRIES)
+			r = process_quarantine_tx(p, items[i].id, items[i].len, keys[i],
+						  tries[i], &rejected[i]);
+		else
+			r = process_message_tx(p, items[i].raw, items[i].len,
+					       items[i].too_big, &rejected[i]);
+		if (r < 0 || (tries[i] < QUARANTINE_TRIES &&
+			      store_attempts_clear(p->st, &keys[i], 1) < 0))
+			goto rollback;
 	}
-	run->first = end;
-	run->pending = 0;
+	if (store_commit(p->st) < 0)
+		goto rollback;
 	return 0;
+rollback:
+	store_rollback(p->st);
 fail:
-	run->pending = 0;
-	run->failed = true;
+	if (store_attempts_undo(p->st, keys, (size_t)n) < 0)
+		log_warnx("inbound: cannot take back the tries counted for %d messages", n);
 	return -1;
 }
 
-/* outbox_result: one send's result, kept until OUTBOX_GROUP of them are recorded
- * together, before the next message's data goes out; -1 stops the session. */
+/* Mark committed items done on the server. */
 static int
-outbox_result(void *arg, size_t i, enum outbound_result r, const char *err)
+batch_done(struct inbound *in, struct inbound_item *items, bool *rejected, int n)
 {
-	struct outbox_run *run = arg;
+	char err[512];
 
-	run->r[i] = r;
-	snprintf(run->errs[i], sizeof(run->errs[i]), "%s", err);
-	*run->transient = r == OUTBOUND_TRANSIENT ? *run->transient + 1 : 0;
-	if (r == OUTBOUND_SENT)
-		run->nsent++;
-	if (run->pending == 0)
-		run->first = i;
-	run->pending++;
-	if (run->pending >= OUTBOX_GROUP && outbox_group_end(run) < 0)
+	if (inbound_done_all(in, items, rejected, (size_t)n, err, sizeof(err)) < 0) {
+		log_errorx("inbound: cannot mark %d message%s done: %s", n, n == 1 ? "" : "s", err);
 		return -1;
-	if ((run->stop && *run->stop) || *run->transient >= OUTBOX_MAX_TRANSIENT)
-		return -1;
+	}
 	return 0;
 }
 
-/* outbox_rcpts: the item's newline-separated recipients split in place into rcpts. */
-static size_t
-outbox_rcpts(struct outbox_item *o, const char **rcpts, size_t max)
+/* One message at a time, each with its own try counted and its own transaction. */
+static int
+batch_singly(struct program *p, struct inbound *in, struct inbound_item *items, bool *rejected,
+	     const char *const *keys, int n, volatile int *stop)
 {
-	size_t nr = 0;
+	for (int i = 0; i < n && !*stop; i++) {
+		int tries;
 
-	for (char *s = o->rcpts, *save = NULL, *t; nr < max && (t = strtok_r(s, "\n", &save)) != NULL;
-	     s = NULL)
-		rcpts[nr++] = t;
-	return nr;
+		if (attempts_mark(p, &keys[i], 1, &tries) < 0)
+			return -1;
+		if (tries > 0 && tries < QUARANTINE_TRIES)
+			log_warnx("inbound: %s: try %d; %d before it died", items[i].id, tries + 1,
+				  tries);
+		if (batch_commit(p, &items[i], &rejected[i], &keys[i], &tries, 1) < 0 ||
+		    batch_done(in, &items[i], &rejected[i], 1) < 0)
+			return -1;
+	}
+	return 0;
 }
 
-/* Send a batch, stopping early when the relay keeps failing. A transport durable on
- * each send (SMTP: the relay's 250) has its results recorded OUTBOX_GROUP at a time in
- * one short transaction, before the next message's data goes out: so a crash sends
- * again at most the OUTBOX_GROUP mails accepted since the last commit, each with its
- * own Message-ID, and the store's write lock is never held across the network. A
- * transport that syncs in batches (Maildir, whose file names make a resend harmless)
- * is synced once and its results recorded in one transaction. */
+/* One batch: 1 = some handled, 0 = nothing new, -1 = transport or store error. */
 static int
-outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, int n,
-	     int64_t now, int retry_max_hours, volatile int *stop, int *transient, int *sent)
+batch_one(struct program *p, struct inbound *in, struct inbound_item *items, bool *rejected,
+	  volatile int *stop)
 {
-	enum outbound_result *r = xcalloc((size_t)n, sizeof(*r));
-	char (*errs)[256] = xcalloc((size_t)n, sizeof(*errs));
-	const char *(*rcpts)[100] = xcalloc((size_t)n, sizeof(*rcpts));
-	struct outbound_msg *msgs = xcalloc((size_t)n, sizeof(*msgs));
-	struct outbox_run run = { st, items, r, errs, now, retry_max_hours, stop, transient, 0,
-				  0, 0, false };
-	char serr[256] = "";
-	bool batched = out->ops->sync != NULL;
-	int done = 0, nsent = 0, rc = -1;
+	char err[512];
+	char (*sha)[PROCESS_SHA256_HEX] = NULL;
+	const char **keys = NULL;
+	int *tries = NULL;
+	int n = 0, r = 0, rc = -1, died = 0;
 
+	while (n < PROCESS_BATCH && !*stop &&
+	       (r = in->ops->next(in->h, &items[n], err, sizeof(err))) > 0)
+		n++;
+	if (r < 0 && !*stop)
+		log_errorx("inbound: %s", err);
+	if (n == 0)
+		return r < 0 && !*stop ? -1 : 0;
+	sha = xcalloc((size_t)n, sizeof(*sha));
+	keys = xcalloc((size_t)n, sizeof(*keys));
+	tries = xcalloc((size_t)n, sizeof(*tries));
 	for (int i = 0; i < n; i++) {
-		msgs[i].envelope_from = items[i].envelope_from;
-		msgs[i].nrcpts = outbox_rcpts(&items[i], rcpts[i], 100);
-		msgs[i].rcpts = rcpts[i];
-		msgs[i].raw = items[i].raw;
-		msgs[i].len = items[i].len;
+		process_sha256_hex(items[i].raw, items[i].len, sha[i]);
+		keys[i] = sha[i];
 	}
-	if (!batched) {
-		if (!(stop && *stop) && *transient < OUTBOX_MAX_TRANSIENT) {
-			if (out->ops->send_many)
-				out->ops->send_many(out->h, msgs, (size_t)n, outbox_result, &run);
-			else
-				for (int i = 0; i < n; i++) {
-					char err[256];
-					enum outbound_result res = out->ops->send(out->h,
-					    msgs[i].envelope_from, msgs[i].rcpts, msgs[i].nrcpts,
-					    msgs[i].raw, msgs[i].len, err, sizeof(err));
-
-					if (outbox_result(&run, (size_t)i, res, err) < 0)
-						break;
-				}
-		}
-		outbox_group_end(&run);
-		*sent += run.nsent;
-		rc = run.failed ? -1 : 0;
+	if (store_attempts_get(p->st, keys, (size_t)n, tries) < 0)
 		goto out;
-	}
-	for (; done < n && !(stop && *stop) && *transient < OUTBOX_MAX_TRANSIENT; done++) {
-		r[done] = out->ops->send(out->h, msgs[done].envelope_from, msgs[done].rcpts,
-		    msgs[done].nrcpts, msgs[done].raw, msgs[done].len, errs[done], sizeof(errs[0]));
-		*transient = r[done] == OUTBOUND_TRANSIENT ? *transient + 1 : 0;
-		if (r[done] == OUTBOUND_SENT)
-			nsent++;
-	}
-	/* A transport that syncs in batches: one sync, then every result in one transaction. */
-	if (nsent > 0 && out->ops->sync(out->h, serr, sizeof(serr)) < 0) {
-		for (int i = 0; i < done; i++)
-			if (r[i] == OUTBOUND_SENT) {
-				r[i] = OUTBOUND_TRANSIENT;
-				snprintf(errs[i], sizeof(errs[0]), "%s", serr);
-			}
-		nsent = 0;
-	}
-	if (store_begin(st) < 0)
-		goto out;
-	for (int i = 0; i < done; i++)
-		if (outbox_record(st, &items[i], r[i], errs[i], now, retry_max_hours) < 0) {
-			store_rollback(st);
+	for (int i = 0; i < n; i++)
+		died += tries[i] > 0;
+	if (died > 0) {
+		log_warnx("inbound: %d of a batch of %d were tried by a run that died; "
+			  "taking the batch one message at a time", died, n);
+		if (batch_singly(p, in, items, rejected, keys, n, stop) < 0)
 			goto out;
-		}
-	if (store_commit(st) < 0) {
-		store_rollback(st);
+	} else if (attempts_mark(p, keys, n, tries) < 0 ||
+		   batch_commit(p, items, rejected, keys, tries, n) < 0 ||
+		   batch_done(in, items, rejected, n) < 0) {
 		goto out;
 	}
-	*sent += nsent;
-	rc = 0;
+	rc = r < 0 && !*stop ? -1 : 1;
 out:
-	free(r);
-	free(errs);
-	free(rcpts);
-	free(msgs);
+	items_clear(items, n);
+	free(sha);
+	free(keys);
+	free(tries);
 	return rc;
 }
 
 int
-outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_hours,
-	     volatile int *stop)
+process_pass(struct program *p, struct inbound *in, struct sender *snd, volatile int *stop)
 {
-	struct outbox_item *items = NULL;
-	int n = 0, sent = 0, transient = 0, rc = -1;
+	struct inbound_item *items = xcalloc(PROCESS_BATCH, sizeof(*items));
+	bool *rejected = xcalloc(PROCESS_BATCH, sizeof(*rejected));
+	int r = 0, rc = -1;
 
-	/* What a lost record costs is one mail sent again with the same Message-ID, never
-	 * a lost one: so records need to survive a crash of ilnbot, not a power cut, and
-	 * cost no fsync each. */
-	if (store_durable(st, false) < 0)
-		return -1;
-	/* Deferred mail is not due again within this pass, so the loop ends. */
-	while (!(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT &&
-	       (n = store_outbox_due(st, now, 256, &items)) > 0) {
-		if (outbox_batch(st, out, items, n, now, retry_max_hours, stop, &transient,
-				 &sent) < 0)
-			goto out;
-		outbox_items_free(items, n);
-		items = NULL;
-		n = 0;
-	}
-	if (transient >= OUTBOX_MAX_TRANSIENT)
-		log_warnx("outbox: %d transient failures in a row; the rest waits for the next pass",
-			  transient);
-	rc = n < 0 ? -1 : sent;
+	while (!*stop && (r = batch_one(p, in, items, rejected, stop)) > 0)
+		sender_kick(snd);
+	if (r < 0)
+		goto out;
+	sender_kick(snd);       /* deferred mail may have fallen due */
+	rc = 0;
 out:
-	if (items)
-		outbox_items_free(items, n);
-	if (store_durable(st, true) < 0)
-		rc = -1;
+	free(items);
+	free(rejected);
 	return rc;
 }
+

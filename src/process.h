@@ -1,5 +1,7 @@
-/* process.h: the inbound path for one message (gate and parse, record, classify, act,
- * queue replies: one transaction), and the outbox flush after the commit. */
+/* process.h: the inbound transaction. process_pass() takes every new message of an
+ * inbound transport in committed batches (with the poison-message count), and
+ * process_message() one message: gate and parse, record, classify, act, queue the
+ * replies, all in one transaction. The outbox is sent afterwards (outbox.h). */
 #ifndef ILN_PROCESS_H
 #define ILN_PROCESS_H
 
@@ -9,7 +11,8 @@
 
 struct program;
 struct store;
-struct outbound;
+struct inbound;
+struct sender;
 
 /* process_message: 0 when the message's transaction committed (it may now be marked done
  * on the server; *rejected says whether it belongs in the rejects folder), -1 when the
@@ -35,9 +38,15 @@ void process_sha256_hex(const char *raw, size_t len, char hex[PROCESS_SHA256_HEX
 int process_quarantine_tx(struct program *p, const char *transport_id, size_t len,
 			  const char *sha256_hex, int tries, bool *rejected);
 
-/* outbox_flush: send every due outbox mail; each result is recorded at once. Returns
- * the number sent, or -1 when the store failed. */
-int outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_hours,
+/* Inbound messages committed in one transaction, at most. */
+#define PROCESS_BATCH 256
+
+/* process_pass: every new message of in, in batches of up to PROCESS_BATCH committed
+ * together, each then marked done on the server and handed to the sender (sender_kick;
+ * snd may be NULL). A batch holding a message that a run which died was processing is
+ * taken one message per transaction, and a message at QUARANTINE_TRIES is set aside.
+ * Ends early when *stop becomes true. 0, or -1 on a transport or store error. */
+int process_pass(struct program *p, struct inbound *in, struct sender *snd,
 		 volatile int *stop);
 
 #endif

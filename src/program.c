@@ -1,15 +1,107 @@
-/* program.c: dispatches one parsed command message to its handler (program_*.c) and
- * answers what has no handler of its own: HELP, unknown commands, commands for
- * partnerships that do not exist yet, and coordinator commands from others. */
+/* program.c: the command table and the dispatcher. Every email command is one row of
+ * commands[]: its words, its argument, its handler (program_*.c), its flags and the
+ * templates it sends. The Subject parser (cmd_parse.c), the dispatcher below, the
+ * confirmation chain (program_confirm.c), the coordinator gate and check-config all read
+ * this one table, so a new command is a row, a handler and its templates. The gates for
+ * coordinator and partnership commands and HELP live here too. */
+#include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
+#include "auth_results.h"
 #include "cmd.h"
 #include "conf.h"
+#include "log.h"
 #include "msg.h"
 #include "program.h"
 #include "store.h"
 #include "tmpl.h"
+#include "util.h"
+
+static int program_help(struct program *p, struct program_in *in, const struct cmd *c);
+static int program_not_available(struct program *p, struct program_in *in,
+				 const struct cmd *c);
+
+const struct command commands[] = {
+	{ CMD_HELP, "HELP", "", CMD_ARG_TEXT, 0, program_help, NULL, "help" },
+	{ CMD_SIGNUP, "SIGNUP", "JOIN APPLY", CMD_ARG_TEXT, CMD_CONFIRMED, program_signup,
+	  program_signup_confirmed,
+	  "signup_confirm signup_problems signup_already signup_done" },
+	{ CMD_CONFIRM, "CONFIRM", "", CMD_ARG_TOKEN, 0, program_confirm, NULL, "confirm_bad" },
+	{ CMD_UPDATE, "UPDATE", "", CMD_ARG_TEXT, 0, program_update, NULL,
+	  "update_done update_problems not_registered" },
+	{ CMD_SHOW, "SHOW", "MYDATA", CMD_ARG_TEXT, 0, program_show, NULL,
+	  "show not_registered" },
+	{ CMD_STATUS, "STATUS", "", CMD_ARG_TEXT, 0, program_status, NULL,
+	  "status not_registered" },
+	{ CMD_WITHDRAW, "WITHDRAW", "", CMD_ARG_TEXT, CMD_CONFIRMED, program_withdraw,
+	  program_withdraw_confirmed,
+	  "confirm_withdraw withdraw_done withdraw_already not_registered" },
+	{ CMD_DISSOLVE, "DISSOLVE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_not_available,
+	  NULL, "not_available" },
+	{ CMD_PROBLEM, "PROBLEM", "REPORT", CMD_ARG_TEXT, CMD_PARTNERSHIP,
+	  program_not_available, NULL, "not_available" },
+	{ CMD_CONTINUE, "CONTINUE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_not_available,
+	  NULL, "not_available" },
+	{ CMD_CONCLUDE, "CONCLUDE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_not_available,
+	  NULL, "not_available" },
+	{ CMD_DELETE, "DELETE", "FORGET", CMD_ARG_TEXT, CMD_CONFIRMED, program_delete,
+	  program_delete_confirmed, "confirm_delete delete_done nothing_held" },
+	{ CMD_CHANGE, "CHANGE", "", CMD_ARG_ADDRESS, CMD_CONFIRMED, program_change,
+	  program_change_confirmed,
+	  "confirm_change change_pending change_done change_bad change_taken not_registered "
+	  "confirm_bad" },
+	{ CMD_SUBSCRIBE, "SUBSCRIBE", "", CMD_ARG_TEXT, CMD_CONFIRMED, program_subscribe,
+	  program_subscribe_confirmed, "confirm_subscribe subscribe_done subscribe_already" },
+	{ CMD_UNSUBSCRIBE, "UNSUBSCRIBE", "", CMD_ARG_TEXT, 0, program_unsubscribe, NULL,
+	  "unsubscribe_done" },
+	{ CMD_ROUND_OPEN, "ROUND OPEN", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_open, NULL,
+	  "round_opened round_problems round_announce" },
+	{ CMD_MATCH, "MATCH", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_match, NULL,
+	  "match_preview no_round" },
+	{ CMD_APPROVE, "APPROVE", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_approve, NULL,
+	  "approve_done no_round introduction unmatched_options" },
+	{ CMD_TOPIC, "TOPIC", "", CMD_ARG_TEXT, CMD_COORDINATOR, program_not_available, NULL,
+	  "not_available" },
+	{ CMD_STATS, "STATS", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_stats, NULL, "stats" },
+	{ CMD_EXPORT, "EXPORT", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_export, NULL, "export" },
+};
+
+const size_t ncommands = nitems(commands);
+
+/* What every command may send besides its own templates: the daily cap's notice, and
+ * the gates' answers. */
+const char program_gate_templates[] =
+	"rate_limited coordinators_only confirm_coordinator not_registered no_partnership";
+
+const struct command *
+command_of(enum cmd_kind k)
+{
+	for (size_t i = 0; i < ncommands; i++)
+		if (commands[i].kind == k)
+			return &commands[i];
+	return NULL;
+}
+
+const struct command *
+command_by_name(const char *name)
+{
+	for (size_t i = 0; i < ncommands; i++)
+		if (strcasecmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int64_t
+program_tick(struct program *p)
+{
+	if (!p->fixed_now)
+		p->now = (int64_t)time(NULL);
+	return p->now;
+}
 
 static int
 program_help(struct program *p, struct program_in *in, const struct cmd *c)
@@ -18,13 +110,24 @@ program_help(struct program *p, struct program_in *in, const struct cmd *c)
 
 	in->outcome = c->kind == CMD_HELP ? "done" : "unknown";
 	snprintf(in->detail, sizeof(in->detail), "help sent");
-	return reply_queue(p, in, "help", v, 1, NULL, NULL);
+	return reply_queue(p, in, "help", v, nitems(v), NULL, NULL);
 }
 
-/* Commands about a partnership: answered "no partnership" to those without one; the
- * partnership's life (reports, dissolving, the end of a round) is not built yet. */
+/* A command whose effect is not built yet. */
 static int
-program_no_partnership(struct program *p, struct program_in *in, const struct cmd *c)
+program_not_available(struct program *p, struct program_in *in, const struct cmd *c)
+{
+	struct tmpl_var v[] = { { "command", cmd_name(c->kind) } };
+
+	in->outcome = "refused";
+	snprintf(in->detail, sizeof(in->detail), "%s not available yet", cmd_name(c->kind));
+	return reply_queue(p, in, "not_available", v, nitems(v), NULL, NULL);
+}
+
+/* CMD_PARTNERSHIP: 1 when the sender has an active partnership; else the refusal is
+ * queued and 0 returned (-1 on a store error). */
+static int
+gate_partnership(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct tmpl_var v[] = { { "command", cmd_name(c->kind) } };
 	struct participant part = { 0 };
@@ -40,71 +143,165 @@ program_no_partnership(struct program *p, struct program_in *in, const struct cm
 	}
 	participant_clear(&part);
 	partnership_clear(&x);
-	tmpl = !found ? "not_registered" : partnered ? "not_available" : "no_partnership";
+	if (found && partnered)
+		return 1;
+	tmpl = !found ? "not_registered" : "no_partnership";
 	in->outcome = "refused";
 	snprintf(in->detail, sizeof(in->detail), "%s: %s", cmd_name(c->kind), tmpl);
-	return reply_queue(p, in, tmpl, v, 1, NULL, NULL);
+	return reply_queue(p, in, tmpl, v, nitems(v), NULL, NULL) < 0 ? -1 : 0;
+}
+
+/* CMD_COORDINATOR: 1 when the sender is a configured coordinator and authenticated by
+ * our own server's Authentication-Results. Otherwise 0: a stranger is refused, and an
+ * unauthenticated coordinator is sent a token whose confirmation carries the command
+ * out (program_coordinator_confirmed). -1 on a store error. */
+static int
+gate_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
+{
+	const struct msg *m = in->m;
+	struct tmpl_var v[] = { { "command", cmd_name(c->kind) }, { "token", "" } };
+	const char *why;
+	char *payload, *token;
+	struct json_object *o;
+	int rc;
+
+	if (!conf_is_coordinator(p->conf, m->from)) {
+		in->outcome = "refused";
+		snprintf(in->detail, sizeof(in->detail), "%s from a non-coordinator",
+			 cmd_name(c->kind));
+		return reply_queue(p, in, "coordinators_only", v, 1, NULL, NULL) < 0 ? -1 : 0;
+	}
+	if (auth_results_pass(m->auth_results, m->n_auth_results, p->conf->trusted_authserv_id,
+			      m->from, &why))
+		return 1;
+	o = json_object_new_object();
+	json_object_object_add(o, "subject", json_object_new_string(m->subject));
+	json_object_object_add(o, "body", json_object_new_string(m->body));
+	payload = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	token = program_token_new(p, m->from, "coordinator", payload);
+	free(payload);
+	if (token == NULL) {
+		in->outcome = "ignored";
+		snprintf(in->detail, sizeof(in->detail), "too many coordinator confirmations today");
+		return 0;
+	}
+	v[1].value = token;
+	snprintf(in->detail, sizeof(in->detail), "%s awaits confirmation (%s)",
+		 cmd_name(c->kind), why);
+	rc = reply_queue(p, in, "confirm_coordinator", v, nitems(v), NULL, NULL);
+	free(token);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A confirmed coordinator command: the stored Subject's command, run with the stored
+ * body, threaded to the confirming message. */
+int
+program_coordinator_confirmed(struct program *p, struct program_in *in, const char *payload)
+{
+	struct json_object *o = json_tokener_parse(payload), *s, *b;
+	const struct command *row = NULL;
+	struct cmd c = { 0 };
+	int rc = 0;
+
+	if (o && json_object_object_get_ex(o, "subject", &s) &&
+	    json_object_object_get_ex(o, "body", &b) && conf_is_coordinator(p->conf, in->m->from)) {
+		cmd_parse(json_object_get_string(s), &c);
+		row = command_of(c.kind);
+	}
+	if (row && (row->flags & CMD_COORDINATOR)) {
+		struct msg m = *in->m;
+		const struct msg *orig = in->m;
+
+		m.body = (char *)json_object_get_string(b);
+		in->m = &m;
+		rc = row->handle(p, in, &c);
+		in->m = orig;
+	} else {
+		log_errorx("confirm: unusable coordinator payload");
+		in->outcome = "refused";
+	}
+	cmd_free(&c);
+	json_object_put(o);
+	return rc;
 }
 
 int
 program_handle(struct program *p, struct program_in *in)
 {
+	const struct command *row;
 	struct cmd c;
-	int rc;
+	int rc = 1;
 
 	cmd_parse(in->m->subject, &c);
+	if ((row = command_of(c.kind)) == NULL)
+		row = command_of(CMD_HELP);
 	in->outcome = "done";
-	switch (c.kind) {
-	case CMD_SIGNUP:
-		rc = program_signup(p, in);
-		break;
-	case CMD_CONFIRM:
-		rc = program_confirm(p, in, c.arg);
-		break;
-	case CMD_SHOW:
-		rc = program_show(p, in);
-		break;
-	case CMD_UPDATE:
-		rc = program_update(p, in);
-		break;
-	case CMD_STATUS:
-		rc = program_status(p, in);
-		break;
-	case CMD_WITHDRAW:
-		rc = program_ask_confirmation(p, in, "withdraw", NULL);
-		break;
-	case CMD_DELETE:
-		rc = program_ask_confirmation(p, in, "delete", NULL);
-		break;
-	case CMD_CHANGE:
-		rc = program_ask_confirmation(p, in, "change", c.arg);
-		break;
-	case CMD_SUBSCRIBE:
-		rc = program_ask_confirmation(p, in, "subscribe", NULL);
-		break;
-	case CMD_UNSUBSCRIBE:
-		rc = program_unsubscribe(p, in);
-		break;
-	case CMD_DISSOLVE:
-	case CMD_PROBLEM:
-	case CMD_CONTINUE:
-	case CMD_CONCLUDE:
-		rc = program_no_partnership(p, in, &c);
-		break;
-	case CMD_ROUND_OPEN:
-	case CMD_MATCH:
-	case CMD_APPROVE:
-	case CMD_TOPIC:
-	case CMD_STATS:
-	case CMD_EXPORT:
-		rc = program_coordinator(p, in, &c);
-		break;
-	case CMD_HELP:
-	case CMD_UNKNOWN:
-	default:
-		rc = program_help(p, in, &c);
-		break;
-	}
+	if (row->flags & CMD_COORDINATOR)
+		rc = gate_coordinator(p, in, &c);
+	else if (row->flags & CMD_PARTNERSHIP)
+		rc = gate_partnership(p, in, &c);
+	if (rc > 0)
+		rc = row->handle(p, in, &c);
 	cmd_free(&c);
-	return rc;
+	return rc < 0 ? -1 : 0;
+}
+
+/* A template name of a list that check_templates checks once. */
+static void
+check_one(const struct tmpl_set *set, const char *dir, const char *name, struct buf *problems,
+	  int *bad)
+{
+	const struct mail_kind *k = mail_kind_find(name);
+	const char *known[REPLY_MAX_KNOWN];
+	char words[1024], err[512];
+	size_t n = 0;
+
+	if (k == NULL) {
+		buf_printf(problems, "%s: named by the command table, not in mail_kinds[]\n", name);
+		(*bad)++;
+		return;
+	}
+	if (!tmpl_has(set, name)) {
+		buf_printf(problems, "%s/%s.txt is missing\n", dir, name);
+		(*bad)++;
+		return;
+	}
+	snprintf(words, sizeof(words), "%s %s", mail_common_vars, k->vars);
+	for (char *s = words, *save = NULL, *w; n < nitems(known) &&
+	     (w = strtok_r(s, " ", &save)) != NULL; s = NULL)
+		known[n++] = w;
+	if (tmpl_check_vars(set, name, known, n, err, sizeof(err)) < 0) {
+		buf_printf(problems, "%s (it gets: %s %s)\n", err, mail_common_vars, k->vars);
+		(*bad)++;
+	}
+}
+
+/* Every name of a space-separated template list. */
+static void
+check_list(const struct tmpl_set *set, const char *dir, const char *list, struct buf *problems,
+	   int *bad)
+{
+	for (const char *s = list; *s; s += strspn(s, " ")) {
+		char name[64];
+		size_t k = strcspn(s, " ");
+
+		snprintf(name, sizeof(name), "%.*s", (int)(k < sizeof(name) ? k : sizeof(name) - 1),
+			 s);
+		check_one(set, dir, name, problems, bad);
+		s += k;
+	}
+}
+
+int
+program_check_templates(const struct tmpl_set *set, const char *dir, struct buf *problems)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < ncommands; i++)
+		check_list(set, dir, commands[i].templates, problems, &bad);
+	check_list(set, dir, program_gate_templates, problems, &bad);
+	for (size_t i = 0; i < nmail_kinds; i++)
+		check_one(set, dir, mail_kinds[i].tmpl, problems, &bad);
+	return bad;
 }

@@ -20,7 +20,11 @@ struct program {
 	struct store *st;
 	const struct tmpl_set *tmpl;
 	int64_t now;
+	bool fixed_now;            /* --now given: time does not move */
 };
+
+/* program_tick: p->now from the clock (unless fixed) and returned. */
+int64_t program_tick(struct program *p);
 
 /* One inbound message being handled: what the rules read and what they report. */
 struct program_in {
@@ -57,6 +61,19 @@ struct outmail {
 };
 int outmail_queue(struct program *p, const struct outmail *om);
 
+/* The kinds of mail (reply.c): every template the program sends, with the variables its
+ * sender provides (space-separated) besides mail_common_vars, which every mail gets. */
+struct mail_kind {
+	const char *tmpl;
+	const char *vars;
+};
+extern const struct mail_kind mail_kinds[];
+extern const size_t nmail_kinds;
+extern const char mail_common_vars[];
+#define REPLY_MAX_KNOWN 40      /* variables of one kind, common ones included */
+const struct mail_kind *mail_kind_find(const char *tmpl);
+bool mail_kind_has_var(const struct mail_kind *k, const char *var);
+
 /* reply_queue: render template tmpl_name, thread it to the inbound message, send it to
  * `to` (NULL = the sender) and queue it in the outbox. Applies the per-sender daily cap:
  * past it one "no more today" notice, then silence. 0 queued or suppressed, -1 error. */
@@ -67,17 +84,40 @@ int reply_queue(struct program *p, struct program_in *in, const char *tmpl_name,
  * parent and, when it names no recipient, its To are filled in here. */
 int reply_queue_mail(struct program *p, struct program_in *in, struct outmail *om);
 
-/* Handlers, one per command group (program_*.c). */
-int program_signup(struct program *p, struct program_in *in);
-int program_confirm(struct program *p, struct program_in *in, const char *token);
-int program_show(struct program *p, struct program_in *in);
-int program_update(struct program *p, struct program_in *in);
-int program_status(struct program *p, struct program_in *in);
-int program_ask_confirmation(struct program *p, struct program_in *in, const char *action,
-			     const char *arg);
-int program_unsubscribe(struct program *p, struct program_in *in);
-int program_coordinator(struct program *p, struct program_in *in, const struct cmd *c);
+/* Command handlers (the rows of commands[] in program.c): 0, or -1 on a store error. */
+/* program_signup.c */
+int program_signup(struct program *p, struct program_in *in, const struct cmd *c);
+int program_signup_confirmed(struct program *p, struct program_in *in, const char *payload);
+/* program_confirm.c */
+int program_confirm(struct program *p, struct program_in *in, const struct cmd *c);
+int program_withdraw(struct program *p, struct program_in *in, const struct cmd *c);
+int program_withdraw_confirmed(struct program *p, struct program_in *in, const char *payload);
+int program_delete(struct program *p, struct program_in *in, const struct cmd *c);
+int program_delete_confirmed(struct program *p, struct program_in *in, const char *payload);
+int program_change(struct program *p, struct program_in *in, const struct cmd *c);
+int program_change_confirmed(struct program *p, struct program_in *in, const char *old_addr);
+int program_subscribe(struct program *p, struct program_in *in, const struct cmd *c);
+int program_subscribe_confirmed(struct program *p, struct program_in *in, const char *payload);
+/* program_profile.c */
+int program_show(struct program *p, struct program_in *in, const struct cmd *c);
+int program_update(struct program *p, struct program_in *in, const struct cmd *c);
+int program_status(struct program *p, struct program_in *in, const struct cmd *c);
+int program_unsubscribe(struct program *p, struct program_in *in, const struct cmd *c);
+/* program_round.c */
+int round_open(struct program *p, struct program_in *in, const struct cmd *c);
+int round_match(struct program *p, struct program_in *in, const struct cmd *c);
+int round_approve(struct program *p, struct program_in *in, const struct cmd *c);
+int round_stats(struct program *p, struct program_in *in, const struct cmd *c);
+int round_export(struct program *p, struct program_in *in, const struct cmd *c);
+/* program.c: a coordinator command confirmed by token (its Subject and body stored) */
 int program_coordinator_confirmed(struct program *p, struct program_in *in, const char *payload);
+/* program.c: templates any command may send besides its own (space-separated) */
+extern const char program_gate_templates[];
+/* program_check_templates: every template the command table and mail_kinds[] name
+ * exists in set (loaded from dir) and uses only the variables its sender provides; one
+ * line per problem appended to problems. Returns the number of problems. */
+struct buf;
+int program_check_templates(const struct tmpl_set *set, const char *dir, struct buf *problems);
 
 /* Rounds and matching (program_round.c). */
 struct round;
@@ -108,7 +148,6 @@ void program_strv_free(char **v, size_t n);
  * NULL when the address already had its daily share of requests (nothing is sent). */
 char *program_token_new(struct program *p, const char *email, const char *action,
 			const char *payload);
-int program_signup_confirmed(struct program *p, struct program_in *in, const char *payload);
 /* The validated profile carried in a signup token, as JSON (caller frees). */
 char *profile_to_json(const struct profile *prof);
 int profile_from_json(const char *s, struct profile *prof);

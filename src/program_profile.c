@@ -24,7 +24,7 @@ profile_not_registered(struct program *p, struct program_in *in, const char *com
 }
 
 int
-program_show(struct program *p, struct program_in *in)
+program_show(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct participant part = { 0 };
 	struct profile prof;
@@ -64,7 +64,7 @@ out:
 }
 
 int
-program_update(struct program *p, struct program_in *in)
+program_update(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct profile cur, next;
 	struct buf problems;
@@ -114,7 +114,7 @@ out:
 }
 
 int
-program_status(struct program *p, struct program_in *in)
+program_status(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct participant part = { 0 };
 	struct partnership x;
@@ -161,7 +161,7 @@ out:
 }
 
 int
-program_unsubscribe(struct program *p, struct program_in *in)
+program_unsubscribe(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct profile prof;
 	int removed, found, rc = -1;

@@ -9,7 +9,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "auth_results.h"
 #include "cmd.h"
 #include "conf.h"
 #include "form.h"
@@ -91,9 +90,10 @@ body_field(const char *body, const char *field)
 	return NULL;
 }
 
-static int
-round_open(struct program *p, struct program_in *in, const char *name, const char *body)
+int
+round_open(struct program *p, struct program_in *in, const struct cmd *c)
 {
+	const char *name = c->arg, *body = in->m->body;
 	char *closes = body_field(body, "Signup closes"), *starts = body_field(body, "Starts");
 	char *length = body_field(body, "Length");
 	int64_t tc = 0, ts = 0, id;
@@ -387,8 +387,8 @@ out:
 	return rc;
 }
 
-static int
-round_approve(struct program *p, struct program_in *in)
+int
+round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct round r;
 	struct partnership *pairs = NULL, *lone = NULL;
@@ -509,8 +509,8 @@ get_stage(const struct profile *p)
 	return s ? s : "unknown";
 }
 
-static int
-round_stats(struct program *p, struct program_in *in)
+int
+round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct pool_row *rows = NULL;
 	struct round r;
@@ -602,8 +602,8 @@ round_export_csv(struct store *st)
 	return buf_steal(&b);
 }
 
-static int
-round_export(struct program *p, struct program_in *in)
+int
+round_export(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	char *csv = round_export_csv(p->st);
 	struct outmail om = {
@@ -623,98 +623,8 @@ round_export(struct program *p, struct program_in *in)
 	return rc;
 }
 
-/* Carry out an authenticated (or confirmed) coordinator command. */
-static int
-round_exec(struct program *p, struct program_in *in, const char *subject, const char *body)
-{
-	struct cmd c;
-	int rc;
-
-	cmd_parse(subject, &c);
-	switch (c.kind) {
-	case CMD_ROUND_OPEN:
-		rc = round_open(p, in, c.arg, body);
-		break;
-	case CMD_MATCH:
-		rc = round_match_preview(p, in, true, NULL) < 0 ? -1 : 0;
-		break;
-	case CMD_APPROVE:
-		rc = round_approve(p, in);
-		break;
-	case CMD_STATS:
-		rc = round_stats(p, in);
-		break;
-	case CMD_EXPORT:
-		rc = round_export(p, in);
-		break;
-	default: {
-		struct tmpl_var v[] = { { "command", cmd_name(c.kind) } };
-
-		in->outcome = "refused";
-		snprintf(in->detail, sizeof(in->detail), "%s not available yet", cmd_name(c.kind));
-		rc = reply_queue(p, in, "not_available", v, 1, NULL, NULL);
-		break;
-	}
-	}
-	cmd_free(&c);
-	return rc;
-}
-
 int
-program_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
+round_match(struct program *p, struct program_in *in, const struct cmd *c)
 {
-	const struct msg *m = in->m;
-	struct tmpl_var v[] = { { "command", cmd_name(c->kind) }, { "token", "" } };
-	const char *why;
-	char *payload, *token;
-	struct json_object *o;
-	int rc;
-
-	in->outcome = "done";
-	if (!conf_is_coordinator(p->conf, m->from)) {
-		in->outcome = "refused";
-		snprintf(in->detail, sizeof(in->detail), "%s from a non-coordinator",
-			 cmd_name(c->kind));
-		return reply_queue(p, in, "coordinators_only", v, 1, NULL, NULL);
-	}
-	if (auth_results_pass(m->auth_results, m->n_auth_results, p->conf->trusted_authserv_id,
-			      m->from, &why))
-		return round_exec(p, in, m->subject, m->body);
-	/* Not authenticated: the coordinator's mailbox confirms, as for any command. */
-	o = json_object_new_object();
-	json_object_object_add(o, "subject", json_object_new_string(m->subject));
-	json_object_object_add(o, "body", json_object_new_string(m->body));
-	payload = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	token = program_token_new(p, m->from, "coordinator", payload);
-	free(payload);
-	if (token == NULL) {
-		in->outcome = "ignored";
-		snprintf(in->detail, sizeof(in->detail), "too many coordinator confirmations today");
-		return 0;
-	}
-	v[1].value = token;
-	snprintf(in->detail, sizeof(in->detail), "%s awaits confirmation (%s)",
-		 cmd_name(c->kind), why);
-	rc = reply_queue(p, in, "confirm_coordinator", v, 2, NULL, NULL);
-	free(token);
-	return rc;
-}
-
-int
-program_coordinator_confirmed(struct program *p, struct program_in *in, const char *payload)
-{
-	struct json_object *o = json_tokener_parse(payload), *s, *b;
-	int rc = -1;
-
-	if (o && json_object_object_get_ex(o, "subject", &s) &&
-	    json_object_object_get_ex(o, "body", &b) && conf_is_coordinator(p->conf, in->m->from))
-		rc = round_exec(p, in, json_object_get_string(s), json_object_get_string(b));
-	else {
-		log_errorx("confirm: unusable coordinator payload");
-		in->outcome = "refused";
-		rc = 0;
-	}
-	json_object_put(o);
-	return rc;
+	return round_match_preview(p, in, true, NULL) < 0 ? -1 : 0;
 }

@@ -98,7 +98,7 @@ program_token_new(struct program *p, const char *email, const char *action, cons
 }
 
 int
-program_signup(struct program *p, struct program_in *in)
+program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct participant part = { 0 };
 	struct profile prof;

@@ -1,5 +1,7 @@
-/* reply.c: turns a template into a mail threaded to the message it answers and queues
- * it in the outbox (same transaction as the state change it reports). The per-sender
+/* reply.c: turns a template into a mail, threaded to the message it answers when there
+ * is one, and queues it in the outbox (same transaction as the state change it
+ * reports). mail_kinds[] lists every template the program sends and the variables its
+ * sender provides, for check-config and for a check at each render. The per-sender
  * daily cap of RFC 3834 practice is applied here, so no handler can forget it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,90 @@
 #include "util.h"
 
 #define REPLY_MAX_VARS 40
+
+/* Variables every mail gets (outmail_queue). */
+const char mail_common_vars[] =
+	"network_name address re_subject sender token_days default_language";
+
+/* Every template and the variables its sender provides besides mail_common_vars. */
+const struct mail_kind mail_kinds[] = {
+	{ "help", "unknown" },
+	{ "rate_limited", "" },
+	{ "coordinators_only", "command" },
+	{ "confirm_coordinator", "command token" },
+	{ "not_registered", "command" },
+	{ "no_partnership", "command" },
+	{ "not_available", "command" },
+	{ "signup_confirm", "token form name" },
+	{ "signup_problems", "problems form" },
+	{ "signup_already", "" },
+	{ "signup_done", "name profile" },
+	{ "confirm_bad", "why" },
+	{ "confirm_withdraw", "token" },
+	{ "confirm_delete", "token" },
+	{ "confirm_subscribe", "token" },
+	{ "confirm_change", "token new_address old_address" },
+	{ "change_pending", "new_address old_address" },
+	{ "change_done", "new_address old_address" },
+	{ "change_bad", "command" },
+	{ "change_taken", "command" },
+	{ "withdraw_done", "" },
+	{ "withdraw_already", "command" },
+	{ "delete_done", "" },
+	{ "nothing_held", "command" },
+	{ "subscribe_done", "" },
+	{ "subscribe_already", "command" },
+	{ "unsubscribe_done", "was_subscribed was_not_subscribed" },
+	{ "show", "profile status agreed_at created_at subscribed" },
+	{ "update_done", "profile" },
+	{ "update_problems", "problems form" },
+	{ "status", "status waiting withdrawn partner round_name starts ends" },
+	{ "round_problems", "problems" },
+	{ "round_opened", "round_name signup_closes starts ends announced" },
+	{ "round_announce", "round_name signup_closes starts ends" },
+	{ "no_round", "command" },
+	{ "match_preview", "round_name report" },
+	{ "introduction", "round_name ends a_email a_workplace a_years a_interests a_about "
+			  "b_email b_workplace b_years b_interests b_about" },
+	{ "unmatched_options", "round_name why" },
+	{ "approve_done", "round_name introduced unmatched" },
+	{ "stats", "stats" },
+	{ "export", "" },
+	{ "quarantine_alert", "transport_id size sha256 tries date" },
+};
+
+const size_t nmail_kinds = nitems(mail_kinds);
+
+const struct mail_kind *
+mail_kind_find(const char *tmpl)
+{
+	for (size_t i = 0; i < nmail_kinds; i++)
+		if (strcmp(mail_kinds[i].tmpl, tmpl) == 0)
+			return &mail_kinds[i];
+	return NULL;
+}
+
+/* words_have: the space-separated list has the word w. */
+static bool
+words_have(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *s = list; *s; s += strspn(s, " ")) {
+		size_t k = strcspn(s, " ");
+
+		if (k == n && strncmp(s, w, n) == 0)
+			return true;
+		s += k;
+	}
+	return false;
+}
+
+bool
+mail_kind_has_var(const struct mail_kind *k, const char *var)
+{
+	return words_have(mail_common_vars, var) || words_have(k->vars, var);
+}
 
 static const char *
 addr_domain(const char *addr)
@@ -56,6 +142,7 @@ int
 outmail_queue(struct program *p, const struct outmail *om)
 {
 	const struct msg *m = om->parent;
+	const struct mail_kind *kind;
 	struct tmpl_var all[REPLY_MAX_VARS];
 	char days[16], err[256];
 	char *re = reply_subject_re(m ? m->subject : "");
@@ -67,6 +154,14 @@ outmail_queue(struct program *p, const struct outmail *om)
 	int rc = -1;
 
 	buf_init(&rcpts, 0);
+	if ((kind = mail_kind_find(om->tmpl)) == NULL) {
+		log_errorx("mail: %s is not a kind of mail in mail_kinds[]", om->tmpl);
+		goto out;
+	}
+	for (size_t i = 0; i < om->nvars; i++)
+		if (!mail_kind_has_var(kind, om->vars[i].name))
+			log_errorx("mail: %s is given %s, which mail_kinds[] does not list", om->tmpl,
+				   om->vars[i].name);
 	snprintf(days, sizeof(days), "%d", p->conf->token_days);
 	all[n++] = (struct tmpl_var){ "network_name", p->conf->network_name };
 	all[n++] = (struct tmpl_var){ "address", p->conf->address };

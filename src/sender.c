@@ -14,7 +14,7 @@
 
 #include "log.h"
 #include "outbound.h"
-#include "process.h"
+#include "outbox.h"
 #include "sender.h"
 #include "store.h"
 #include "util.h"
@@ -111,6 +111,8 @@ sender_start(const char *store_path, struct outbound *out, int64_t fixed_now,
 void
 sender_kick(struct sender *s)
 {
+	if (s == NULL)
+		return;
 	pthread_mutex_lock(&s->mu);
 	s->kicked = true;
 	pthread_cond_signal(&s->cv);

@@ -16,7 +16,7 @@ struct sender;
 struct sender *sender_start(const char *store_path, struct outbound *out, int64_t fixed_now,
 			    int retry_max_hours, int idle_ms, volatile int *stop, char *err,
 			    size_t errsz);
-/* sender_kick: mail may be due; the thread flushes the outbox soon. */
+/* sender_kick: mail may be due; the thread flushes the outbox soon. NULL is a no-op. */
 void sender_kick(struct sender *s);
 /* sender_stop: the flush the last kick asked for (up to *stop), then the thread ends
  * and everything is freed. -1 when a flush hit a store error. NULL is a no-op. */

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* The number of elements of an array (not a pointer). */
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

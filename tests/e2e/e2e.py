@@ -153,8 +153,11 @@ maildir = var/outbox
     def run(self, now=NOW, args=("once",)):
         cmd = [BIN] + list(args) + ["-c", self.conf, "--now", now]
         p = subprocess.run(cmd, capture_output=True, timeout=60)
-        self.log += p.stderr.decode(errors="replace")
-        assert p.returncode == 0, f"exit {p.returncode}: {p.stderr.decode(errors='replace')}"
+        err = p.stderr.decode(errors="replace")
+        self.log += err
+        assert p.returncode == 0, f"exit {p.returncode}: {err}"
+        # a sender giving a template a variable the table of mail kinds does not list
+        assert "mail_kinds[]" not in err, err
         return p
 
     def replies(self):
@@ -624,6 +627,35 @@ def check_config(bot):
     p = subprocess.run([BIN, "check-config", "-c", bot.conf], capture_output=True, text=True)
     assert p.returncode != 0
     assert re.search(r"ilnbot\.conf:\d+: unknown key bogus_key", p.stderr), p.stderr
+
+
+@test
+def check_config_placeholders(bot):
+    """A template whose placeholder its sender does not provide (a misspelt {{tokn}}) or
+    a missing template is an error naming the file and line."""
+    tdir = os.path.join(bot.dir, "templates")
+    shutil.copytree(os.path.join(TOP, "templates"), tdir)
+    with open(bot.conf) as f:
+        conf = f.read().replace(f"templates = {TOP}/templates", f"templates = {tdir}")
+    with open(bot.conf, "w") as f:
+        f.write(conf)
+    p = subprocess.run([BIN, "check-config", "-c", bot.conf], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    path = os.path.join(tdir, "signup_confirm.txt")
+    with open(path) as f:
+        text = f.read()
+    assert "{{token}}" in text
+    with open(path, "w") as f:
+        f.write(text.replace("{{token}}", "{{tokn}}", 1))
+    p = subprocess.run([BIN, "check-config", "-c", bot.conf], capture_output=True, text=True)
+    assert p.returncode == 78, (p.returncode, p.stderr)
+    assert re.search(r"signup_confirm\.txt:\d+: unknown placeholder \{\{tokn\}\}", p.stderr), p.stderr
+    with open(path, "w") as f:
+        f.write(text)
+    os.unlink(os.path.join(tdir, "stats.txt"))
+    p = subprocess.run([BIN, "check-config", "-c", bot.conf], capture_output=True, text=True)
+    assert p.returncode == 78, (p.returncode, p.stderr)
+    assert "stats.txt is missing" in p.stderr, p.stderr
 
 
 LAB_TESTS = []
