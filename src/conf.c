@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "match.h"
 #include "util.h"
 
 enum conf_type { CONF_STR, CONF_PATH, CONF_INT, CONF_ENUM, CONF_ADDR };
@@ -68,14 +69,19 @@ static const struct conf_key conf_keys[] = {
 	{ "program", "templates", CONF_PATH, S(templates), "../templates", 0, 0, NULL },
 	{ "program", "token_days", CONF_INT, S(token_days), "7", 1, 365, NULL },
 	{ "program", "replies_per_sender_per_day", CONF_INT, S(replies_per_sender_per_day), "10", 1, 100000, NULL },
-	{ "program", "round_months", CONF_INT, S(round_months), "4", 1, 24, NULL },
+	{ "program", "round_months", CONF_INT, S(round_months), "4", CONF_ROUND_MONTHS_MIN,
+	  CONF_ROUND_MONTHS_MAX, NULL },
 	{ "program", "log_level", CONF_ENUM, S(log_level), "info", 0, 0, "debug|info|warning|error" },
 
-	{ "matching", "prune_k", CONF_INT, S(prune_k), "50", 0, 100000, NULL },
-	{ "matching", "weight_explicit", CONF_INT, S(weight_explicit), "100", 0, 1000000, NULL },
-	{ "matching", "weight_default", CONF_INT, S(weight_default), "10", 0, 1000000, NULL },
-	{ "matching", "weight_interest", CONF_INT, S(weight_interest), "3", 0, 1000000, NULL },
-	{ "matching", "max_interests", CONF_INT, S(max_interests), "5", 0, 100, NULL },
+	{ "matching", "prune_k", CONF_INT, S(prune_k), STR(MATCH_PRUNE_K), 0, 100000, NULL },
+	{ "matching", "weight_explicit", CONF_INT, S(weight_explicit), STR(MATCH_WEIGHT_EXPLICIT),
+	  0, MATCH_WEIGHT_MAX, NULL },
+	{ "matching", "weight_default", CONF_INT, S(weight_default), STR(MATCH_WEIGHT_DEFAULT),
+	  0, MATCH_WEIGHT_MAX, NULL },
+	{ "matching", "weight_interest", CONF_INT, S(weight_interest), STR(MATCH_WEIGHT_INTEREST),
+	  0, MATCH_WEIGHT_MAX, NULL },
+	{ "matching", "max_interests", CONF_INT, S(max_interests), STR(MATCH_INTERESTS_COUNTED),
+	  0, MATCH_MAX_INTERESTS, NULL },
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Ranges the program checks beyond the file too (a round's Length: line). */
+#define CONF_ROUND_MONTHS_MIN 1
+#define CONF_ROUND_MONTHS_MAX 24
+
 struct conf {
 	char *path;                     /* the file read */
 	char *dir;                      /* its folder */

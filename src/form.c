@@ -63,7 +63,7 @@ static const struct {
 		       "public, academic, school, special, national, government, other" },
 	[F_WORKPLACE] = { "Workplace", true,
 			  "the name of your library or institution, 1 to 200 characters" },
-	[F_YEARS] = { "Years", true, "years in the profession, a whole number from 0 to 70" },
+	[F_YEARS] = { "Years", true, "years in the profession, a whole number from 0 to " STR(PROFILE_YEARS_MAX) },
 	[F_INTERESTS] = { "Interests", true,
 			  "1 to 20 interests separated by commas, each up to 60 characters" },
 	[F_LANGUAGES] = { "Languages", false,
@@ -79,72 +79,14 @@ static const struct {
 	[F_DIGEST] = { "Digest", false, "yes or no" },
 };
 
-static const char *const sectors[] = { "public", "academic", "school", "special",
-				       "national", "government", "other" };
-static const char *const stages[] = { "early", "mid", "late" };
+static const char *const *const sectors = profile_sector_names;
+static const char *const *const stages = profile_stage_names;
 
 /* After a known field, these begin a quoted original ("From: ..." in Outlook's languages). */
 static const char *const stop_names[] = { "from", "von", "de", "van", "da" };
 static const char *const noise_names[] = { "http", "https", "mailto", "ftp", "tel", "ps",
 					   "p.s", "re", "fwd", "fw", "sent", "to", "cc",
 					   "subject", "date" };
-
-void
-profile_init(struct profile *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->years = -1;
-	p->digest = -1;
-}
-
-void
-profile_free(struct profile *p)
-{
-	free(p->name);
-	free(p->country);
-	free(p->sector);
-	free(p->workplace);
-	free(p->interests);
-	free(p->languages);
-	free(p->about);
-	free(p->partner_sector);
-	free(p->partner_stage);
-	free(p->notes);
-	profile_init(p);
-}
-
-static char *
-dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-void
-profile_copy(struct profile *dst, const struct profile *src)
-{
-	dst->name = dup_or_null(src->name);
-	dst->country = dup_or_null(src->country);
-	dst->sector = dup_or_null(src->sector);
-	dst->workplace = dup_or_null(src->workplace);
-	dst->years = src->years;
-	dst->interests = dup_or_null(src->interests);
-	dst->languages = dup_or_null(src->languages);
-	dst->about = dup_or_null(src->about);
-	dst->partner_sector = dup_or_null(src->partner_sector);
-	dst->partner_stage = dup_or_null(src->partner_stage);
-	dst->notes = dup_or_null(src->notes);
-	dst->digest = src->digest;
-}
-
-const char *
-profile_stage(int years)
-{
-	if (years < 0)
-		return NULL;
-	if (years < 5)
-		return "early";
-	return years < 15 ? "mid" : "late";
-}
 
 static void
 set_str(char **dst, char *val)
@@ -695,14 +637,14 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 			set_str(&p->country, xstrdup(code));
 		break;
 	case F_SECTOR:
-		if ((n = word_index(raw, sectors, 7)) < 0)
+		if ((n = word_index(raw, sectors, PROFILE_NSECTORS)) < 0)
 			problem_value(problems, count, f, raw, "is not a sector we know");
 		else
 			set_str(&p->sector, xstrdup(sectors[n]));
 		break;
 	case F_YEARS:
 		if ((n = years_parse(raw)) < 0)
-			problem_value(problems, count, f, raw, "is not a number from 0 to 70");
+			problem_value(problems, count, f, raw, "is not a number from 0 to " STR(PROFILE_YEARS_MAX));
 		else
 			p->years = n;
 		break;
@@ -738,10 +680,10 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 	case F_PARTNER_STAGE:
 		if (f == F_PARTNER_SECTOR)
 			r = preference_parse(raw, (const char *const[]){ "same", "any" }, 2,
-					     sectors, 7, &bad);
+					     sectors, PROFILE_NSECTORS, &bad);
 		else
 			r = preference_parse(raw, (const char *const[]){ "different", "same", "any" },
-					     3, stages, 3, &bad);
+					     3, stages, PROFILE_NSTAGES, &bad);
 		if (r == NULL) {
 			problem_value(problems, count, f, bad, "is not a choice we know");
 			break;

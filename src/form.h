@@ -1,12 +1,13 @@
-/* form.h: the application form (SPEC §3): struct profile, parsing "Field: value" lines into
- * it with every problem named, and rendering it back as a form to fill in. A profile owns
- * its strings (profile_free); form_render's result is the caller's to free(). Country and
- * language lookups need iso_codes_load() first. */
+/* form.h: the application form (SPEC §3): parsing "Field: value" lines into a struct
+ * profile (profile.h) with every problem named, and rendering it back as a form to fill
+ * in. form_render's result is the caller's to free(). Country and language lookups need
+ * iso_codes_load() first. */
 #ifndef ILN_FORM_H
 #define ILN_FORM_H
 
 #include <stdbool.h>
 
+#include "profile.h"
 #include "util.h"
 
 #define FORM_NAME_MAX 100       /* characters (code points) */
@@ -15,34 +16,9 @@
 #define FORM_INTEREST_MAX 60    /* characters per item */
 #define FORM_ABOUT_MAX 2000
 #define FORM_NOTES_MAX 2000
-#define FORM_YEARS_MAX 70
+#define FORM_YEARS_MAX PROFILE_YEARS_MAX
 #define FORM_LANGUAGES_MAX 10
 #define FORM_BODY_MAX (64 * 1024) /* bytes of body read; the rest is ignored */
-
-struct profile {
-	char *name;
-	char *country;          /* ISO 3166 alpha-2 */
-	char *sector;           /* public|academic|school|special|national|government|other */
-	char *workplace;
-	int years;              /* -1 unset */
-	char *interests;        /* "a, b, c" as written, duplicates (ASCII case) dropped */
-	char *languages;        /* ISO 639-3 codes "por,eng" */
-	char *about;
-	char *partner_sector;   /* "same" | "any" | "public,academic" (in the order of the
-				 * sector list above) */
-	char *partner_stage;    /* "different" | "same" | "any" | "early,mid" (in order) */
-	char *notes;
-	int digest;             /* 1 yes, 0 no, -1 unset */
-};
-
-/* profile_init: all unset (NULL strings, years and digest -1). */
-void profile_init(struct profile *p);
-/* profile_free: frees the strings, not p, and leaves p as profile_init does. */
-void profile_free(struct profile *p);
-/* profile_copy: deep copy into dst, which is overwritten (not freed first). */
-void profile_copy(struct profile *dst, const struct profile *src);
-/* "early" (< 5 years), "mid" (5..14), "late" (>= 15); NULL when years < 0. */
-const char *profile_stage(int years);
 
 /* form_parse: read the "Field: value" lines of body into *out, starting from a copy of *base
  * (NULL for a new application). *out is overwritten, not freed first; the caller

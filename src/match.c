@@ -72,23 +72,13 @@ match_person_init(struct match_person *p)
 	p->want_stage.mode = MATCH_PREF_DIFFERENT;
 }
 
-enum match_stage
-match_stage_from_years(int years)
-{
-	if (years < 5)
-		return MATCH_STAGE_EARLY;
-	if (years < 15)
-		return MATCH_STAGE_MID;
-	return MATCH_STAGE_LATE;
-}
-
 void
 match_weights_default(struct match_weights *w)
 {
-	w->explicit_met = 100;
-	w->default_met = 10;
-	w->interest = 3;
-	w->max_interests = 5;
+	w->explicit_met = MATCH_WEIGHT_EXPLICIT;
+	w->default_met = MATCH_WEIGHT_DEFAULT;
+	w->interest = MATCH_WEIGHT_INTEREST;
+	w->max_interests = MATCH_INTERESTS_COUNTED;
 }
 
 bool
@@ -96,7 +86,7 @@ match_weights_valid(const struct match_weights *w)
 {
 	if (w->explicit_met < 0 || w->default_met < 0 || w->interest < 0 ||
 	    w->max_interests < 0 || w->max_interests > MATCH_MAX_INTERESTS ||
-	    w->explicit_met > 1000000 || w->interest > 1000000)
+	    w->explicit_met > MATCH_WEIGHT_MAX || w->interest > MATCH_WEIGHT_MAX)
 		return false;
 	return (int64_t)w->explicit_met >
 	    4 * (int64_t)w->default_met + (int64_t)w->interest * w->max_interests;
@@ -156,9 +146,9 @@ match_pool_add(struct match_pool *pool, const struct match_person *p)
 	int nl = 0;
 
 	if (pool->n >= MATCH_MAX_PEOPLE || p->sector < 0 ||
-	    p->sector >= MATCH_NSECTORS || p->stage < 0 ||
-	    p->stage >= MATCH_NSTAGES || !pref_ok(&p->want_sector, MATCH_NSECTORS) ||
-	    !pref_ok(&p->want_stage, MATCH_NSTAGES) || p->nlangs < 0 ||
+	    p->sector >= PROFILE_NSECTORS || p->stage < 0 ||
+	    p->stage >= PROFILE_NSTAGES || !pref_ok(&p->want_sector, PROFILE_NSECTORS) ||
+	    !pref_ok(&p->want_stage, PROFILE_NSTAGES) || p->nlangs < 0 ||
 	    p->nlangs > MATCH_MAX_LANGS || p->ninterests < 0 ||
 	    p->ninterests > MATCH_MAX_INTERESTS || p->nforbidden < 0 ||
 	    p->nforbidden > MATCH_MAX_FORBIDDEN ||

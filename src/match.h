@@ -34,21 +34,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "profile.h"
+
 #define MATCH_FULL_MAX		2000
 #define MATCH_MAX_LANGS		8
 #define MATCH_MAX_INTERESTS	32
 #define MATCH_MAX_FORBIDDEN	1024
 #define MATCH_MAX_PEOPLE	1000000
-
-enum match_sector {
-	MATCH_SECTOR_PUBLIC, MATCH_SECTOR_ACADEMIC, MATCH_SECTOR_SCHOOL,
-	MATCH_SECTOR_SPECIAL, MATCH_SECTOR_NATIONAL, MATCH_SECTOR_GOVERNMENT,
-	MATCH_SECTOR_OTHER, MATCH_NSECTORS
-};
-
-enum match_stage {
-	MATCH_STAGE_EARLY, MATCH_STAGE_MID, MATCH_STAGE_LATE, MATCH_NSTAGES
-};
 
 /* SAME and DIFFERENT compare with the person's own value; SET uses the mask
  * (bit 1 << enum value). DIFFERENT is meant for the stage, but works for both. */
@@ -65,8 +57,8 @@ struct match_pref {
 struct match_person {
 	int64_t			id;
 	char			country[3];	/* ISO 3166 alpha-2 */
-	enum match_sector	sector;
-	enum match_stage	stage;
+	enum profile_sector	sector;
+	enum profile_stage	stage;
 	struct match_pref	want_sector;	/* default SAME, not stated */
 	struct match_pref	want_stage;	/* default DIFFERENT, not stated */
 	int			nlangs;
@@ -77,11 +69,19 @@ struct match_person {
 	const int64_t		*forbidden;	/* copied by match_pool_add */
 };
 
+/* The defaults of [matching] (conf.c reads them from here) and the largest weight. */
+#define MATCH_WEIGHT_EXPLICIT	100
+#define MATCH_WEIGHT_DEFAULT	10
+#define MATCH_WEIGHT_INTEREST	3
+#define MATCH_INTERESTS_COUNTED	5
+#define MATCH_PRUNE_K		50
+#define MATCH_WEIGHT_MAX	1000000
+
 struct match_weights {
-	int	explicit_met;	/* [matching] weight_explicit, default 100 */
-	int	default_met;	/* [matching] weight_default, default 10 */
-	int	interest;	/* [matching] weight_interest, default 3 */
-	int	max_interests;	/* [matching] max_interests, default 5 */
+	int	explicit_met;	/* [matching] weight_explicit */
+	int	default_met;	/* [matching] weight_default */
+	int	interest;	/* [matching] weight_interest */
+	int	max_interests;	/* [matching] max_interests */
 };
 
 enum match_wish {
@@ -152,7 +152,6 @@ struct match_options {
 };
 
 void match_person_init(struct match_person *p);
-enum match_stage match_stage_from_years(int years);
 void match_weights_default(struct match_weights *w);
 bool match_weights_valid(const struct match_weights *w);
 

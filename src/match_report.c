@@ -11,10 +11,6 @@
 #include "match_report.h"
 #include "util.h"
 
-static const char *const sector_names[MATCH_NSECTORS] = {
-	"public", "academic", "school", "special", "national", "government", "other",
-};
-static const char *const stage_names[MATCH_NSTAGES] = { "early", "mid", "late" };
 
 /* A string → small integer table (open addressing), for languages and interests. */
 struct intern {
@@ -81,17 +77,16 @@ intern_free(struct intern *t)
 static int
 sector_index(const char *s)
 {
-	for (int i = 0; i < MATCH_NSECTORS; i++)
-		if (s && strcasecmp(s, sector_names[i]) == 0)
-			return i;
-	return MATCH_SECTOR_OTHER;
+	int i = profile_sector_of(s);
+
+	return i < 0 ? SECTOR_OTHER : i;
 }
 
 static int
 stage_index(const char *s)
 {
-	for (int i = 0; i < MATCH_NSTAGES; i++)
-		if (strcasecmp(s, stage_names[i]) == 0)
+	for (int i = 0; i < PROFILE_NSTAGES; i++)
+		if (strcasecmp(s, profile_stage_names[i]) == 0)
 			return i;
 	return -1;
 }
@@ -143,8 +138,8 @@ match_pool_from_rows(const struct pool_row *rows, int n)
 		/* Every row must become pool index i: a malformed country still gets a slot. */
 		snprintf(mp.country, sizeof(mp.country), "%s",
 			 pr->country && strlen(pr->country) == 2 ? pr->country : "ZZ");
-		mp.sector = (enum match_sector)sector_index(pr->sector);
-		mp.stage = match_stage_from_years(pr->years);
+		mp.sector = (enum profile_sector)sector_index(pr->sector);
+		mp.stage = profile_stage_of(pr->years);
 		mp.want_sector = pref_parse(pr->partner_sector, MATCH_PREF_SAME, false);
 		mp.want_stage = pref_parse(pr->partner_stage, MATCH_PREF_DIFFERENT, true);
 		copy = xstrdup(pr->languages ? pr->languages : "");

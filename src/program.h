@@ -148,8 +148,5 @@ void program_strv_free(char **v, size_t n);
  * NULL when the address already had its daily share of requests (nothing is sent). */
 char *program_token_new(struct program *p, const char *email, const char *action,
 			const char *payload);
-/* The validated profile carried in a signup token, as JSON (caller frees). */
-char *profile_to_json(const struct profile *prof);
-int profile_from_json(const char *s, struct profile *prof);
 
 #endif

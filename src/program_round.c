@@ -121,8 +121,10 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 
 		while (*end == ' ')
 			end++;
-		if (end == length || v < 1 || v > 24 || (*end && strncasecmp(end, "month", 5) != 0))
-			buf_adds(&problems, "Length: accepted: a number of months from 1 to 24\n");
+		if (end == length || v < CONF_ROUND_MONTHS_MIN || v > CONF_ROUND_MONTHS_MAX ||
+		    (*end && strncasecmp(end, "month", 5) != 0))
+			buf_adds(&problems, "Length: accepted: a number of months from "
+				 STR(CONF_ROUND_MONTHS_MIN) " to " STR(CONF_ROUND_MONTHS_MAX) "\n");
 		else
 			months = (int)v;
 	}

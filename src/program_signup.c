@@ -1,7 +1,6 @@
 /* program_signup.c: SIGNUP (validate the form, ask the address to confirm) and the
  * confirmed signup (store the profile, record the agreement). Nothing is stored until
  * the address confirms: the validated profile waits in the token's payload as JSON. */
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,62 +17,6 @@
 /* At most this many confirmation requests of one kind to one address per day: a forged
  * flood of signups naming a victim reaches the victim a bounded number of times. */
 #define CONFIRM_REQUESTS_PER_DAY 3
-
-static const char *const profile_keys[] = {
-	"name", "country", "sector", "workplace", "interests", "languages", "about",
-	"partner_sector", "partner_stage", "notes",
-};
-
-static char **
-profile_field(struct profile *prof, size_t i)
-{
-	char **f[] = { &prof->name, &prof->country, &prof->sector, &prof->workplace,
-		       &prof->interests, &prof->languages, &prof->about, &prof->partner_sector,
-		       &prof->partner_stage, &prof->notes };
-
-	return f[i];
-}
-
-char *
-profile_to_json(const struct profile *prof)
-{
-	struct json_object *o = json_object_new_object();
-	char *s;
-
-	for (size_t i = 0; i < sizeof(profile_keys) / sizeof(profile_keys[0]); i++) {
-		const char *v = *profile_field((struct profile *)prof, i);
-
-		json_object_object_add(o, profile_keys[i], json_object_new_string(v ? v : ""));
-	}
-	json_object_object_add(o, "years", json_object_new_int(prof->years));
-	json_object_object_add(o, "digest", json_object_new_int(prof->digest));
-	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
-}
-
-int
-profile_from_json(const char *s, struct profile *prof)
-{
-	struct json_object *o = json_tokener_parse(s), *v;
-
-	memset(prof, 0, sizeof(*prof));
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(profile_keys) / sizeof(profile_keys[0]); i++) {
-		const char *str = "";
-
-		if (json_object_object_get_ex(o, profile_keys[i], &v))
-			str = json_object_get_string(v);
-		*profile_field(prof, i) = xstrdup(str ? str : "");
-	}
-	prof->years = json_object_object_get_ex(o, "years", &v) ? json_object_get_int(v) : -1;
-	prof->digest = json_object_object_get_ex(o, "digest", &v) ? json_object_get_int(v) : 0;
-	json_object_put(o);
-	return 0;
-}
 
 char *
 program_token_new(struct program *p, const char *email, const char *action, const char *payload)

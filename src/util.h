@@ -13,6 +13,9 @@
 
 /* The number of elements of an array (not a pointer). */
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
+/* A macro's value as a string literal: STR(PROFILE_YEARS_MAX) is "70". */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

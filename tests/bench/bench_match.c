@@ -102,8 +102,8 @@ make_pool(int n)
 		p.id = i + 1;
 		p.country[0] = 'A' + c / 26;
 		p.country[1] = 'A' + c % 26;
-		p.sector = (enum match_sector)zipf(scdf, 7);
-		p.stage = (enum match_stage)(rnd() % 3);
+		p.sector = (enum profile_sector)zipf(scdf, 7);
+		p.stage = (enum profile_stage)(rnd() % 3);
 		if (unif() < 0.15) {
 			p.want_sector.stated = true;
 			p.want_sector.mode = (enum match_pref_mode)(rnd() % 2 ?

@@ -83,8 +83,8 @@ read_person(struct match_person *p, int64_t *forb)
 			return -1;
 	p->id = v[0];
 	memcpy(p->country, cc, 3);
-	p->sector = (enum match_sector)v[2];
-	p->stage = (enum match_stage)v[3];
+	p->sector = (enum profile_sector)v[2];
+	p->stage = (enum profile_stage)v[3];
 	p->want_sector.mode = (enum match_pref_mode)v[4];
 	p->want_sector.set = (unsigned)v[5];
 	p->want_sector.stated = v[6] != 0;

@@ -149,8 +149,8 @@ person(struct match_person *p, int64_t id, const char *cc, int sector,
 	match_person_init(p);
 	p->id = id;
 	snprintf(p->country, sizeof(p->country), "%s", cc);
-	p->sector = (enum match_sector)sector;
-	p->stage = (enum match_stage)stage;
+	p->sector = (enum profile_sector)sector;
+	p->stage = (enum profile_stage)stage;
 	p->nlangs = 1;
 	p->langs[0] = lang;
 }
@@ -233,24 +233,24 @@ test_weight_invariant(void **state)
 	match_weights_default(&w);
 
 	/* 0-1: every default wish met and 5 shared interests */
-	person(&p, 1, "AU", MATCH_SECTOR_PUBLIC, MATCH_STAGE_EARLY, 1);
+	person(&p, 1, "AU", SECTOR_PUBLIC, STAGE_EARLY, 1);
 	p.ninterests = 5;
 	for (int i = 0; i < 5; i++)
 		p.interests[i] = i;
 	assert_int_equal(match_pool_add(pool, &p), 0);
-	person(&p, 2, "BR", MATCH_SECTOR_PUBLIC, MATCH_STAGE_LATE, 1);
+	person(&p, 2, "BR", SECTOR_PUBLIC, STAGE_LATE, 1);
 	p.ninterests = 5;
 	for (int i = 0; i < 5; i++)
 		p.interests[i] = i;
 	assert_int_equal(match_pool_add(pool, &p), 0);
 	/* 2-3: one explicit wish met, nothing else */
-	person(&p, 3, "AU", MATCH_SECTOR_PUBLIC, MATCH_STAGE_EARLY, 1);
+	person(&p, 3, "AU", SECTOR_PUBLIC, STAGE_EARLY, 1);
 	p.want_sector.mode = MATCH_PREF_SET;
-	p.want_sector.set = 1u << MATCH_SECTOR_SCHOOL;
+	p.want_sector.set = 1u << SECTOR_SCHOOL;
 	p.want_sector.stated = true;
 	p.want_stage.mode = MATCH_PREF_SAME;
 	assert_int_equal(match_pool_add(pool, &p), 0);
-	person(&p, 4, "BR", MATCH_SECTOR_SCHOOL, MATCH_STAGE_LATE, 1);
+	person(&p, 4, "BR", SECTOR_SCHOOL, STAGE_LATE, 1);
 	p.want_stage.mode = MATCH_PREF_SAME;
 	assert_int_equal(match_pool_add(pool, &p), 0);
 
@@ -292,9 +292,9 @@ test_unmatched_reasons(void **state)
 
 		for (int i = 0; i < 3 && rc->cc[i] != NULL; i++) {
 			/* person 1 shares the sector of 0; person 2 does not */
-			person(&p, i + 1, rc->cc[i], i == 2 ? MATCH_SECTOR_PUBLIC :
-			    MATCH_SECTOR_ACADEMIC, i == 0 ? MATCH_STAGE_LATE :
-			    MATCH_STAGE_EARLY, rc->lang[i]);
+			person(&p, i + 1, rc->cc[i], i == 2 ? SECTOR_PUBLIC :
+			    SECTOR_ACADEMIC, i == 0 ? STAGE_LATE :
+			    STAGE_EARLY, rc->lang[i]);
 			if (i == 0 && rc->forbid01) {
 				p.nforbidden = 1;
 				p.forbidden = &f;
@@ -376,9 +376,9 @@ test_pool_rejects(void **state)
 	p.want_stage.set = 0;
 	assert_int_equal(match_pool_add(pool, &p), -1);
 	assert_int_equal(match_pool_size(pool), 0);
-	assert_int_equal(match_stage_from_years(4), MATCH_STAGE_EARLY);
-	assert_int_equal(match_stage_from_years(5), MATCH_STAGE_MID);
-	assert_int_equal(match_stage_from_years(15), MATCH_STAGE_LATE);
+	assert_int_equal(profile_stage_of(4), STAGE_EARLY);
+	assert_int_equal(profile_stage_of(5), STAGE_MID);
+	assert_int_equal(profile_stage_of(15), STAGE_LATE);
 	match_pool_free(pool);
 }
 
