@@ -1,6 +1,10 @@
 # ilnbot: plain GNU make. `make` builds build/ilnbot; `make check` runs every test and
-# ends with "N passed, N failed"; `make asan` builds and runs the suite under ASan+UBSan;
-# `make fuzz` builds the libFuzzer harness; `make bench` runs the benchmarks.
+# ends with "N passed, N failed"; `make check-quick` runs the fast part (units and the
+# Maildir conversations, no sanitizers, valgrind, fuzzing, oracle or mail lab) for the
+# edit-test loop; `make asan` builds the suite under ASan+UBSan; `make fuzz` builds the
+# libFuzzer harnesses; `make bench` runs the benchmarks. The project's own flags
+# (-std=c11 and the warnings) are kept whatever CFLAGS says; WERROR=1 makes warnings
+# errors (the CI does).
 
 CC      ?= cc
 BUILD   ?= build
@@ -14,8 +18,10 @@ PKG_LIBS := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS)))
 
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wno-unused-parameter
+WERROR   ?=
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -fstack-protector-strong
+ILN_CFLAGS := -std=c11 $(WARN) $(if $(filter 1 yes,$(WERROR)),-Werror) -fstack-protector-strong
+ALL_CFLAGS = $(ILN_CFLAGS) $(CFLAGS)
 CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Isrc $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 
@@ -23,31 +29,46 @@ LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+# Drivers the test scripts run: the matching oracle's and the lab's transport test.
+TOOL_BINS := $(BUILD)/tools/match_driver $(BUILD)/tools/transport_test
 
-.PHONY: all check unit asan fuzz bench install clean
+.PHONY: all check check-quick unit asan fuzz bench install clean
 all: $(BUILD)/ilnbot
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libilnbot.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/ilnbot: $(BUILD)/obj/main.o $(BUILD)/libilnbot.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libilnbot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libilnbot.a $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/libilnbot.a \
+	  $(LDLIBS) -lcmocka
 
-unit: $(TEST_BINS)
+$(BUILD)/tools/match_driver: tests/oracle/match_driver.c $(BUILD)/libilnbot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/libilnbot.a $(LDLIBS)
+
+$(BUILD)/tools/transport_test: tests/lab/transport_test.c $(BUILD)/libilnbot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(BUILD)/libilnbot.a $(LDLIBS)
+
+unit: $(TEST_BINS) $(TOOL_BINS)
 
 # The whole suite: unit tests, end-to-end conversations, the corpus; then the same
-# under ASan+UBSan, then a short fuzzing run. tests/run.sh prints the closing count.
+# under ASan+UBSan, valgrind, a short fuzzing run, the oracle and the mail lab.
+# tests/run.sh prints the closing count.
 check: all unit
 	ILNBOT_TEST_ASAN=1 tests/run.sh
+
+check-quick: all unit
+	ILNBOT_TEST_QUICK=1 ILNBOT_TEST_LAB=0 ILNBOT_TEST_ORACLE=0 tests/run.sh
 
 asan:
 	$(MAKE) BUILD=build/asan CC=clang \
@@ -86,4 +107,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d $(BUILD)/tools/*.d)

@@ -14,5 +14,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libcmocka-dev clang libclang-rt-14-dev libfuzzer-14-dev python3 python3-networkx \
 	sqlite3 valgrind liblemon-dev g++ \
 	dovecot-imapd dovecot-lmtpd postfix python3-aiosmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl openssl curl ca-certificates >/dev/null
-make -j2 all unit
-make check
+# Warnings are errors here: the build must stay clean with gcc and (ASan, fuzz) clang.
+make -j2 WERROR=1 all unit
+make WERROR=1 check

@@ -5,7 +5,8 @@
 #   (ILNBOT_TEST_ASAN=1), valgrind over the unit tests and a few conversations, a short
 #   libFuzzer run, the matching oracle, and the mail-server
 #   lab when it can run (Dovecot, and Postfix as root or the aiosmtpd relay otherwise).
-# Expects `make all unit` to have run. Set ILNBOT_TEST_QUICK=1 to skip sanitizers and fuzzing.
+# Expects `make all unit` to have run. ILNBOT_TEST_QUICK=1 skips sanitizers, valgrind and
+# fuzzing; ILNBOT_TEST_ORACLE=0 the oracle; ILNBOT_TEST_LAB=0 the mail lab.
 set -u
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -101,12 +102,12 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 	fi
 fi
 
-if [ -x tests/oracle/run.sh ]; then
+if [ "${ILNBOT_TEST_ORACLE:-1}" != 0 ]; then
 	note "matching against the NetworkX oracle"
 	suite "oracle" tests/oracle/run.sh
 fi
 
-if [ -x tests/lab/run.sh ]; then
+if [ "${ILNBOT_TEST_LAB:-1}" != 0 ]; then
 	note "real mail servers (Dovecot, Postfix) on loopback"
 	suite "lab" tests/lab/run.sh
 fi

@@ -20,7 +20,7 @@ bench: bench-match
 
 $(BUILD)/bench/bench_match: tests/bench/bench_match.c $(BUILD)/libilnbot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) -O2 -g -o $@ tests/bench/bench_match.c \
+	$(CC) $(CPPFLAGS) $(ILN_CFLAGS) -O2 -g -o $@ tests/bench/bench_match.c \
 	  $(BUILD)/libilnbot.a $(LDLIBS)
 
 $(BUILD)/bench/lemon_match: tests/bench/lemon_match.cc

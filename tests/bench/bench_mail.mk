@@ -13,7 +13,7 @@ bench-mail: bench-maildir bench-lab
 
 $(BUILD)/bench/bench_inbound_maildir: tests/bench/bench_inbound_maildir.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
 
 bench-maildir: $(BUILD)/ilnbot $(BUILD)/bench/bench_inbound_maildir
 	python3 tests/bench/bench_inbound_maildir.py --bin $(BUILD)/ilnbot \

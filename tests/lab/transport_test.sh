@@ -1,6 +1,6 @@
 #!/bin/bash
-# transport_test.sh: builds tests/lab/transport_test.c with the two mail transports,
-# starts the lab, runs it (pass --valgrind to run under valgrind), stops the lab.
+# transport_test.sh: builds tests/lab/transport_test.c against the two mail transports
+# (make, with the project's flags; BUILD picks the build), starts the lab, runs it (pass --valgrind to run under valgrind), stops the lab.
 # Prints the test's "N passed, N failed". Needs the lab's packages and an SMTP server
 # for it: Postfix (as root) or relay.py (python3-aiosmtpd, any user); LAB_SMTP picks one.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,13 +15,8 @@ work=$(mktemp -d /tmp/ilntt.XXXXXX)
 dir=$work/lab
 chmod 755 "$work"    # our own folder: the mail user must traverse it
 trap 'lab_stop "$dir"; rm -rf "$work"' EXIT
-CC=${CC:-cc}
-libs="$(pkg-config --libs libetpan libcurl gnutls | sed 's/-specs=[^ ]*//g')"
-$CC -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
-    -Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter -I"$root/src" \
-    $(pkg-config --cflags libetpan libcurl gnutls) $EXTRA_CFLAGS -o "$work/transport_test" \
-    "$here/transport_test.c" "$root/src/inbound_imap.c" "$root/src/outbound_smtp.c" \
-    "$root/src/secret.c" "$root/src/util.c" "$root/src/log.c" $libs || exit 1
+bin=$root/${BUILD:-build}/tools/transport_test
+make -s -C "$root" "${BUILD:-build}/tools/transport_test" || exit 1
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
     -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
     -keyout "$work/wrong-key.pem" -out "$work/wrong-ca.pem" 2>/dev/null || exit 1
@@ -31,7 +26,7 @@ lab_start "$dir" || exit 1
 export WRONG_CA=$work/wrong-ca.pem
 if [ "$1" = --valgrind ]; then
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=3 \
-	    "$work/transport_test"
+	    "$bin"
 else
-	"$work/transport_test"
+	"$bin"
 fi

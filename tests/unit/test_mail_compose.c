@@ -19,7 +19,7 @@
 #include "tmpl.h"
 #include "util.h"
 
-#define BLNS_DEFAULT "/work/shared/corpus/strings/blns.txt"
+#define BLNS_DEFAULT "../shared/corpus/strings/blns.txt"
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const one_to[] = { "ana@example.org" };
