@@ -2,7 +2,9 @@
  * versioned migrations, prepared statements only). Every string a store_* function
  * returns through an out-pointer is the caller's to free(); a struct profile filled
  * by the store is the caller's to profile_free(). Functions return 0 or -1 (logged)
- * unless said otherwise. */
+ * unless said otherwise.
+ * The store is one engine file and one file per group of tables, named in the banners
+ * below; the schema itself is the migrations in store.c. */
 #ifndef ILN_STORE_H
 #define ILN_STORE_H
 
@@ -12,6 +14,8 @@
 
 struct store;
 struct profile;
+
+/* ---- store.c: opening, the schema, transactions ---- */
 
 struct store *store_open(const char *path, char *err, size_t errsz);
 void store_close(struct store *st);
@@ -26,6 +30,8 @@ void store_rollback(struct store *st);
  * and what inbound work uses); !full = commits survive a crash of the process but may be
  * lost with the machine's power (PRAGMA synchronous=NORMAL, in WAL mode). */
 int store_durable(struct store *st, bool full);
+
+/* ---- store_inbound.c: state, the inbound log, tries at inbound messages ---- */
 
 /* Small persistent key/value state (e.g. "imap.uidvalidity", "imap.last_uid"). *val NULL if unset. */
 int store_state_get(struct store *st, const char *key, char **val);
@@ -51,6 +57,8 @@ int store_attempts_begin(struct store *st, const char *const *keys, size_t n, in
 int store_attempts_clear(struct store *st, const char *const *keys, size_t n);
 int store_attempts_undo(struct store *st, const char *const *keys, size_t n);
 
+/* ---- store_participant.c: participants, subscribers, reply counters, erasure ---- */
+
 /* Participants. store_participant_get: 1 found, 0 not found. */
 struct participant {
 	int64_t id;
@@ -74,6 +82,34 @@ int store_participant_set_email(struct store *st, const char *old_email, const c
  * the sender/subject of logged inbound mail of that address. */
 int store_personal_erase(struct store *st, const char *email);
 
+/* One row of the matching pool: an active participant with no active partnership
+ * (proposals do not count: each MATCH replaces them). Strings are the caller's (pool_row_clear). */
+struct pool_row {
+	int64_t id;
+	char *email;
+	struct profile *prof;   /* allocated; profile_free + free via pool_row_clear */
+	int64_t *previous;      /* ids of everyone ever partnered (any status) */
+	int nprevious;
+};
+void pool_row_clear(struct pool_row *r);
+
+/* All participants (for export and announcements), same shape; previous not filled. */
+int store_participants_list(struct store *st, struct pool_row **rows);
+
+/* Digest subscribers. store_subscriber_add: 1 added, 0 already there. */
+int store_subscriber_add(struct store *st, const char *email, int64_t now);
+/* store_subscriber_remove: 1 removed, 0 was not subscribed. */
+int store_subscriber_remove(struct store *st, const char *email);
+int store_subscriber_has(struct store *st, const char *email);
+
+/* Subscribers' addresses; *emails and each string the caller's. Returns the count or -1. */
+int store_subscribers_list(struct store *st, char ***emails);
+
+/* Per-sender daily reply counter: returns the count after adding one for that day. */
+int store_reply_count_bump(struct store *st, const char *sender, const char *day);
+
+/* ---- store_token.c: confirmation tokens ---- */
+
 /* Confirmation tokens: single use, bound to an address, expiring. */
 struct token {
 	char *token, *email, *action, *payload;
@@ -85,17 +121,10 @@ int store_token_add(struct store *st, const char *token, const char *email, cons
 /* store_token_get: 1 found, 0 not found. */
 int store_token_get(struct store *st, const char *token, struct token *t);
 int store_token_use(struct store *st, const char *token, int64_t now);
-/* store_token_recent: number of tokens sent to email for action since 'since'. */
+/* store_token_count_since: number of tokens sent to email for action since 'since'. */
 int store_token_count_since(struct store *st, const char *email, const char *action, int64_t since);
 
-/* Digest subscribers. store_subscriber_add: 1 added, 0 already there. */
-int store_subscriber_add(struct store *st, const char *email, int64_t now);
-/* store_subscriber_remove: 1 removed, 0 was not subscribed. */
-int store_subscriber_remove(struct store *st, const char *email);
-int store_subscriber_has(struct store *st, const char *email);
-
-/* Per-sender daily reply counter: returns the count after adding one for that day. */
-int store_reply_count_bump(struct store *st, const char *sender, const char *day);
+/* ---- store_outbox.c: the outbox ---- */
 
 /* Outbox: mail is queued inside the inbound transaction and sent after the commit. */
 struct outbox_item {
@@ -120,6 +149,11 @@ int store_outbox_failed(struct store *st, int64_t id, const char *error);
 /* store_outbox_is_ours: 1 when message_id is one ilnbot sent (loop check). */
 int store_outbox_is_ours(struct store *st, const char *message_id);
 
+/* store_outbox_failed_count: outgoing mail that failed for good (bounces at the relay). */
+int store_outbox_failed_count(struct store *st);
+
+/* ---- store_round.c: rounds, the matching pool, partnerships, unmatched ---- */
+
 /* Rounds. store_round_current: the newest round not closed, created at or before now:
  * 1 found (fills *r; strings the caller's via round_clear), 0 none. */
 struct round {
@@ -137,23 +171,9 @@ int store_round_current(struct store *st, int64_t now, struct round *r);
 int store_round_exists(struct store *st, const char *name);
 int store_round_set_status(struct store *st, int64_t id, const char *status);
 
-/* One row of the matching pool: an active participant with no proposed or active
- * partnership. Strings are the caller's (pool_row_clear). */
-struct pool_row {
-	int64_t id;
-	char *email;
-	struct profile *prof;   /* allocated; profile_free + free via pool_row_clear */
-	int64_t *previous;      /* ids of everyone ever partnered (any status) */
-	int nprevious;
-};
-void pool_row_clear(struct pool_row *r);
 /* store_pool_list: every pool row, in participant id order; *rows the caller's.
  * Returns the count or -1. */
 int store_pool_list(struct store *st, struct pool_row **rows);
-/* All participants (for export and announcements), same shape; previous not filled. */
-int store_participants_list(struct store *st, struct pool_row **rows);
-/* Subscribers' addresses; *emails and each string the caller's. Returns the count or -1. */
-int store_subscribers_list(struct store *st, char ***emails);
 
 /* Partnerships. Proposals of a round are replaced as a whole by each MATCH. */
 int store_proposals_clear(struct store *st, int64_t round_id);
@@ -173,7 +193,5 @@ int store_partnership_set_status(struct store *st, int64_t id, const char *statu
 int store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out);
 /* store_partner_of: the active partnership of a participant: 1 found (fills *p), 0 none. */
 int store_partner_of(struct store *st, int64_t participant, struct partnership *p);
-/* store_outbox_failed_count: outgoing mail that failed for good (bounces at the relay). */
-int store_outbox_failed_count(struct store *st);
 
 #endif

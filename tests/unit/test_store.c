@@ -1,5 +1,7 @@
 /* test_store.c: the SQLite store: migrations and pragmas, deduplication of inbound
- * mail, tokens, the outbox's unique keys and retry states, erasure. */
+ * mail, tokens, the outbox's unique keys and retry states, erasure, and every accessor
+ * once on a freshly migrated database (so the schema and the SQL of each store_*.c
+ * agree). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -161,6 +163,179 @@ test_reply_counts(void **state)
 	assert_int_equal(store_reply_count_bump(st, "a@x", "2026-03-03"), 1);
 }
 
+static void
+profile_sample(struct profile *p, const char *name, int years)
+{
+	profile_init(p);
+	p->name = (char *)name;
+	p->country = "BR";
+	p->sector = "academic";
+	p->workplace = "USP";
+	p->years = years;
+	p->interests = "a, b";
+	p->languages = "por,eng";
+	p->partner_sector = "same";
+	p->partner_stage = "different";
+	p->digest = 0;
+}
+
+static void
+free_pool(struct pool_row *rows, int n)
+{
+	for (int i = 0; i < n; i++)
+		pool_row_clear(&rows[i]);
+	free(rows);
+}
+
+static void
+free_partnerships(struct partnership *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		partnership_clear(&v[i]);
+	free(v);
+}
+
+/* Every store_* accessor at least once on a fresh database: a migration and the SQL
+ * that reads or writes its tables cannot disagree (a prepare or a step fails). */
+static void
+test_every_accessor(void **state)
+{
+	struct store *st = *state;
+	const char *keys[] = { "k1" };
+	struct profile pa, pb, q;
+	struct participant part;
+	struct token t;
+	struct round r;
+	struct partnership x, *v;
+	struct pool_row *rows;
+	struct outbox_item *items;
+	char *val, **emails;
+	int64_t id, a, b, rid;
+	int tries[1], n;
+
+	assert_int_equal(store_durable(st, false), 0);
+	assert_int_equal(store_durable(st, true), 0);
+
+	/* store_inbound.c */
+	assert_int_equal(store_state_get(st, "imap.last_uid", &val), 0);
+	assert_null(val);
+	assert_int_equal(store_state_set(st, "imap.last_uid", "7"), 0);
+	assert_int_equal(store_state_set(st, "imap.last_uid", "8"), 0);
+	assert_int_equal(store_state_get(st, "imap.last_uid", &val), 0);
+	assert_string_equal(val, "8");
+	free(val);
+	assert_int_equal(store_inbound_add(st, "mid:<i@x>", "<i@x>", "ana@example.org", "HELP", 1,
+					   &id), 1);
+	assert_int_equal(store_inbound_finish(st, id, "help", "replied", "ok"), 0);
+	assert_int_equal(store_attempts_begin(st, keys, 1, 1, tries), 0);
+	assert_int_equal(tries[0], 0);
+	assert_int_equal(store_attempts_get(st, keys, 1, tries), 0);
+	assert_int_equal(tries[0], 1);
+	assert_int_equal(store_attempts_undo(st, keys, 1), 0);
+	assert_int_equal(store_attempts_begin(st, keys, 1, 2, tries), 0);
+	assert_int_equal(store_attempts_clear(st, keys, 1), 0);
+	assert_int_equal(store_attempts_get(st, keys, 1, tries), 0);
+	assert_int_equal(tries[0], 0);
+
+	/* store_participant.c */
+	profile_sample(&pa, "Ana", 3);
+	profile_sample(&pb, "Bo", 20);
+	assert_int_equal(store_participant_add(st, "ana@example.org", &pa, 5, &a), 0);
+	assert_int_equal(store_participant_add(st, "bo@example.org", &pb, 5, &b), 0);
+	pa.years = 4;
+	assert_int_equal(store_participant_update(st, "ana@example.org", &pa, 6), 0);
+	assert_int_equal(store_participant_set_status(st, "bo@example.org", "withdrawn", 6), 0);
+	assert_int_equal(store_participant_set_status(st, "bo@example.org", "active", 7), 0);
+	assert_int_equal(store_subscriber_add(st, "bo@example.org", 5), 1);
+	assert_int_equal(store_subscriber_add(st, "bo@example.org", 5), 0);
+	assert_int_equal(store_participant_set_email(st, "bo@example.org", "bob@example.org", 8),
+			 0);
+	assert_int_equal(store_participant_get(st, "bob@example.org", &part, &q), 1);
+	assert_int_equal(part.id, b);
+	assert_int_equal(part.updated_at, 8);
+	assert_string_equal(q.name, "Bo");
+	participant_clear(&part);
+	profile_free(&q);
+	assert_int_equal(store_subscriber_has(st, "bob@example.org"), 1);
+	assert_int_equal(store_subscribers_list(st, &emails), 1);
+	assert_string_equal(emails[0], "bob@example.org");
+	free(emails[0]);
+	free(emails);
+	assert_int_equal(store_subscriber_remove(st, "bob@example.org"), 1);
+	assert_int_equal(store_subscriber_remove(st, "bob@example.org"), 0);
+	assert_int_equal(n = store_participants_list(st, &rows), 2);
+	assert_int_equal(rows[0].prof->years, 4);
+	assert_string_equal(rows[1].email, "bob@example.org");
+	free_pool(rows, n);
+	assert_int_equal(store_reply_count_bump(st, "ana@example.org", "2026-03-02"), 1);
+
+	/* store_token.c */
+	assert_int_equal(store_token_add(st, "tok", "ana@example.org", "withdraw", NULL, 5, 50), 0);
+	assert_int_equal(store_token_get(st, "tok", &t), 1);
+	assert_string_equal(t.payload, "");
+	token_clear(&t);
+	assert_int_equal(store_token_use(st, "tok", 6), 0);
+	assert_int_equal(store_token_count_since(st, "ana@example.org", "withdraw", 0), 1);
+
+	/* store_outbox.c */
+	assert_int_equal(store_outbox_add(st, "o1", "<o1@x>", "b@x", "ana@example.org", "r", 1, 5),
+			 1);
+	assert_int_equal(store_outbox_add(st, "o2", "<o2@x>", "b@x", "bob@example.org", "r", 1, 5),
+			 1);
+	assert_int_equal(n = store_outbox_due(st, 5, 10, &items), 2);
+	assert_int_equal(store_outbox_retry(st, items[0].id, 6, "451 later"), 0);
+	assert_int_equal(store_outbox_sent(st, items[0].id, 6), 0);
+	assert_int_equal(store_outbox_failed(st, items[1].id, "550 no"), 0);
+	for (int i = 0; i < n; i++)
+		outbox_item_clear(&items[i]);
+	free(items);
+	assert_int_equal(store_outbox_failed_count(st), 1);
+	assert_int_equal(store_outbox_is_ours(st, "<o2@x>"), 1);
+
+	/* store_round.c */
+	assert_int_equal(store_round_add(st, "2026-1", 10, 20, 30, 6, 5, &rid), 0);
+	assert_int_equal(store_round_exists(st, "2026-1"), 1);
+	assert_int_equal(store_round_current(st, 5, &r), 1);
+	assert_int_equal(r.id, rid);
+	assert_int_equal(r.months, 6);
+	assert_string_equal(r.status, "open");
+	round_clear(&r);
+	assert_int_equal(store_round_set_status(st, rid, "previewed"), 0);
+	assert_int_equal(store_partnership_add(st, rid, b, a, 9, "why", 6), 0);
+	assert_int_equal(store_unmatched_add(st, rid, a, "none"), 0);
+	assert_int_equal(n = store_partnerships_list(st, rid, "proposed", &v), 1);
+	assert_int_equal(v[0].a, a < b ? a : b);
+	assert_int_equal(v[0].weight, 9);
+	id = v[0].id;
+	free_partnerships(v, n);
+	assert_int_equal(n = store_unmatched_list(st, rid, &v), 1);
+	assert_string_equal(v[0].why, "none");
+	free_partnerships(v, n);
+	assert_int_equal(n = store_pool_list(st, &rows), 2);   /* a proposal leaves both in */
+	free_pool(rows, n);
+	assert_int_equal(store_partner_of(st, a, &x), 0);
+	assert_int_equal(store_partnership_set_status(st, id, "active", 7), 0);
+	assert_int_equal(store_partner_of(st, a, &x), 1);
+	assert_string_equal(x.b_email, a < b ? "bob@example.org" : "ana@example.org");
+	partnership_clear(&x);
+	assert_int_equal(store_pool_list(st, &rows), 0);
+	free(rows);
+	assert_int_equal(store_partnership_set_status(st, id, "ended", 8), 0);
+	assert_int_equal(n = store_pool_list(st, &rows), 2);
+	assert_int_equal(rows[0].nprevious, 1);
+	free_pool(rows, n);
+	assert_int_equal(store_proposals_clear(st, rid), 0);
+	assert_int_equal(store_unmatched_list(st, rid, &v), 0);
+	free(v);
+
+	/* erasure reaches every table that holds the address */
+	assert_int_equal(store_personal_erase(st, "ana@example.org"), 0);
+	assert_int_equal(store_participant_get(st, "ana@example.org", NULL, NULL), 0);
+	assert_int_equal(store_token_count_since(st, "ana@example.org", "withdraw", 0), 0);
+	assert_int_equal(store_outbox_is_ours(st, "<o1@x>"), 0);
+	assert_int_equal(store_outbox_is_ours(st, "<o2@x>"), 1);
+}
+
 int
 main(void)
 {
@@ -171,6 +346,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_participant_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_accessor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

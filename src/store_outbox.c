@@ -1,0 +1,100 @@
+/* store_outbox.c: the outbox (see store.h): mail queued inside the inbound transaction,
+ * sent after the commit, retried, or failed for good. Items from store_outbox_due are the
+ * caller's: outbox_item_clear each, then free() the array. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_int.h"
+#include "util.h"
+
+void
+outbox_item_clear(struct outbox_item *o)
+{
+	free(o->key);
+	free(o->message_id);
+	free(o->envelope_from);
+	free(o->rcpts);
+	free(o->raw);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+store_outbox_add(struct store *st, const char *key, const char *message_id,
+		 const char *envelope_from, const char *rcpts, const char *raw, size_t len,
+		 int64_t now)
+{
+	return store_exec(st, "INSERT OR IGNORE INTO outbox(key, message_id, envelope_from, rcpts, "
+			  "raw, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			  "ssssbii", key, message_id, envelope_from, rcpts, raw, len, now, now);
+}
+
+int
+store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **items)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, key, message_id, envelope_from, rcpts, "
+					   "raw, attempts, created_at FROM outbox WHERE status = 'queued' AND "
+					   "next_attempt_at <= ? ORDER BY id LIMIT ?", "ii", now,
+					   (int64_t)max);
+	struct outbox_item *v;
+	int n = 0, rc;
+
+	*items = NULL;
+	if (stmt == NULL)
+		return -1;
+	v = xcalloc((size_t)(max > 0 ? max : 1), sizeof(*v));
+	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct outbox_item *o = &v[n++];
+		const void *blob = sqlite3_column_blob(stmt, 5);
+
+		o->id = sqlite3_column_int64(stmt, 0);
+		o->key = col_text(stmt, 1);
+		o->message_id = col_text(stmt, 2);
+		o->envelope_from = col_text(stmt, 3);
+		o->rcpts = col_text(stmt, 4);
+		o->len = (size_t)sqlite3_column_bytes(stmt, 5);
+		o->raw = xstrndup(blob ? blob : "", o->len);
+		o->attempts = sqlite3_column_int(stmt, 6);
+		o->created_at = sqlite3_column_int64(stmt, 7);
+	}
+	store_done(st, stmt);
+	*items = v;
+	return n;
+}
+
+int
+store_outbox_sent(struct store *st, int64_t id, int64_t now)
+{
+	return store_exec(st, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
+			  "WHERE id = ?", "ii", now, id) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_retry(struct store *st, int64_t id, int64_t next_at, const char *error)
+{
+	return store_exec(st, "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "
+			  "last_error = ? WHERE id = ?", "isi", next_at, error, id) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_failed(struct store *st, int64_t id, const char *error)
+{
+	return store_exec(st, "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
+			  "last_error = ? WHERE id = ?", "si", error, id) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_is_ours(struct store *st, const char *message_id)
+{
+	return store_count(st, store_prepare(st, "SELECT count(*) FROM outbox WHERE message_id = ?",
+					     "s", message_id)) > 0;
+}
+
+
+int
+store_outbox_failed_count(struct store *st)
+{
+	return store_count(st, store_prepare(st, "SELECT count(*) FROM outbox WHERE status = "
+					     "'failed'", ""));
+}

@@ -1,0 +1,219 @@
+/* store_round.c: what the matching rounds read and write (see store.h): rounds, the
+ * matching pool with everyone each member was ever partnered with, the partnerships
+ * proposed and made, and the unmatched of a round. Filled structs and arrays are the
+ * caller's: round_clear, pool_row_clear each row then free() the array, partnership_clear
+ * each then free() the array (store_partner_of: partnership_clear only). */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_int.h"
+#include "util.h"
+
+void
+round_clear(struct round *r)
+{
+	free(r->name);
+	free(r->status);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_round_add(struct store *st, const char *name, int64_t signup_closes, int64_t starts,
+		int64_t ends, int months, int64_t now, int64_t *id)
+{
+	if (store_exec(st, "INSERT INTO rounds(name, signup_closes, starts, ends, months, "
+		       "created_at) VALUES (?, ?, ?, ?, ?, ?)", "siiiii", name, signup_closes,
+		       starts, ends, (int64_t)months, now) < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_round_current(struct store *st, int64_t now, struct round *r)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, name, status, signup_closes, starts, "
+					   "ends, created_at, months FROM rounds WHERE status != "
+					   "'closed' AND created_at <= ? ORDER BY created_at DESC, "
+					   "id DESC LIMIT 1", "i", now);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (stmt == NULL)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(stmt, 0);
+		r->name = col_text(stmt, 1);
+		r->status = col_text(stmt, 2);
+		r->signup_closes = sqlite3_column_int64(stmt, 3);
+		r->starts = sqlite3_column_int64(stmt, 4);
+		r->ends = sqlite3_column_int64(stmt, 5);
+		r->created_at = sqlite3_column_int64(stmt, 6);
+		r->months = sqlite3_column_int(stmt, 7);
+	}
+	return store_row_end(st, stmt, rc);
+}
+
+int
+store_round_exists(struct store *st, const char *name)
+{
+	return store_count(st, store_prepare(st, "SELECT count(*) FROM rounds WHERE name = ?",
+					     "s", name));
+}
+
+int
+store_round_set_status(struct store *st, int64_t id, const char *status)
+{
+	return store_exec(st, "UPDATE rounds SET status = ? WHERE id = ?", "si", status, id) < 0
+		       ? -1 : 0;
+}
+
+int
+store_pool_list(struct store *st, struct pool_row **rows)
+{
+	sqlite3_stmt *stmt;
+	int n = store_pool_rows(st, store_prepare(st, "SELECT p.id, p.email, " PROFILE_COLS
+						  " FROM participants p WHERE p.status = 'active' AND "
+						  "NOT EXISTS (SELECT 1 FROM partnerships x WHERE "
+						  "(x.a = p.id OR x.b = p.id) AND x.status = 'active') "
+						  "ORDER BY p.id", ""), rows);
+
+	if (n <= 0)
+		return n;
+	stmt = store_prepare(st, "SELECT CASE WHEN a = ?1 THEN b ELSE a END FROM partnerships "
+			     "WHERE (a = ?1 OR b = ?1) AND status != 'proposed'", "");
+	if (stmt == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct pool_row *r = &(*rows)[i];
+		size_t cap = 0;
+
+		sqlite3_reset(stmt);
+		sqlite3_bind_int64(stmt, 1, r->id);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			if ((size_t)r->nprevious == cap) {
+				cap = cap ? cap * 2 : 4;
+				r->previous = xrealloc(r->previous, cap * sizeof(int64_t));
+			}
+			r->previous[r->nprevious++] = sqlite3_column_int64(stmt, 0);
+		}
+	}
+	store_done(st, stmt);
+	return n;
+}
+
+int
+store_proposals_clear(struct store *st, int64_t round_id)
+{
+	if (store_exec(st, "DELETE FROM partnerships WHERE round_id = ? AND status = 'proposed'",
+		       "i", round_id) < 0)
+		return -1;
+	return store_exec(st, "DELETE FROM unmatched WHERE round_id = ?", "i", round_id) < 0 ? -1 : 0;
+}
+
+int
+store_partnership_add(struct store *st, int64_t round_id, int64_t a, int64_t b, int64_t weight,
+		      const char *why, int64_t now)
+{
+	return store_exec(st, "INSERT INTO partnerships(round_id, a, b, weight, why, created_at) "
+			  "VALUES (?, ?, ?, ?, ?, ?)", "iiiisi", round_id, a < b ? a : b,
+			  a < b ? b : a, weight, why, now) < 0 ? -1 : 0;
+}
+
+int
+store_unmatched_add(struct store *st, int64_t round_id, int64_t participant, const char *why)
+{
+	return store_exec(st, "INSERT OR REPLACE INTO unmatched(round_id, participant, why) "
+			  "VALUES (?, ?, ?)", "iis", round_id, participant, why) < 0 ? -1 : 0;
+}
+
+void
+partnership_clear(struct partnership *p)
+{
+	free(p->a_email);
+	free(p->b_email);
+	free(p->why);
+	free(p->status);
+	memset(p, 0, sizeof(*p));
+}
+
+#define PARTNERSHIP_SELECT \
+	"SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status " \
+	"FROM partnerships x JOIN participants pa ON pa.id = x.a " \
+	"JOIN participants pb ON pb.id = x.b "
+
+static int
+store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership **out)
+{
+	struct partnership *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (stmt == NULL)
+		return -1;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].a = sqlite3_column_int64(stmt, 1);
+		v[n].b = sqlite3_column_int64(stmt, 2);
+		v[n].weight = sqlite3_column_int64(stmt, 3);
+		v[n].a_email = col_text(stmt, 4);
+		v[n].b_email = col_text(stmt, 5);
+		v[n].why = col_text(stmt, 6);
+		v[n].status = col_text(stmt, 7);
+		n++;
+	}
+	store_done(st, stmt);
+	*out = v;
+	return (int)n;
+}
+
+int
+store_partnerships_list(struct store *st, int64_t round_id, const char *status,
+			struct partnership **out)
+{
+	return store_partnership_rows(st, store_prepare(st,
+	    PARTNERSHIP_SELECT "WHERE x.round_id = ? AND x.status = ? "
+	    "ORDER BY x.id", "is", round_id, status), out);
+}
+
+int
+store_partnership_set_status(struct store *st, int64_t id, const char *status, int64_t now)
+{
+	return store_exec(st, "UPDATE partnerships SET status = ?, introduced_at = CASE WHEN ? = "
+			  "'active' THEN ? ELSE introduced_at END WHERE id = ?", "ssii", status,
+			  status, now, id) < 0 ? -1 : 0;
+}
+
+int
+store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out)
+{
+	return store_partnership_rows(st, store_prepare(st,
+	    "SELECT u.participant, u.participant, 0, 0, p.email, '', u.why, p.status "
+	    "FROM unmatched u JOIN participants p ON p.id = u.participant "
+	    "WHERE u.round_id = ? ORDER BY u.participant", "i", round_id), out);
+}
+
+int
+store_partner_of(struct store *st, int64_t participant, struct partnership *p)
+{
+	struct partnership *v;
+	int n = store_partnership_rows(st, store_prepare(st,
+	    PARTNERSHIP_SELECT "WHERE (x.a = ?1 OR x.b = ?1) AND "
+	    "x.status = 'active' ORDER BY x.id DESC LIMIT 1", "i", participant), &v);
+
+	memset(p, 0, sizeof(*p));
+	if (n <= 0) {
+		free(v);
+		return n;
+	}
+	*p = v[0];
+	free(v);
+	return 1;
+}
