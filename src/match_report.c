@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "form.h"
+#include "profile.h"
 #include "log.h"
 #include "match_report.h"
 #include "util.h"

@@ -11,7 +11,7 @@
 
 #include "cmd.h"
 #include "conf.h"
-#include "form.h"
+#include "profile.h"
 #include "iso_codes.h"
 #include "log.h"
 #include "mail_compose.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
+#include "profile.h"
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
