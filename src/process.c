@@ -89,18 +89,18 @@ process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
 	in.m = m;
 	in.inbound_id = id;
 	if (m == NULL) {
-		in.outcome = "rejected";
+		in.outcome = OUTCOME_REJECTED;
 		snprintf(in.detail, sizeof(in.detail), "unparseable: %s", why);
 		*rejected = true;
 	} else if (m->from == NULL) {
-		in.outcome = "rejected";
+		in.outcome = OUTCOME_REJECTED;
 		snprintf(in.detail, sizeof(in.detail), "unusable From: %s", m->from_error);
 		*rejected = true;
 	} else if (msg_is_automated(m, p->conf->address, &automated)) {
-		in.outcome = "ignored";
+		in.outcome = OUTCOME_IGNORED;
 		snprintf(in.detail, sizeof(in.detail), "automated mail: %s", automated);
 	} else if (m->message_id && store_outbox_is_ours(p->st, m->message_id)) {
-		in.outcome = "ignored";
+		in.outcome = OUTCOME_IGNORED;
 		snprintf(in.detail, sizeof(in.detail), "our own message");
 	} else if (program_handle(p, &in) < 0) {
 		goto fail;
@@ -111,7 +111,7 @@ process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
 		log_warnx("inbound: message %lld set aside: %s", (long long)id, in.detail);
 	else
 		log_info("inbound: message %lld from %s: %s: %s", (long long)id,
-			 m && m->from ? m->from : "?", in.outcome, in.detail);
+			 m && m->from ? m->from : "?", outcome_name(in.outcome), in.detail);
 	rc = 0;
 	goto out;
 fail:
@@ -169,7 +169,7 @@ process_quarantine_tx(struct program *p, const char *transport_id, size_t len,
 	snprintf(detail, sizeof(detail), "quarantined: %d attempts at it died", tries);
 	added = store_inbound_add(p->st, key, NULL, NULL, NULL, p->now, &inbound_id);
 	if (added < 0 ||
-	    (added == 1 && store_inbound_finish(p->st, inbound_id, NULL, "rejected", detail) < 0))
+	    (added == 1 && store_inbound_finish(p->st, inbound_id, NULL, OUTCOME_REJECTED, detail) < 0))
 		goto out;
 	snprintf(size, sizeof(size), "%zu", len);
 	snprintf(ntries, sizeof(ntries), "%d", tries);

@@ -108,7 +108,7 @@ program_help(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct tmpl_var v[] = { { "unknown", c->kind == CMD_UNKNOWN ? c->word : "" } };
 
-	in->outcome = c->kind == CMD_HELP ? "done" : "unknown";
+	in->outcome = c->kind == CMD_HELP ? OUTCOME_DONE : OUTCOME_UNKNOWN;
 	snprintf(in->detail, sizeof(in->detail), "help sent");
 	return reply_queue(p, in, "help", v, nitems(v), NULL, NULL);
 }
@@ -119,7 +119,7 @@ program_not_available(struct program *p, struct program_in *in, const struct cmd
 {
 	struct tmpl_var v[] = { { "command", cmd_name(c->kind) } };
 
-	in->outcome = "refused";
+	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "%s not available yet", cmd_name(c->kind));
 	return reply_queue(p, in, "not_available", v, nitems(v), NULL, NULL);
 }
@@ -146,7 +146,7 @@ gate_partnership(struct program *p, struct program_in *in, const struct cmd *c)
 	if (found && partnered)
 		return 1;
 	tmpl = !found ? "not_registered" : "no_partnership";
-	in->outcome = "refused";
+	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "%s: %s", cmd_name(c->kind), tmpl);
 	return reply_queue(p, in, tmpl, v, nitems(v), NULL, NULL) < 0 ? -1 : 0;
 }
@@ -166,7 +166,7 @@ gate_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
 	int rc;
 
 	if (!conf_is_coordinator(p->conf, m->from)) {
-		in->outcome = "refused";
+		in->outcome = OUTCOME_REFUSED;
 		snprintf(in->detail, sizeof(in->detail), "%s from a non-coordinator",
 			 cmd_name(c->kind));
 		return reply_queue(p, in, "coordinators_only", v, 1, NULL, NULL) < 0 ? -1 : 0;
@@ -182,7 +182,7 @@ gate_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
 	token = program_token_new(p, m->from, "coordinator", payload);
 	free(payload);
 	if (token == NULL) {
-		in->outcome = "ignored";
+		in->outcome = OUTCOME_IGNORED;
 		snprintf(in->detail, sizeof(in->detail), "too many coordinator confirmations today");
 		return 0;
 	}
@@ -219,7 +219,7 @@ program_coordinator_confirmed(struct program *p, struct program_in *in, const ch
 		in->m = orig;
 	} else {
 		log_errorx("confirm: unusable coordinator payload");
-		in->outcome = "refused";
+		in->outcome = OUTCOME_REFUSED;
 	}
 	cmd_free(&c);
 	json_object_put(o);
@@ -236,7 +236,7 @@ program_handle(struct program *p, struct program_in *in)
 	cmd_parse(in->m->subject, &c);
 	if ((row = command_of(c.kind)) == NULL)
 		row = command_of(CMD_HELP);
-	in->outcome = "done";
+	in->outcome = OUTCOME_DONE;
 	if (row->flags & CMD_COORDINATOR)
 		rc = gate_coordinator(p, in, &c);
 	else if (row->flags & CMD_PARTNERSHIP)

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "state.h"
+
 struct conf;
 struct store;
 struct tmpl_set;
@@ -31,7 +33,7 @@ struct program_in {
 	const struct msg *m;
 	int64_t inbound_id;
 	int nreplies;              /* replies queued so far for this message */
-	const char *outcome;       /* static: "done", "refused", ... for the inbound log */
+	enum outcome outcome;      /* for the inbound log */
 	char detail[256];          /* one line for the log: what was done or why not */
 };
 

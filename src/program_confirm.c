@@ -22,7 +22,7 @@ confirm_refuse(struct program *p, struct program_in *in, const char *why, const 
 {
 	struct tmpl_var v[] = { { "why", why } };
 
-	in->outcome = "refused";
+	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "CONFIRM refused: %s", what);
 	return reply_queue(p, in, "confirm_bad", v, nitems(v), NULL, NULL);
 }
@@ -40,7 +40,7 @@ sender_facts(struct program *p, const char *from, struct sender_facts *f)
 	int subscribed = store_subscriber_has(p->st, from);
 
 	f->found = found > 0;
-	f->active = found > 0 && strcmp(part.status, "active") == 0;
+	f->active = found > 0 && part.status == PARTICIPANT_ACTIVE;
 	f->subscribed = subscribed > 0;
 	participant_clear(&part);
 	return found < 0 || subscribed < 0 ? -1 : 0;
@@ -51,7 +51,7 @@ ask_refuse(struct program *p, struct program_in *in, const struct cmd *c, const 
 {
 	struct tmpl_var v[] = { { "command", cmd_name(c->kind) } };
 
-	in->outcome = "refused";
+	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "%s refused: %s", cmd_name(c->kind), tmpl);
 	return reply_queue(p, in, tmpl, v, nitems(v), NULL, NULL);
 }
@@ -72,7 +72,7 @@ ask_token(struct program *p, struct program_in *in, const struct cmd *c, const c
 	snprintf(action, sizeof(action), "%s", cmd_name(c->kind));
 	str_lower(action);
 	if ((token = program_token_new(p, to ? to : in->m->from, action, payload)) == NULL) {
-		in->outcome = "ignored";
+		in->outcome = OUTCOME_IGNORED;
 		snprintf(in->detail, sizeof(in->detail), "too many %s requests today", action);
 		return 0;
 	}
@@ -164,7 +164,7 @@ program_change(struct program *p, struct program_in *in, const struct cmd *c)
 int
 program_withdraw_confirmed(struct program *p, struct program_in *in, const char *payload)
 {
-	if (store_participant_set_status(p->st, in->m->from, "withdrawn", p->now) < 0)
+	if (store_participant_set_status(p->st, in->m->from, PARTICIPANT_WITHDRAWN, p->now) < 0)
 		return -1;
 	snprintf(in->detail, sizeof(in->detail), "withdrawn");
 	return reply_queue(p, in, "withdraw_done", NULL, 0, NULL, NULL);

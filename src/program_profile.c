@@ -18,7 +18,7 @@ profile_not_registered(struct program *p, struct program_in *in, const char *com
 {
 	struct tmpl_var v[] = { { "command", command } };
 
-	in->outcome = "refused";
+	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "%s from an unknown address", command);
 	return reply_queue(p, in, "not_registered", v, 1, NULL, NULL);
 }
@@ -47,7 +47,7 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 	{
 		struct tmpl_var v[] = {
 			{ "profile", form ? form : "" },
-			{ "status", found ? part.status : "" },
+			{ "status", found ? participant_status_name(part.status) : "" },
 			{ "agreed_at", agreed },
 			{ "created_at", created },
 			{ "subscribed", subscribed ? "yes" : "no" },
@@ -86,7 +86,7 @@ program_update(struct program *p, struct program_in *in, const struct cmd *c)
 		struct tmpl_var v[] = { { "problems", problems.data ? problems.data : "" },
 					{ "form", orig } };
 
-		in->outcome = "refused";
+		in->outcome = OUTCOME_REFUSED;
 		snprintf(in->detail, sizeof(in->detail), "update with %d problem(s)", n);
 		rc = reply_queue(p, in, "update_problems", v, 2, NULL, NULL);
 		free(orig);
@@ -138,10 +138,10 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 		time_format_date(r.ends, ends, sizeof(ends));
 	}
 	{
-		bool active = strcmp(part.status, "active") == 0;
+		bool active = part.status == PARTICIPANT_ACTIVE;
 		const char *partner = partnered ? (x.a == part.id ? x.b_email : x.a_email) : "";
 		struct tmpl_var v[] = {
-			{ "status", part.status },
+			{ "status", participant_status_name(part.status) },
 			{ "waiting", active && !partnered ? "yes" : "" },
 			{ "withdrawn", active ? "" : "yes" },
 			{ "partner", active ? partner : "" },

@@ -133,7 +133,7 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 	if (problems.len > 0) {
 		struct tmpl_var v[] = { { "problems", problems.data } };
 
-		in->outcome = "refused";
+		in->outcome = OUTCOME_REFUSED;
 		snprintf(in->detail, sizeof(in->detail), "ROUND OPEN with problems");
 		rc = reply_queue(p, in, "round_problems", v, 1, NULL, NULL);
 		goto out;
@@ -257,7 +257,7 @@ round_match_store(struct program *p, const struct round *r, const struct pool_ro
 		if (rc < 0)
 			return -1;
 	}
-	return store_round_set_status(p->st, r->id, "previewed");
+	return store_round_set_status(p->st, r->id, ROUND_PREVIEWED);
 }
 
 static int
@@ -265,7 +265,7 @@ round_no_round(struct program *p, struct program_in *in, const char *what)
 {
 	struct tmpl_var v[] = { { "command", what } };
 
-	in->outcome = "refused";
+	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "%s without a round to act on", what);
 	return reply_queue(p, in, "no_round", v, 1, NULL, NULL);
 }
@@ -399,15 +399,15 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 	memset(&r, 0, sizeof(r));
 	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
-	if (!found || strcmp(r.status, "previewed") != 0) {
+	if (!found || r.status != ROUND_PREVIEWED) {
 		rc = round_no_round(p, in, found ? "APPROVE (send MATCH first)" : "APPROVE");
 		goto out;
 	}
-	if ((npairs = store_partnerships_list(p->st, r.id, "proposed", &pairs)) < 0 ||
+	if ((npairs = store_partnerships_list(p->st, r.id, PARTNERSHIP_PROPOSED, &pairs)) < 0 ||
 	    (nlone = store_unmatched_list(p->st, r.id, &lone)) < 0)
 		goto out;
 	for (int i = 0; i < npairs; i++) {
-		if (store_partnership_set_status(p->st, pairs[i].id, "active", p->now) < 0 ||
+		if (store_partnership_set_status(p->st, pairs[i].id, PARTNERSHIP_ACTIVE, p->now) < 0 ||
 		    round_introduce(p, &r, &pairs[i]) < 0)
 			goto out;
 		introduced++;
@@ -418,8 +418,6 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 		struct tmpl_var v[] = { { "round_name", r.name }, { "why", lone[i].why } };
 		struct outmail om;
 
-		if (strcmp(lone[i].status, "active") != 0)
-			continue;
 		snprintf(key, sizeof(key), "unmatched:%lld:%lld", (long long)r.id,
 			 (long long)lone[i].a);
 		memset(&om, 0, sizeof(om));
@@ -433,7 +431,7 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 			goto out;
 		told++;
 	}
-	if (store_round_set_status(p->st, r.id, "running") < 0)
+	if (store_round_set_status(p->st, r.id, ROUND_RUNNING) < 0)
 		goto out;
 	{
 		char a[16], b[16];
@@ -526,7 +524,7 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 	    (failed = store_outbox_failed_count(p->st)) < 0)
 		goto out;
 	if (found)
-		buf_printf(&out, "Round: %s (%s)\n", r.name, r.status);
+		buf_printf(&out, "Round: %s (%s)\n", r.name, round_status_name(r.status));
 	else
 		buf_adds(&out, "Round: none open\n");
 	buf_printf(&out, "Waiting to be matched: %d\n", n);

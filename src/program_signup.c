@@ -53,8 +53,8 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 	buf_init(&problems, 64 * 1024);
 	if ((found = store_participant_get(p->st, in->m->from, &part, NULL)) < 0)
 		goto out;
-	if (found && strcmp(part.status, "active") == 0) {
-		in->outcome = "refused";
+	if (found && part.status == PARTICIPANT_ACTIVE) {
+		in->outcome = OUTCOME_REFUSED;
 		snprintf(in->detail, sizeof(in->detail), "already registered");
 		rc = reply_queue(p, in, "signup_already", NULL, 0, NULL, NULL);
 		goto out;
@@ -65,14 +65,14 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 		struct tmpl_var v[] = { { "problems", problems.data ? problems.data : "" },
 					{ "form", form } };
 
-		in->outcome = "refused";
+		in->outcome = OUTCOME_REFUSED;
 		snprintf(in->detail, sizeof(in->detail), "application with %d problem(s)", nproblems);
 		rc = reply_queue(p, in, "signup_problems", v, 2, NULL, NULL);
 		goto out;
 	}
 	json = profile_to_json(&prof);
 	if ((token = program_token_new(p, in->m->from, "signup", json)) == NULL) {
-		in->outcome = "ignored";
+		in->outcome = OUTCOME_IGNORED;
 		snprintf(in->detail, sizeof(in->detail), "too many confirmation requests today");
 		rc = 0;
 		goto out;
@@ -109,7 +109,7 @@ program_signup_confirmed(struct program *p, struct program_in *in, const char *p
 		goto out;
 	if (found) {
 		if (store_participant_update(p->st, in->m->from, &prof, p->now) < 0 ||
-		    store_participant_set_status(p->st, in->m->from, "active", p->now) < 0)
+		    store_participant_set_status(p->st, in->m->from, PARTICIPANT_ACTIVE, p->now) < 0)
 			goto out;
 	} else if (store_participant_add(p->st, in->m->from, &prof, p->now, NULL) < 0) {
 		goto out;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "state.h"
+
 struct store;
 struct profile;
 
@@ -40,7 +42,7 @@ int store_state_set(struct store *st, const char *key, const char *val);
 /* Inbound log. store_inbound_add: 1 = recorded as *id, 0 = dedup_key already seen. */
 int store_inbound_add(struct store *st, const char *dedup_key, const char *message_id,
 		      const char *sender, const char *subject, int64_t now, int64_t *id);
-int store_inbound_finish(struct store *st, int64_t id, const char *command, const char *outcome,
+int store_inbound_finish(struct store *st, int64_t id, const char *command, enum outcome outcome,
 			 const char *detail);
 
 /* Tries at inbound messages, keyed by a SHA-256 of their bytes, so a message whose
@@ -63,7 +65,7 @@ int store_attempts_undo(struct store *st, const char *const *keys, size_t n);
 struct participant {
 	int64_t id;
 	char *email;
-	char *status;          /* "active" | "withdrawn" */
+	enum participant_status status;
 	int64_t agreed_at;
 	int64_t created_at;
 	int64_t updated_at;
@@ -75,7 +77,8 @@ int store_participant_add(struct store *st, const char *email, const struct prof
 			  int64_t now, int64_t *id);
 int store_participant_update(struct store *st, const char *email, const struct profile *prof,
 			     int64_t now);
-int store_participant_set_status(struct store *st, const char *email, const char *status, int64_t now);
+int store_participant_set_status(struct store *st, const char *email,
+				 enum participant_status status, int64_t now);
 int store_participant_set_email(struct store *st, const char *old_email, const char *new_email,
 				int64_t now);
 /* store_personal_erase: the participant, subscriptions, tokens, counters, sent mail and
@@ -159,7 +162,7 @@ int store_outbox_failed_count(struct store *st);
 struct round {
 	int64_t id;
 	char *name;
-	char *status;           /* open | previewed | running | closed */
+	enum round_status status;
 	int64_t signup_closes, starts, ends, created_at;
 	int months;
 };
@@ -169,7 +172,7 @@ int store_round_add(struct store *st, const char *name, int64_t signup_closes, i
 int store_round_current(struct store *st, int64_t now, struct round *r);
 /* store_round_exists: 1 when a round has that name. */
 int store_round_exists(struct store *st, const char *name);
-int store_round_set_status(struct store *st, int64_t id, const char *status);
+int store_round_set_status(struct store *st, int64_t id, enum round_status status);
 
 /* store_pool_list: every pool row, in participant id order; *rows the caller's.
  * Returns the count or -1. */
@@ -182,14 +185,17 @@ int store_partnership_add(struct store *st, int64_t round_id, int64_t a, int64_t
 int store_unmatched_add(struct store *st, int64_t round_id, int64_t participant, const char *why);
 struct partnership {
 	int64_t id, a, b, weight;
-	char *a_email, *b_email, *why, *status;
+	char *a_email, *b_email, *why;
+	enum partnership_status status;
 };
 void partnership_clear(struct partnership *p);
 /* store_partnerships_list: partnerships of the round with the given status, by id. */
-int store_partnerships_list(struct store *st, int64_t round_id, const char *status,
+int store_partnerships_list(struct store *st, int64_t round_id, enum partnership_status status,
 			    struct partnership **out);
-int store_partnership_set_status(struct store *st, int64_t id, const char *status, int64_t now);
-/* store_unmatched_list: (participant id, email, why) of the round, by id. */
+int store_partnership_set_status(struct store *st, int64_t id, enum partnership_status status,
+				 int64_t now);
+/* store_unmatched_list: the unmatched of the round who are still active, by id: a = b =
+ * the participant id, a_email, why (b_email "", status PARTNERSHIP_PROPOSED). */
 int store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out);
 /* store_partner_of: the active partnership of a participant: 1 found (fills *p), 0 none. */
 int store_partner_of(struct store *st, int64_t participant, struct partnership *p);

@@ -46,11 +46,11 @@ store_inbound_add(struct store *st, const char *dedup_key, const char *message_i
 }
 
 int
-store_inbound_finish(struct store *st, int64_t id, const char *command, const char *outcome,
+store_inbound_finish(struct store *st, int64_t id, const char *command, enum outcome outcome,
 		     const char *detail)
 {
 	return store_exec(st, "UPDATE inbound SET command = ?, outcome = ?, detail = ? WHERE id = ?",
-			  "sssi", command, outcome, detail, id) < 0 ? -1 : 0;
+			  "sssi", command, outcome_name(outcome), detail, id) < 0 ? -1 : 0;
 }
 
 /* The index of the first of keys[0..i] equal to keys[i]: a key given twice counts once. */

@@ -18,7 +18,6 @@ void
 participant_clear(struct participant *p)
 {
 	free(p->email);
-	free(p->status);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -56,7 +55,9 @@ store_participant_get(struct store *st, const char *email, struct participant *p
 		if (p) {
 			p->id = sqlite3_column_int64(stmt, 0);
 			p->email = col_text(stmt, 1);
-			p->status = col_text(stmt, 2);
+			p->status = PARTICIPANT_ACTIVE;
+			participant_status_parse((const char *)sqlite3_column_text(stmt, 2),
+						 &p->status);
 			p->agreed_at = sqlite3_column_int64(stmt, 3);
 			p->created_at = sqlite3_column_int64(stmt, 4);
 			p->updated_at = sqlite3_column_int64(stmt, 5);
@@ -101,10 +102,11 @@ store_participant_update(struct store *st, const char *email, const struct profi
 }
 
 int
-store_participant_set_status(struct store *st, const char *email, const char *status, int64_t now)
+store_participant_set_status(struct store *st, const char *email,
+			     enum participant_status status, int64_t now)
 {
 	return store_exec(st, "UPDATE participants SET status = ?, updated_at = ? WHERE email = ?",
-			  "sis", status, now, email) < 0 ? -1 : 0;
+			  "sis", participant_status_name(status), now, email) < 0 ? -1 : 0;
 }
 
 int

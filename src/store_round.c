@@ -15,7 +15,6 @@ void
 round_clear(struct round *r)
 {
 	free(r->name);
-	free(r->status);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -47,7 +46,8 @@ store_round_current(struct store *st, int64_t now, struct round *r)
 	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		r->id = sqlite3_column_int64(stmt, 0);
 		r->name = col_text(stmt, 1);
-		r->status = col_text(stmt, 2);
+		r->status = ROUND_OPEN;
+		round_status_parse((const char *)sqlite3_column_text(stmt, 2), &r->status);
 		r->signup_closes = sqlite3_column_int64(stmt, 3);
 		r->starts = sqlite3_column_int64(stmt, 4);
 		r->ends = sqlite3_column_int64(stmt, 5);
@@ -65,9 +65,10 @@ store_round_exists(struct store *st, const char *name)
 }
 
 int
-store_round_set_status(struct store *st, int64_t id, const char *status)
+store_round_set_status(struct store *st, int64_t id, enum round_status status)
 {
-	return store_exec(st, "UPDATE rounds SET status = ? WHERE id = ?", "si", status, id) < 0
+	return store_exec(st, "UPDATE rounds SET status = ? WHERE id = ?", "si",
+			  round_status_name(status), id) < 0
 		       ? -1 : 0;
 }
 
@@ -136,7 +137,6 @@ partnership_clear(struct partnership *p)
 	free(p->a_email);
 	free(p->b_email);
 	free(p->why);
-	free(p->status);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -166,7 +166,9 @@ store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership 
 		v[n].a_email = col_text(stmt, 4);
 		v[n].b_email = col_text(stmt, 5);
 		v[n].why = col_text(stmt, 6);
-		v[n].status = col_text(stmt, 7);
+		v[n].status = PARTNERSHIP_PROPOSED;
+		partnership_status_parse((const char *)sqlite3_column_text(stmt, 7),
+					 &v[n].status);
 		n++;
 	}
 	store_done(st, stmt);
@@ -175,29 +177,32 @@ store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership 
 }
 
 int
-store_partnerships_list(struct store *st, int64_t round_id, const char *status,
+store_partnerships_list(struct store *st, int64_t round_id, enum partnership_status status,
 			struct partnership **out)
 {
 	return store_partnership_rows(st, store_prepare(st,
 	    PARTNERSHIP_SELECT "WHERE x.round_id = ? AND x.status = ? "
-	    "ORDER BY x.id", "is", round_id, status), out);
+	    "ORDER BY x.id", "is", round_id, partnership_status_name(status)), out);
 }
 
 int
-store_partnership_set_status(struct store *st, int64_t id, const char *status, int64_t now)
+store_partnership_set_status(struct store *st, int64_t id, enum partnership_status status,
+			     int64_t now)
 {
+	const char *word = partnership_status_name(status);
+
 	return store_exec(st, "UPDATE partnerships SET status = ?, introduced_at = CASE WHEN ? = "
-			  "'active' THEN ? ELSE introduced_at END WHERE id = ?", "ssii", status,
-			  status, now, id) < 0 ? -1 : 0;
+			  "'active' THEN ? ELSE introduced_at END WHERE id = ?", "ssii", word,
+			  word, now, id) < 0 ? -1 : 0;
 }
 
 int
 store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out)
 {
 	return store_partnership_rows(st, store_prepare(st,
-	    "SELECT u.participant, u.participant, 0, 0, p.email, '', u.why, p.status "
+	    "SELECT u.participant, u.participant, 0, 0, p.email, '', u.why, 'proposed' "
 	    "FROM unmatched u JOIN participants p ON p.id = u.participant "
-	    "WHERE u.round_id = ? ORDER BY u.participant", "i", round_id), out);
+	    "WHERE u.round_id = ? AND p.status = 'active' ORDER BY u.participant", "i", round_id), out);
 }
 
 int

@@ -144,13 +144,71 @@ test_participant_erase(void **state)
 	assert_int_equal(store_participant_get(st, "ANA@example.org", &part, &q), 1);
 	assert_string_equal(q.workplace, "USP");
 	assert_int_equal(q.years, 3);
-	assert_string_equal(part.status, "active");
+	assert_int_equal(part.status, PARTICIPANT_ACTIVE);
 	profile_free(&q);
 	participant_clear(&part);
 	assert_int_equal(store_subscriber_add(st, "ana@example.org", 5), 1);
 	assert_int_equal(store_personal_erase(st, "ana@example.org"), 0);
 	assert_int_equal(store_participant_get(st, "ana@example.org", NULL, NULL), 0);
 	assert_int_equal(store_subscriber_has(st, "ana@example.org"), 0);
+}
+
+/* Every word of the typed states (state.c) is one the schema's CHECKs accept, and
+ * reads back as the same value. */
+static void
+test_states_fit_schema(void **state)
+{
+	struct store *st = *state;
+	struct profile p;
+	struct participant part = { 0 };
+	struct partnership *v;
+	struct round r;
+	int64_t rid, a, b;
+
+	profile_init(&p);
+	p.name = "Ana";
+	p.country = "BR";
+	p.sector = "academic";
+	p.workplace = "USP";
+	p.years = 3;
+	assert_int_equal(store_participant_add(st, "a@example.org", &p, 5, &a), 0);
+	assert_int_equal(store_participant_add(st, "b@example.org", &p, 5, &b), 0);
+	for (int s = 0; s < PARTICIPANT_NSTATUS; s++) {
+		assert_int_equal(store_participant_set_status(st, "a@example.org", s, 6), 0);
+		assert_int_equal(store_participant_get(st, "a@example.org", &part, NULL), 1);
+		assert_int_equal(part.status, s);
+		participant_clear(&part);
+	}
+	assert_int_equal(store_round_add(st, "R", 10, 20, 30, 4, 5, &rid), 0);
+	for (int s = 0; s < ROUND_NSTATUS; s++) {
+		assert_int_equal(store_round_set_status(st, rid, s), 0);
+		if (s != ROUND_CLOSED) {
+			assert_int_equal(store_round_current(st, 5, &r), 1);
+			assert_int_equal(r.status, s);
+			round_clear(&r);
+		}
+	}
+	assert_int_equal(store_partnership_add(st, rid, a, b, 1, "", 5), 0);
+	assert_int_equal(store_partnerships_list(st, rid, PARTNERSHIP_PROPOSED, &v), 1);
+	for (int s = 0; s < PARTNERSHIP_NSTATUS; s++) {
+		struct partnership *w;
+
+		assert_int_equal(store_partnership_set_status(st, v[0].id, s, 6), 0);
+		assert_int_equal(store_partnerships_list(st, rid, s, &w), 1);
+		assert_int_equal(w[0].status, s);
+		partnership_clear(&w[0]);
+		free(w);
+	}
+	partnership_clear(&v[0]);
+	free(v);
+	for (int s = 0; s < OUTCOME_NSTATUS; s++) {
+		enum outcome o;
+
+		assert_int_equal(outcome_parse(outcome_name(s), &o), 0);
+		assert_int_equal(o, s);
+	}
+	assert_int_equal(outcome_parse("nonsense", &(enum outcome){ 0 }), -1);
+	assert_string_equal(round_status_name((enum round_status)99), "?");
 }
 
 static void
@@ -226,7 +284,7 @@ test_every_accessor(void **state)
 	free(val);
 	assert_int_equal(store_inbound_add(st, "mid:<i@x>", "<i@x>", "ana@example.org", "HELP", 1,
 					   &id), 1);
-	assert_int_equal(store_inbound_finish(st, id, "help", "replied", "ok"), 0);
+	assert_int_equal(store_inbound_finish(st, id, "help", OUTCOME_DONE, "ok"), 0);
 	assert_int_equal(store_attempts_begin(st, keys, 1, 1, tries), 0);
 	assert_int_equal(tries[0], 0);
 	assert_int_equal(store_attempts_get(st, keys, 1, tries), 0);
@@ -244,8 +302,8 @@ test_every_accessor(void **state)
 	assert_int_equal(store_participant_add(st, "bo@example.org", &pb, 5, &b), 0);
 	pa.years = 4;
 	assert_int_equal(store_participant_update(st, "ana@example.org", &pa, 6), 0);
-	assert_int_equal(store_participant_set_status(st, "bo@example.org", "withdrawn", 6), 0);
-	assert_int_equal(store_participant_set_status(st, "bo@example.org", "active", 7), 0);
+	assert_int_equal(store_participant_set_status(st, "bo@example.org", PARTICIPANT_WITHDRAWN, 6), 0);
+	assert_int_equal(store_participant_set_status(st, "bo@example.org", PARTICIPANT_ACTIVE, 7), 0);
 	assert_int_equal(store_subscriber_add(st, "bo@example.org", 5), 1);
 	assert_int_equal(store_subscriber_add(st, "bo@example.org", 5), 0);
 	assert_int_equal(store_participant_set_email(st, "bo@example.org", "bob@example.org", 8),
@@ -298,12 +356,12 @@ test_every_accessor(void **state)
 	assert_int_equal(store_round_current(st, 5, &r), 1);
 	assert_int_equal(r.id, rid);
 	assert_int_equal(r.months, 6);
-	assert_string_equal(r.status, "open");
+	assert_int_equal(r.status, ROUND_OPEN);
 	round_clear(&r);
-	assert_int_equal(store_round_set_status(st, rid, "previewed"), 0);
+	assert_int_equal(store_round_set_status(st, rid, ROUND_PREVIEWED), 0);
 	assert_int_equal(store_partnership_add(st, rid, b, a, 9, "why", 6), 0);
 	assert_int_equal(store_unmatched_add(st, rid, a, "none"), 0);
-	assert_int_equal(n = store_partnerships_list(st, rid, "proposed", &v), 1);
+	assert_int_equal(n = store_partnerships_list(st, rid, PARTNERSHIP_PROPOSED, &v), 1);
 	assert_int_equal(v[0].a, a < b ? a : b);
 	assert_int_equal(v[0].weight, 9);
 	id = v[0].id;
@@ -314,13 +372,13 @@ test_every_accessor(void **state)
 	assert_int_equal(n = store_pool_list(st, &rows), 2);   /* a proposal leaves both in */
 	free_pool(rows, n);
 	assert_int_equal(store_partner_of(st, a, &x), 0);
-	assert_int_equal(store_partnership_set_status(st, id, "active", 7), 0);
+	assert_int_equal(store_partnership_set_status(st, id, PARTNERSHIP_ACTIVE, 7), 0);
 	assert_int_equal(store_partner_of(st, a, &x), 1);
 	assert_string_equal(x.b_email, a < b ? "bob@example.org" : "ana@example.org");
 	partnership_clear(&x);
 	assert_int_equal(store_pool_list(st, &rows), 0);
 	free(rows);
-	assert_int_equal(store_partnership_set_status(st, id, "ended", 8), 0);
+	assert_int_equal(store_partnership_set_status(st, id, PARTNERSHIP_ENDED, 8), 0);
 	assert_int_equal(n = store_pool_list(st, &rows), 2);
 	assert_int_equal(rows[0].nprevious, 1);
 	free_pool(rows, n);
@@ -347,6 +405,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_participant_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_accessor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_states_fit_schema, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

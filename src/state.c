@@ -1,0 +1,65 @@
+/* state.c: the words of the typed states (see state.h), one table per enum. */
+#include <string.h>
+
+#include "state.h"
+#include "util.h"
+
+static const char *const participant_words[PARTICIPANT_NSTATUS] = {
+	[PARTICIPANT_ACTIVE] = "active", [PARTICIPANT_WITHDRAWN] = "withdrawn",
+};
+
+static const char *const round_words[ROUND_NSTATUS] = {
+	[ROUND_OPEN] = "open", [ROUND_PREVIEWED] = "previewed", [ROUND_RUNNING] = "running",
+	[ROUND_CLOSED] = "closed",
+};
+
+static const char *const partnership_words[PARTNERSHIP_NSTATUS] = {
+	[PARTNERSHIP_PROPOSED] = "proposed", [PARTNERSHIP_ACTIVE] = "active",
+	[PARTNERSHIP_ENDED] = "ended", [PARTNERSHIP_DISSOLVED] = "dissolved",
+};
+
+static const char *const outcome_words[OUTCOME_NSTATUS] = {
+	[OUTCOME_RECEIVED] = "received", [OUTCOME_DONE] = "done", [OUTCOME_REFUSED] = "refused",
+	[OUTCOME_UNKNOWN] = "unknown", [OUTCOME_IGNORED] = "ignored",
+	[OUTCOME_REJECTED] = "rejected",
+};
+
+static const char *const outbox_words[OUTBOX_NSTATUS] = {
+	[OUTBOX_QUEUED] = "queued", [OUTBOX_SENT] = "sent", [OUTBOX_FAILED] = "failed",
+};
+
+static const char *
+word_of(const char *const *words, int n, int v)
+{
+	return v >= 0 && v < n && words[v] ? words[v] : "?";
+}
+
+static int
+value_of(const char *const *words, int n, const char *word)
+{
+	for (int i = 0; word && i < n; i++)
+		if (strcmp(words[i], word) == 0)
+			return i;
+	return -1;
+}
+
+#define STATE_FUNCS(prefix, type, words)                                        \
+	const char *prefix##_name(type s)                                       \
+	{                                                                       \
+		return word_of(words, (int)nitems(words), (int)s);              \
+	}                                                                       \
+	int prefix##_parse(const char *word, type *out)                         \
+	{                                                                       \
+		int v = value_of(words, (int)nitems(words), word);              \
+									\
+		if (v < 0)                                                      \
+			return -1;                                              \
+		*out = (type)v;                                                 \
+		return 0;                                                       \
+	}
+
+STATE_FUNCS(participant_status, enum participant_status, participant_words)
+STATE_FUNCS(round_status, enum round_status, round_words)
+STATE_FUNCS(partnership_status, enum partnership_status, partnership_words)
+STATE_FUNCS(outcome, enum outcome, outcome_words)
+STATE_FUNCS(outbox_status, enum outbox_status, outbox_words)

@@ -1,0 +1,50 @@
+/* state.h: the typed states of the domain: a participant's, a round's, a
+ * partnership's, an inbound message's outcome and an outbox mail's. Each enum has one
+ * table of the words the store keeps (state.c), read by the *_name and *_parse
+ * functions, so no file compares status strings. The words are the schema's (store.c's
+ * CHECK constraints); test_store checks that the schema accepts every one. */
+#ifndef ILN_STATE_H
+#define ILN_STATE_H
+
+enum participant_status {
+	PARTICIPANT_ACTIVE, PARTICIPANT_WITHDRAWN, PARTICIPANT_NSTATUS
+};
+
+enum round_status {
+	ROUND_OPEN, ROUND_PREVIEWED, ROUND_RUNNING, ROUND_CLOSED, ROUND_NSTATUS
+};
+
+enum partnership_status {
+	PARTNERSHIP_PROPOSED, PARTNERSHIP_ACTIVE, PARTNERSHIP_ENDED, PARTNERSHIP_DISSOLVED,
+	PARTNERSHIP_NSTATUS
+};
+
+/* What became of an inbound message (the inbound log). */
+enum outcome {
+	OUTCOME_RECEIVED,       /* recorded, not yet acted on */
+	OUTCOME_DONE,           /* the command was carried out (or its token sent) */
+	OUTCOME_REFUSED,        /* answered with why not */
+	OUTCOME_UNKNOWN,        /* not a command: answered with HELP */
+	OUTCOME_IGNORED,        /* automated, our own, or past a limit: no answer */
+	OUTCOME_REJECTED,       /* unparseable or unusable: set aside */
+	OUTCOME_NSTATUS
+};
+
+enum outbox_status {
+	OUTBOX_QUEUED, OUTBOX_SENT, OUTBOX_FAILED, OUTBOX_NSTATUS
+};
+
+/* *_name: the stored word ("active", "previewed", ...); "?" for a value out of range.
+ * *_parse: the value of a stored word; 0, or -1 (and *out untouched) when unknown. */
+const char *participant_status_name(enum participant_status s);
+int participant_status_parse(const char *word, enum participant_status *out);
+const char *round_status_name(enum round_status s);
+int round_status_parse(const char *word, enum round_status *out);
+const char *partnership_status_name(enum partnership_status s);
+int partnership_status_parse(const char *word, enum partnership_status *out);
+const char *outcome_name(enum outcome o);
+int outcome_parse(const char *word, enum outcome *out);
+const char *outbox_status_name(enum outbox_status s);
+int outbox_status_parse(const char *word, enum outbox_status *out);
+
+#endif
