@@ -1,6 +1,6 @@
 # ilnbot: plain GNU make. `make` builds build/ilnbot; `make check` runs every test and
 # ends with "N passed, N failed"; `make asan` builds and runs the suite under ASan+UBSan;
-# `make fuzz` builds the libFuzzer harness; `make bench` runs the benchmarks.
+# `make fuzz` builds the libFuzzer harnesses; `make bench` runs the benchmarks.
 
 CC      ?= cc
 BUILD   ?= build
@@ -61,6 +61,8 @@ fuzz:
 	@mkdir -p build/fuzz
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz_inbound \
 	  tests/fuzz/fuzz_inbound.c build/fuzz/libilnbot.a $(LDLIBS)
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz_auth_results \
+	  tests/fuzz/fuzz_auth_results.c build/fuzz/libilnbot.a $(LDLIBS)
 
 -include tests/bench/bench.mk
 -include tests/bench/bench_mail.mk
