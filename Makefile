@@ -75,13 +75,17 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" all unit
 
+# Every tests/fuzz/fuzz_*.c is a libFuzzer harness over the library built for fuzzing.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
 	$(MAKE) BUILD=build/fuzz CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" build/fuzz/libilnbot.a
 	@mkdir -p build/fuzz
-	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz_inbound \
-	  tests/fuzz/fuzz_inbound.c build/fuzz/libilnbot.a $(LDLIBS)
+	for f in $(FUZZ_SRCS); do \
+	  clang $(CPPFLAGS) $(ILN_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o build/fuzz/$$(basename $$f .c) $$f build/fuzz/libilnbot.a $(LDLIBS) || exit 1; \
+	done
 
 -include tests/bench/bench.mk
 -include tests/bench/bench_mail.mk

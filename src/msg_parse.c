@@ -11,6 +11,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "auth_results.h"
 #include "msg.h"
 #include "util.h"
 
@@ -22,7 +23,7 @@
 #define MSG_MAX_NAME      256
 #define MSG_MAX_RCPTS     100
 #define MSG_MAX_AUTHRES   20
-#define MSG_MAX_AUTHLEN   2048
+#define MSG_MAX_AUTHLEN   AUTH_RESULTS_MAX     /* a value of this length may be cut */
 #define MSG_MAX_COMMENT   100                  /* nested '(' in one header field */
 #define MSG_MAX_BOUNDARY  256                  /* boundary bytes compared by the gate */
 #define MSG_MAX_DECODED   (4u * MSG_MAX_BODY)  /* bytes of a text part charset-converted */
@@ -852,7 +853,8 @@ msg_headers(struct msg *m, const struct hdrs *hs)
 			any_loop = true;
 		} else if (name_is(h->name, h->nlen, "authentication-results") &&
 		    m->n_auth_results < MSG_MAX_AUTHRES) {
-			v = hdr_unfold(h, MSG_MAX_AUTHLEN * 4, &n);
+			/* cut only once cleaned, so that a cut value is one of the full length */
+			v = hdr_unfold(h, h->vlen, &n);
 			m->auth_results[m->n_auth_results++] = clean_ascii(v, n, MSG_MAX_AUTHLEN);
 			free(v);
 		}
