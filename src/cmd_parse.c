@@ -30,7 +30,9 @@ static const char prefix_re[] =
 static const char word_re[] = "\\s*([\\p{L}\\p{N}_]+|[^\\s\\p{L}\\p{N}_]+)";
 static const char lead_re[] = "[\\s:\\-–—]*";
 static const char token_re[] = "[\\s:#=\\-–—]*(\\S+)";
-static const char address_re[] = "([^\\s<>()\\[\\],;:\"'@]+@[^\\s<>()\\[\\],;:\"'@]+)";
+/* An address-like word: everything around its first '@' up to white space or
+ * brackets, so that "a@b@c.org" is taken whole (and then refused), never as "a@b". */
+static const char address_re[] = "([^\\s<>()\\[\\],;:\"']*@[^\\s<>()\\[\\],;:\"']*)";
 
 static pcre2_code *re_prefix, *re_word, *re_lead, *re_token, *re_address;
 static pcre2_match_data *match;

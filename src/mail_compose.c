@@ -171,6 +171,22 @@ mail_addr_valid(const char *addr)
 }
 
 bool
+mail_addr_strict(const char *addr)
+{
+	const char *at, *dot, *p;
+
+	if (!mail_addr_valid(addr))
+		return false;
+	at = strchr(addr, '@');
+	if ((dot = strrchr(at, '.')) == NULL || dot[1] == '\0')
+		return false;
+	for (p = dot + 1; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '-'))
+			return true;
+	return false;       /* an all-numeric top label: an IP address, not a domain */
+}
+
+bool
 mail_msgid_valid(const char *id)
 {
 	size_t n, ats = 0;

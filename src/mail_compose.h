@@ -53,6 +53,10 @@ char *mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errs
  * local part <= 64, labels <= 63, whole <= 254. No quoted local parts, no literals. */
 bool mail_addr_valid(const char *addr);
 
+/* mail_addr_strict: mail_addr_valid, and the domain has at least two labels and a top
+ * label that is not all digits: the test for every address a command names. */
+bool mail_addr_strict(const char *addr);
+
 /* mail_msgid_valid: "<left@right>" of printable ASCII without specials, <= 250 bytes. */
 bool mail_msgid_valid(const char *id);
 

@@ -52,8 +52,8 @@ const struct command commands[] = {
 	  program_delete_confirmed, "confirm_delete delete_done nothing_held" },
 	{ CMD_CHANGE, "CHANGE", "", CMD_ARG_ADDRESS, CMD_CONFIRMED, program_change,
 	  program_change_confirmed,
-	  "confirm_change change_pending change_done change_bad change_taken not_registered "
-	  "confirm_bad" },
+	  "confirm_change change_verify change_pending change_done change_bad change_taken "
+	  "not_registered confirm_bad" },
 	{ CMD_SUBSCRIBE, "SUBSCRIBE", "", CMD_ARG_TEXT, CMD_CONFIRMED, program_subscribe,
 	  program_subscribe_confirmed, "confirm_subscribe subscribe_done subscribe_already" },
 	{ CMD_UNSUBSCRIBE, "UNSUBSCRIBE", "", CMD_ARG_TEXT, 0, program_unsubscribe, NULL,
@@ -151,6 +151,42 @@ gate_partnership(struct program *p, struct program_in *in, const struct cmd *c)
 	return reply_queue(p, in, tmpl, v, nitems(v), NULL, NULL) < 0 ? -1 : 0;
 }
 
+/* What a confirmation will carry out, for the coordinator to read before confirming:
+ * the command with its argument, then the body's first lines (its Field: lines, a
+ * topic's text), each quoted and cut. Caller frees. */
+#define DETAILS_LINES 12
+#define DETAILS_LINE_MAX 200
+
+static char *
+command_details(const struct cmd *c, const char *body)
+{
+	struct buf b;
+	int lines = 0;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "  %s%s%s\n", cmd_name(c->kind), c->arg[0] ? " " : "", c->arg);
+	for (const char *l = body; l && *l && lines < DETAILS_LINES;) {
+		size_t n = strcspn(l, "\n"), k = n;
+
+		while (k > 0 && (l[k - 1] == ' ' || l[k - 1] == '\t' || l[k - 1] == '\r'))
+			k--;
+		if (k > 0) {
+			size_t cut = k > DETAILS_LINE_MAX ? DETAILS_LINE_MAX : k;
+
+			while (cut < k && cut > 0 && ((unsigned char)l[cut] & 0xc0) == 0x80)
+				cut--;          /* not inside a UTF-8 character */
+			buf_printf(&b, "  | %.*s%s\n", (int)cut, l, cut < k ? " ..." : "");
+			lines++;
+		}
+		l += n;
+		if (*l == '\n')
+			l++;
+		if (lines == DETAILS_LINES && *l)
+			buf_adds(&b, "  | ...\n");
+	}
+	return buf_steal(&b);
+}
+
 /* CMD_COORDINATOR: 1 when the sender is a configured coordinator and authenticated by
  * our own server's Authentication-Results. Otherwise 0: a stranger is refused, and an
  * unauthenticated coordinator is sent a token whose confirmation carries the command
@@ -159,11 +195,12 @@ static int
 gate_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	const struct msg *m = in->m;
-	struct tmpl_var v[] = { { "command", cmd_name(c->kind) }, { "token", "" } };
+	struct tmpl_var v[] = { { "command", cmd_name(c->kind) }, { "token", "" },
+				{ "details", "" } };
 	const char *why;
-	char *payload, *token;
+	char *payload, *token, *details;
 	struct json_object *o;
-	int rc;
+	int made, rc;
 
 	if (!conf_is_coordinator(p->conf, m->from)) {
 		in->outcome = OUTCOME_REFUSED;
@@ -179,17 +216,21 @@ gate_coordinator(struct program *p, struct program_in *in, const struct cmd *c)
 	json_object_object_add(o, "body", json_object_new_string(m->body));
 	payload = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
-	token = program_token_new(p, m->from, "coordinator", payload);
+	made = program_token_new(p, m->from, "coordinator", payload, &token);
 	free(payload);
-	if (token == NULL) {
+	if (made <= 0) {
+		if (made < 0)
+			return -1;
 		in->outcome = OUTCOME_IGNORED;
 		snprintf(in->detail, sizeof(in->detail), "too many coordinator confirmations today");
 		return 0;
 	}
 	v[1].value = token;
+	v[2].value = details = command_details(c, m->body);
 	snprintf(in->detail, sizeof(in->detail), "%s awaits confirmation (%s)",
 		 cmd_name(c->kind), why);
 	rc = reply_queue(p, in, "confirm_coordinator", v, nitems(v), NULL, NULL);
+	free(details);
 	free(token);
 	return rc < 0 ? -1 : 0;
 }

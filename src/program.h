@@ -97,7 +97,7 @@ int program_withdraw_confirmed(struct program *p, struct program_in *in, const c
 int program_delete(struct program *p, struct program_in *in, const struct cmd *c);
 int program_delete_confirmed(struct program *p, struct program_in *in, const char *payload);
 int program_change(struct program *p, struct program_in *in, const struct cmd *c);
-int program_change_confirmed(struct program *p, struct program_in *in, const char *old_addr);
+int program_change_confirmed(struct program *p, struct program_in *in, const char *payload);
 int program_subscribe(struct program *p, struct program_in *in, const struct cmd *c);
 int program_subscribe_confirmed(struct program *p, struct program_in *in, const char *payload);
 /* program_profile.c */
@@ -146,9 +146,11 @@ struct profile;
  * free with program_strv_free. */
 size_t program_coordinators(const struct conf *c, char ***v);
 void program_strv_free(char **v, size_t n);
-/* program_token_new: a confirmation token for action bound to email (caller frees);
- * NULL when the address already had its daily share of requests (nothing is sent). */
-char *program_token_new(struct program *p, const char *email, const char *action,
-			const char *payload);
+/* program_token_new: a new confirmation token for action bound to email in *token (the
+ * caller frees), superseding the older unused ones of the same action (but
+ * coordinator commands, each its own). 1 made; 0 when the address already had its
+ * daily share of requests (nothing is to be sent); -1 on a store error. */
+int program_token_new(struct program *p, const char *email, const char *action,
+		      const char *payload, char **token);
 
 #endif

@@ -2,6 +2,7 @@
  * identity (WITHDRAW, DELETE, CHANGE, SUBSCRIBE; SIGNUP in program_signup.c) only send
  * a token; CONFIRM <token> carries the action out when the token is known, unused,
  * unexpired and comes back from the address it was sent to. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,22 +57,24 @@ ask_refuse(struct program *p, struct program_in *in, const struct cmd *c, const 
 	return reply_queue(p, in, tmpl, v, nitems(v), NULL, NULL);
 }
 
-/* Send the token for c's command to `to` (the sender when NULL) with payload, in the
- * template confirm_<command>; *sent tells whether it went (not past the daily share). */
+/* Send a token for action to `to` (the sender when NULL) with payload, in template
+ * tmpl (confirm_<action> when NULL); *sent tells whether it went (not past the daily
+ * share). 0, or -1 on a store error. */
 static int
-ask_token(struct program *p, struct program_in *in, const struct cmd *c, const char *to,
-	  const char *payload, const struct tmpl_var *vars, size_t nvars, bool *sent)
+ask_token(struct program *p, struct program_in *in, const char *action, const char *to,
+	  const char *payload, const char *tmpl, const struct tmpl_var *vars, size_t nvars,
+	  bool *sent)
 {
-	char action[32], tmpl_name[48];
+	char tmpl_name[48];
 	char *token;
 	struct tmpl_var v[8];
 	size_t n = 0;
-	int rc;
+	int made, rc;
 
 	*sent = false;
-	snprintf(action, sizeof(action), "%s", cmd_name(c->kind));
-	str_lower(action);
-	if ((token = program_token_new(p, to ? to : in->m->from, action, payload)) == NULL) {
+	if ((made = program_token_new(p, to ? to : in->m->from, action, payload, &token)) <= 0) {
+		if (made < 0)
+			return -1;
 		in->outcome = OUTCOME_IGNORED;
 		snprintf(in->detail, sizeof(in->detail), "too many %s requests today", action);
 		return 0;
@@ -81,17 +84,28 @@ ask_token(struct program *p, struct program_in *in, const struct cmd *c, const c
 		v[n++] = vars[i];
 	snprintf(tmpl_name, sizeof(tmpl_name), "confirm_%s", action);
 	snprintf(in->detail, sizeof(in->detail), "%s confirmation requested", action);
-	rc = reply_queue(p, in, tmpl_name, v, n, to, NULL);
+	rc = reply_queue(p, in, tmpl ? tmpl : tmpl_name, v, n, to, NULL);
 	free(token);
 	*sent = rc == 0;
 	return rc;
+}
+
+/* The token of c's command, to the sender. */
+static int
+ask_sender(struct program *p, struct program_in *in, const struct cmd *c)
+{
+	char action[32];
+	bool sent;
+
+	snprintf(action, sizeof(action), "%s", cmd_name(c->kind));
+	str_lower(action);
+	return ask_token(p, in, action, NULL, "", NULL, NULL, 0, &sent);
 }
 
 int
 program_withdraw(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct sender_facts f;
-	bool sent;
 
 	if (sender_facts(p, in->m->from, &f) < 0)
 		return -1;
@@ -99,64 +113,67 @@ program_withdraw(struct program *p, struct program_in *in, const struct cmd *c)
 		return ask_refuse(p, in, c, "not_registered");
 	if (!f.active)
 		return ask_refuse(p, in, c, "withdraw_already");
-	return ask_token(p, in, c, NULL, "", NULL, 0, &sent);
+	return ask_sender(p, in, c);
 }
 
 int
 program_delete(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct sender_facts f;
-	bool sent;
 
 	if (sender_facts(p, in->m->from, &f) < 0)
 		return -1;
 	if (!f.found && !f.subscribed)
 		return ask_refuse(p, in, c, "nothing_held");
-	return ask_token(p, in, c, NULL, "", NULL, 0, &sent);
+	return ask_sender(p, in, c);
 }
 
 int
 program_subscribe(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct sender_facts f;
-	bool sent;
 
 	if (sender_facts(p, in->m->from, &f) < 0)
 		return -1;
 	if (f.subscribed)
 		return ask_refuse(p, in, c, "subscribe_already");
-	return ask_token(p, in, c, NULL, "", NULL, 0, &sent);
+	return ask_sender(p, in, c);
 }
 
-/* CHANGE: the token goes to the new address and carries the old one. */
+/* CHANGE <new address> (SPEC §2, §6) needs both ends. The old address confirms that
+ * it asked (token "change" with payload {"to": new}); then the new one confirms that it
+ * receives mail (token "change" with {"from": old}); only then the record moves. A new
+ * address that is taken looks to the requester like any other: its owner is told. */
 int
 program_change(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	const char *arg = c->arg;
 	struct sender_facts f;
-	char *newaddr;
+	char *newaddr, *payload;
+	struct json_object *o;
 	bool sent;
-	int taken, rc;
+	int rc;
 
 	if (sender_facts(p, in->m->from, &f) < 0)
 		return -1;
 	if (!f.found && !f.subscribed)
 		return ask_refuse(p, in, c, "not_registered");
-	if (arg == NULL || !mail_addr_valid(arg))
+	if (arg == NULL || !mail_addr_strict(arg))
 		return ask_refuse(p, in, c, "change_bad");
-	if ((taken = store_participant_get(p->st, arg, NULL, NULL)) < 0)
-		return -1;
-	if (taken || strcasecmp(arg, in->m->from) == 0 || strcasecmp(arg, p->conf->address) == 0)
-		return ask_refuse(p, in, c, "change_taken");
+	if (strcasecmp(arg, in->m->from) == 0 || strcasecmp(arg, p->conf->address) == 0)
+		return ask_refuse(p, in, c, "change_bad");
 	newaddr = xstrdup(arg);
 	str_lower(strrchr(newaddr, '@'));
+	o = json_object_new_object();
+	json_object_object_add(o, "to", json_object_new_string(newaddr));
+	payload = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
 	{
 		struct tmpl_var v[] = { { "new_address", newaddr }, { "old_address", in->m->from } };
 
-		rc = ask_token(p, in, c, newaddr, in->m->from, v, nitems(v), &sent);
-		if (rc == 0 && sent)
-			rc = reply_queue(p, in, "change_pending", v, nitems(v), NULL, NULL);
+		rc = ask_token(p, in, "change", NULL, payload, NULL, v, nitems(v), &sent);
 	}
+	free(payload);
 	free(newaddr);
 	return rc;
 }
@@ -179,8 +196,40 @@ program_delete_confirmed(struct program *p, struct program_in *in, const char *p
 	return reply_queue(p, in, "delete_done", NULL, 0, NULL, NULL);
 }
 
-int
-program_change_confirmed(struct program *p, struct program_in *in, const char *old_addr)
+/* The old address confirmed: the new one is asked, or, when it is taken, its owner is
+ * told; the requester hears the same either way. */
+static int
+change_ask_new(struct program *p, struct program_in *in, const char *newaddr)
+{
+	struct tmpl_var v[] = { { "new_address", newaddr }, { "old_address", in->m->from } };
+	char *payload;
+	struct json_object *o;
+	bool sent = false;
+	int taken, rc;
+
+	if ((taken = store_participant_get(p->st, newaddr, NULL, NULL)) < 0)
+		return -1;
+	if (taken) {
+		snprintf(in->detail, sizeof(in->detail), "change to a registered address refused");
+		rc = reply_queue(p, in, "change_taken", v, nitems(v), newaddr, NULL);
+		sent = true;
+	} else {
+		o = json_object_new_object();
+		json_object_object_add(o, "from", json_object_new_string(in->m->from));
+		payload = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		rc = ask_token(p, in, "change", newaddr, payload, "change_verify", v, nitems(v),
+			       &sent);
+		free(payload);
+	}
+	if (rc == 0 && sent)
+		rc = reply_queue(p, in, "change_pending", v, nitems(v), NULL, NULL);
+	return rc;
+}
+
+/* The new address confirmed: the record of the old one moves to it. */
+static int
+change_move(struct program *p, struct program_in *in, const char *old_addr)
 {
 	struct tmpl_var v[] = { { "new_address", in->m->from }, { "old_address", old_addr } };
 	int found = store_participant_get(p->st, in->m->from, NULL, NULL);
@@ -188,11 +237,27 @@ program_change_confirmed(struct program *p, struct program_in *in, const char *o
 	if (found < 0)
 		return -1;
 	if (found)
-		return confirm_refuse(p, in, "the new address is already registered", "taken");
+		return confirm_refuse(p, in, "this address is already registered", "taken");
 	if (store_participant_set_email(p->st, old_addr, in->m->from, p->now) < 0)
 		return -1;
 	snprintf(in->detail, sizeof(in->detail), "address changed");
-	return reply_queue(p, in, "change_done", v, 2, NULL, old_addr);
+	return reply_queue(p, in, "change_done", v, nitems(v), NULL, old_addr);
+}
+
+int
+program_change_confirmed(struct program *p, struct program_in *in, const char *payload)
+{
+	struct json_object *o = json_tokener_parse(payload), *v;
+	int rc;
+
+	if (o && json_object_object_get_ex(o, "to", &v))
+		rc = change_ask_new(p, in, json_object_get_string(v));
+	else if (o && json_object_object_get_ex(o, "from", &v))
+		rc = change_move(p, in, json_object_get_string(v));
+	else
+		rc = change_move(p, in, payload);       /* a token of an older ilnbot */
+	json_object_put(o);
+	return rc;
 }
 
 int
@@ -227,6 +292,9 @@ program_confirm(struct program *p, struct program_in *in, const struct cmd *c)
 	} else if (strcasecmp(t.email, in->m->from) != 0) {
 		/* Never say whose it is: only the address it was sent to can use it. */
 		rc = confirm_refuse(p, in, "this confirmation code is not one we sent", "wrong address");
+	} else if (t.superseded_at != 0 && t.used_at == 0) {
+		rc = confirm_refuse(p, in, "a newer request of the same kind replaced this one; "
+				    "reply to the newest confirmation request instead", "superseded");
 	} else if (t.used_at != 0) {
 		rc = confirm_refuse(p, in, "this confirmation code has already been used", "used");
 	} else if (t.expires_at <= p->now) {

@@ -18,26 +18,30 @@
  * flood of signups naming a victim reaches the victim a bounded number of times. */
 #define CONFIRM_REQUESTS_PER_DAY 3
 
-char *
-program_token_new(struct program *p, const char *email, const char *action, const char *payload)
+int
+program_token_new(struct program *p, const char *email, const char *action, const char *payload,
+		  char **token)
 {
 	int64_t expires = p->now + (int64_t)p->conf->token_days * 86400;
 	int recent = store_token_count_since(p->st, email, action, p->now - 86400);
-	char *token;
+	bool coordinator = strcmp(action, "coordinator") == 0;
 
+	*token = NULL;
+	if (recent < 0)
+		return -1;
 	/* Coordinators are configured addresses: only the daily reply cap applies. */
-	if (recent < 0 || (recent >= CONFIRM_REQUESTS_PER_DAY && strcmp(action, "coordinator") != 0)) {
-		if (recent >= 0)
-			log_info("confirm: %s already had %d %s requests today", email, recent,
-				 action);
-		return NULL;
+	if (recent >= CONFIRM_REQUESTS_PER_DAY && !coordinator) {
+		log_info("confirm: %s already had %d %s requests today", email, recent, action);
+		return 0;
 	}
-	token = random_token(16);
-	if (store_token_add(p->st, token, email, action, payload, p->now, expires) < 0) {
-		free(token);
-		return NULL;
+	*token = random_token(16);
+	if (store_token_add(p->st, *token, email, action, payload, p->now, expires) < 0 ||
+	    (!coordinator && store_token_supersede(p->st, email, action, *token, p->now) < 0)) {
+		free(*token);
+		*token = NULL;
+		return -1;
 	}
-	return token;
+	return 1;
 }
 
 int
@@ -47,7 +51,7 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 	struct profile prof;
 	struct buf problems;
 	char *form = NULL, *json = NULL, *token = NULL;
-	int found, nproblems, rc = -1;
+	int found, nproblems, made, rc = -1;
 
 	memset(&prof, 0, sizeof(prof));
 	buf_init(&problems, 64 * 1024);
@@ -71,7 +75,9 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	}
 	json = profile_to_json(&prof);
-	if ((token = program_token_new(p, in->m->from, "signup", json)) == NULL) {
+	if ((made = program_token_new(p, in->m->from, "signup", json, &token)) <= 0) {
+		if (made < 0)
+			goto out;
 		in->outcome = OUTCOME_IGNORED;
 		snprintf(in->detail, sizeof(in->detail), "too many confirmation requests today");
 		rc = 0;

@@ -28,7 +28,7 @@ const struct mail_kind mail_kinds[] = {
 	{ "help", "unknown" },
 	{ "rate_limited", "" },
 	{ "coordinators_only", "command" },
-	{ "confirm_coordinator", "command token" },
+	{ "confirm_coordinator", "command token details" },
 	{ "not_registered", "command" },
 	{ "no_partnership", "command" },
 	{ "not_available", "command" },
@@ -41,10 +41,11 @@ const struct mail_kind mail_kinds[] = {
 	{ "confirm_delete", "token" },
 	{ "confirm_subscribe", "token" },
 	{ "confirm_change", "token new_address old_address" },
+	{ "change_verify", "token new_address old_address" },
 	{ "change_pending", "new_address old_address" },
 	{ "change_done", "new_address old_address" },
 	{ "change_bad", "command" },
-	{ "change_taken", "command" },
+	{ "change_taken", "new_address old_address" },
 	{ "withdraw_done", "" },
 	{ "withdraw_already", "command" },
 	{ "delete_done", "" },
@@ -191,7 +192,10 @@ outmail_queue(struct program *p, const struct outmail *om)
 	mo.nreply_to = om->nreply_to;
 	mo.subject = subject;
 	mo.message_id = msgid;
-	mo.in_reply_to = m ? m->message_id : NULL;
+	/* A Message-ID that is legal but that we cannot write back (no '@', a domain literal,
+	 * a quoted local part) only loses the reply its threading, never the reply. The
+	 * References writer drops such ids itself. */
+	mo.in_reply_to = m && mail_msgid_valid(m->message_id) ? m->message_id : NULL;
 	mo.references = refs;
 	mo.date = p->now;
 	mo.auto_submitted = m ? "auto-replied" : "auto-generated";
@@ -212,7 +216,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 	for (size_t i = 0; i < om->ncc; i++)
 		buf_printf(&rcpts, "%s%s", rcpts.len ? "\n" : "", om->cc[i]);
 	env = reply_envelope_from(p->conf);
-	if (store_outbox_add(p->st, om->key, msgid, env, rcpts.data, raw, len, p->now) < 0)
+	if (store_outbox_add(p->st, om->key, om->tmpl, msgid, env, rcpts.data, raw, len, p->now) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -109,6 +109,10 @@ static const char *const migrations[] = {
 	"  tries INTEGER NOT NULL,"
 	"  first_at INTEGER NOT NULL,"
 	"  last_at INTEGER NOT NULL);",
+
+	/* 4: a newer token of the same kind supersedes older ones; each mail's kind */
+	("ALTER TABLE tokens ADD COLUMN superseded_at INTEGER;"
+	 "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';"),
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

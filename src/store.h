@@ -117,6 +117,7 @@ int store_reply_count_bump(struct store *st, const char *sender, const char *day
 struct token {
 	char *token, *email, *action, *payload;
 	int64_t created_at, expires_at, used_at;   /* used_at 0 = unused */
+	int64_t superseded_at;                     /* 0 = the newest of its kind */
 };
 void token_clear(struct token *t);
 int store_token_add(struct store *st, const char *token, const char *email, const char *action,
@@ -124,6 +125,10 @@ int store_token_add(struct store *st, const char *token, const char *email, cons
 /* store_token_get: 1 found, 0 not found. */
 int store_token_get(struct store *st, const char *token, struct token *t);
 int store_token_use(struct store *st, const char *token, int64_t now);
+/* store_token_supersede: every unused token of email for action, but keep, is
+ * superseded: a newer request of the same kind replaced it. */
+int store_token_supersede(struct store *st, const char *email, const char *action,
+			  const char *keep, int64_t now);
 /* store_token_count_since: number of tokens sent to email for action since 'since'. */
 int store_token_count_since(struct store *st, const char *email, const char *action, int64_t since);
 
@@ -139,8 +144,9 @@ struct outbox_item {
 	int64_t created_at;
 };
 void outbox_item_clear(struct outbox_item *o);
-/* store_outbox_add: 1 queued, 0 key already present (never sent twice). */
-int store_outbox_add(struct store *st, const char *key, const char *message_id,
+/* store_outbox_add: 1 queued, 0 key already present (never sent twice). kind: the
+ * template it was made from (for the logs, the queue and bounces). */
+int store_outbox_add(struct store *st, const char *key, const char *kind, const char *message_id,
 		     const char *envelope_from, const char *rcpts, const char *raw, size_t len,
 		     int64_t now);
 /* store_outbox_due: up to max items due at now, oldest first; *items is the caller's

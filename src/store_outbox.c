@@ -21,13 +21,13 @@ outbox_item_clear(struct outbox_item *o)
 }
 
 int
-store_outbox_add(struct store *st, const char *key, const char *message_id,
+store_outbox_add(struct store *st, const char *key, const char *kind, const char *message_id,
 		 const char *envelope_from, const char *rcpts, const char *raw, size_t len,
 		 int64_t now)
 {
-	return store_exec(st, "INSERT OR IGNORE INTO outbox(key, message_id, envelope_from, rcpts, "
-			  "raw, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			  "ssssbii", key, message_id, envelope_from, rcpts, raw, len, now, now);
+	return store_exec(st, "INSERT OR IGNORE INTO outbox(key, kind, message_id, envelope_from, "
+			  "rcpts, raw, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			  "sssssbii", key, kind, message_id, envelope_from, rcpts, raw, len, now, now);
 }
 
 int

@@ -30,7 +30,8 @@ int
 store_token_get(struct store *st, const char *token, struct token *t)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT token, email, action, payload, created_at, "
-					   "expires_at, coalesce(used_at, 0) FROM tokens "
+					   "expires_at, coalesce(used_at, 0), coalesce(superseded_at, 0) "
+					   "FROM tokens "
 					   "WHERE token = ?", "s", token);
 	int rc;
 
@@ -46,6 +47,7 @@ store_token_get(struct store *st, const char *token, struct token *t)
 		t->created_at = sqlite3_column_int64(stmt, 4);
 		t->expires_at = sqlite3_column_int64(stmt, 5);
 		t->used_at = sqlite3_column_int64(stmt, 6);
+		t->superseded_at = sqlite3_column_int64(stmt, 7);
 	}
 	return store_row_end(st, stmt, rc);
 }
@@ -55,6 +57,15 @@ store_token_use(struct store *st, const char *token, int64_t now)
 {
 	return store_exec(st, "UPDATE tokens SET used_at = ? WHERE token = ? AND used_at IS NULL",
 			  "is", now, token) == 1 ? 0 : -1;
+}
+
+int
+store_token_supersede(struct store *st, const char *email, const char *action, const char *keep,
+		      int64_t now)
+{
+	return store_exec(st, "UPDATE tokens SET superseded_at = ? WHERE email = ? AND action = ? "
+			  "AND token != ? AND used_at IS NULL AND superseded_at IS NULL", "isss", now,
+			  email, action, keep) < 0 ? -1 : 0;
 }
 
 int

@@ -461,21 +461,113 @@ def withdraw_needs_confirmation(bot):
 
 @test
 def change_address(bot):
+    """CHANGE needs both ends: the old address confirms it asked, then the new one that
+    it receives mail; the record moves only then."""
     signup(bot)
     _, r = bot.send("CHANGE ana.new@example.org")
-    assert len(r) == 2
-    conf = [m for m in r if m["To"] == A("ana.new@example.org")][0]
-    assert A("ana@example.org") in body(conf)
-    tok = token_of(conf)
-    _, r = bot.send(f"CONFIRM {tok}", sender="ana@example.org")
+    assert len(r) == 1, r
+    first = r[0]
+    assert first["To"] == A("ana@example.org"), first["To"]
+    assert A("ana.new@example.org") in body(first) and "both" in body(first)
+    _, r = bot.send(f"CONFIRM {token_of(first)}", sender="ana.new@example.org")
     assert "not one we sent" in body(r[0])
-    _, r = reply_to(bot, conf, sender="ana.new@example.org")
+    _, r = reply_to(bot, first)
+    assert len(r) == 2, r
+    verify = [m for m in r if m["To"] == A("ana.new@example.org")][0]
+    pending = [m for m in r if m["To"] == A("ana@example.org")][0]
+    assert "second confirmation" in body(pending)
+    _, r = bot.send("SHOW", sender="ana.new@example.org")
+    assert "not registered" in body(r[0]), "moved before the new address confirmed"
+    _, r = reply_to(bot, verify, sender="ana.new@example.org")
     assert "has moved" in body(r[0])
     assert r[0]["Cc"] == A("ana@example.org")
     _, r = bot.send("SHOW", sender="ana.new@example.org")
     assert "Ana Pereira" in body(r[0])
     _, r = bot.send("SHOW", sender="ana@example.org")
     assert "not registered" in body(r[0])
+
+
+@test
+def change_forged_from_hands_nothing_over(bot):
+    """A forged From asking CHANGE to the attacker's address: the token goes to the real
+    owner only; the attacker's address hears nothing and the record stays."""
+    signup(bot)
+    _, r = bot.send("CHANGE mallory@example.net")
+    assert [m["To"] for m in r] == [A("ana@example.org")], [m["To"] for m in r]
+    assert all(A("mallory@example.net") not in str(m["To"]) + str(m["Cc"]) for m in r)
+    _, r = bot.send("SHOW", sender="mallory@example.net")
+    assert "not registered" in body(r[0])
+    _, r = bot.send("SHOW")
+    assert "Ana Pereira" in body(r[0])
+
+
+@test
+def change_to_bad_or_taken_address(bot):
+    """An address with two '@' gets no token at all; a taken address looks like any
+    other to the requester, and its owner is the one told."""
+    signup(bot)
+    _, r = bot.send("CHANGE a@b@example.org")
+    assert len(r) == 1 and "CONFIRM" not in subject(r[0]), subject(r[0])
+    assert "CHANGE needs" in body(r[0])
+    for bad in ("CHANGE x@localhost", "CHANGE x@192.168.1.1", "CHANGE ana@example.org"):
+        _, r = bot.send(bad)
+        assert len(r) == 1 and "CONFIRM" not in subject(r[0]), (bad, subject(r[0]))
+    signup(bot, sender="bo@example.org", form=FORM.replace("Ana Pereira", "Bo Li"))
+    _, r = bot.send("CHANGE bo@example.org")
+    assert len(r) == 1 and r[0]["To"] == A("ana@example.org") and token_of(r[0])
+    _, r = reply_to(bot, r[0])
+    tos = sorted(str(m["To"]) for m in r)
+    assert tos == sorted([A("ana@example.org"), A("bo@example.org")]), tos
+    pending = [m for m in r if m["To"] == A("ana@example.org")][0]
+    told = [m for m in r if m["To"] == A("bo@example.org")][0]
+    assert "second confirmation" in body(pending)
+    assert "already has a record" in body(told) and "CONFIRM" not in subject(told)
+    _, r = bot.send("SHOW")
+    assert "Ana Pereira" in body(r[0])
+
+
+@test
+def newer_request_supersedes_older_token(bot):
+    """An older signup token confirmed after a newer signup does nothing."""
+    _, r1 = bot.send("SIGNUP", FORM)
+    _, r2 = bot.send("SIGNUP", FORM.replace("Ana Pereira", "Ana P. Pereira"))
+    _, r = reply_to(bot, r1[0])
+    assert "replaced" in body(r[0]) and "Welcome" not in body(r[0]), body(r[0])
+    _, r = reply_to(bot, r2[0])
+    assert "Welcome" in body(r[0])
+    _, r = bot.send("SHOW")
+    assert "Ana P. Pereira" in body(r[0])
+
+
+@test
+def unusual_message_ids_still_get_a_reply(bot):
+    """A legal but unusual Message-ID (no '@', a domain literal, a quoted local part)
+    costs the reply its In-Reply-To, never the reply."""
+    for mid in ("<no-at-sign>", "<abc@[192.0.2.1]>", '<"quoted local"@example.org>',
+                '<"q"@example.org>'):
+        _, r = bot.send("HELP", msgid=mid)
+        assert len(r) == 1, mid
+        assert r[0]["In-Reply-To"] in (None, mid), (mid, r[0]["In-Reply-To"])
+
+
+@test
+def forged_coordinator_asks_for_a_token(bot):
+    """Text a sender controls inside our own Authentication-Results (a quoted
+    smtp.mailfrom, a comment, a reason) never makes a coordinator; the confirmation
+    request names the command and its parameters."""
+    forged = [
+        'mx.example.org; spf=fail smtp.mailfrom="x;dkim=pass header.d=example.org "@evil.example',
+        'mx.example.org; spf=fail (dkim=pass header.d=example.org) smtp.mailfrom=evil.example',
+        'mx.example.org; dkim=fail reason="dkim=pass header.d=example.org" header.d=evil.example',
+    ]
+    for h in forged:
+        _, r = bot.send("ROUND OPEN 2026B", "Signup closes: 2026-04-01\nStarts: 2026-04-15\n",
+                        sender="coord@example.org",
+                        headers={"Authentication-Results": h})
+        assert len(r) == 1, h
+        assert subject(r[0]).startswith("CONFIRM "), subject(r[0])
+        text = body(r[0])
+        assert "ROUND OPEN 2026B" in text and "Starts: 2026-04-15" in text, text
 
 
 @test

@@ -121,7 +121,7 @@ setup_store(int n)
 
 		snprintf(key, sizeof(key), "k%d", i);
 		snprintf(id, sizeof(id), "<m%d@example.org>", i);
-		assert_int_equal(store_outbox_add(st, key, id, "bounce@example.org", "a@example.org",
+		assert_int_equal(store_outbox_add(st, key, "test", id, "bounce@example.org", "a@example.org",
 						  "Subject: x\r\n\r\nhi\r\n", 17, NOW), 1);
 	}
 	return st;

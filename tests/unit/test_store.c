@@ -99,9 +99,9 @@ test_outbox(void **state)
 	struct outbox_item *items;
 	int n;
 
-	assert_int_equal(store_outbox_add(st, "k1", "<m1@x>", "b@x", "a@x\nc@x", "raw1", 4, 10), 1);
-	assert_int_equal(store_outbox_add(st, "k1", "<m9@x>", "b@x", "a@x", "raw", 3, 10), 0);
-	assert_int_equal(store_outbox_add(st, "k2", "<m2@x>", "b@x", "a@x", "raw2", 4, 10), 1);
+	assert_int_equal(store_outbox_add(st, "k1", "test", "<m1@x>", "b@x", "a@x\nc@x", "raw1", 4, 10), 1);
+	assert_int_equal(store_outbox_add(st, "k1", "test", "<m9@x>", "b@x", "a@x", "raw", 3, 10), 0);
+	assert_int_equal(store_outbox_add(st, "k2", "test", "<m2@x>", "b@x", "a@x", "raw2", 4, 10), 1);
 	n = store_outbox_due(st, 10, 10, &items);
 	assert_int_equal(n, 2);
 	assert_string_equal(items[0].rcpts, "a@x\nc@x");
@@ -336,9 +336,9 @@ test_every_accessor(void **state)
 	assert_int_equal(store_token_count_since(st, "ana@example.org", "withdraw", 0), 1);
 
 	/* store_outbox.c */
-	assert_int_equal(store_outbox_add(st, "o1", "<o1@x>", "b@x", "ana@example.org", "r", 1, 5),
+	assert_int_equal(store_outbox_add(st, "o1", "test", "<o1@x>", "b@x", "ana@example.org", "r", 1, 5),
 			 1);
-	assert_int_equal(store_outbox_add(st, "o2", "<o2@x>", "b@x", "bob@example.org", "r", 1, 5),
+	assert_int_equal(store_outbox_add(st, "o2", "test", "<o2@x>", "b@x", "bob@example.org", "r", 1, 5),
 			 1);
 	assert_int_equal(n = store_outbox_due(st, 5, 10, &items), 2);
 	assert_int_equal(store_outbox_retry(st, items[0].id, 6, "451 later"), 0);

@@ -158,7 +158,7 @@ test_sender(void **state)
 
 		snprintf(key, sizeof(key), "k%d", i);
 		snprintf(mid, sizeof(mid), "<r%d@example.org>", i);
-		assert_int_equal(store_outbox_add(st, key, mid, "iln-bounces@example.org",
+		assert_int_equal(store_outbox_add(st, key, "test", mid, "iln-bounces@example.org",
 		    "p@example.net", "Subject: x\r\n\r\nhi\r\n", 17, 1000), 1);
 	}
 	assert_int_equal(outbound_open(&out, &c, err, sizeof(err)), 0);
@@ -169,7 +169,7 @@ test_sender(void **state)
 	assert_int_equal(sender_stop(snd), 0);
 	assert_int_equal(count_files(dir), 40);
 	/* stopped without a kick: nothing more is sent */
-	assert_int_equal(store_outbox_add(st, "k40", "<r40@example.org>", "", "p@example.net",
+	assert_int_equal(store_outbox_add(st, "k40", "test", "<r40@example.org>", "", "p@example.net",
 	    "Subject: x\r\n\r\nhi\r\n", 17, 1000), 1);
 	assert_int_equal(outbound_open(&out, &c, err, sizeof(err)), 0);
 	snd = sender_start(c.store_path, &out, 2000, 24, 0, &stop, err, sizeof(err));
