@@ -18,6 +18,7 @@
 #include "match_report.h"
 #include "msg.h"
 #include "program.h"
+#include "schedule.h"
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
@@ -59,15 +60,11 @@ program_strv_free(char **v, size_t n)
 	free(v);
 }
 
+/* The round's end: Starts plus its months, on the month's end when that month is shorter. */
 static int64_t
-add_months(int64_t t, int months)
+round_end(int64_t starts, int months)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	tm.tm_mon += months;
-	return (int64_t)timegm(&tm);
+	return schedule_day_start(schedule_add_months(schedule_day(starts), months));
 }
 
 /* "Field: value" of the body, case-insensitive field name; NULL when absent. */
@@ -138,7 +135,7 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 		rc = reply_queue(p, in, "round_problems", v, 1, NULL, NULL);
 		goto out;
 	}
-	if (store_round_add(p->st, name, tc, ts, add_months(ts, months), months, p->now, &id) < 0)
+	if (store_round_add(p->st, name, tc, ts, round_end(ts, months), months, p->now, &id) < 0)
 		goto out;
 	if ((nrows = store_participants_list(p->st, &rows)) < 0 ||
 	    (nsubs = store_subscribers_list(p->st, &subs)) < 0)
@@ -155,7 +152,7 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 
 		time_format_date(tc, dc, sizeof(dc));
 		time_format_date(ts, dst, sizeof(dst));
-		time_format_date(add_months(ts, months), de, sizeof(de));
+		time_format_date(round_end(ts, months), de, sizeof(de));
 		snprintf(listid, sizeof(listid), "<announce.%s>", dom);
 		snprintf(unsub, sizeof(unsub), "<mailto:%s?subject=UNSUBSCRIBE>", p->conf->address);
 		snprintf(help, sizeof(help), "<mailto:%s?subject=HELP>", p->conf->address);
