@@ -28,6 +28,7 @@ enum cmd_kind {
 	CMD_MATCH,
 	CMD_APPROVE,
 	CMD_TOPIC,
+	CMD_TOPICS,
 	CMD_STATS,
 	CMD_EXPORT,
 	CMD_NKINDS              /* not a command: the number of kinds */

@@ -71,6 +71,10 @@ static const struct conf_key conf_keys[] = {
 	{ "program", "replies_per_sender_per_day", CONF_INT, S(replies_per_sender_per_day), "10", 1, 100000, NULL },
 	{ "program", "round_months", CONF_INT, S(round_months), "4", CONF_ROUND_MONTHS_MIN,
 	  CONF_ROUND_MONTHS_MAX, NULL },
+	{ "program", "digest_days", CONF_INT, S(digest_days), "14", 1, 365, NULL },
+	{ "program", "checkin_days", CONF_INT, S(checkin_days), "30", 1, 365, NULL },
+	{ "program", "reminder_days_before_end", CONF_INT, S(reminder_days_before_end), "30", 1,
+	  365, NULL },
 	{ "program", "log_level", CONF_ENUM, S(log_level), "info", 0, 0, "debug|info|warning|error" },
 
 	{ "matching", "prune_k", CONF_INT, S(prune_k), STR(MATCH_PRUNE_K), 0, 100000, NULL },
@@ -232,6 +236,13 @@ conf_check(struct conf *c, struct conf_reader *r)
 	r->line = 0;
 	if (strcmp(c->in_transport, "imap") == 0 && c->imap_user[0] == '\0') {
 		conf_error(r, "[inbound] transport = imap needs imap_user");
+		bad++;
+	}
+	/* The shortest round of round_months months has 28 days for each of them. */
+	if (c->reminder_days_before_end >= c->round_months * 28) {
+		conf_error(r, "reminder_days_before_end = %d: the reminder must come before the "
+			   "end of a round of round_months = %d", c->reminder_days_before_end,
+			   c->round_months);
 		bad++;
 	}
 	if (c->coordinators[0] != '\0') {

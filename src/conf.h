@@ -59,6 +59,9 @@ struct conf {
 	int token_days;
 	int replies_per_sender_per_day;
 	int round_months;
+	int digest_days;
+	int checkin_days;
+	int reminder_days_before_end;
 	char *log_level;                /* debug | info | warning | error */
 
 	/* [matching] */

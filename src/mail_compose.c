@@ -585,6 +585,7 @@ char *
 mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 {
 	char date[64], *subj = NULL, *enc = NULL, *body = NULL, *out = NULL, *bnd = NULL;
+	char *alt = NULL;
 	struct buf b;
 	struct hdr h;
 
@@ -663,11 +664,32 @@ mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 		buf_printf(&b, "Content-Type: multipart/mixed; boundary=\"=_%s\"\r\n\r\n"
 			   "This is a MIME message.\r\n--=_%s\r\n", bnd, bnd);
 	}
+	if (m->body_html) {
+		if (strlen(m->body_html) > MAIL_MAX_BODY) {
+			seterr(err, errsz, "HTML body larger than %u bytes", MAIL_MAX_BODY);
+			goto out;
+		}
+		alt = random_token(12);
+		buf_printf(&b, "Content-Type: multipart/alternative; boundary=\"=_%s\"\r\n\r\n",
+			   alt);
+		if (!m->attach_data)
+			buf_adds(&b, "This is a MIME message.\r\n");
+		buf_printf(&b, "--=_%s\r\n", alt);
+	}
 	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 		     "Content-Transfer-Encoding: quoted-printable\r\n"
 		     "\r\n");
 	body = utf8_sanitize(m->body ? m->body : "", m->body ? strlen(m->body) : 0);
 	qp_body(&b, body);
+	if (m->body_html) {
+		char *html = utf8_sanitize(m->body_html, strlen(m->body_html));
+
+		buf_printf(&b, "--=_%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+			   "Content-Transfer-Encoding: quoted-printable\r\n\r\n", alt);
+		qp_body(&b, html);
+		free(html);
+		buf_printf(&b, "--=_%s--\r\n", alt);
+	}
 	if (m->attach_data) {
 		buf_printf(&b, "--=_%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\n"
 			   "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n", bnd,
@@ -693,5 +715,6 @@ out:
 	free(enc);
 	free(body);
 	free(bnd);
+	free(alt);
 	return out;
 }

@@ -34,6 +34,9 @@ struct mail_out {
 	const char *auto_submitted; /* "auto-replied" | "auto-generated" */
 	const struct mail_header *extra; size_t nextra;
 	const char *body;           /* UTF-8 text, any line endings */
+	/* When set, the same content as HTML: the body becomes multipart/alternative of
+	 * text/plain and text/html (UTF-8, quoted-printable). The caller escapes it. */
+	const char *body_html;
 	/* One optional attachment: the message becomes multipart/mixed with the body
 	 * first. Name: [A-Za-z0-9._-]+; type: e.g. "text/csv; charset=UTF-8". */
 	const char *attach_name;

@@ -32,6 +32,8 @@
 #define EX_TEMPFAIL 75
 #define EX_CONFIG   78
 
+#define SCHEDULE_EVERY 60       /* seconds: the daemon runs the schedule at least this often */
+
 static volatile sig_atomic_t got_stop, got_hup;
 static volatile int stop_flag;
 
@@ -197,6 +199,10 @@ cmd_once(struct bot *b)
 	}
 	if ((snd = bot_sender(b, 0)) == NULL)
 		goto out;
+	/* Mail due today goes first, then the day's commands. */
+	if (program_schedule_run(&b->prog) < 0)
+		goto out;
+	sender_kick(snd);
 	rc = process_pass(&b->prog, &in, snd, &stop_flag) < 0 ? 1 : 0;
 out:
 	inbound_close(&in);
@@ -228,13 +234,19 @@ cmd_run(struct bot *b)
 		/* Deferred mail is retried by the sender on its own, every poll interval. */
 		if (snd == NULL)
 			snd = bot_sender(b, b->conf.poll_seconds * 1000);
+		if (snd && program_schedule_run(&b->prog) > 0)
+			sender_kick(snd);
 		if (in.h && snd && process_pass(&b->prog, &in, snd, &stop_flag) == 0) {
 			backoff = 1;
 			if (got_hup) {
 				got_hup = 0;
 				bot_reload_templates(b);
 			}
-			if (in.ops->wait(in.h, b->conf.poll_seconds * 1000, &stop_flag) == 0)
+			/* At least once a minute, so scheduled mail leaves when it falls due
+			 * even with no mail coming in. */
+			if (in.ops->wait(in.h, (b->conf.poll_seconds < SCHEDULE_EVERY ?
+						b->conf.poll_seconds : SCHEDULE_EVERY) * 1000,
+					 &stop_flag) == 0)
 				continue;
 		}
 		/* Something failed: start again from a fresh connection after a growing pause. */

@@ -44,10 +44,10 @@ const struct command commands[] = {
 	  NULL, "not_available" },
 	{ CMD_PROBLEM, "PROBLEM", "REPORT", CMD_ARG_TEXT, CMD_PARTNERSHIP,
 	  program_not_available, NULL, "not_available" },
-	{ CMD_CONTINUE, "CONTINUE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_not_available,
-	  NULL, "not_available" },
-	{ CMD_CONCLUDE, "CONCLUDE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_not_available,
-	  NULL, "not_available" },
+	{ CMD_CONTINUE, "CONTINUE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_choice, NULL,
+	  "choice_done" },
+	{ CMD_CONCLUDE, "CONCLUDE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_choice, NULL,
+	  "choice_done" },
 	{ CMD_DELETE, "DELETE", "FORGET", CMD_ARG_TEXT, CMD_CONFIRMED, program_delete,
 	  program_delete_confirmed, "confirm_delete delete_done nothing_held" },
 	{ CMD_CHANGE, "CHANGE", "", CMD_ARG_ADDRESS, CMD_CONFIRMED, program_change,
@@ -64,8 +64,9 @@ const struct command commands[] = {
 	  "match_preview no_round" },
 	{ CMD_APPROVE, "APPROVE", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_approve, NULL,
 	  "approve_done no_round introduction unmatched_options" },
-	{ CMD_TOPIC, "TOPIC", "", CMD_ARG_TEXT, CMD_COORDINATOR, program_not_available, NULL,
-	  "not_available" },
+	{ CMD_TOPIC, "TOPIC", "", CMD_ARG_TEXT, CMD_COORDINATOR, program_topic, NULL,
+	  "topic_queued topic_cancelled topic_problems" },
+	{ CMD_TOPICS, "TOPICS", "", CMD_ARG_TEXT, 0, program_topics, NULL, "topics" },
 	{ CMD_STATS, "STATS", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_stats, NULL, "stats" },
 	{ CMD_EXPORT, "EXPORT", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_export, NULL, "export" },
 };
@@ -75,7 +76,8 @@ const size_t ncommands = nitems(commands);
 /* What every command may send besides its own templates: the daily cap's notice, and
  * the gates' answers. */
 const char program_gate_templates[] =
-	"rate_limited coordinators_only confirm_coordinator not_registered no_partnership";
+	"rate_limited coordinators_only confirm_coordinator not_registered no_partnership "
+	"context_note checkin_ack";
 
 const struct command *
 command_of(enum cmd_kind k)
@@ -267,6 +269,112 @@ program_coordinator_confirmed(struct program *p, struct program_in *in, const ch
 	return rc;
 }
 
+/* The kind and key of the mail of ours that m answers (In-Reply-To, else the newest of
+ * its References that is ours): 1 found (strings the caller's), 0 none, -1 error. */
+static int
+answered_mail(struct program *p, const struct msg *m, char **kind, char **key)
+{
+	char id[256];
+	int found;
+
+	*kind = *key = NULL;
+	if (m->in_reply_to && (found = store_outbox_lookup(p->st, m->in_reply_to, kind, key)) != 0)
+		return found;
+	for (const char *e = m->references ? m->references + strlen(m->references) : NULL;
+	     e && e > m->references;) {
+		const char *s = e;
+		size_t n;
+
+		while (s > m->references && s[-1] != ' ')
+			s--;
+		n = (size_t)(e - s);
+		if (n > 0 && n < sizeof(id)) {
+			memcpy(id, s, n);
+			id[n] = '\0';
+			if ((found = store_outbox_lookup(p->st, id, kind, key)) != 0)
+				return found;
+		}
+		e = s > m->references ? s - 1 : s;
+	}
+	return 0;
+}
+
+/* The command that the first word of the body's first line is, or CMD_UNKNOWN. */
+static enum cmd_kind
+first_line_command(const char *body)
+{
+	char line[128];
+	struct cmd c;
+	enum cmd_kind k;
+	size_t n;
+
+	while (*body == '\n' || *body == ' ' || *body == '\t')
+		body++;
+	n = strcspn(body, "\n");
+	snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), body);
+	cmd_parse(line, &c);
+	k = c.kind;
+	cmd_free(&c);
+	return k;
+}
+
+/* A reply to a check-in that is no command is the partner's answer: recorded (the
+ * key is checkin:ROUND:DAY:PARTICIPANT) and acknowledged. */
+static int
+checkin_answer(struct program *p, struct program_in *in, const char *key)
+{
+	struct participant part = { 0 };
+	long long round_id, day, pid;
+	int found;
+
+	if (sscanf(key, "checkin:%lld:%lld:%lld", &round_id, &day, &pid) != 3)
+		return 0;
+	if ((found = store_participant_get(p->st, in->m->from, &part, NULL)) < 0)
+		return -1;
+	if (!found || part.id != pid) {
+		participant_clear(&part);
+		return 0;
+	}
+	participant_clear(&part);
+	if (store_checkin_answer(p->st, pid, round_id, day, p->now) < 0)
+		return -1;
+	snprintf(in->detail, sizeof(in->detail), "check-in answered");
+	return reply_queue(p, in, "checkin_ack", NULL, 0, NULL, NULL) < 0 ? -1 : 1;
+}
+
+/* Threads carry context: a reply to our mail that is no command means something by the
+ * mail it answers, never the whole HELP. 1 handled (and *kind set when the body's first
+ * line is the command to run instead), 0 not a reply to ours, -1 a store error. */
+static int
+context_reply(struct program *p, struct program_in *in, enum cmd_kind *run)
+{
+	char *kind = NULL, *key = NULL;
+	enum cmd_kind first;
+	int found, rc = 1;
+
+	*run = CMD_UNKNOWN;
+	if ((found = answered_mail(p, in->m, &kind, &key)) <= 0)
+		return found;
+	first = first_line_command(in->m->body);
+	if (strcmp(kind, "checkin") == 0 && first == CMD_PROBLEM) {
+		*run = CMD_PROBLEM;
+	} else if (strcmp(kind, "reminder") == 0 &&
+		   (first == CMD_CONTINUE || first == CMD_CONCLUDE)) {
+		*run = first;
+	} else if (strcmp(kind, "checkin") == 0 && (rc = checkin_answer(p, in, key)) != 0) {
+		;
+	} else {
+		struct tmpl_var v[] = { { "about", "" } };
+
+		in->outcome = OUTCOME_UNKNOWN;
+		snprintf(in->detail, sizeof(in->detail), "a reply to our %s: note sent", kind);
+		rc = reply_queue(p, in, "context_note", v, nitems(v), NULL, NULL) < 0 ? -1 : 1;
+	}
+	free(kind);
+	free(key);
+	return rc;
+}
+
 int
 program_handle(struct program *p, struct program_in *in)
 {
@@ -275,15 +383,29 @@ program_handle(struct program *p, struct program_in *in)
 	int rc = 1;
 
 	cmd_parse(in->m->subject, &c);
+	in->outcome = OUTCOME_DONE;
+	if (c.kind == CMD_UNKNOWN) {
+		enum cmd_kind run;
+
+		if ((rc = context_reply(p, in, &run)) < 0)
+			goto out;
+		if (rc > 0 && run == CMD_UNKNOWN) {
+			rc = 0;
+			goto out;
+		}
+		if (rc > 0)
+			c.kind = run;
+		rc = 1;
+	}
 	if ((row = command_of(c.kind)) == NULL)
 		row = command_of(CMD_HELP);
-	in->outcome = OUTCOME_DONE;
 	if (row->flags & CMD_COORDINATOR)
 		rc = gate_coordinator(p, in, &c);
 	else if (row->flags & CMD_PARTNERSHIP)
 		rc = gate_partnership(p, in, &c);
 	if (rc > 0)
 		rc = row->handle(p, in, &c);
+out:
 	cmd_free(&c);
 	return rc < 0 ? -1 : 0;
 }

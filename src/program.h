@@ -60,7 +60,20 @@ struct outmail {
 	size_t nextra;
 	const char *attach_name, *attach_type, *attach_data;
 	size_t attach_len;
+	/* Already rendered (one mail to many: the digest): when body is set, subject, body
+	 * and body_html are used as they are and the template is not rendered again. */
+	const char *subject, *body, *body_html;
 };
+
+/* mail_list_headers: the List-* headers (RFC 2369, 2919) and Precedence of mail to a
+ * list of ours named list ("topics", "announce"): List-Id <list.domain>, List-Help and
+ * List-Unsubscribe as mailtos of the contact address. hdr must hold MAIL_LIST_HEADERS
+ * entries whose values live in buf (at least MAIL_LIST_BUF bytes). Returns the count. */
+#define MAIL_LIST_HEADERS 4
+#define MAIL_LIST_BUF 1024
+struct mail_header;
+size_t mail_list_headers(const struct conf *c, const char *list, struct mail_header *hdr,
+			 char *buf);
 int outmail_queue(struct program *p, const struct outmail *om);
 
 /* The kinds of mail (reply.c): every template the program sends, with the variables its
@@ -105,12 +118,21 @@ int program_show(struct program *p, struct program_in *in, const struct cmd *c);
 int program_update(struct program *p, struct program_in *in, const struct cmd *c);
 int program_status(struct program *p, struct program_in *in, const struct cmd *c);
 int program_unsubscribe(struct program *p, struct program_in *in, const struct cmd *c);
+/* program_topic.c */
+int program_topic(struct program *p, struct program_in *in, const struct cmd *c);
+int program_topics(struct program *p, struct program_in *in, const struct cmd *c);
+/* program_partnership.c */
+int program_choice(struct program *p, struct program_in *in, const struct cmd *c);
 /* program_round.c */
 int round_open(struct program *p, struct program_in *in, const struct cmd *c);
 int round_match(struct program *p, struct program_in *in, const struct cmd *c);
 int round_approve(struct program *p, struct program_in *in, const struct cmd *c);
 int round_stats(struct program *p, struct program_in *in, const struct cmd *c);
 int round_export(struct program *p, struct program_in *in, const struct cmd *c);
+/* program_schedule.c: every scheduled mail due now in every running round (digests,
+ * check-ins, reminders, the close), each kind's run in a transaction of its own; the
+ * caller has none open. Returns how many runs were made, or -1 on a store error. */
+int program_schedule_run(struct program *p);
 /* program.c: a coordinator command confirmed by token (its Subject and body stored) */
 int program_coordinator_confirmed(struct program *p, struct program_in *in, const char *payload);
 /* program.c: templates any command may send besides its own (space-separated) */

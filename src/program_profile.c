@@ -140,6 +140,8 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 	{
 		bool active = part.status == PARTICIPANT_ACTIVE;
 		const char *partner = partnered ? (x.a == part.id ? x.b_email : x.a_email) : "";
+		enum partner_choice ch = !partnered ? CHOICE_NONE :
+		    x.a == part.id ? x.a_choice : x.b_choice;
 		struct tmpl_var v[] = {
 			{ "status", participant_status_name(part.status) },
 			{ "waiting", active && !partnered ? "yes" : "" },
@@ -148,6 +150,8 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 			{ "round_name", has_round ? r.name : "" },
 			{ "starts", starts },
 			{ "ends", ends },
+			{ "choice", ch == CHOICE_CONTINUE ? "CONTINUE" :
+				    ch == CHOICE_CONCLUDE ? "CONCLUDE" : "" },
 		};
 
 		snprintf(in->detail, sizeof(in->detail), "status sent");

@@ -141,21 +141,15 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 	    (nsubs = store_subscribers_list(p->st, &subs)) < 0)
 		goto out;
 	{
-		char dc[16], dst[16], de[16], unsub[512], help[512], listid[300];
-		const char *dom = strrchr(p->conf->address, '@') + 1;
-		struct mail_header hdr[] = {
-			{ "List-Id", listid }, { "List-Unsubscribe", unsub }, { "List-Help", help },
-			{ "Precedence", "bulk" },
-		};
+		char dc[16], dst[16], de[16], lbuf[MAIL_LIST_BUF];
+		struct mail_header hdr[MAIL_LIST_HEADERS];
+		size_t nhdr = mail_list_headers(p->conf, "announce", hdr, lbuf);
 		struct tmpl_var v[] = { { "round_name", name }, { "signup_closes", dc },
 					{ "starts", dst }, { "ends", de } };
 
 		time_format_date(tc, dc, sizeof(dc));
 		time_format_date(ts, dst, sizeof(dst));
 		time_format_date(round_end(ts, months), de, sizeof(de));
-		snprintf(listid, sizeof(listid), "<announce.%s>", dom);
-		snprintf(unsub, sizeof(unsub), "<mailto:%s?subject=UNSUBSCRIBE>", p->conf->address);
-		snprintf(help, sizeof(help), "<mailto:%s?subject=HELP>", p->conf->address);
 		for (int i = 0; i < nrows + nsubs; i++) {
 			const char *to = i < nrows ? rows[i].email : subs[i - nrows];
 			char key[400];
@@ -170,7 +164,7 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 			om.nto = 1;
 			om.key = key;
 			om.extra = hdr;
-			om.nextra = 4;
+			om.nextra = nhdr;
 			if (outmail_queue(p, &om) < 0)
 				goto out;
 			sent++;
@@ -528,6 +522,13 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 	stats_count(&out, "By country", rows, n, get_country);
 	stats_count(&out, "By sector", rows, n, get_sector);
 	stats_count(&out, "By stage", rows, n, get_stage);
+	if (found && r.status == ROUND_RUNNING) {
+		int answers = store_checkin_answers_count(p->st, r.id);
+
+		if (answers < 0)
+			goto out;
+		buf_printf(&out, "Check-in answers: %d\n", answers);
+	}
 	buf_printf(&out, "Open reports: 0\nMail that failed permanently: %d\n", failed);
 	{
 		struct tmpl_var v[] = { { "stats", out.data } };

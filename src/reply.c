@@ -56,7 +56,7 @@ const struct mail_kind mail_kinds[] = {
 	{ "show", "profile status agreed_at created_at subscribed" },
 	{ "update_done", "profile" },
 	{ "update_problems", "problems form" },
-	{ "status", "status waiting withdrawn partner round_name starts ends" },
+	{ "status", "status waiting withdrawn partner round_name starts ends choice" },
 	{ "round_problems", "problems" },
 	{ "round_opened", "round_name signup_closes starts ends announced" },
 	{ "round_announce", "round_name signup_closes starts ends" },
@@ -69,6 +69,18 @@ const struct mail_kind mail_kinds[] = {
 	{ "stats", "stats" },
 	{ "export", "" },
 	{ "quarantine_alert", "transport_id size sha256 tries date" },
+	{ "digest", "round_name titles topics" },
+	{ "checkin", "round_name ends partner" },
+	{ "checkin_ack", "" },
+	{ "reminder", "round_name ends partner chose_continue chose_conclude" },
+	{ "round_closed", "round_name ends partner continuing concluded next_round "
+			  "next_signup_closes next_starts no_next_round" },
+	{ "choice_done", "choice continue conclude ends round_name" },
+	{ "context_note", "about" },
+	{ "topic_queued", "title queue" },
+	{ "topic_cancelled", "number queue" },
+	{ "topic_problems", "problems" },
+	{ "topics", "archive queue" },
 };
 
 const size_t nmail_kinds = nitems(mail_kinds);
@@ -139,6 +151,24 @@ reply_subject_re(const char *subject)
 	return xasprintf("Re: %s", subject);
 }
 
+size_t
+mail_list_headers(const struct conf *c, const char *list, struct mail_header *hdr, char *buf)
+{
+	const char *dom = addr_domain(c->address);
+	size_t a, b;
+
+	/* each value at most 254 bytes of address plus the mailto around it */
+	a = (size_t)snprintf(buf, MAIL_LIST_BUF / 4, "<%.40s.%.200s>", list, dom) + 1;
+	b = a + (size_t)snprintf(buf + a, MAIL_LIST_BUF / 3, "<mailto:%.254s?subject=UNSUBSCRIBE>",
+				 c->address) + 1;
+	snprintf(buf + b, MAIL_LIST_BUF / 3, "<mailto:%.254s?subject=HELP>", c->address);
+	hdr[0] = (struct mail_header){ "List-Id", buf };
+	hdr[1] = (struct mail_header){ "List-Unsubscribe", buf + a };
+	hdr[2] = (struct mail_header){ "List-Help", buf + b };
+	hdr[3] = (struct mail_header){ "Precedence", "bulk" };
+	return MAIL_LIST_HEADERS;
+}
+
 int
 outmail_queue(struct program *p, const struct outmail *om)
 {
@@ -172,7 +202,10 @@ outmail_queue(struct program *p, const struct outmail *om)
 	all[n++] = (struct tmpl_var){ "default_language", p->conf->default_language };
 	for (size_t i = 0; i < om->nvars && n < REPLY_MAX_VARS; i++)
 		all[n++] = om->vars[i];
-	if (tmpl_render(p->tmpl, om->tmpl, all, n, &subject, &body) != 0) {
+	if (om->body) {
+		subject = xstrdup(om->subject ? om->subject : "");
+		body = xstrdup(om->body);
+	} else if (tmpl_render(p->tmpl, om->tmpl, all, n, &subject, &body) != 0) {
 		log_errorx("mail: cannot render template %s", om->tmpl);
 		goto out;
 	}
@@ -202,6 +235,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 	mo.extra = om->extra;
 	mo.nextra = om->nextra;
 	mo.body = body;
+	mo.body_html = om->body_html;
 	mo.attach_name = om->attach_name;
 	mo.attach_type = om->attach_type;
 	mo.attach_data = om->attach_data;

@@ -28,6 +28,18 @@ static const char *const outbox_words[OUTBOX_NSTATUS] = {
 	[OUTBOX_QUEUED] = "queued", [OUTBOX_SENT] = "sent", [OUTBOX_FAILED] = "failed",
 };
 
+static const char *const topic_words[TOPIC_NSTATUS] = {
+	[TOPIC_QUEUED] = "queued", [TOPIC_SENT] = "sent", [TOPIC_CANCELLED] = "cancelled",
+};
+
+static const char *const choice_words[CHOICE_NSTATUS] = {
+	[CHOICE_NONE] = "", [CHOICE_CONTINUE] = "continue", [CHOICE_CONCLUDE] = "conclude",
+};
+
+static const char *const end_words[END_NSTATUS] = {
+	[END_NONE] = "", [END_CONTINUING] = "continuing", [END_CONCLUDED] = "concluded",
+};
+
 static const char *
 word_of(const char *const *words, int n, int v)
 {
@@ -63,3 +75,6 @@ STATE_FUNCS(round_status, enum round_status, round_words)
 STATE_FUNCS(partnership_status, enum partnership_status, partnership_words)
 STATE_FUNCS(outcome, enum outcome, outcome_words)
 STATE_FUNCS(outbox_status, enum outbox_status, outbox_words)
+STATE_FUNCS(topic_status, enum topic_status, topic_words)
+STATE_FUNCS(partner_choice, enum partner_choice, choice_words)
+STATE_FUNCS(partnership_end, enum partnership_end, end_words)

@@ -34,6 +34,19 @@ enum outbox_status {
 	OUTBOX_QUEUED, OUTBOX_SENT, OUTBOX_FAILED, OUTBOX_NSTATUS
 };
 
+enum topic_status {
+	TOPIC_QUEUED, TOPIC_SENT, TOPIC_CANCELLED, TOPIC_NSTATUS
+};
+
+/* A partner's answer to the end-of-round reminder, and how a partnership ended. */
+enum partner_choice {
+	CHOICE_NONE, CHOICE_CONTINUE, CHOICE_CONCLUDE, CHOICE_NSTATUS
+};
+
+enum partnership_end {
+	END_NONE, END_CONTINUING, END_CONCLUDED, END_NSTATUS
+};
+
 /* *_name: the stored word ("active", "previewed", ...); "?" for a value out of range.
  * *_parse: the value of a stored word; 0, or -1 (and *out untouched) when unknown. */
 const char *participant_status_name(enum participant_status s);
@@ -46,5 +59,11 @@ const char *outcome_name(enum outcome o);
 int outcome_parse(const char *word, enum outcome *out);
 const char *outbox_status_name(enum outbox_status s);
 int outbox_status_parse(const char *word, enum outbox_status *out);
+const char *topic_status_name(enum topic_status s);
+int topic_status_parse(const char *word, enum topic_status *out);
+const char *partner_choice_name(enum partner_choice c);
+int partner_choice_parse(const char *word, enum partner_choice *out);
+const char *partnership_end_name(enum partnership_end e);
+int partnership_end_parse(const char *word, enum partnership_end *out);
 
 #endif

@@ -113,6 +113,38 @@ static const char *const migrations[] = {
 	/* 4: a newer token of the same kind supersedes older ones; each mail's kind */
 	("ALTER TABLE tokens ADD COLUMN superseded_at INTEGER;"
 	 "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';"),
+
+	/* 5: the round's calendar: topics, the last day run of each scheduled kind, the
+	 * end-of-round choices and how partnerships ended, answers to check-ins */
+	"CREATE TABLE topics ("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  author TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (status IN ('queued','sent','cancelled')),"
+	"  sent_at INTEGER,"
+	"  round_id INTEGER REFERENCES rounds(id));"
+	"CREATE INDEX topics_status ON topics(status, id);"
+	"CREATE TABLE schedule ("
+	"  round_id INTEGER NOT NULL REFERENCES rounds(id),"
+	"  kind TEXT NOT NULL,"
+	"  last_day INTEGER NOT NULL,"
+	"  run_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (round_id, kind));"
+	"ALTER TABLE partnerships ADD COLUMN a_choice TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE partnerships ADD COLUMN b_choice TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE partnerships ADD COLUMN ended_at INTEGER;"
+	"ALTER TABLE partnerships ADD COLUMN end_outcome TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX partnerships_round ON partnerships(round_id, status);"
+	"CREATE TABLE checkin_answers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  participant INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+	"  round_id INTEGER NOT NULL REFERENCES rounds(id),"
+	"  due_day INTEGER NOT NULL,"
+	"  answered_at INTEGER NOT NULL,"
+	"  UNIQUE (participant, round_id, due_day));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

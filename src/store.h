@@ -190,9 +190,13 @@ int store_partnership_add(struct store *st, int64_t round_id, int64_t a, int64_t
 			  int64_t weight, const char *why, int64_t now);
 int store_unmatched_add(struct store *st, int64_t round_id, int64_t participant, const char *why);
 struct partnership {
-	int64_t id, a, b, weight;
+	int64_t id, round_id, a, b, weight;
 	char *a_email, *b_email, *why;
 	enum partnership_status status;
+	enum partner_choice a_choice, b_choice;   /* answers to the end-of-round reminder */
+	int64_t introduced_at, ended_at;          /* 0 = not yet */
+	enum partnership_end end;
+	enum participant_status a_status, b_status;   /* the partners' own */
 };
 void partnership_clear(struct partnership *p);
 /* store_partnerships_list: partnerships of the round with the given status, by id. */
@@ -205,5 +209,58 @@ int store_partnership_set_status(struct store *st, int64_t id, enum partnership_
 int store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out);
 /* store_partner_of: the active partnership of a participant: 1 found (fills *p), 0 none. */
 int store_partner_of(struct store *st, int64_t participant, struct partnership *p);
+/* store_partnership_set_choice: participant's answer (CONTINUE/CONCLUDE) on partnership id. */
+int store_partnership_set_choice(struct store *st, int64_t id, int64_t participant,
+				 enum partner_choice choice);
+/* store_partnership_end: the partnership ended with the round, as end. */
+int store_partnership_end(struct store *st, int64_t id, enum partnership_end end, int64_t now);
+/* store_round_get: the round of that id: 1 (fills *r), 0 none. */
+int store_round_get(struct store *st, int64_t id, struct round *r);
+/* store_rounds_running: every round in status running, by id (round_clear each, free). */
+int store_rounds_running(struct store *st, struct round **out);
+/* store_round_next_open: the newest open round created at or before now other than
+ * except_id: 1 (fills *r), 0 none. */
+int store_round_next_open(struct store *st, int64_t except_id, int64_t now, struct round *r);
+
+/* The schedule (store_schedule.c): the last due day run of each scheduled kind of a
+ * round, and who scheduled mail goes to. */
+/* store_schedule_last: last[i] for the kind named names[i] (-1 when never run). */
+int store_schedule_last(struct store *st, int64_t round_id, const char *const *names, int n,
+			int64_t *last);
+int store_schedule_set(struct store *st, int64_t round_id, const char *kind, int64_t day,
+		       int64_t now);
+/* store_digest_recipients: every address a digest of the round goes to, once each:
+ * confirmed subscribers and the round's partnered participants who did not say
+ * "Digest: no", never a withdrawn participant; fn(arg, email) for each, in order, streamed
+ * (nothing is held). Stops when fn returns -1 (and returns -1). 0 or -1. */
+int store_digest_recipients(struct store *st, int64_t round_id,
+			    int (*fn)(void *arg, const char *email), void *arg);
+/* store_checkin_answer: participant answered the round's check-in of due_day: 1 recorded,
+ * 0 already was. */
+int store_checkin_answer(struct store *st, int64_t participant, int64_t round_id,
+			 int64_t due_day, int64_t now);
+int store_checkin_answers_count(struct store *st, int64_t round_id);
+
+/* Topics for the digests (store_topic.c). */
+struct topic {
+	int64_t id;
+	char *title, *body, *author;
+	int64_t created_at, sent_at;
+	enum topic_status status;
+};
+void topic_clear(struct topic *t);
+int store_topic_add(struct store *st, const char *title, const char *body, const char *author,
+		    int64_t now, int64_t *id);
+/* store_topics_list: topics in status, oldest first (newest first when newest), at most
+ * max; *out the caller's (topic_clear each, free). Returns the count or -1. */
+int store_topics_list(struct store *st, enum topic_status status, bool newest, int max,
+		      struct topic **out);
+/* store_topic_cancel: 1 the queued topic id is cancelled, 0 there is no such queued one. */
+int store_topic_cancel(struct store *st, int64_t id);
+int store_topic_sent(struct store *st, int64_t id, int64_t round_id, int64_t now);
+
+/* The kind and key of a mail ilnbot sent, by its Message-ID: 1 found (strings the
+ * caller's), 0 not one of ours. */
+int store_outbox_lookup(struct store *st, const char *message_id, char **kind, char **key);
 
 #endif

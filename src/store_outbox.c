@@ -98,3 +98,20 @@ store_outbox_failed_count(struct store *st)
 	return store_count(st, store_prepare(st, "SELECT count(*) FROM outbox WHERE status = "
 					     "'failed'", ""));
 }
+
+int
+store_outbox_lookup(struct store *st, const char *message_id, char **kind, char **key)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT kind, key FROM outbox WHERE "
+					   "message_id = ?", "s", message_id);
+	int rc;
+
+	*kind = *key = NULL;
+	if (stmt == NULL)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*kind = col_text(stmt, 0);
+		*key = col_text(stmt, 1);
+	}
+	return store_row_end(st, stmt, rc);
+}

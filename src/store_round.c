@@ -31,29 +31,51 @@ store_round_add(struct store *st, const char *name, int64_t signup_closes, int64
 	return 0;
 }
 
+#define ROUND_SELECT "SELECT id, name, status, signup_closes, starts, ends, created_at, " \
+		     "months FROM rounds "
+
+static void
+store_round_from_row(sqlite3_stmt *stmt, struct round *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->name = col_text(stmt, 1);
+	r->status = ROUND_OPEN;
+	round_status_parse((const char *)sqlite3_column_text(stmt, 2), &r->status);
+	r->signup_closes = sqlite3_column_int64(stmt, 3);
+	r->starts = sqlite3_column_int64(stmt, 4);
+	r->ends = sqlite3_column_int64(stmt, 5);
+	r->created_at = sqlite3_column_int64(stmt, 6);
+	r->months = sqlite3_column_int(stmt, 7);
+}
+
 int
 store_round_current(struct store *st, int64_t now, struct round *r)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, name, status, signup_closes, starts, "
-					   "ends, created_at, months FROM rounds WHERE status != "
-					   "'closed' AND created_at <= ? ORDER BY created_at DESC, "
-					   "id DESC LIMIT 1", "i", now);
+	sqlite3_stmt *stmt = store_prepare(st, ROUND_SELECT "WHERE status != 'closed' AND "
+					   "created_at <= ? ORDER BY created_at DESC, id DESC "
+					   "LIMIT 1", "i", now);
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	if (stmt == NULL)
 		return -1;
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		r->id = sqlite3_column_int64(stmt, 0);
-		r->name = col_text(stmt, 1);
-		r->status = ROUND_OPEN;
-		round_status_parse((const char *)sqlite3_column_text(stmt, 2), &r->status);
-		r->signup_closes = sqlite3_column_int64(stmt, 3);
-		r->starts = sqlite3_column_int64(stmt, 4);
-		r->ends = sqlite3_column_int64(stmt, 5);
-		r->created_at = sqlite3_column_int64(stmt, 6);
-		r->months = sqlite3_column_int(stmt, 7);
-	}
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		store_round_from_row(stmt, r);
+	return store_row_end(st, stmt, rc);
+}
+
+int
+store_round_get(struct store *st, int64_t id, struct round *r)
+{
+	sqlite3_stmt *stmt = store_prepare(st, ROUND_SELECT "WHERE id = ?", "i", id);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (stmt == NULL)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		store_round_from_row(stmt, r);
 	return store_row_end(st, stmt, rc);
 }
 
@@ -141,7 +163,9 @@ partnership_clear(struct partnership *p)
 }
 
 #define PARTNERSHIP_SELECT \
-	"SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status " \
+	"SELECT x.id, x.a, x.b, x.weight, pa.email, pb.email, x.why, x.status, x.round_id, " \
+	"x.a_choice, x.b_choice, coalesce(x.introduced_at, 0), coalesce(x.ended_at, 0), " \
+	"x.end_outcome, pa.status, pb.status " \
 	"FROM partnerships x JOIN participants pa ON pa.id = x.a " \
 	"JOIN participants pb ON pb.id = x.b "
 
@@ -169,6 +193,19 @@ store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership 
 		v[n].status = PARTNERSHIP_PROPOSED;
 		partnership_status_parse((const char *)sqlite3_column_text(stmt, 7),
 					 &v[n].status);
+		v[n].round_id = sqlite3_column_int64(stmt, 8);
+		v[n].a_choice = v[n].b_choice = CHOICE_NONE;
+		partner_choice_parse((const char *)sqlite3_column_text(stmt, 9), &v[n].a_choice);
+		partner_choice_parse((const char *)sqlite3_column_text(stmt, 10), &v[n].b_choice);
+		v[n].introduced_at = sqlite3_column_int64(stmt, 11);
+		v[n].ended_at = sqlite3_column_int64(stmt, 12);
+		v[n].end = END_NONE;
+		partnership_end_parse((const char *)sqlite3_column_text(stmt, 13), &v[n].end);
+		v[n].a_status = v[n].b_status = PARTICIPANT_ACTIVE;
+		participant_status_parse((const char *)sqlite3_column_text(stmt, 14),
+					 &v[n].a_status);
+		participant_status_parse((const char *)sqlite3_column_text(stmt, 15),
+					 &v[n].b_status);
 		n++;
 	}
 	store_done(st, stmt);
@@ -200,7 +237,8 @@ int
 store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out)
 {
 	return store_partnership_rows(st, store_prepare(st,
-	    "SELECT u.participant, u.participant, 0, 0, p.email, '', u.why, 'proposed' "
+	    "SELECT u.participant, u.participant, 0, 0, p.email, '', u.why, 'proposed', "
+	    "u.round_id, '', '', 0, 0, '', p.status, p.status "
 	    "FROM unmatched u JOIN participants p ON p.id = u.participant "
 	    "WHERE u.round_id = ? AND p.status = 'active' ORDER BY u.participant", "i", round_id), out);
 }
@@ -221,4 +259,75 @@ store_partner_of(struct store *st, int64_t participant, struct partnership *p)
 	*p = v[0];
 	free(v);
 	return 1;
+}
+
+int
+store_partnership_set_choice(struct store *st, int64_t id, int64_t participant,
+			     enum partner_choice choice)
+{
+	const char *w = partner_choice_name(choice);
+
+	return store_exec(st, "UPDATE partnerships SET a_choice = CASE WHEN a = ?2 THEN ?3 ELSE "
+			  "a_choice END, b_choice = CASE WHEN b = ?2 THEN ?3 ELSE b_choice END "
+			  "WHERE id = ?1", "iis", id, participant, w) < 0 ? -1 : 0;
+}
+
+int
+store_partnership_end(struct store *st, int64_t id, enum partnership_end end, int64_t now)
+{
+	return store_exec(st, "UPDATE partnerships SET status = 'ended', end_outcome = ?, "
+			  "ended_at = ? WHERE id = ?", "sii", partnership_end_name(end), now, id) < 0
+		       ? -1 : 0;
+}
+
+static int
+store_round_rows(struct store *st, sqlite3_stmt *stmt, struct round **out)
+{
+	struct round *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (stmt == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		store_round_from_row(stmt, &v[n++]);
+	}
+	store_done(st, stmt);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++)
+			round_clear(&v[i]);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	return (int)n;
+}
+
+int
+store_rounds_running(struct store *st, struct round **out)
+{
+	return store_round_rows(st, store_prepare(st, ROUND_SELECT "WHERE status = 'running' "
+						  "ORDER BY id", ""), out);
+}
+
+int
+store_round_next_open(struct store *st, int64_t except_id, int64_t now, struct round *r)
+{
+	sqlite3_stmt *stmt = store_prepare(st, ROUND_SELECT "WHERE status IN ('open', "
+					   "'previewed') AND id != ? AND created_at <= ? "
+					   "ORDER BY created_at DESC, id DESC LIMIT 1", "ii",
+					   except_id, now);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (stmt == NULL)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		store_round_from_row(stmt, r);
+	return store_row_end(st, stmt, rc);
 }

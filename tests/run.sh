@@ -69,6 +69,8 @@ note "end-to-end conversations (Maildir)"
 suite "e2e" python3 tests/e2e/e2e.py build/ilnbot
 note "a whole round end to end (Maildir)"
 suite "round" python3 tests/e2e/round.py build/ilnbot
+note "the round's calendar, day by day (Maildir)"
+suite "timeline" python3 tests/e2e/timeline.py build/ilnbot
 note "a poison message crashes the bot until it is quarantined (Maildir)"
 suite "poison" tests/e2e/poison.sh build/ilnbot
 note "mail corpus through ilnbot deliver"
@@ -82,6 +84,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		run_units build/asan " (asan)"
 		suite "e2e (asan)" python3 tests/e2e/e2e.py build/asan/ilnbot
 		suite "round (asan)" python3 tests/e2e/round.py build/asan/ilnbot
+		suite "timeline (asan)" python3 tests/e2e/timeline.py build/asan/ilnbot
 		suite "poison (asan)" tests/e2e/poison.sh build/asan/ilnbot
 		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot
 		unset ASAN_OPTIONS UBSAN_OPTIONS

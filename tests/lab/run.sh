@@ -4,6 +4,7 @@
 #   transport_test.sh  the IMAP and SMTP transports on their own
 #   e2e.py --transport lab   the whole conversation suite over IMAP in, SMTP out
 #   round.py --transport lab a whole round, introductions read from the mailboxes
+#   timeline.py --transport lab the round's calendar: digests, check-ins, reminder, close
 #   faults.py          cut connections, 4xx/421/5xx relays, silent servers, untrusted
 #                      certificates, kill -9 during a 1,000-message batch
 # e2e and faults share one lab started here. Prints a line per part, then
@@ -66,6 +67,7 @@ if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
 	export LAB_ENV=$dir/env
 	part "e2e (lab)" python3 "$root/tests/e2e/e2e.py" --transport lab "$bin"
 	part "round (lab)" python3 "$root/tests/e2e/round.py" --transport lab "$bin"
+	part "timeline (lab)" python3 "$root/tests/e2e/timeline.py" --transport lab "$bin"
 	part faults python3 "$here/faults.py" "$bin"
 else
 	cat "$work/lab_start.out"
