@@ -11,6 +11,11 @@
 struct conf;
 struct store;
 
+/* Most messages inbound_imap.c fetches in one batch (the imap_batch setting's upper
+ * bound): a UID FETCH of that many scattered UIDs stays under the 8,192-octet command
+ * line that RFC 7162 section 4 asks clients to keep to. */
+#define IMAP_MAX_BATCH 500
+
 struct inbound_item {
 	char *id;       /* transport's name for it: a Maildir file name, or "UIDVALIDITY/UID" */
 	char *raw;      /* the whole message, NUL-terminated for convenience */

@@ -21,6 +21,7 @@ $CC -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-pro
     -Wmissing-prototypes -Wpointer-arith -Wno-unused-parameter -I"$root/src" \
     $(pkg-config --cflags libetpan libcurl gnutls) $EXTRA_CFLAGS -o "$work/transport_test" \
     "$here/transport_test.c" "$root/src/inbound_imap.c" "$root/src/outbound_smtp.c" \
+    "$root/src/net.c" "$root/src/tls_verify.c" \
     "$root/src/secret.c" "$root/src/util.c" "$root/src/log.c" $libs || exit 1
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
     -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
