@@ -127,45 +127,6 @@ clean_ascii(const char *s, size_t n, size_t cap)
 	return buf_steal(&b);
 }
 
-/* One line of valid UTF-8: C0/C1 controls and Unicode line separators folded to one
- * space, trimmed, cut to at most cap bytes on a character boundary. */
-static char *
-clean_utf8(const char *s, size_t n, size_t cap)
-{
-	char *u = utf8_sanitize(s, n);
-	const unsigned char *p = (const unsigned char *)u;
-	struct buf b;
-	bool space = false;
-	size_t i = 0, k;
-
-	buf_init(&b, cap);
-	while (p[i] != '\0') {
-		bool ws = false;
-
-		k = p[i] < 0x80 ? 1 : p[i] < 0xe0 ? 2 : p[i] < 0xf0 ? 3 : 4;
-		if (p[i] <= ' ' || p[i] == 127)
-			ws = true;
-		else if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0xa0)
-			ws = true;  /* C1 controls, NEL and no-break space */
-		else if (p[i] == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
-			ws = true;  /* U+2028, U+2029 */
-		if (ws) {
-			space = b.len > 0;
-		} else {
-			if (space && buf_addc(&b, ' ') < 0)
-				break;
-			space = false;
-			if (buf_add(&b, p + i, k) < 0)
-				break;
-		}
-		i += k;
-	}
-	free(u);
-	if (b.overflow && b.len > 0 && b.data[b.len - 1] == ' ')
-		b.data[--b.len] = '\0';
-	return buf_steal(&b);
-}
-
 /* RFC 2047 decoding to UTF-8; raw 8-bit text taken as UTF-8 when valid, else latin1. */
 static char *
 decode_words(const char *s, size_t n)
@@ -360,7 +321,7 @@ msg_from(struct msg *m, const struct hdrs *hs)
 	if (mb->mb_display_name != NULL) {
 		char *dec = decode_words(mb->mb_display_name, strlen(mb->mb_display_name));
 
-		name = clean_utf8(dec, strlen(dec), MSG_MAX_NAME);
+		name = utf8_clean_line(dec, strlen(dec), MSG_MAX_NAME);
 		free(dec);
 		if ((strchr(name, '@') != NULL || strchr(name, '<') != NULL) &&
 		    strcasecmp(name, m->from) != 0) {
@@ -462,7 +423,7 @@ msg_headers(struct msg *m, const struct hdrs *hs)
 
 		v = hdr_unfold(h, MSG_MAX_RAW_SUBJ, &n);
 		dec = decode_words(v, n);
-		m->subject = clean_utf8(dec, strlen(dec), MSG_MAX_LINE);
+		m->subject = utf8_clean_line(dec, strlen(dec), MSG_MAX_LINE);
 		free(dec);
 		free(v);
 	} else
