@@ -108,35 +108,11 @@ re_at(pcre2_code *re, const char *s, size_t len, size_t off, bool anchored, int 
 	return true;
 }
 
-/* Cleaned copy of the valid UTF-8 s[0..n): at most max bytes of whole characters; controls,
- * NEL and line/paragraph separators as spaces; zero-width and bidi format characters
- * dropped; space runs as one space; trimmed. Caller frees. */
+/* Cleaned copy of s[0..n), at most max bytes: utf8_clean_line(). Caller frees. */
 static char *
 text_clean(const char *s, size_t n, size_t max)
 {
-	struct buf b;
-	size_t i = 0, k;
-	uint32_t c;
-	bool space = false;
-
-	buf_init(&b, 0);
-	while (i < n) {
-		k = utf8_next(s + i, &c);
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 ||
-		    c == 0x2029 || c == ' ' || c == 0xa0 || c == 0x3000) {
-			space = b.len > 0;
-		} else if (!((c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-			     (c >= 0x2060 && c <= 0x2069) || c == 0xfeff)) {
-			if (b.len + (space ? 1 : 0) + k > max)
-				break;
-			if (space)
-				buf_addc(&b, ' ');
-			space = false;
-			buf_add(&b, s + i, k);
-		}
-		i += k;
-	}
-	return buf_steal(&b);
+	return utf8_clean_line(s, n, max);
 }
 
 /* The words of s from pos: (so, eo) of each, up to max of them. */

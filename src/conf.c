@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "inbound.h"
 #include "log.h"
 #include "match.h"
 #include "util.h"
@@ -52,7 +53,7 @@ static const struct conf_key conf_keys[] = {
 	{ "inbound", "imap_rejects_mailbox", CONF_STR, S(imap_rejects_mailbox), "Rejected", 0, 0, NULL },
 	{ "inbound", "poll_seconds", CONF_INT, S(poll_seconds), "60", 1, 86400, NULL },
 	{ "inbound", "imap_timeout_seconds", CONF_INT, S(imap_timeout_seconds), "60", 1, 3600, NULL },
-	{ "inbound", "imap_batch", CONF_INT, S(imap_batch), "50", 1, 1000, NULL },
+	{ "inbound", "imap_batch", CONF_INT, S(imap_batch), "50", 1, IMAP_MAX_BATCH, NULL },
 
 	{ "outbound", "transport", CONF_ENUM, S(out_transport), "maildir", 0, 0, "maildir|smtp" },
 	{ "outbound", "maildir", CONF_PATH, S(out_maildir), "var/outbox", 0, 0, NULL },

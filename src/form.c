@@ -95,53 +95,24 @@ set_str(char **dst, char *val)
 	*dst = val;
 }
 
-static bool
-cp_is_control(unsigned c)
-{
-	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029;
-}
-
-/* Invisible characters that reorder or hide text (ZWNJ and ZWJ are spelling, kept). */
-static bool
-cp_is_format(unsigned c)
-{
-	return c == 0x200b || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
-	       (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
-}
-
-/* Cleaned copy of valid UTF-8 s (see the top of the file), its length in characters in
- * *nchars; NULL when strict and s holds a control or format character. */
+/* Cleaned copy of valid UTF-8 s (utf8_clean_line(), see the top of the file), its length
+ * in characters in *nchars; NULL when strict and s holds a character that cleaning would
+ * fold or drop (utf8_has_hidden()): Name and Workplace refuse those. */
 static char *
 text_clean(const char *s, bool strict, size_t *nchars)
 {
-	struct buf b;
-	size_t i = 0, n = strlen(s), k, count = 0;
+	size_t n = strlen(s), i = 0, count = 0;
 	uint32_t c;
-	bool space = false;
+	char *out;
 
-	buf_init(&b, 0);
-	while (i < n) {
-		k = utf8_next(s + i, &c);
-		if (strict && c != ' ' && (cp_is_control(c) || cp_is_format(c))) {
-			buf_free(&b);
-			return NULL;
-		}
-		if (c == ' ' || c == 0xa0 || cp_is_control(c)) {
-			space = b.len > 0;
-		} else if (!cp_is_format(c)) {
-			if (space) {
-				buf_addc(&b, ' ');
-				count++;
-			}
-			space = false;
-			buf_add(&b, s + i, k);
-			count++;
-		}
-		i += k;
-	}
+	if (strict && utf8_has_hidden(s, n))
+		return NULL;
+	out = utf8_clean_line(s, n, SIZE_MAX);
+	for (; out[i] != '\0'; count++)
+		i += utf8_next(out + i, &c);
 	if (nchars)
 		*nchars = count;
-	return buf_steal(&b);
+	return out;
 }
 
 /* s made safe to show in a reply: valid UTF-8, cleaned, at most QUOTE_MAX characters. */

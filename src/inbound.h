@@ -1,5 +1,6 @@
 /* inbound.h: where command mail comes from. One interface, several transports
- * (inbound_maildir.c, inbound_imap.c); inbound.c picks one from the configuration.
+ * (inbound_maildir.c, inbound_imap.c); inbound.c picks one by name from its table of
+ * backends: the configuration's [inbound] transport value is an ops->name.
  * An item's id and raw bytes belong to the item: inbound_item_clear() frees them. */
 #ifndef ILN_INBOUND_H
 #define ILN_INBOUND_H
@@ -10,6 +11,11 @@
 struct conf;
 struct store;
 
+/* Most messages inbound_imap.c fetches in one batch (the imap_batch setting's upper
+ * bound): a UID FETCH of that many scattered UIDs stays under the 8,192-octet command
+ * line that RFC 7162 section 4 asks clients to keep to. */
+#define IMAP_MAX_BATCH 500
+
 struct inbound_item {
 	char *id;       /* transport's name for it: a Maildir file name, or "UIDVALIDITY/UID" */
 	char *raw;      /* the whole message, NUL-terminated for convenience */
@@ -18,7 +24,7 @@ struct inbound_item {
 };
 
 struct inbound_ops {
-	const char *name;
+	const char *name;       /* the transport value that picks it */
 	void *(*open)(const struct conf *c, struct store *st, char *err, size_t errsz);
 	/* next: 1 = an item, 0 = nothing new now, -1 = error (err says why; caller reconnects) */
 	int (*next)(void *h, struct inbound_item *it, char *err, size_t errsz);

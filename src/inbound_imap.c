@@ -1,42 +1,37 @@
 /* inbound_imap.c: command mail from an IMAP mailbox, with libetpan.
- * open() dials (implicit TLS, STARTTLS, or plaintext to a loopback address only), checks
- * the server certificate itself with GnuTLS before LOGIN (Debian's libetpan checks
- * nothing), selects the mailbox and loads UIDVALIDITY and the last processed UID through
+ * open() dials (net.c: implicit TLS, STARTTLS, or plaintext to a loopback address only),
+ * checks the server certificate itself before LOGIN (tls_verify.c; Debian's libetpan
+ * checks nothing), selects the mailbox and loads UIDVALIDITY and the last processed UID through
  * store_state_*. next() finds new mail with UID SEARCH UID n:* and fetches it with
  * BODY.PEEK[] in batches, sizes first. done() sets \Seen and moves the message to the
  * done (or rejects) mailbox, then records its UID. wait() IDLEs or sleeps.
  * The handle owns everything it holds; an item's raw buffer passes to the caller, who
  * frees it with inbound_item_clear(). The password is never logged. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 #include <libetpan/libetpan.h>
 
 #include "conf.h"
 #include "inbound.h"
 #include "log.h"
 #include "msg.h"
+#include "net.h"
 #include "secret.h"
 #include "store.h"
+#include "tls_verify.h"
 #include "util.h"
 
 #define IMAP_DEFAULT_TIMEOUT    60
 #define IMAP_DEFAULT_BATCH      50
-#define IMAP_MAX_BATCH          500
 #define IMAP_FETCH_BYTES        (16u * 1024 * 1024)   /* bodies asked for in one FETCH */
 #define IMAP_PREFIX_BYTES       (64u * 1024)          /* kept of a message over MSG_MAX_SIZE */
 #define IMAP_MAX_PENDING        1000000               /* UIDs kept from one SEARCH */
@@ -116,169 +111,35 @@ imap_name_valid(const char *s)
 	return true;
 }
 
-static bool
-imap_addr_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
-	return false;
-}
-
-/* imap_dial: a connected blocking socket, within timeout seconds; with loopback_only,
- * addresses that are not loopback are never tried. */
-static int
-imap_dial(const char *host, int port, int timeout, bool loopback_only, char *err, size_t errsz)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	struct timeval tv = { .tv_sec = timeout };
-	char portstr[16];
-	int fd = -1, r, soerr;
-	socklen_t sl;
-	struct pollfd pfd;
-
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if ((r = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		snprintf(err, errsz, "%s: %s", host, gai_strerror(r));
-		return -1;
-	}
-	snprintf(err, errsz, "%s: no usable address", host);
-	for (ai = res; ai; ai = ai->ai_next) {
-		if (loopback_only && !imap_addr_loopback(ai->ai_addr)) {
-			snprintf(err, errsz, "%s: imap_tls = none is only allowed to a loopback address",
-			    host);
-			continue;
-		}
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-		if (r == -1 && errno == EINPROGRESS) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			r = poll(&pfd, 1, timeout * 1000);
-			if (r == 0) {
-				snprintf(err, errsz, "%s:%d: connect timed out", host, port);
-				r = -1;
-			} else if (r > 0) {
-				sl = sizeof(soerr);
-				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1 || soerr) {
-					snprintf(err, errsz, "%s:%d: %s", host, port, strerror(soerr));
-					r = -1;
-				} else
-					r = 0;
-			}
-		} else if (r == -1)
-			snprintf(err, errsz, "%s:%d: %s", host, port, strerror(errno));
-		if (r == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd != -1) {
-		/* libetpan wants a blocking descriptor for the TLS handshake; the socket
-		 * timeouts back up gnutls' own handshake timeout. */
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	}
-	return fd;
-}
-
-static bool
-imap_host_is_ip(const char *host)
-{
-	unsigned char tmp[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
-}
-
 /* SNI, for names only (RFC 6066 forbids IP literals). */
 static void
 imap_tls_cb(struct mailstream_ssl_context *ctx, void *data)
 {
 	char *host = data;
 
-	if (!imap_host_is_ip(host))
+	if (!tls_host_is_ip(host))
 		mailstream_ssl_set_server_name(ctx, host);
 }
 
-/* imap_cert_verify: the peer's chain against the CA file (or the system store when
- * ca_file is NULL), for a TLS server, with host matched against DNS or IP SANs. */
+/* imap_cert_verify: the peer's chain, taken from the stream, checked by tls_verify_chain(). */
 static int
 imap_cert_verify(mailstream *stream, const char *host, const char *ca_file,
     char *err, size_t errsz)
 {
-	gnutls_x509_trust_list_t tl = NULL;
-	gnutls_x509_crt_t *crts = NULL;
-	gnutls_typed_vdata_st vdata[2];
-	gnutls_datum_t der, txt = { NULL, 0 };
-	carray *chain;
-	unsigned int i, n = 0, status = 0;
-	int r, rc = -1;
+	carray *chain = mailstream_get_certificate_chain(stream);
+	gnutls_datum_t *der;
+	size_t i, n = chain ? carray_count(chain) : 0;
+	int rc;
 
-	chain = mailstream_get_certificate_chain(stream);
-	if (chain == NULL || carray_count(chain) == 0) {
-		snprintf(err, errsz, "%s: server sent no certificate", host);
-		goto out;
-	}
-	if (gnutls_x509_trust_list_init(&tl, 0) < 0) {
-		snprintf(err, errsz, "cannot set up a GnuTLS trust list");
-		goto out;
-	}
-	if (ca_file)
-		r = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
-	else
-		r = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
-	if (r <= 0) {
-		snprintf(err, errsz, "no trusted certificates loaded from %s",
-		    ca_file ? ca_file : "the system store");
-		goto out;
-	}
-	crts = xcalloc(carray_count(chain), sizeof(*crts));
-	for (i = 0; i < carray_count(chain); i++) {
-		MMAPString *m = carray_get(chain, i);
+	der = xcalloc(n + 1, sizeof(*der));
+	for (i = 0; i < n; i++) {
+		MMAPString *m = carray_get(chain, (unsigned int)i);
 
-		if (gnutls_x509_crt_init(&crts[n]) < 0)
-			goto out;
-		der.data = (unsigned char *)m->str;
-		der.size = (unsigned int)m->len;
-		if (gnutls_x509_crt_import(crts[n], &der, GNUTLS_X509_FMT_DER) < 0) {
-			gnutls_x509_crt_deinit(crts[n]);
-			snprintf(err, errsz, "%s: unreadable server certificate", host);
-			goto out;
-		}
-		n++;
+		der[i].data = (unsigned char *)m->str;
+		der[i].size = (unsigned int)m->len;
 	}
-	memset(vdata, 0, sizeof(vdata));
-	vdata[0].type = GNUTLS_DT_DNS_HOSTNAME;
-	vdata[0].data = (unsigned char *)host;
-	vdata[1].type = GNUTLS_DT_KEY_PURPOSE_OID;
-	vdata[1].data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER;
-	r = gnutls_x509_trust_list_verify_crt2(tl, crts, n, vdata, 2, 0, &status, NULL);
-	if (r < 0) {
-		snprintf(err, errsz, "%s: certificate check failed: %s", host, gnutls_strerror(r));
-		goto out;
-	}
-	if (status != 0) {
-		gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt, 0);
-		snprintf(err, errsz, "%s: server certificate refused: %s", host,
-		    txt.data ? (char *)txt.data : "untrusted");
-		gnutls_free(txt.data);
-		goto out;
-	}
-	rc = 0;
-out:
-	for (i = 0; i < n; i++)
-		gnutls_x509_crt_deinit(crts[i]);
-	free(crts);
-	if (tl)
-		gnutls_x509_trust_list_deinit(tl, 1);
+	rc = tls_verify_chain(der, n, host, ca_file, err, errsz);
+	free(der);
 	if (chain)
 		mailstream_certificate_chain_free(chain);
 	return rc;
@@ -391,7 +252,7 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 	struct imap_in *h = xcalloc(1, sizeof(*h));
 	const char *mode = c->imap_tls ? c->imap_tls : "implicit";
 	char *password = NULL;
-	const char *ca_file = c->imap_ca_file && *c->imap_ca_file ? c->imap_ca_file : NULL;
+	const char *ca_file = tls_ca_file(c->imap_ca_file);
 	mailstream *stream = NULL;
 	enum imap_tls tls;
 	int port = c->imap_port, fd = -1, r;
@@ -443,7 +304,8 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 		goto fail;
 	}
 	mailimap_set_timeout(h->s, h->timeout);
-	if ((fd = imap_dial(h->host, port, h->timeout, tls == IMAP_TLS_NONE, err, errsz)) == -1)
+	if ((fd = net_dial(h->host, port, h->timeout, tls == IMAP_TLS_NONE ? "imap_tls = none" : NULL,
+	    err, errsz)) == -1)
 		goto fail;
 	if (tls == IMAP_TLS_IMPLICIT) {
 		stream = mailstream_ssl_open_with_callback_timeout(fd, h->timeout, imap_tls_cb, h->host);
@@ -918,29 +780,20 @@ out:
 	return rc;
 }
 
-static long
-imap_ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static int
 imap_wait(void *vh, int timeout_ms, volatile int *stop)
 {
 	struct imap_in *h = vh;
-	struct timespec t0;
+	struct timespec end;
 	struct pollfd pfd;
 	long left, slice, idle_max;
 	int fd, r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (h->iq < h->nq || h->iuid < h->nuids)
 		return 0;                       /* work already waiting */
 	if (!h->has_idle) {
-		while (!*stop && (left = timeout_ms - imap_ms_since(&t0)) > 0) {
+		net_deadline(&end, timeout_ms);
+		while (!*stop && (left = net_ms_left(&end)) > 0) {
 			slice = left < IMAP_SLICE_MS ? left : IMAP_SLICE_MS;
 			poll(NULL, 0, (int)slice);
 		}
@@ -950,12 +803,13 @@ imap_wait(void *vh, int timeout_ms, volatile int *stop)
 	idle_max = mailimap_idle_get_done_delay(h->s) * 1000L;
 	if (idle_max <= 0 || idle_max > timeout_ms)
 		idle_max = timeout_ms;
+	net_deadline(&end, idle_max);
 	if ((r = mailimap_idle(h->s)) != MAILIMAP_NO_ERROR) {
 		log_warnx("imap: IDLE failed (libetpan error %d)", r);
 		return -1;
 	}
 	fd = mailimap_idle_get_fd(h->s);
-	while (!*stop && (left = idle_max - imap_ms_since(&t0)) > 0) {
+	while (!*stop && (left = net_ms_left(&end)) > 0) {
 		/* Bytes libetpan already buffered never wake poll(). */
 		if (h->s->imap_stream->read_buffer_len > 0)
 			break;

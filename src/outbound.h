@@ -1,5 +1,6 @@
 /* outbound.h: where ilnbot's mail goes. One interface, several transports
- * (outbound_maildir.c, outbound_smtp.c); outbound.c picks one from the configuration.
+ * (outbound_maildir.c, outbound_smtp.c); outbound.c picks one by name from its table of
+ * backends: the configuration's [outbound] transport value is an ops->name.
  * The caller keeps ownership of every argument. */
 #ifndef ILN_OUTBOUND_H
 #define ILN_OUTBOUND_H
@@ -24,7 +25,7 @@ struct outbound_msg {
 };
 
 struct outbound_ops {
-	const char *name;
+	const char *name;       /* the transport value that picks it */
 	void *(*open)(const struct conf *c, char *err, size_t errsz);
 	/* send one complete CRLF message to rcpts; envelope_from may be "" (null sender) */
 	enum outbound_result (*send)(void *h, const char *envelope_from, const char *const *rcpts,

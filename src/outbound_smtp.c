@@ -1,7 +1,8 @@
 /* outbound_smtp.c: sends finished messages through an SMTP submission server.
  * libcurl makes the connection: TCP, implicit TLS (smtps://) or mandatory STARTTLS with
  * the peer and host name verified, the greeting, EHLO and AUTH (CURLOPT_CONNECT_ONLY);
- * plaintext only to a loopback address. The transaction itself (MAIL, RCPT, DATA, the
+ * plaintext only to a loopback address (net.c's rule, checked at open() and for every
+ * address curl dials). The transaction itself (MAIL, RCPT, DATA, the
  * dot-stuffed body) is spoken here over curl_easy_send/recv on that connection, pipelined
  * (RFC 2920) when the server offers PIPELINING: two round trips a message where curl's
  * own SMTP transfer takes four plus its per-transfer setup. The connection is kept for
@@ -10,9 +11,6 @@
  * Every envelope address and the message's line endings are checked before a byte is
  * sent, so no caller's text can end or extend a command.
  * open() returns a handle freed by close(); send() never keeps the caller's pointers. */
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,8 +25,10 @@
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
+#include "net.h"
 #include "outbound.h"
 #include "secret.h"
+#include "tls_verify.h"
 #include "util.h"
 
 #define SMTP_MAX_RCPTS          100
@@ -130,35 +130,6 @@ smtp_host_valid(const char *h)
 	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") == len;
 }
 
-/* smtp_host_loopback: every address the name resolves to is a loopback address. */
-static bool
-smtp_host_loopback(const char *host)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	bool ok = true;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0)
-		return false;
-	for (ai = res; ai; ai = ai->ai_next) {
-		if (ai->ai_family == AF_INET) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)ai->ai_addr;
-
-			if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
-				ok = false;
-		} else if (ai->ai_family == AF_INET6) {
-			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ai->ai_addr;
-
-			if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-				ok = false;
-		} else
-			ok = false;
-	}
-	freeaddrinfo(res);
-	return ok;
-}
-
 static void smtp_close(void *h);
 
 static void *
@@ -193,7 +164,7 @@ smtp_open(const struct conf *c, char *err, size_t errsz)
 		snprintf(err, errsz, "smtp_port out of range");
 		goto fail;
 	}
-	if (o->tls == SMTP_TLS_NONE && !smtp_host_loopback(host)) {
+	if (o->tls == SMTP_TLS_NONE && !net_host_loopback(host)) {
 		snprintf(err, errsz, "smtp_tls = none is only allowed to a loopback address");
 		goto fail;
 	}
@@ -206,7 +177,7 @@ smtp_open(const struct conf *c, char *err, size_t errsz)
 		if (secret_file_read(c->smtp_password_file, &o->password, err, errsz) == -1)
 			goto fail;
 	}
-	if (c->smtp_ca_file && *c->smtp_ca_file)
+	if (tls_ca_file(c->smtp_ca_file) != NULL)
 		o->ca_file = xstrdup(c->smtp_ca_file);
 	o->timeout = c->smtp_timeout_seconds > 0 ? c->smtp_timeout_seconds : SMTP_DEFAULT_TIMEOUT;
 
@@ -270,6 +241,17 @@ smtp_debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
 	return 0;
 }
 
+/* smtp_socket_open: curl's socket for each address it tries, when smtp_tls = none: only
+ * a loopback address gets one, so the loopback rule holds at every connection, not only
+ * for what the name resolved to at open(). */
+static curl_socket_t
+smtp_socket_open(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	if (purpose != CURLSOCKTYPE_IPCXN || !net_addr_loopback(&a->addr))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 /* smtp_handle_setup: a connect-only handle for one connection. */
 static int
 smtp_handle_setup(struct smtp_out *o, CURL *c)
@@ -288,6 +270,8 @@ smtp_handle_setup(struct smtp_out *o, CURL *c)
 		SET(CURLOPT_USERNAME, o->user);
 		SET(CURLOPT_PASSWORD, o->password);
 	}
+	if (o->tls == SMTP_TLS_NONE)
+		SET(CURLOPT_OPENSOCKETFUNCTION, smtp_socket_open);
 	SET(CURLOPT_CONNECT_ONLY, 1L);
 	SET(CURLOPT_CONNECTTIMEOUT, o->timeout);
 	SET(CURLOPT_TIMEOUT, o->timeout);
@@ -369,38 +353,6 @@ fail:
 	return -1;
 }
 
-static int
-smtp_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
-}
-
-static void
-smtp_deadline(const struct smtp_out *o, struct timespec *d)
-{
-	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += o->timeout;
-}
-
-/* smtp_wait: until the socket is ready for events or the deadline passes. 0 or -1. */
-static int
-smtp_wait(struct smtp_out *o, short events, const struct timespec *deadline)
-{
-	struct pollfd p = { .fd = o->sock, .events = events };
-	int ms = smtp_ms_left(deadline), r;
-
-	if (ms == 0)
-		return -1;
-	r = poll(&p, 1, ms);
-	return r > 0 ? 0 : -1;
-}
-
 /* smtp_write: all of data, within the timeout. 0, or -1 with err set. */
 static int
 smtp_write(struct smtp_out *o, const char *data, size_t len, char *err, size_t errsz)
@@ -409,7 +361,7 @@ smtp_write(struct smtp_out *o, const char *data, size_t len, char *err, size_t e
 	size_t done = 0, n;
 	CURLcode r;
 
-	smtp_deadline(o, &deadline);
+	net_deadline(&deadline, o->timeout * 1000L);
 	while (done < len) {
 		n = 0;
 		r = curl_easy_send(o->curl, data + done, len - done, &n);
@@ -422,7 +374,7 @@ smtp_write(struct smtp_out *o, const char *data, size_t len, char *err, size_t e
 			    curl_easy_strerror(r));
 			return -1;
 		}
-		if (smtp_wait(o, POLLOUT, &deadline) < 0) {
+		if (net_wait(o->sock, POLLOUT, &deadline) < 0) {
 			snprintf(err, errsz, "SMTP server stopped reading (timeout %lds)", o->timeout);
 			return -1;
 		}
@@ -464,7 +416,7 @@ smtp_reply_read(struct smtp_out *o, struct smtp_reply *rep, char *err, size_t er
 
 	rep->code = 0;
 	rep->text[0] = '\0';
-	smtp_deadline(o, &deadline);
+	net_deadline(&deadline, o->timeout * 1000L);
 	for (;;) {
 		if ((r = smtp_line(o, line, sizeof(line))) < 0) {
 			snprintf(err, errsz, "SMTP reply line too long");
@@ -502,7 +454,7 @@ smtp_reply_read(struct smtp_out *o, struct smtp_reply *rep, char *err, size_t er
 			    curl_easy_strerror(cr));
 			return -1;
 		}
-		if (smtp_wait(o, POLLIN, &deadline) < 0) {
+		if (net_wait(o->sock, POLLIN, &deadline) < 0) {
 			snprintf(err, errsz, "SMTP server did not answer (timeout %lds)", o->timeout);
 			return -1;
 		}

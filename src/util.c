@@ -1,4 +1,5 @@
-/* util.c: allocation, capped buffers, UTF-8 checks, time and tokens (see util.h). */
+/* util.c: allocation, capped buffers, UTF-8 checks and cleaning, time and tokens (see
+ * util.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -256,6 +257,83 @@ utf8_sanitize(const char *s, size_t n)
 		i = j;
 	}
 	return buf_steal(&b);
+}
+
+/* How utf8_clean_line() treats a character. */
+enum utf8_class {
+	UTF8_KEEP,
+	UTF8_INVALID,   /* a byte of no valid sequence: U+FFFD */
+	UTF8_SPACE,     /* space, no-break space, ideographic space: one space */
+	UTF8_CONTROL,   /* C0 and C1 controls (NEL among them), DEL, U+2028, U+2029: one space */
+	UTF8_FORMAT,    /* zero-width and bidi format characters: dropped */
+};
+
+/* The class of the character at s[0..n) and its length in bytes in *k. */
+static enum utf8_class
+utf8_class_at(const char *s, size_t n, size_t *k)
+{
+	uint32_t c;
+
+	if ((*k = utf8_seq((const unsigned char *)s, n)) == 0) {
+		*k = 1;
+		return UTF8_INVALID;
+	}
+	utf8_next(s, &c);
+	if (c == ' ' || c == 0xa0 || c == 0x3000)
+		return UTF8_SPACE;
+	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029)
+		return UTF8_CONTROL;
+	/* ZWNJ U+200C and ZWJ U+200D are spelling (Persian, Indic scripts, emoji): kept */
+	if (c == 0x200b || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2069) || c == 0xfeff)
+		return UTF8_FORMAT;
+	return UTF8_KEEP;
+}
+
+char *
+utf8_clean_line(const char *s, size_t n, size_t max_bytes)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	struct buf b;
+	size_t i = 0, k, len;
+	bool space = false;
+
+	buf_init(&b, 0);
+	for (; i < n; i += k) {
+		enum utf8_class cl = utf8_class_at(s + i, n - i, &k);
+
+		if (cl == UTF8_SPACE || cl == UTF8_CONTROL) {
+			space = b.len > 0;
+			continue;
+		}
+		if (cl == UTF8_FORMAT)
+			continue;
+		len = cl == UTF8_INVALID ? sizeof(fffd) - 1 : k;
+		if (b.len + (space ? 1 : 0) + len > max_bytes)
+			break;
+		if ((space && buf_addc(&b, ' ') < 0) ||
+		    buf_add(&b, cl == UTF8_INVALID ? fffd : s + i, len) < 0)
+			break;
+		space = false;
+	}
+	/* only a cap refusal in the middle can leave a space at the end */
+	if (b.len > 0 && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	return buf_steal(&b);
+}
+
+bool
+utf8_has_hidden(const char *s, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i += k) {
+		enum utf8_class cl = utf8_class_at(s + i, n - i, &k);
+
+		if (cl == UTF8_INVALID || cl == UTF8_CONTROL || cl == UTF8_FORMAT)
+			return true;
+	}
+	return false;
 }
 
 char *

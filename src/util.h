@@ -1,6 +1,6 @@
 /* util.h: allocation that never returns NULL, a growing string buffer with a hard cap,
- * UTF-8 validation, small string helpers, time, random tokens, and threads that take
- * no signals.
+ * UTF-8 validation and the one text cleaner, small string helpers, time, random tokens,
+ * and threads that take no signals.
  * Every char * returned by x*() or buf_steal() is the caller's to free(). */
 #ifndef ILN_UTIL_H
 #define ILN_UTIL_H
@@ -50,6 +50,18 @@ bool utf8_valid(const char *s, size_t n);
 size_t utf8_next(const char *s, uint32_t *cp);
 /* utf8_sanitize: copy of s with invalid sequences replaced by U+FFFD; caller frees. */
 char *utf8_sanitize(const char *s, size_t n);
+/* utf8_clean_line: s[0..n) as one line of clean text, the one rule for every text a
+ * person wrote that ilnbot reads or shows: valid UTF-8 (each byte of an invalid
+ * sequence becomes U+FFFD); C0 and C1 controls, NEL, U+2028 and U+2029, no-break space
+ * and U+3000 become a space; zero-width and bidi format characters (U+200B, U+200E,
+ * U+200F, U+202A..U+202E, U+2060..U+2069, U+FEFF) are dropped, but ZWNJ U+200C and ZWJ
+ * U+200D kept; space runs become one space; trimmed; cut to at most max_bytes on a
+ * character boundary. Caller frees. */
+char *utf8_clean_line(const char *s, size_t n, size_t max_bytes);
+/* utf8_has_hidden: s[0..n) holds what utf8_clean_line() would fold or drop other than
+ * a space (plain, no-break or ideographic): a control, a line or paragraph separator,
+ * a format character, or an invalid sequence. For fields that refuse rather than clean. */
+bool utf8_has_hidden(const char *s, size_t n);
 
 char *str_trim(char *s);                 /* in place; returns s advanced past spaces */
 void str_lower(char *s);                 /* ASCII only */

@@ -122,6 +122,10 @@ static const struct cmd_case cases[] = {
 	{ "control chars", "TOPIC a\x01\x02\x1b[31mb\x7f", CMD_TOPIC, "TOPIC", "a [31mb" },
 	{ "c1 and separators", "TOPIC a\xc2\x85" "b\xe2\x80\xa8" "c", CMD_TOPIC, "TOPIC", "a b c" },
 	{ "tab", "TOPIC\tx", CMD_TOPIC, "TOPIC", "x" },
+	{ "ideographic space", "SIGNUP\xe3\x80\x80now", CMD_SIGNUP, "SIGNUP", "now" },
+	{ "zwnj and zwj kept", "TOPIC \xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",
+	  CMD_TOPIC, "TOPIC",
+	  "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb" },
 };
 
 static void

@@ -395,6 +395,28 @@ test_open_refusals(void **state)
 	chmod(pwfile, 0600);
 }
 
+/* inbound_open looks the transport up by its ops->name; an unknown one is refused. */
+static void
+test_transport_by_name(void **state)
+{
+	struct inbound in;
+	struct conf c;
+	char err[256] = "";
+
+	conf_for(&c, 143, "none");
+	c.in_transport = "imap";
+	c.imap_host = "192.0.2.1";
+	assert_int_equal(inbound_open(&in, &c, NULL, err, sizeof(err)), -1);
+	assert_ptr_equal(in.ops, &inbound_imap_ops);
+	assert_non_null(strstr(err, "loopback"));
+	c.in_transport = "pigeon";
+	assert_int_equal(inbound_open(&in, &c, NULL, err, sizeof(err)), -1);
+	assert_null(in.ops);
+	assert_null(in.h);
+	assert_string_equal(err, "unknown inbound transport \"pigeon\" (known: maildir, imap)");
+	inbound_close(&in);
+}
+
 int
 main(void)
 {
@@ -406,6 +428,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_starttls_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transport_by_name, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -135,6 +135,9 @@ static const struct {
 	{ "encoded crlf alone", "=?utf-8?b?DQo=?=", "" },
 	{ "tab and controls", "a\tb\x01" "c", "a b c" },
 	{ "unicode line separator", "a\xe2\x80\xa8" "b", "a b" },
+	{ "format characters dropped", "SIGN\xe2\x80\x8bUP \xe2\x80\xae" "abc\xef\xbb\xbf", "SIGNUP abc" },
+	{ "ideographic space and nbsp", "a\xe3\x80\x80" "b\xc2\xa0" "c", "a b c" },
+	{ "zwnj kept", "=?utf-8?b?2YXbjOKAjNiu?=", "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae" },
 	{ "empty", "", "" },
 };
 

@@ -482,6 +482,27 @@ test_secret_file_read(void **state)
 	assert_int_equal(secret_file_read("/nonexistent/x", &out, err, sizeof(err)), -1);
 }
 
+/* outbound_open looks the transport up by its ops->name; an unknown one is refused. */
+static void
+test_transport_by_name(void **state)
+{
+	struct outbound out;
+	struct conf c;
+	char err[256] = "";
+
+	conf_for(&c, 2525);
+	c.out_transport = "smtp";
+	assert_int_equal(outbound_open(&out, &c, err, sizeof(err)), 0);
+	assert_ptr_equal(out.ops, &outbound_smtp_ops);
+	outbound_close(&out);
+	c.out_transport = "pigeon";
+	assert_int_equal(outbound_open(&out, &c, err, sizeof(err)), -1);
+	assert_null(out.ops);
+	assert_null(out.h);
+	assert_string_equal(err, "unknown outbound transport \"pigeon\" (known: maildir, smtp)");
+	outbound_close(&out);
+}
+
 int
 main(void)
 {
@@ -494,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_hostile_replies),
 		cmocka_unit_test(test_refused_before_sending),
 		cmocka_unit_test(test_open_refusals),
+		cmocka_unit_test(test_transport_by_name),
 		cmocka_unit_test(test_secret_file_read),
 	};
 
