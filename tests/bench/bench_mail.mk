@@ -3,13 +3,18 @@
 #                        Maildirs, beside the disk's fsynced Maildir delivery rate
 #   make bench-lab       issue 4: IMAP in, SMTP out and IDLE latency against a private
 #                        Dovecot + Postfix (tests/lab); needs root, skipped otherwise
-#   make bench-mail      both
+#   make bench-digest    issue 12: a digest to 10,000 and 100,000 subscribers through SMTP
+#                        to smtp-sink beside smtp-source; a pass with nothing due on a
+#                        store of 100,000 participants beside an empty store
+#   make bench-mail      all three
 # BENCH_N=1000 runs smaller batches.
 BENCH_N ?= 10000
 
-.PHONY: bench bench-mail bench-maildir bench-lab
+BENCH_DIGEST_SIZES ?= 10000 100000
+
+.PHONY: bench bench-mail bench-maildir bench-lab bench-digest
 bench: bench-mail
-bench-mail: bench-maildir bench-lab
+bench-mail: bench-maildir bench-lab bench-digest
 
 $(BUILD)/bench/bench_inbound_maildir: tests/bench/bench_inbound_maildir.c
 	@mkdir -p $(dir $@)
@@ -21,3 +26,7 @@ bench-maildir: $(BUILD)/ilnbot $(BUILD)/bench/bench_inbound_maildir
 
 bench-lab: $(BUILD)/ilnbot
 	tests/bench/bench_lab.sh $(BUILD)/ilnbot $(BENCH_N)
+
+bench-digest: $(BUILD)/ilnbot
+	rm -rf $(BUILD)/bench/digest
+	python3 tests/bench/bench_digest.py $(BUILD)/ilnbot $(BUILD)/bench/digest $(BENCH_DIGEST_SIZES)
