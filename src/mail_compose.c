@@ -582,6 +582,27 @@ attach_safe(const char *name, const char *type)
 }
 
 char *
+mail_compose_prefix(const char *to, const char *message_id, size_t *len, char *err,
+		    size_t errsz)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (!mail_msgid_valid(message_id)) {
+		seterr(err, errsz, "Message-ID: invalid");
+		buf_free(&b);
+		return NULL;
+	}
+	if (hdr_addrs(&b, "To", &to, 1, err, errsz) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_printf(&b, "Message-ID: %s\r\n", message_id);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+char *
 mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 {
 	char date[64], *subj = NULL, *enc = NULL, *body = NULL, *out = NULL, *bnd = NULL;
@@ -596,11 +617,11 @@ mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 		seterr(err, errsz, "From: invalid address");
 		goto out;
 	}
-	if (m->nto == 0 || m->to == NULL) {
+	if (!m->shared && (m->nto == 0 || m->to == NULL)) {
 		seterr(err, errsz, "To: no recipient");
 		goto out;
 	}
-	if (!mail_msgid_valid(m->message_id)) {
+	if (!m->shared && !mail_msgid_valid(m->message_id)) {
 		seterr(err, errsz, "Message-ID: invalid");
 		goto out;
 	}
@@ -629,7 +650,7 @@ mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 	time_format_rfc5322(m->date, date, sizeof(date));
 	buf_printf(&b, "Date: %s\r\n", date);
 	if (hdr_from(&b, m->from_name, m->from_addr, err, errsz) < 0 ||
-	    hdr_addrs(&b, "To", m->to, m->nto, err, errsz) < 0 ||
+	    (!m->shared && hdr_addrs(&b, "To", m->to, m->nto, err, errsz) < 0) ||
 	    (m->ncc && hdr_addrs(&b, "Cc", m->cc, m->ncc, err, errsz) < 0) ||
 	    (m->nreply_to && hdr_addrs(&b, "Reply-To", m->reply_to, m->nreply_to, err,
 				       errsz) < 0))
@@ -643,7 +664,8 @@ mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 		seterr(err, errsz, "Subject: unsafe value");
 		goto out;
 	}
-	buf_printf(&b, "Message-ID: %s\r\n", m->message_id);
+	if (!m->shared)
+		buf_printf(&b, "Message-ID: %s\r\n", m->message_id);
 	if (m->in_reply_to)
 		buf_printf(&b, "In-Reply-To: %s\r\n", m->in_reply_to);
 	if (m->references && hdr_refs(&b, m->references, err, errsz) < 0)

@@ -43,6 +43,9 @@ struct mail_out {
 	const char *attach_type;
 	const char *attach_data;
 	size_t attach_len;
+	/* One mail to many: everything but To and Message-ID, which each recipient's
+	 * mail_compose_prefix() puts in front (to and message_id are then not read). */
+	bool shared;
 };
 
 /* mail_compose: the complete message, CRLF line endings, ending with CRLF, ready for SMTP
@@ -51,6 +54,12 @@ struct mail_out {
  * size cap is passed. Subject and display name have control characters (and U+0085,
  * U+2028, U+2029) turned into spaces, runs of spaces collapsed and ends trimmed. */
 char *mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz);
+
+/* mail_compose_prefix: the "To:" and "Message-ID:" lines of one recipient of a shared
+ * message (mail_out.shared), CRLF-terminated, to put before it; NULL (and err) when the
+ * address or id is invalid. Caller frees. */
+char *mail_compose_prefix(const char *to, const char *message_id, size_t *len, char *err,
+			  size_t errsz);
 
 /* mail_addr_valid: one addr-spec local@domain, both dot-atoms of RFC 5321 characters,
  * local part <= 64, labels <= 63, whole <= 254. No quoted local parts, no literals. */

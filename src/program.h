@@ -65,6 +65,18 @@ struct outmail {
 	const char *subject, *body, *body_html;
 };
 
+/* One mail to many recipients, each their own copy (a digest): outmail_bulk_begin
+ * renders and composes om once (its To is not read) and stores the shared part;
+ * outmail_bulk_add queues one recipient's copy under its unique key (1 queued, 0 key
+ * already there or the address unusable, -1 store error). Nothing to free. */
+struct outmail_bulk {
+	struct program *p;
+	const char *kind;
+	int64_t shared_id;
+};
+int outmail_bulk_begin(struct program *p, const struct outmail *om, struct outmail_bulk *b);
+int outmail_bulk_add(struct outmail_bulk *b, const char *to, const char *key);
+
 /* mail_list_headers: the List-* headers (RFC 2369, 2919) and Precedence of mail to a
  * list of ours named list ("topics", "announce"): List-Id <list.domain>, List-Help and
  * List-Unsubscribe as mailtos of the contact address. hdr must hold MAIL_LIST_HEADERS

@@ -161,10 +161,9 @@ out:
 }
 
 struct digest_fanout {
-	struct program *p;
 	const struct round *r;
 	int64_t day;
-	struct outmail om;
+	struct outmail_bulk bulk;
 	int queued;
 };
 
@@ -177,12 +176,9 @@ digest_one(void *arg, const char *email)
 
 	snprintf(key, sizeof(key), "digest:%lld:%lld:%s", (long long)f->r->id,
 		 (long long)f->day, email);
-	f->om.to = &email;
-	f->om.nto = 1;
-	f->om.key = key;
-	if ((rc = outmail_queue(f->p, &f->om)) == 0)
+	if ((rc = outmail_bulk_add(&f->bulk, email, key)) > 0)
 		f->queued++;
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -192,6 +188,7 @@ job_digest(struct program *p, const struct round *r, int64_t day, int *queued)
 	char *subject = NULL, *body = NULL, *html = NULL, lbuf[MAIL_LIST_BUF];
 	struct mail_header hdr[MAIL_LIST_HEADERS];
 	struct digest_fanout f;
+	struct outmail om;
 	int n, rc = -1;
 
 	if ((n = store_topics_list(p->st, TOPIC_QUEUED, false, DIGEST_TOPICS_MAX, &t)) < 0)
@@ -207,16 +204,17 @@ job_digest(struct program *p, const struct round *r, int64_t day, int *queued)
 		goto out;
 	}
 	memset(&f, 0, sizeof(f));
-	f.p = p;
+	memset(&om, 0, sizeof(om));
 	f.r = r;
 	f.day = day;
-	f.om.tmpl = "digest";
-	f.om.subject = subject;
-	f.om.body = body;
-	f.om.body_html = html;
-	f.om.extra = hdr;
-	f.om.nextra = mail_list_headers(p->conf, "topics", hdr, lbuf);
-	if (store_digest_recipients(p->st, r->id, digest_one, &f) < 0)
+	om.tmpl = "digest";
+	om.subject = subject;
+	om.body = body;
+	om.body_html = html;
+	om.extra = hdr;
+	om.nextra = mail_list_headers(p->conf, "topics", hdr, lbuf);
+	if (outmail_bulk_begin(p, &om, &f.bulk) < 0 ||
+	    store_digest_recipients(p->st, r->id, digest_one, &f) < 0)
 		goto out;
 	for (int i = 0; i < n; i++)
 		if (store_topic_sent(p->st, t[i].id, r->id, p->now) < 0)

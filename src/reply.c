@@ -265,6 +265,77 @@ out:
 	return rc;
 }
 
+int
+outmail_bulk_begin(struct program *p, const struct outmail *om, struct outmail_bulk *b)
+{
+	struct tmpl_var all[REPLY_MAX_VARS];
+	char *subject = NULL, *body = NULL, *raw = NULL, err[256];
+	struct mail_out mo;
+	size_t n = 0, len;
+	int rc = -1;
+
+	memset(b, 0, sizeof(*b));
+	b->p = p;
+	b->kind = om->tmpl;
+	all[n++] = (struct tmpl_var){ "network_name", p->conf->network_name };
+	all[n++] = (struct tmpl_var){ "address", p->conf->address };
+	for (size_t i = 0; i < om->nvars && n < REPLY_MAX_VARS; i++)
+		all[n++] = om->vars[i];
+	if (om->body) {
+		subject = xstrdup(om->subject ? om->subject : "");
+		body = xstrdup(om->body);
+	} else if (tmpl_render(p->tmpl, om->tmpl, all, n, &subject, &body) != 0) {
+		log_errorx("mail: cannot render template %s", om->tmpl);
+		goto out;
+	}
+	memset(&mo, 0, sizeof(mo));
+	mo.shared = true;
+	mo.from_name = p->conf->network_name;
+	mo.from_addr = p->conf->address;
+	mo.subject = subject;
+	mo.date = p->now;
+	mo.auto_submitted = "auto-generated";
+	mo.extra = om->extra;
+	mo.nextra = om->nextra;
+	mo.body = body;
+	mo.body_html = om->body_html;
+	if ((raw = mail_compose(&mo, &len, err, sizeof(err))) == NULL) {
+		log_errorx("mail: %s cannot be composed: %s", om->tmpl, err);
+		goto out;
+	}
+	if (store_outbox_shared_add(p->st, raw, len, p->now, &b->shared_id) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(subject);
+	free(body);
+	free(raw);
+	return rc;
+}
+
+int
+outmail_bulk_add(struct outmail_bulk *b, const char *to, const char *key)
+{
+	struct program *p = b->p;
+	char *msgid = mail_message_id_new(addr_domain(p->conf->address)), *prefix, *env;
+	char err[256];
+	size_t len;
+	int rc;
+
+	if ((prefix = mail_compose_prefix(to, msgid, &len, err, sizeof(err))) == NULL) {
+		log_warnx("mail: %s to a recipient not sent: %s", b->kind, err);
+		free(msgid);
+		return 0;
+	}
+	env = reply_envelope_from(p->conf);
+	rc = store_outbox_add_shared(p->st, key, b->kind, msgid, env, to, prefix, len,
+				     b->shared_id, p->now);
+	free(prefix);
+	free(env);
+	free(msgid);
+	return rc;
+}
+
 /* Queue om as a reply to the inbound message: threaded to it, to the sender unless om
  * names others, under the unique key of the message's next reply. */
 static int

@@ -144,7 +144,13 @@ static const char *const migrations[] = {
 	"  round_id INTEGER NOT NULL REFERENCES rounds(id),"
 	"  due_day INTEGER NOT NULL,"
 	"  answered_at INTEGER NOT NULL,"
-	"  UNIQUE (participant, round_id, due_day));",
+	"  UNIQUE (participant, round_id, due_day));"
+	/* one mail to many (a digest): the part all copies share, stored once */
+	"CREATE TABLE outbox_shared ("
+	"  id INTEGER PRIMARY KEY,"
+	"  raw BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"ALTER TABLE outbox ADD COLUMN shared_id INTEGER REFERENCES outbox_shared(id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

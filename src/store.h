@@ -149,6 +149,14 @@ void outbox_item_clear(struct outbox_item *o);
 int store_outbox_add(struct store *st, const char *key, const char *kind, const char *message_id,
 		     const char *envelope_from, const char *rcpts, const char *raw, size_t len,
 		     int64_t now);
+/* One mail to many: the part every copy shares is stored once (*id), and each copy is
+ * an outbox row holding only its own first lines (prefix) and the shared part's id;
+ * store_outbox_due hands out the whole message. 1 queued, 0 key already present. */
+int store_outbox_shared_add(struct store *st, const char *raw, size_t len, int64_t now,
+			    int64_t *id);
+int store_outbox_add_shared(struct store *st, const char *key, const char *kind,
+			    const char *message_id, const char *envelope_from, const char *rcpts,
+			    const char *prefix, size_t len, int64_t shared_id, int64_t now);
 /* store_outbox_due: up to max items due at now, oldest first; *items is the caller's
  * (outbox_item_clear each, then free the array). Returns the count or -1. */
 int store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **items);

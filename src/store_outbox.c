@@ -31,12 +31,34 @@ store_outbox_add(struct store *st, const char *key, const char *kind, const char
 }
 
 int
+store_outbox_shared_add(struct store *st, const char *raw, size_t len, int64_t now, int64_t *id)
+{
+	if (store_exec(st, "INSERT INTO outbox_shared(raw, created_at) VALUES (?, ?)", "bi", raw,
+		       len, now) < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_outbox_add_shared(struct store *st, const char *key, const char *kind,
+			const char *message_id, const char *envelope_from, const char *rcpts,
+			const char *prefix, size_t len, int64_t shared_id, int64_t now)
+{
+	return store_exec(st, "INSERT OR IGNORE INTO outbox(key, kind, message_id, envelope_from, "
+			  "rcpts, raw, shared_id, created_at, next_attempt_at) VALUES "
+			  "(?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssssbiii", key, kind, message_id,
+			  envelope_from, rcpts, prefix, len, shared_id, now, now);
+}
+
+int
 store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **items)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, key, message_id, envelope_from, rcpts, "
-					   "raw, attempts, created_at FROM outbox WHERE status = 'queued' AND "
-					   "next_attempt_at <= ? ORDER BY id LIMIT ?", "ii", now,
-					   (int64_t)max);
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT o.id, o.key, o.message_id, o.envelope_from, "
+					   "o.rcpts, o.raw, o.attempts, o.created_at, s.raw FROM outbox o "
+					   "LEFT JOIN outbox_shared s ON s.id = o.shared_id WHERE "
+					   "o.status = 'queued' AND o.next_attempt_at <= ? ORDER BY o.id "
+					   "LIMIT ?", "ii", now, (int64_t)max);
 	struct outbox_item *v;
 	int n = 0, rc;
 
@@ -47,6 +69,8 @@ store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **it
 	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct outbox_item *o = &v[n++];
 		const void *blob = sqlite3_column_blob(stmt, 5);
+		const void *shared = sqlite3_column_blob(stmt, 8);
+		size_t slen = (size_t)sqlite3_column_bytes(stmt, 8);
 
 		o->id = sqlite3_column_int64(stmt, 0);
 		o->key = col_text(stmt, 1);
@@ -54,7 +78,11 @@ store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **it
 		o->envelope_from = col_text(stmt, 3);
 		o->rcpts = col_text(stmt, 4);
 		o->len = (size_t)sqlite3_column_bytes(stmt, 5);
-		o->raw = xstrndup(blob ? blob : "", o->len);
+		o->raw = xmalloc(o->len + slen + 1);
+		memcpy(o->raw, blob ? blob : "", o->len);
+		memcpy(o->raw + o->len, shared ? shared : "", slen);
+		o->len += slen;
+		o->raw[o->len] = '\0';
 		o->attempts = sqlite3_column_int(stmt, 6);
 		o->created_at = sqlite3_column_int64(stmt, 7);
 	}

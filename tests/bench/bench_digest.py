@@ -127,7 +127,9 @@ def part_d(binary, work, n):
         secs, rss, rc = run_once(binary, cfg, DIGEST_DAY, os.path.join(d, "once.log"))
         con = sqlite3.connect(db)
         st = dict(con.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
-        avg = con.execute("SELECT avg(length(raw)) FROM outbox WHERE kind = 'digest'").fetchone()[0]
+        avg = con.execute("SELECT avg(length(o.raw) + coalesce(length(s.raw), 0)) FROM outbox o "
+                          "LEFT JOIN outbox_shared s ON s.id = o.shared_id "
+                          "WHERE o.kind = 'digest'").fetchone()[0]
         con.close()
         ok = rc == 0 and st.get("sent", 0) == n and len(st) == 1
         size = int(avg or 3000)
