@@ -29,6 +29,7 @@ enum cmd_kind {
 	CMD_APPROVE,
 	CMD_TOPIC,
 	CMD_TOPICS,
+	CMD_REPORTS,
 	CMD_STATS,
 	CMD_EXPORT,
 	CMD_NKINDS              /* not a command: the number of kinds */

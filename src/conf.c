@@ -76,6 +76,7 @@ static const struct conf_key conf_keys[] = {
 	{ "program", "checkin_days", CONF_INT, S(checkin_days), "30", 1, 365, NULL },
 	{ "program", "reminder_days_before_end", CONF_INT, S(reminder_days_before_end), "30", 1,
 	  365, NULL },
+	{ "program", "nudge_days", CONF_INT, S(nudge_days), "7", 1, 60, NULL },
 	{ "program", "log_level", CONF_ENUM, S(log_level), "info", 0, 0, "debug|info|warning|error" },
 
 	{ "matching", "prune_k", CONF_INT, S(prune_k), STR(MATCH_PRUNE_K), 0, 100000, NULL },

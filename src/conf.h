@@ -62,6 +62,7 @@ struct conf {
 	int digest_days;
 	int checkin_days;
 	int reminder_days_before_end;
+	int nudge_days;
 	char *log_level;                /* debug | info | warning | error */
 
 	/* [matching] */

@@ -283,7 +283,17 @@ weight_of(const struct match_weights *w, const struct match_person *x,
 	if (si > w->max_interests)
 		si = w->max_interests;
 	return side_weight(w, x, y) + side_weight(w, y, x) +
-	    (int64_t)si * w->interest;
+	    (int64_t)si * w->interest +
+	    (int64_t)(x->priority + y->priority) * match_priority_weight(w);
+}
+
+int64_t
+match_priority_weight(const struct match_weights *w)
+{
+	/* more than a pair can otherwise weigh: one higher-priority person matched outweighs
+	 * any preferences met */
+	return 4 * (int64_t)w->explicit_met + 4 * (int64_t)w->default_met +
+	    (int64_t)w->interest * w->max_interests + 1;
 }
 
 static int

@@ -65,6 +65,8 @@ struct match_person {
 	int			langs[MATCH_MAX_LANGS];
 	int			ninterests;
 	int			interests[MATCH_MAX_INTERESTS];
+	int			priority;	/* 0, or higher to be matched first (a
+						   partner left alone mid-round) */
 	int			nforbidden;	/* ids of previous partners */
 	const int64_t		*forbidden;	/* copied by match_pool_add */
 };
@@ -161,6 +163,9 @@ int match_pool_add(struct match_pool *pool, const struct match_person *p);
 int match_pool_size(const struct match_pool *pool);
 const struct match_person *match_pool_get(const struct match_pool *pool, int idx);
 void match_pool_free(struct match_pool *pool);
+
+/* What each unit of a person's priority adds to the weight of their pairs. */
+int64_t match_priority_weight(const struct match_weights *w);
 
 /* Weight of the pair (i, j) if allowed, else -1. */
 int64_t match_pair_weight(const struct match_pool *pool,

@@ -161,6 +161,7 @@ match_pool_from_rows(const struct pool_row *rows, int n)
 		mp.nforbidden = rows[i].nprevious < MATCH_MAX_FORBIDDEN ? rows[i].nprevious
 									: MATCH_MAX_FORBIDDEN;
 		mp.forbidden = rows[i].previous;
+		mp.priority = rows[i].priority;
 		if (match_pool_add(pool, &mp) < 0)
 			log_warnx("match: %s left out of the pool", rows[i].email);
 	}

@@ -40,6 +40,7 @@ struct msg {
 	/* To and Cc addr-specs */
 	char **rcpts;
 	size_t n_rcpts;
+	size_t n_to;           /* rcpts[0 .. n_to) are To's, the rest Cc's */
 };
 
 /* msg_parse: NULL when the message cannot be used at all (too big, too deep, not a

@@ -360,10 +360,10 @@ rcpt_add(struct msg *m, const char *spec)
 	m->rcpts[m->n_rcpts++] = a;
 }
 
+/* The addresses of every header field called name, in order, into m->rcpts. */
 static void
-msg_rcpts(struct msg *m, const struct hdrs *hs)
+rcpts_of(struct msg *m, const struct hdrs *hs, const char *name)
 {
-	m->rcpts = xcalloc(MSG_MAX_RCPTS, sizeof(char *));
 	for (size_t i = 0; i < hs->n && m->n_rcpts < MSG_MAX_RCPTS; i++) {
 		const struct hdr *h = &hs->v[i];
 		struct mailimf_address_list *al = NULL;
@@ -371,7 +371,7 @@ msg_rcpts(struct msg *m, const struct hdrs *hs)
 		clistiter *it, *jt;
 		char *v;
 
-		if (!msg_name_is(h->name, h->nlen, "to") && !msg_name_is(h->name, h->nlen, "cc"))
+		if (!msg_name_is(h->name, h->nlen, name))
 			continue;
 		v = hdr_unfold(h, MSG_MAX_HEADER, &n);
 		if (mailimf_address_list_parse(v, n, &idx, &al) == MAILIMF_NO_ERROR) {
@@ -393,6 +393,16 @@ msg_rcpts(struct msg *m, const struct hdrs *hs)
 		}
 		free(v);
 	}
+}
+
+/* To's addresses first, then Cc's: rcpts[0 .. n_to) are To's. */
+static void
+msg_rcpts(struct msg *m, const struct hdrs *hs)
+{
+	m->rcpts = xcalloc(MSG_MAX_RCPTS, sizeof(char *));
+	rcpts_of(m, hs, "to");
+	m->n_to = m->n_rcpts;
+	rcpts_of(m, hs, "cc");
 }
 
 static char *

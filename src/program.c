@@ -22,8 +22,6 @@
 #include "util.h"
 
 static int program_help(struct program *p, struct program_in *in, const struct cmd *c);
-static int program_not_available(struct program *p, struct program_in *in,
-				 const struct cmd *c);
 
 const struct command commands[] = {
 	{ CMD_HELP, "HELP", "", CMD_ARG_TEXT, 0, program_help, NULL, "help" },
@@ -39,17 +37,21 @@ const struct command commands[] = {
 	  "status not_registered" },
 	{ CMD_WITHDRAW, "WITHDRAW", "", CMD_ARG_TEXT, CMD_CONFIRMED, program_withdraw,
 	  program_withdraw_confirmed,
-	  "confirm_withdraw withdraw_done withdraw_already not_registered" },
-	{ CMD_DISSOLVE, "DISSOLVE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_not_available,
-	  NULL, "not_available" },
-	{ CMD_PROBLEM, "PROBLEM", "REPORT", CMD_ARG_TEXT, CMD_PARTNERSHIP,
-	  program_not_available, NULL, "not_available" },
+	  "confirm_withdraw withdraw_done withdraw_already not_registered partner_left "
+	  "partnership_ended" },
+	{ CMD_DISSOLVE, "DISSOLVE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP | CMD_CONFIRMED,
+	  program_dissolve, program_dissolve_confirmed,
+	  "confirm_dissolve dissolve_done partner_left partnership_ended introduction "
+	  "rematch_summary next_round no_partnership" },
+	{ CMD_PROBLEM, "PROBLEM", "REPORT", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_problem, NULL,
+	  "report_ack report_coordinators nudge" },
 	{ CMD_CONTINUE, "CONTINUE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_choice, NULL,
 	  "choice_done" },
 	{ CMD_CONCLUDE, "CONCLUDE", "", CMD_ARG_TEXT, CMD_PARTNERSHIP, program_choice, NULL,
 	  "choice_done" },
 	{ CMD_DELETE, "DELETE", "FORGET", CMD_ARG_TEXT, CMD_CONFIRMED, program_delete,
-	  program_delete_confirmed, "confirm_delete delete_done nothing_held" },
+	  program_delete_confirmed,
+	  "confirm_delete delete_done nothing_held partner_left partnership_ended" },
 	{ CMD_CHANGE, "CHANGE", "", CMD_ARG_ADDRESS, CMD_CONFIRMED, program_change,
 	  program_change_confirmed,
 	  "confirm_change change_verify change_pending change_done change_bad change_taken "
@@ -67,6 +69,8 @@ const struct command commands[] = {
 	{ CMD_TOPIC, "TOPIC", "", CMD_ARG_TEXT, CMD_COORDINATOR, program_topic, NULL,
 	  "topic_queued topic_cancelled topic_problems" },
 	{ CMD_TOPICS, "TOPICS", "", CMD_ARG_TEXT, 0, program_topics, NULL, "topics" },
+	{ CMD_REPORTS, "REPORTS", "", CMD_ARG_TEXT, CMD_COORDINATOR, program_reports, NULL,
+	  "reports" },
 	{ CMD_STATS, "STATS", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_stats, NULL, "stats" },
 	{ CMD_EXPORT, "EXPORT", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_export, NULL, "export" },
 };
@@ -77,7 +81,7 @@ const size_t ncommands = nitems(commands);
  * the gates' answers. */
 const char program_gate_templates[] =
 	"rate_limited coordinators_only confirm_coordinator not_registered no_partnership "
-	"context_note checkin_ack";
+	"context_note checkin_ack coord_done partner_answered";
 
 const struct command *
 command_of(enum cmd_kind k)
@@ -113,17 +117,6 @@ program_help(struct program *p, struct program_in *in, const struct cmd *c)
 	in->outcome = c->kind == CMD_HELP ? OUTCOME_DONE : OUTCOME_UNKNOWN;
 	snprintf(in->detail, sizeof(in->detail), "help sent");
 	return reply_queue(p, in, "help", v, nitems(v), NULL, NULL);
-}
-
-/* A command whose effect is not built yet. */
-static int
-program_not_available(struct program *p, struct program_in *in, const struct cmd *c)
-{
-	struct tmpl_var v[] = { { "command", cmd_name(c->kind) } };
-
-	in->outcome = OUTCOME_REFUSED;
-	snprintf(in->detail, sizeof(in->detail), "%s not available yet", cmd_name(c->kind));
-	return reply_queue(p, in, "not_available", v, nitems(v), NULL, NULL);
 }
 
 /* CMD_PARTNERSHIP: 1 when the sender has an active partnership; else the refusal is
@@ -247,6 +240,11 @@ program_coordinator_confirmed(struct program *p, struct program_in *in, const ch
 	struct cmd c = { 0 };
 	int rc = 0;
 
+	if (o && json_object_object_get_ex(o, "cc", &s) && conf_is_coordinator(p->conf, in->m->from)) {
+		rc = program_coord_cc_confirmed(p, in, o);
+		json_object_put(o);
+		return rc;
+	}
 	if (o && json_object_object_get_ex(o, "subject", &s) &&
 	    json_object_object_get_ex(o, "body", &b) && conf_is_coordinator(p->conf, in->m->from)) {
 		cmd_parse(json_object_get_string(s), &c);
@@ -271,8 +269,8 @@ program_coordinator_confirmed(struct program *p, struct program_in *in, const ch
 
 /* The kind and key of the mail of ours that m answers (In-Reply-To, else the newest of
  * its References that is ours): 1 found (strings the caller's), 0 none, -1 error. */
-static int
-answered_mail(struct program *p, const struct msg *m, char **kind, char **key)
+int
+program_answered_mail(struct program *p, const struct msg *m, char **kind, char **key)
 {
 	char id[256];
 	int found;
@@ -353,7 +351,7 @@ context_reply(struct program *p, struct program_in *in, enum cmd_kind *run)
 	int found, rc = 1;
 
 	*run = CMD_UNKNOWN;
-	if ((found = answered_mail(p, in->m, &kind, &key)) <= 0)
+	if ((found = program_answered_mail(p, in->m, &kind, &key)) <= 0)
 		return found;
 	first = first_line_command(in->m->body);
 	if (strcmp(kind, "checkin") == 0 && first == CMD_PROBLEM) {
@@ -375,6 +373,21 @@ context_reply(struct program *p, struct program_in *in, enum cmd_kind *run)
 	return rc;
 }
 
+/* The bot's address is in Cc and not in To. */
+static bool
+only_in_cc(struct program *p, const struct msg *m)
+{
+	bool cc = false;
+
+	for (size_t i = 0; i < m->n_rcpts; i++)
+		if (strcasecmp(m->rcpts[i], p->conf->address) == 0) {
+			if (i < m->n_to)
+				return false;
+			cc = true;
+		}
+	return cc;
+}
+
 int
 program_handle(struct program *p, struct program_in *in)
 {
@@ -384,9 +397,17 @@ program_handle(struct program *p, struct program_in *in)
 
 	cmd_parse(in->m->subject, &c);
 	in->outcome = OUTCOME_DONE;
+	/* Any mail from a participant is a sign of life (a nudge answered). */
+	if ((rc = program_sign_of_life(p, in->m->from)) < 0)
+		goto out;
+	rc = 1;
 	if (c.kind == CMD_UNKNOWN) {
 		enum cmd_kind run;
 
+		if ((rc = program_coord_cc(p, in)) != 0) {
+			rc = rc < 0 ? -1 : 0;
+			goto out;
+		}
 		if ((rc = context_reply(p, in, &run)) < 0)
 			goto out;
 		if (rc > 0 && run == CMD_UNKNOWN) {
@@ -395,6 +416,13 @@ program_handle(struct program *p, struct program_in *in)
 		}
 		if (rc > 0)
 			c.kind = run;
+		else if (only_in_cc(p, in->m)) {
+			/* copied on a thread between people: never answered with HELP */
+			in->outcome = OUTCOME_IGNORED;
+			snprintf(in->detail, sizeof(in->detail), "a copy (the bot only in Cc)");
+			rc = 0;
+			goto out;
+		}
 		rc = 1;
 	}
 	if ((row = command_of(c.kind)) == NULL)

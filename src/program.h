@@ -133,8 +133,53 @@ int program_unsubscribe(struct program *p, struct program_in *in, const struct c
 /* program_topic.c */
 int program_topic(struct program *p, struct program_in *in, const struct cmd *c);
 int program_topics(struct program *p, struct program_in *in, const struct cmd *c);
+/* program_confirm.c: the token of c's command to the sender, with payload for its
+ * confirmed handler, in the template confirm_<command>. */
+int program_ask(struct program *p, struct program_in *in, const struct cmd *c, const char *payload);
 /* program_partnership.c */
 int program_choice(struct program *p, struct program_in *in, const struct cmd *c);
+int program_problem(struct program *p, struct program_in *in, const struct cmd *c);
+int program_dissolve(struct program *p, struct program_in *in, const struct cmd *c);
+int program_dissolve_confirmed(struct program *p, struct program_in *in, const char *payload);
+int program_reports(struct program *p, struct program_in *in, const struct cmd *c);
+/* How a partnership ends before the round does. */
+enum leave_how { LEAVE_DISSOLVE, LEAVE_WITHDRAW, LEAVE_DELETE, LEAVE_SILENT, LEAVE_COORDINATOR };
+struct partnership;
+/* partnership_leave: x is dissolved because of leaver (a participant id, 0 none): whoever
+ * stays in the round joins the waiting pool (a partner left alone first), is told (never
+ * the reason), the coordinators are told (with it; by names the coordinator who did it),
+ * and the pool is matched again. 0 or -1. */
+int partnership_leave(struct program *p, const struct partnership *x, int64_t leaver,
+		      enum leave_how how, const char *reason, const char *by);
+/* program_leave_round: the sender's active partnership, if any, ends as they leave. */
+int program_leave_round(struct program *p, const char *from, enum leave_how how,
+			const char *reason);
+/* program_sign_of_life: from wrote to us: the reports waiting for their answer are
+ * answered, and one who was silent counts in the waiting pool again. */
+int program_sign_of_life(struct program *p, const char *from);
+/* program_nudges_due: in a transaction of its own, every partnership whose nudge ran out
+ * without an answer is dissolved. The number dissolved, or -1. */
+int program_nudges_due(struct program *p);
+/* program_coord.c: a coordinator's message that is no command, filed on its thread
+ * (1 handled, 0 not from a coordinator, -1 error); and the same confirmed by token, the
+ * message kept in the token's payload object o. */
+struct json_object;
+int program_coord_cc(struct program *p, struct program_in *in);
+int program_coord_cc_confirmed(struct program *p, struct program_in *in, struct json_object *o);
+/* program.c: the kind and key of the mail of ours that m answers (its In-Reply-To, else
+ * the newest of its References that is ours): 1 found (strings the caller's), 0 not. */
+int program_answered_mail(struct program *p, const struct msg *m, char **kind, char **key);
+/* program_rematch.c: the round's waiting pool matched again (same engine and rules as
+ * MATCH, a partner left alone first); new pairs introduced at once, the coordinators get
+ * one summary; after the reminder date, and for anyone with no candidate, one mail says
+ * they will be matched next round. Inside the caller's transaction. 0 or -1. */
+int program_rematch(struct program *p, int64_t round_id);
+/* program_rematch_daily: program_rematch for every running round once a UTC day, each
+ * in a transaction of its own. The number of rounds done, or -1. */
+int program_rematch_daily(struct program *p);
+/* program_round.c */
+struct round;
+int round_introduce(struct program *p, const struct round *r, const struct partnership *x);
 /* program_round.c */
 int round_open(struct program *p, struct program_in *in, const struct cmd *c);
 int round_match(struct program *p, struct program_in *in, const struct cmd *c);

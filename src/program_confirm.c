@@ -18,6 +18,8 @@
 #include "tmpl.h"
 #include "util.h"
 
+#define REASON_MAX 4000         /* bytes of a WITHDRAW or DELETE reason kept */
+
 static int
 confirm_refuse(struct program *p, struct program_in *in, const char *why, const char *what)
 {
@@ -90,16 +92,53 @@ ask_token(struct program *p, struct program_in *in, const char *action, const ch
 	return rc;
 }
 
-/* The token of c's command, to the sender. */
-static int
-ask_sender(struct program *p, struct program_in *in, const struct cmd *c)
+int
+program_ask(struct program *p, struct program_in *in, const struct cmd *c, const char *payload)
 {
 	char action[32];
 	bool sent;
 
 	snprintf(action, sizeof(action), "%s", cmd_name(c->kind));
 	str_lower(action);
-	return ask_token(p, in, action, NULL, "", NULL, NULL, 0, &sent);
+	return ask_token(p, in, action, NULL, payload, NULL, NULL, 0, &sent);
+}
+
+/* The token of c's command, to the sender. */
+static int
+ask_sender(struct program *p, struct program_in *in, const struct cmd *c)
+{
+	return program_ask(p, in, c, "");
+}
+
+/* The same, carrying the body's words as the reason (for the coordinators only). */
+static int
+ask_with_reason(struct program *p, struct program_in *in, const struct cmd *c)
+{
+	struct json_object *o = json_object_new_object();
+	char *payload;
+	size_t n = strlen(in->m->body);
+	int rc;
+
+	json_object_object_add(o, "reason", json_object_new_string_len(in->m->body,
+				(int)(n > REASON_MAX ? REASON_MAX : n)));
+	payload = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	rc = program_ask(p, in, c, payload);
+	free(payload);
+	return rc;
+}
+
+/* The reason a token's payload carries, or "" (caller frees). */
+static char *
+payload_reason(const char *payload)
+{
+	struct json_object *o = json_tokener_parse(payload), *r;
+	char *s = xstrdup(o && json_object_is_type(o, json_type_object) &&
+			  json_object_object_get_ex(o, "reason", &r) ?
+			  json_object_get_string(r) : "");
+
+	json_object_put(o);
+	return s;
 }
 
 int
@@ -113,7 +152,7 @@ program_withdraw(struct program *p, struct program_in *in, const struct cmd *c)
 		return ask_refuse(p, in, c, "not_registered");
 	if (!f.active)
 		return ask_refuse(p, in, c, "withdraw_already");
-	return ask_sender(p, in, c);
+	return ask_with_reason(p, in, c);
 }
 
 int
@@ -125,7 +164,7 @@ program_delete(struct program *p, struct program_in *in, const struct cmd *c)
 		return -1;
 	if (!f.found && !f.subscribed)
 		return ask_refuse(p, in, c, "nothing_held");
-	return ask_sender(p, in, c);
+	return ask_with_reason(p, in, c);
 }
 
 int
@@ -181,6 +220,12 @@ program_change(struct program *p, struct program_in *in, const struct cmd *c)
 int
 program_withdraw_confirmed(struct program *p, struct program_in *in, const char *payload)
 {
+	char *reason = payload_reason(payload);
+	int rc = program_leave_round(p, in->m->from, LEAVE_WITHDRAW, reason);
+
+	free(reason);
+	if (rc < 0 || store_waiting_remove_email(p->st, in->m->from) < 0)
+		return -1;
 	if (store_participant_set_status(p->st, in->m->from, PARTICIPANT_WITHDRAWN, p->now) < 0)
 		return -1;
 	snprintf(in->detail, sizeof(in->detail), "withdrawn");
@@ -190,6 +235,12 @@ program_withdraw_confirmed(struct program *p, struct program_in *in, const char 
 int
 program_delete_confirmed(struct program *p, struct program_in *in, const char *payload)
 {
+	char *reason = payload_reason(payload);
+	int rc = program_leave_round(p, in->m->from, LEAVE_DELETE, reason);
+
+	free(reason);
+	if (rc < 0)
+		return -1;
 	if (store_personal_erase(p->st, in->m->from) < 0)
 		return -1;
 	snprintf(in->detail, sizeof(in->detail), "personal data erased");

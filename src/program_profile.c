@@ -119,11 +119,15 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 	struct participant part = { 0 };
 	struct partnership x;
 	struct round r;
-	char ends[16] = "", starts[16] = "";
-	int found, partnered = 0, has_round = 0, rc = -1;
+	struct report *reps = NULL;
+	struct waiting w;
+	struct buf rb;
+	char ends[16] = "", starts[16] = "", since[16] = "";
+	int found, partnered = 0, has_round = 0, waiting = 0, nreps = 0, rc = -1;
 
 	memset(&x, 0, sizeof(x));
 	memset(&r, 0, sizeof(r));
+	buf_init(&rb, 0);
 	if ((found = store_participant_get(p->st, in->m->from, &part, NULL)) < 0)
 		goto out;
 	if (!found) {
@@ -131,8 +135,28 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	}
 	if ((partnered = store_partner_of(p->st, part.id, &x)) < 0 ||
-	    (has_round = store_round_current(p->st, p->now, &r)) < 0)
+	    (waiting = store_waiting_get(p->st, part.id, &w)) < 0 ||
+	    (nreps = store_reports_of(p->st, part.id, true, &reps)) < 0)
 		goto out;
+	/* the round of the partnership, or of the wait, else the current one */
+	if (partnered)
+		has_round = store_round_get(p->st, x.round_id, &r);
+	else if (waiting)
+		has_round = store_round_get(p->st, w.round_id, &r);
+	else
+		has_round = store_round_current(p->st, p->now, &r);
+	if (has_round < 0)
+		goto out;
+	if (waiting)
+		time_format_date(w.since, since, sizeof(since));
+	for (int i = 0; i < nreps; i++) {
+		char day[16];
+
+		time_format_date(reps[i].created_at, day, sizeof(day));
+		buf_printf(&rb, "  [#%lld] %s, opened %s\n", (long long)reps[i].id,
+			   reps[i].kind == REPORT_NO_RESPONSE ? "your partner does not respond" :
+			   "a problem with your partnership", day);
+	}
 	if (has_round) {
 		time_format_date(r.starts, starts, sizeof(starts));
 		time_format_date(r.ends, ends, sizeof(ends));
@@ -152,6 +176,9 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 			{ "ends", ends },
 			{ "choice", ch == CHOICE_CONTINUE ? "CONTINUE" :
 				    ch == CHOICE_CONCLUDE ? "CONCLUDE" : "" },
+			{ "waiting_since", active && !partnered && waiting ? since : "" },
+			{ "waiting_next", active && !partnered && !waiting ? "yes" : "" },
+			{ "reports", rb.data ? rb.data : "" },
 		};
 
 		snprintf(in->detail, sizeof(in->detail), "status sent");
@@ -161,6 +188,10 @@ out:
 	participant_clear(&part);
 	partnership_clear(&x);
 	round_clear(&r);
+	for (int i = 0; i < nreps; i++)
+		report_clear(&reps[i]);
+	free(reps);
+	buf_free(&rb);
 	return rc;
 }
 

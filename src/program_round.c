@@ -234,7 +234,7 @@ round_match_store(struct program *p, const struct round *r, const struct pool_ro
 		const struct match_pair *pp = &res->pairs[i];
 		char *why = match_pair_why(rows, pp);
 		int rc = store_partnership_add(p->st, r->id, rows[pp->a].id, rows[pp->b].id,
-					       pp->weight, why, p->now);
+					       pp->weight, why, p->now, NULL);
 
 		free(why);
 		if (rc < 0)
@@ -336,7 +336,7 @@ out:
 
 /* Introductions: one mail To both partners, Reply-To both, with each partner's
  * shareable fields only (SPEC §1): address, workplace, years, interests, About. */
-static int
+int
 round_introduce(struct program *p, const struct round *r, const struct partnership *x)
 {
 	struct profile pa, pb;
@@ -403,6 +403,12 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 			goto out;
 		introduced++;
 	}
+	/* The unmatched wait for a partner during the round (program_rematch.c). */
+	/* They are told their options below: no "next round" mail on top of it. */
+	for (int i = 0; i < nlone; i++)
+		if (store_waiting_add(p->st, lone[i].a, r.id, WAIT_UNMATCHED, 0, p->now) < 0 ||
+		    store_waiting_told(p->st, lone[i].a) < 0)
+			goto out;
 	for (int i = 0; i < nlone; i++) {
 		const char *to = lone[i].a_email;
 		char key[400];
@@ -529,7 +535,23 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 			goto out;
 		buf_printf(&out, "Check-in answers: %d\n", answers);
 	}
-	buf_printf(&out, "Open reports: 0\nMail that failed permanently: %d\n", failed);
+	{
+		int rc2[REPORT_NSTATUS];
+
+		if (store_report_counts(p->st, rc2) < 0)
+			goto out;
+		buf_printf(&out, "Open reports: %d\nReports: %d answered by the partner, %d "
+			   "resolved, %d ended in dissolution\n", rc2[REPORT_OPEN],
+			   rc2[REPORT_ANSWERED], rc2[REPORT_RESOLVED], rc2[REPORT_DISSOLVED]);
+	}
+	if (found && r.status == ROUND_RUNNING) {
+		int waiting = store_waiting_count(p->st, r.id);
+
+		if (waiting < 0)
+			goto out;
+		buf_printf(&out, "Waiting for a new partner in the round: %d\n", waiting);
+	}
+	buf_printf(&out, "Mail that failed permanently: %d\n", failed);
 	{
 		struct tmpl_var v[] = { { "stats", out.data } };
 

@@ -382,7 +382,8 @@ job_close(struct program *p, const struct round *r, int64_t day, int *queued)
 	for (int i = 0; i < n; i++)
 		if (store_partnership_end(p->st, x[i].id, partnership_outcome(&x[i]), p->now) < 0)
 			goto out;
-	if (store_round_set_status(p->st, r->id, ROUND_CLOSED) < 0)
+	if (store_waiting_clear_round(p->st, r->id) < 0 ||
+	    store_round_set_status(p->st, r->id, ROUND_CLOSED) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -472,7 +473,7 @@ program_schedule_run(struct program *p)
 {
 	struct sched_conf sc;
 	struct round *rounds = NULL;
-	int n, ran = 0, rc = -1;
+	int n, ran = 0, k, j, rc = -1;
 
 	sched_conf(p->conf, &sc);
 	program_tick(p);
@@ -485,7 +486,11 @@ program_schedule_run(struct program *p)
 			goto out;
 		ran += r;
 	}
-	rc = ran;
+	/* Nudges that ran out dissolve their partnerships; then the waiting pools are
+	 * matched again, once a day (and whenever someone joins them). */
+	if ((k = program_nudges_due(p)) < 0 || (j = program_rematch_daily(p)) < 0)
+		goto out;
+	rc = ran + k + j;
 out:
 	for (int i = 0; i < n; i++)
 		round_clear(&rounds[i]);

@@ -31,7 +31,6 @@ const struct mail_kind mail_kinds[] = {
 	{ "confirm_coordinator", "command token details" },
 	{ "not_registered", "command" },
 	{ "no_partnership", "command" },
-	{ "not_available", "command" },
 	{ "signup_confirm", "token form name" },
 	{ "signup_problems", "problems form" },
 	{ "signup_already", "" },
@@ -56,7 +55,8 @@ const struct mail_kind mail_kinds[] = {
 	{ "show", "profile status agreed_at created_at subscribed" },
 	{ "update_done", "profile" },
 	{ "update_problems", "problems form" },
-	{ "status", "status waiting withdrawn partner round_name starts ends choice" },
+	{ "status", "status waiting withdrawn partner round_name starts ends choice "
+		    "waiting_since waiting_next reports" },
 	{ "round_problems", "problems" },
 	{ "round_opened", "round_name signup_closes starts ends announced" },
 	{ "round_announce", "round_name signup_closes starts ends" },
@@ -81,6 +81,20 @@ const struct mail_kind mail_kinds[] = {
 	{ "topic_cancelled", "number queue" },
 	{ "topic_problems", "problems" },
 	{ "topics", "archive queue" },
+	{ "report_ack", "report partner nudge_days no_response other reporter" },
+	{ "report_coordinators", "report partner nudge_days no_response other reporter text" },
+	{ "nudge", "report partner nudge_days" },
+	{ "partner_answered", "report partner" },
+	{ "dissolved_silent", "partner" },
+	{ "dissolved_reporter", "partner" },
+	{ "partner_left", "partner" },
+	{ "partnership_ended", "a_email b_email leaver how reason by" },
+	{ "confirm_dissolve", "token" },
+	{ "dissolve_done", "" },
+	{ "next_round", "round_name no_candidate too_late" },
+	{ "rematch_summary", "round_name pairs count" },
+	{ "reports", "reports" },
+	{ "coord_done", "done" },
 };
 
 const size_t nmail_kinds = nitems(mail_kinds);

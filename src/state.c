@@ -40,6 +40,20 @@ static const char *const end_words[END_NSTATUS] = {
 	[END_NONE] = "", [END_CONTINUING] = "continuing", [END_CONCLUDED] = "concluded",
 };
 
+static const char *const report_kind_words[REPORT_NKINDS] = {
+	[REPORT_NO_RESPONSE] = "no_response", [REPORT_OTHER] = "other",
+};
+
+static const char *const report_words[REPORT_NSTATUS] = {
+	[REPORT_OPEN] = "open", [REPORT_ANSWERED] = "answered", [REPORT_RESOLVED] = "resolved",
+	[REPORT_DISSOLVED] = "dissolved",
+};
+
+static const char *const waiting_words[WAIT_NREASONS] = {
+	[WAIT_UNMATCHED] = "unmatched", [WAIT_ABANDONED] = "abandoned",
+	[WAIT_DISSOLVED] = "dissolved", [WAIT_SILENT] = "silent",
+};
+
 static const char *
 word_of(const char *const *words, int n, int v)
 {
@@ -78,3 +92,6 @@ STATE_FUNCS(outbox_status, enum outbox_status, outbox_words)
 STATE_FUNCS(topic_status, enum topic_status, topic_words)
 STATE_FUNCS(partner_choice, enum partner_choice, choice_words)
 STATE_FUNCS(partnership_end, enum partnership_end, end_words)
+STATE_FUNCS(report_kind, enum report_kind, report_kind_words)
+STATE_FUNCS(report_status, enum report_status, report_words)
+STATE_FUNCS(waiting_reason, enum waiting_reason, waiting_words)

@@ -47,6 +47,27 @@ enum partnership_end {
 	END_NONE, END_CONTINUING, END_CONCLUDED, END_NSTATUS
 };
 
+enum report_kind {
+	REPORT_NO_RESPONSE, REPORT_OTHER, REPORT_NKINDS
+};
+
+enum report_status {
+	REPORT_OPEN,            /* waiting for the partner or the coordinators */
+	REPORT_ANSWERED,        /* the silent partner wrote to us in time */
+	REPORT_RESOLVED,        /* a coordinator resolved it */
+	REPORT_DISSOLVED,       /* the partnership was dissolved over it */
+	REPORT_NSTATUS
+};
+
+/* Why someone waits for a partner mid-round. */
+enum waiting_reason {
+	WAIT_UNMATCHED,         /* no partner at APPROVE */
+	WAIT_ABANDONED,         /* the partner left (withdrew, was erased, dissolved it) */
+	WAIT_DISSOLVED,         /* asked to dissolve */
+	WAIT_SILENT,            /* did not answer a nudge: back once they write */
+	WAIT_NREASONS
+};
+
 /* *_name: the stored word ("active", "previewed", ...); "?" for a value out of range.
  * *_parse: the value of a stored word; 0, or -1 (and *out untouched) when unknown. */
 const char *participant_status_name(enum participant_status s);
@@ -65,5 +86,11 @@ const char *partner_choice_name(enum partner_choice c);
 int partner_choice_parse(const char *word, enum partner_choice *out);
 const char *partnership_end_name(enum partnership_end e);
 int partnership_end_parse(const char *word, enum partnership_end *out);
+const char *report_kind_name(enum report_kind k);
+int report_kind_parse(const char *word, enum report_kind *out);
+const char *report_status_name(enum report_status s);
+int report_status_parse(const char *word, enum report_status *out);
+const char *waiting_reason_name(enum waiting_reason r);
+int waiting_reason_parse(const char *word, enum waiting_reason *out);
 
 #endif

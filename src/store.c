@@ -151,6 +151,44 @@ static const char *const migrations[] = {
 	"  raw BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL);"
 	"ALTER TABLE outbox ADD COLUMN shared_id INTEGER REFERENCES outbox_shared(id);",
+
+	/* 6: failing partnerships: problem reports, coordinators' notes, the waiting pool,
+	 * and when each participant last wrote to us (a sign of life) */
+	"CREATE TABLE reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partnership_id INTEGER REFERENCES partnerships(id) ON DELETE SET NULL,"
+	"  round_id INTEGER REFERENCES rounds(id),"
+	"  reporter INTEGER REFERENCES participants(id) ON DELETE CASCADE,"
+	"  partner INTEGER REFERENCES participants(id) ON DELETE SET NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('no_response','other')),"
+	"  text TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open'"
+	"    CHECK (status IN ('open','answered','resolved','dissolved')),"
+	"  created_at INTEGER NOT NULL,"
+	"  due_at INTEGER,"
+	"  closed_at INTEGER,"
+	"  closed_by TEXT);"
+	"CREATE INDEX reports_due ON reports(status, due_at);"
+	"CREATE INDEX reports_partner ON reports(partner, status);"
+	"CREATE INDEX reports_reporter ON reports(reporter, status);"
+	"CREATE TABLE notes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  participant INTEGER REFERENCES participants(id) ON DELETE CASCADE,"
+	"  report_id INTEGER REFERENCES reports(id) ON DELETE CASCADE,"
+	"  author TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX notes_participant ON notes(participant);"
+	"CREATE TABLE waiting ("
+	"  participant INTEGER PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE,"
+	"  round_id INTEGER NOT NULL REFERENCES rounds(id),"
+	"  since INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL DEFAULT 0,"
+	"  silent INTEGER NOT NULL DEFAULT 0,"
+	"  told_next INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX waiting_round ON waiting(round_id, silent);"
+	"ALTER TABLE participants ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

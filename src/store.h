@@ -93,6 +93,7 @@ struct pool_row {
 	struct profile *prof;   /* allocated; profile_free + free via pool_row_clear */
 	int64_t *previous;      /* ids of everyone ever partnered (any status) */
 	int nprevious;
+	int priority;           /* the waiting pool's: matched first when higher */
 };
 void pool_row_clear(struct pool_row *r);
 
@@ -195,7 +196,7 @@ int store_pool_list(struct store *st, struct pool_row **rows);
 /* Partnerships. Proposals of a round are replaced as a whole by each MATCH. */
 int store_proposals_clear(struct store *st, int64_t round_id);
 int store_partnership_add(struct store *st, int64_t round_id, int64_t a, int64_t b,
-			  int64_t weight, const char *why, int64_t now);
+			  int64_t weight, const char *why, int64_t now, int64_t *id);
 int store_unmatched_add(struct store *st, int64_t round_id, int64_t participant, const char *why);
 struct partnership {
 	int64_t id, round_id, a, b, weight;
@@ -220,6 +221,8 @@ int store_partner_of(struct store *st, int64_t participant, struct partnership *
 /* store_partnership_set_choice: participant's answer (CONTINUE/CONCLUDE) on partnership id. */
 int store_partnership_set_choice(struct store *st, int64_t id, int64_t participant,
 				 enum partner_choice choice);
+/* store_partnership_dissolve: the partnership ended before the round did. */
+int store_partnership_dissolve(struct store *st, int64_t id, int64_t now);
 /* store_partnership_end: the partnership ended with the round, as end. */
 int store_partnership_end(struct store *st, int64_t id, enum partnership_end end, int64_t now);
 /* store_round_get: the round of that id: 1 (fills *r), 0 none. */
@@ -270,5 +273,72 @@ int store_topic_sent(struct store *st, int64_t id, int64_t round_id, int64_t now
 /* The kind and key of a mail ilnbot sent, by its Message-ID: 1 found (strings the
  * caller's), 0 not one of ours. */
 int store_outbox_lookup(struct store *st, const char *message_id, char **kind, char **key);
+
+/* Failing partnerships (store_report.c): problem reports, notes, the waiting pool. */
+struct report {
+	int64_t id, partnership_id, round_id, reporter, partner;   /* 0 = none (erased) */
+	char *reporter_email, *partner_email;                       /* NULL when erased */
+	enum report_kind kind;
+	char *text;
+	enum report_status status;
+	int64_t created_at, due_at, closed_at;
+	char *closed_by;
+};
+void report_clear(struct report *r);
+int store_report_add(struct store *st, int64_t partnership_id, int64_t round_id,
+		     int64_t reporter, int64_t partner, enum report_kind kind, const char *text,
+		     int64_t now, int64_t due_at, int64_t *id);
+/* store_report_get: 1 found (fills *r), 0 none. */
+int store_report_get(struct store *st, int64_t id, struct report *r);
+/* Lists of reports, by id; *out the caller's (report_clear each, free); the count or -1.
+ * store_reports_open: every open one. store_reports_of: those participant made.
+ * store_reports_due: open no-response reports whose nudge ran out by now.
+ * store_reports_awaiting: open no-response reports waiting for partner to answer. */
+int store_reports_open(struct store *st, struct report **out);
+int store_reports_of(struct store *st, int64_t participant, bool open_only, struct report **out);
+int store_reports_due(struct store *st, int64_t now, struct report **out);
+int store_reports_awaiting(struct store *st, int64_t partner, struct report **out);
+/* store_report_close: an open report becomes status: 1 done, 0 it was not open. */
+int store_report_close(struct store *st, int64_t id, enum report_status status, const char *by,
+		       int64_t now);
+int store_report_counts(struct store *st, int counts[REPORT_NSTATUS]);
+
+struct note {
+	char *author, *text;
+	int64_t created_at, report_id;
+};
+void note_clear(struct note *n);
+/* store_note_add: a coordinator's note on a participant and/or a report (0 = none). */
+int store_note_add(struct store *st, int64_t participant, int64_t report_id, const char *author,
+		   const char *text, int64_t now);
+/* store_notes_of: the notes on participant and on their reports; the count or -1. */
+int store_notes_of(struct store *st, int64_t participant, struct note **out);
+
+/* The waiting pool of a running round: who waits for a new partner, since when, why. */
+struct waiting {
+	int64_t round_id, since;
+	enum waiting_reason reason;
+	bool silent, told_next;
+};
+/* store_waiting_add: participant joins (or stays in, with the higher priority) the pool;
+ * WAIT_SILENT keeps them out of the matching until they write (store_waiting_unsilence). */
+int store_waiting_add(struct store *st, int64_t participant, int64_t round_id,
+		      enum waiting_reason reason, int priority, int64_t now);
+int store_waiting_remove(struct store *st, int64_t participant);
+int store_waiting_remove_email(struct store *st, const char *email);
+/* store_waiting_unsilence: 1 when participant was waiting silent and now counts again. */
+int store_waiting_unsilence(struct store *st, int64_t participant);
+/* store_waiting_get: 1 waiting (fills *w), 0 not. */
+int store_waiting_get(struct store *st, int64_t participant, struct waiting *w);
+/* store_waiting_pool: the round's pool for re-matching (active, not silent), with
+ * previous partners and priority, by id; its cost follows the pool, not the round. */
+int store_waiting_pool(struct store *st, int64_t round_id, struct pool_row **rows);
+/* store_waiting_untold: those not yet told they will be matched next round. */
+int store_waiting_untold(struct store *st, int64_t round_id, struct pool_row **rows);
+int store_waiting_told(struct store *st, int64_t participant);
+int store_waiting_clear_round(struct store *st, int64_t round_id);
+int store_waiting_count(struct store *st, int64_t round_id);
+/* store_participant_seen: email wrote to us at now; *id its participant (0: none). 1/0. */
+int store_participant_seen(struct store *st, const char *email, int64_t now, int64_t *id);
 
 #endif

@@ -57,5 +57,7 @@ const char *nz(const char *s);
  * email and PROFILE_COLS, into *rows (the caller's, pool_row_clear each); previous is not
  * filled. Gives stmt back; stmt NULL gives -1. Returns the count or -1. */
 int store_pool_rows(struct store *st, sqlite3_stmt *stmt, struct pool_row **rows);
+/* store_pool_previous (store_round.c): fill each row's previous partners; 0 or -1. */
+int store_pool_previous(struct store *st, struct pool_row *rows, int n);
 
 #endif

@@ -154,6 +154,8 @@ store_pool_rows(struct store *st, sqlite3_stmt *stmt, struct pool_row **rows)
 		v[n].email = col_text(stmt, 1);
 		v[n].prof = xcalloc(1, sizeof(struct profile));
 		profile_from_row(stmt, 2, v[n].prof);
+		if (sqlite3_column_count(stmt) > 14)
+			v[n].priority = sqlite3_column_int(stmt, 14);
 		n++;
 	}
 	store_done(st, stmt);

@@ -11,6 +11,8 @@
 #include "store_int.h"
 #include "util.h"
 
+static int store_pool_with_previous(struct store *st, struct pool_row **rows, int n);
+
 void
 round_clear(struct round *r)
 {
@@ -97,21 +99,42 @@ store_round_set_status(struct store *st, int64_t id, enum round_status status)
 int
 store_pool_list(struct store *st, struct pool_row **rows)
 {
-	sqlite3_stmt *stmt;
 	int n = store_pool_rows(st, store_prepare(st, "SELECT p.id, p.email, " PROFILE_COLS
 						  " FROM participants p WHERE p.status = 'active' AND "
 						  "NOT EXISTS (SELECT 1 FROM partnerships x WHERE "
 						  "(x.a = p.id OR x.b = p.id) AND x.status = 'active') "
 						  "ORDER BY p.id", ""), rows);
 
+	return store_pool_with_previous(st, rows, n);
+}
+
+/* rows[0..n) (n from store_pool_rows) with their previous partners, or -1 with the rows
+ * freed. */
+static int
+store_pool_with_previous(struct store *st, struct pool_row **rows, int n)
+{
 	if (n <= 0)
 		return n;
-	stmt = store_prepare(st, "SELECT CASE WHEN a = ?1 THEN b ELSE a END FROM partnerships "
-			     "WHERE (a = ?1 OR b = ?1) AND status != 'proposed'", "");
+	if (store_pool_previous(st, *rows, n) == 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		pool_row_clear(&(*rows)[i]);
+	free(*rows);
+	*rows = NULL;
+	return -1;
+}
+
+int
+store_pool_previous(struct store *st, struct pool_row *rows, int n)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT b FROM partnerships WHERE a = ?1 AND "
+					   "status != 'proposed' UNION ALL SELECT a FROM "
+					   "partnerships WHERE b = ?1 AND status != 'proposed'", "");
+
 	if (stmt == NULL)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		struct pool_row *r = &(*rows)[i];
+		struct pool_row *r = &rows[i];
 		size_t cap = 0;
 
 		sqlite3_reset(stmt);
@@ -125,7 +148,7 @@ store_pool_list(struct store *st, struct pool_row **rows)
 		}
 	}
 	store_done(st, stmt);
-	return n;
+	return 0;
 }
 
 int
@@ -139,11 +162,15 @@ store_proposals_clear(struct store *st, int64_t round_id)
 
 int
 store_partnership_add(struct store *st, int64_t round_id, int64_t a, int64_t b, int64_t weight,
-		      const char *why, int64_t now)
+		      const char *why, int64_t now, int64_t *id)
 {
-	return store_exec(st, "INSERT INTO partnerships(round_id, a, b, weight, why, created_at) "
-			  "VALUES (?, ?, ?, ?, ?, ?)", "iiiisi", round_id, a < b ? a : b,
-			  a < b ? b : a, weight, why, now) < 0 ? -1 : 0;
+	if (store_exec(st, "INSERT INTO partnerships(round_id, a, b, weight, why, created_at) "
+		       "VALUES (?, ?, ?, ?, ?, ?)", "iiiisi", round_id, a < b ? a : b,
+		       a < b ? b : a, weight, why, now) < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
 }
 
 int
@@ -270,6 +297,13 @@ store_partnership_set_choice(struct store *st, int64_t id, int64_t participant,
 	return store_exec(st, "UPDATE partnerships SET a_choice = CASE WHEN a = ?2 THEN ?3 ELSE "
 			  "a_choice END, b_choice = CASE WHEN b = ?2 THEN ?3 ELSE b_choice END "
 			  "WHERE id = ?1", "iis", id, participant, w) < 0 ? -1 : 0;
+}
+
+int
+store_partnership_dissolve(struct store *st, int64_t id, int64_t now)
+{
+	return store_exec(st, "UPDATE partnerships SET status = 'dissolved', ended_at = ? "
+			  "WHERE id = ?", "ii", now, id) < 0 ? -1 : 0;
 }
 
 int

@@ -5,6 +5,7 @@
 #   e2e.py --transport lab   the whole conversation suite over IMAP in, SMTP out
 #   round.py --transport lab a whole round, introductions read from the mailboxes
 #   timeline.py --transport lab the round's calendar: digests, check-ins, reminder, close
+#   partnership.py --transport lab reports, nudges, dissolving, re-matching, cc's
 #   faults.py          cut connections, 4xx/421/5xx relays, silent servers, untrusted
 #                      certificates, kill -9 during a 1,000-message batch
 # e2e and faults share one lab started here. Prints a line per part, then
@@ -68,6 +69,7 @@ if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
 	part "e2e (lab)" python3 "$root/tests/e2e/e2e.py" --transport lab "$bin"
 	part "round (lab)" python3 "$root/tests/e2e/round.py" --transport lab "$bin"
 	part "timeline (lab)" python3 "$root/tests/e2e/timeline.py" --transport lab "$bin"
+	part "partnership (lab)" python3 "$root/tests/e2e/partnership.py" --transport lab "$bin"
 	part faults python3 "$here/faults.py" "$bin"
 else
 	cat "$work/lab_start.out"

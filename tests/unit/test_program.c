@@ -71,10 +71,11 @@ static void
 test_flags(void **state)
 {
 	static const enum cmd_kind coordinator[] = {
-		CMD_ROUND_OPEN, CMD_MATCH, CMD_APPROVE, CMD_TOPIC, CMD_STATS, CMD_EXPORT,
+		CMD_ROUND_OPEN, CMD_MATCH, CMD_APPROVE, CMD_TOPIC, CMD_REPORTS, CMD_STATS,
+		CMD_EXPORT,
 	};
 	static const enum cmd_kind confirmed[] = {
-		CMD_SIGNUP, CMD_WITHDRAW, CMD_DELETE, CMD_CHANGE, CMD_SUBSCRIBE,
+		CMD_SIGNUP, CMD_WITHDRAW, CMD_DELETE, CMD_CHANGE, CMD_SUBSCRIBE, CMD_DISSOLVE,
 	};
 
 	for (size_t i = 0; i < ncommands; i++) {

@@ -188,7 +188,7 @@ test_states_fit_schema(void **state)
 			round_clear(&r);
 		}
 	}
-	assert_int_equal(store_partnership_add(st, rid, a, b, 1, "", 5), 0);
+	assert_int_equal(store_partnership_add(st, rid, a, b, 1, "", 5, NULL), 0);
 	assert_int_equal(store_partnerships_list(st, rid, PARTNERSHIP_PROPOSED, &v), 1);
 	for (int s = 0; s < PARTNERSHIP_NSTATUS; s++) {
 		struct partnership *w;
@@ -359,7 +359,7 @@ test_every_accessor(void **state)
 	assert_int_equal(r.status, ROUND_OPEN);
 	round_clear(&r);
 	assert_int_equal(store_round_set_status(st, rid, ROUND_PREVIEWED), 0);
-	assert_int_equal(store_partnership_add(st, rid, b, a, 9, "why", 6), 0);
+	assert_int_equal(store_partnership_add(st, rid, b, a, 9, "why", 6, NULL), 0);
 	assert_int_equal(store_unmatched_add(st, rid, a, "none"), 0);
 	assert_int_equal(n = store_partnerships_list(st, rid, PARTNERSHIP_PROPOSED, &v), 1);
 	assert_int_equal(v[0].a, a < b ? a : b);
