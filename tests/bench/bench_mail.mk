@@ -12,9 +12,9 @@ BENCH_N ?= 10000
 
 BENCH_DIGEST_SIZES ?= 10000 100000
 
-.PHONY: bench bench-mail bench-maildir bench-lab bench-digest
+.PHONY: bench bench-mail bench-maildir bench-lab bench-digest bench-rematch
 bench: bench-mail
-bench-mail: bench-maildir bench-lab bench-digest
+bench-mail: bench-maildir bench-lab bench-digest bench-rematch
 
 $(BUILD)/bench/bench_inbound_maildir: tests/bench/bench_inbound_maildir.c
 	@mkdir -p $(dir $@)
@@ -30,3 +30,8 @@ bench-lab: $(BUILD)/ilnbot
 bench-digest: $(BUILD)/ilnbot
 	rm -rf $(BUILD)/bench/digest
 	python3 tests/bench/bench_digest.py $(BUILD)/ilnbot $(BUILD)/bench/digest $(BENCH_DIGEST_SIZES)
+
+# issue 13: re-matching a waiting pool of 1,000 beside 1,000 and 100,000 active partnerships
+bench-rematch: $(BUILD)/ilnbot
+	rm -rf $(BUILD)/bench/rematch
+	python3 tests/bench/bench_rematch.py $(BUILD)/ilnbot $(BUILD)/bench/rematch
