@@ -271,7 +271,7 @@ test_blns(void **state)
 }
 
 static void
-test_speed(void **state)
+test_volume(void **state)
 {
 	static const char *subjects[] = {
 		"Re: CONFIRM 3fa9c2d1e0 — your application", "AW: WG: [ILN] Re: SIGNUP",
@@ -288,8 +288,8 @@ test_speed(void **state)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	/* Well under a second, with room for valgrind and sanitizers. */
-	assert_true(secs < 5.0);
+	/* A figure, not a limit: speed is measured by the benchmarks (tests/bench). */
+	print_message("10,000 Subjects: %.3f s\n", secs);
 }
 
 static int
@@ -307,7 +307,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_blns),
-		cmocka_unit_test(test_speed),
+		cmocka_unit_test(test_volume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
