@@ -189,6 +189,13 @@ static const char *const migrations[] = {
 	"  told_next INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX waiting_round ON waiting(round_id, silent);"
 	"ALTER TABLE participants ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;",
+
+	/* 7: the operator's commands: the bytes of mail set aside, kept for `ilnbot
+	 * reprocess`, and mail the operator dropped from the queue */
+	"CREATE TABLE rejected_mail ("
+	"  inbound_id INTEGER PRIMARY KEY REFERENCES inbound(id) ON DELETE CASCADE,"
+	"  raw BLOB NOT NULL);"
+	"ALTER TABLE outbox ADD COLUMN dropped_at INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
