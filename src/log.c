@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,8 +68,26 @@ log_emit(enum log_level level, const char *fmt, va_list ap)
 		m = 0;
 	if ((size_t)(n + m) > sizeof(line) - 2)
 		m = (int)sizeof(line) - 2 - n;
+	while (m > 0 && line[n + m - 1] == '\n')      /* one line end, ours */
+		m--;
 	line[n + m] = '\n';
 	fflush(stderr);
+	if (log_to_journal() && memchr(line, '\n', (size_t)(n + m)) != NULL) {
+		/* A message of several lines: each line its own priority for the journal. */
+		char out[sizeof(line) * 4];
+		size_t o = 0;
+
+		for (int i = 0; i <= n + m && o + 4 < sizeof(out); i++) {
+			out[o++] = line[i];
+			if (line[i] == '\n' && i < n + m) {
+				memcpy(out + o, prio[level], 3);
+				o += 3;
+			}
+		}
+		if (write(STDERR_FILENO, out, o) < 0)
+			return;
+		return;
+	}
 	if (write(STDERR_FILENO, line, (size_t)(n + m + 1)) < 0)
 		return;
 }

@@ -5,10 +5,13 @@
  * program*.c. */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,6 +211,33 @@ bot_flush(struct bot *b, const char *what)
 	outbound_close(&out);
 }
 
+/* bot_notify: tell systemd (Type=notify) how the daemon stands, as sd_notify(3) does:
+ * one datagram to $NOTIFY_SOCKET (a path, or "@" for the abstract namespace). Without
+ * the variable, nothing. */
+static void
+bot_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		log_warnx("NOTIFY_SOCKET %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 /* bot_pass_done: the time of the last complete pass, for `ilnbot status`. */
 static void
 bot_pass_done(struct bot *b)
@@ -268,6 +298,7 @@ cmd_run(struct bot *b)
 	log_info("ilnbot %s starting: inbound %s, outbound %s, store %s", ILNBOT_VERSION,
 		 b->conf.in_transport, b->conf.out_transport, b->conf.store_path);
 	conf_validate(&b->conf, NULL);  /* the warnings, once */
+	bot_notify("READY=1\nSTATUS=running");
 	while (!got_stop) {
 		if (in.h == NULL && inbound_prefetch_open(&in, &b->conf, err, sizeof(err)) < 0)
 			log_errorx("inbound: %s", err);
@@ -298,6 +329,7 @@ cmd_run(struct bot *b)
 		backoff = backoff < 300 ? backoff * 2 : 300;
 	}
 	log_info("stopping");
+	bot_notify("STOPPING=1");
 	inbound_close(&in);
 	sender_stop(snd);
 	return 0;

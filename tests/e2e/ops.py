@@ -13,6 +13,7 @@
     others (550): `queue` (--failed, --deferred), `flush`, `retry ID|--failed`, `drop`;
   - `rejected` and `reprocess` (a quarantined message run again once the crash is gone);
   - `status` with and without a daemon holding the store; `config` and `config -a`;
+  - `run` telling systemd READY=1 and STOPPING=1 through NOTIFY_SOCKET (Type=notify);
   - `--version` and `--help` on stdout with exit 0; the store, -wal and -shm files 0600
     under umask 000.
 Usage: ops.py [BINARY]. Prints "ops: N passed, N failed" last."""
@@ -192,10 +193,28 @@ def journald_lines_carry_their_priority(bot):
         if prefixed:
             assert any(l.startswith("<3>ilnbot: error: ") for l in lines), lines
             assert any(l.startswith("<4>ilnbot: warning: ") for l in lines), lines
-            assert all(re.match(r"<[3-7]>", l) for l in lines if l.startswith("<") or
-                       l.startswith("ilnbot:")), lines
+            assert all(re.match(r"<[3-7]>", l) for l in lines), lines
         else:
             assert not any(l.startswith("<") for l in lines), lines
+    # a message of several lines (template problems): every line carries the priority
+    import shutil
+    tdir = os.path.join(bot.dir, "templates")
+    shutil.copytree(os.path.join(e2e.TOP, "templates"), tdir)
+    for name in ("help.txt", "show.txt"):
+        with open(os.path.join(tdir, name), "a") as f:
+            f.write("{{nosuchvar}}\n")
+    with open(bot.conf) as f:
+        conf = f.read().replace(f"templates = {e2e.TOP}/templates", f"templates = {tdir}")
+    with open(bot.conf, "w") as f:
+        f.write(conf)
+    with open(errpath, "w+") as err:
+        st = os.fstat(err.fileno())
+        subprocess.run([BIN, "check-config", "-c", bot.conf], stdout=subprocess.PIPE, stderr=err,
+                       env=dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}"), timeout=30)
+        err.seek(0)
+        lines = err.read().splitlines()
+    assert sum("nosuchvar" in l for l in lines) >= 2, lines
+    assert all(l.startswith("<3>") for l in lines if "nosuchvar" in l), lines
     # info and debug
     set_conf(bot, "[inbound]\ntransport = maildir\nmaildir = var/inbox\n[outbound]\n"
              "transport = maildir\nmaildir = var/outbox\n")
@@ -211,6 +230,7 @@ def journald_lines_carry_their_priority(bot):
         err.seek(0)
         text = err.read()
     assert p.returncode == 0, text
+    assert all(re.match(r"<[3-7]>", l) for l in text.splitlines()), text
     assert re.search(r"^<6>ilnbot: info: outbound: \d+: to=<ana@example\.org>", text, re.M), text
     assert re.search(r"^<7>ilnbot: debug: ", text, re.M), text
 
@@ -230,10 +250,17 @@ def daemon_logs_version_holds_the_store_and_files_are_0600(bot):
     bot.drop("From: ana@example.org\r\nTo: iln@example.org\r\nSubject: HELP\r\n"
              "Message-ID: <d1@x>\r\n\r\nhi\r\n")
     errpath = os.path.join(bot.dir, "run.log")
+    sockpath = os.path.join(bot.dir, "notify")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(sockpath)
+    ns.settimeout(20)
     with open(errpath, "w") as err:
         d = subprocess.Popen([BIN, "run", "-c", bot.conf], stderr=err,
-                             preexec_fn=lambda: os.umask(0))
+                             preexec_fn=lambda: os.umask(0),
+                             env=dict(os.environ, NOTIFY_SOCKET=sockpath))
     try:
+        # Type=notify: READY=1 once the daemon holds the store
+        assert ns.recv(4096).decode().startswith("READY=1"), "no READY=1"
         db = os.path.join(bot.dir, "var", "ilnbot.db")
         deadline = time.time() + 20
         while time.time() < deadline and not bot.replies():
@@ -255,6 +282,8 @@ def daemon_logs_version_holds_the_store_and_files_are_0600(bot):
     finally:
         d.terminate()
         d.wait(timeout=30)
+    assert ns.recv(4096).decode() == "STOPPING=1"
+    ns.close()
     p = ilnbot(bot, "status", now=None)
     assert "daemon:   not running" in p.stdout, p.stdout
     assert re.search(r"last pass:\s+20\d\d-", p.stdout), p.stdout
@@ -452,6 +481,51 @@ def queue_flush_retry_drop_against_a_deferring_and_refusing_relay(bot):
 
 
 @test
+def flush_and_drop_beside_a_running_daemon(bot):
+    """The operator's commands while `ilnbot run` holds the store: flush leaves the
+    sending to the daemon, which sends within poll_seconds; drop keeps it from sending."""
+    relay = Relay()
+    d = None
+    try:
+        smtp_bot(bot, relay)
+        with open(bot.conf, "a") as f:
+            f.write("[inbound]\npoll_seconds = 1\n")
+        help_from(bot, "defer@example.org", 1)
+        help_from(bot, "defer2@example.org", 2)
+        log = open(os.path.join(bot.dir, "run.log"), "w")
+        d = subprocess.Popen([BIN, "run", "-c", bot.conf], stderr=log)
+
+        def wait(cond, what, secs=90):
+            end = time.time() + secs
+            while time.time() < end:
+                if cond():
+                    return
+                time.sleep(0.2)
+            with open(os.path.join(bot.dir, "run.log")) as f:
+                raise AssertionError(f"timed out waiting for {what}: {f.read()[-3000:]}")
+
+        wait(lambda: len(queue_ids(ilnbot(bot, "queue", "--deferred", now=None).stdout)) == 2,
+             "two deferred mails")
+        rows = queue_ids(ilnbot(bot, "queue", now=None).stdout)
+        (drop_id,) = [i for i, l in rows.items() if "defer2@" in l]
+        p = ilnbot(bot, "drop", str(drop_id), now=None)
+        assert p.returncode == 0, p.stderr
+        relay.heal()
+        p = ilnbot(bot, "flush", now=None)
+        assert p.returncode == 0, p.stderr
+        assert f"the daemon (pid {d.pid}) sends it within 1 s" in p.stdout, p.stdout
+        wait(lambda: relay.got, "the flushed mail at the relay")
+        time.sleep(1.5)
+        assert [g[0] for g in relay.got] == [["defer@example.org"]], relay.got
+        assert "the queue is empty" in ilnbot(bot, "queue", now=None).stdout
+    finally:
+        if d:
+            d.terminate()
+            d.wait(timeout=30)
+        relay.stop()
+
+
+@test
 def rejected_and_reprocess(bot):
     marker = "ILNBOT-OPS-POISON-1"
     raw = ("From: ana@example.org\r\nTo: iln@example.org\r\nSubject: HELP\r\n"
@@ -495,6 +569,15 @@ def status_reports_rounds_people_queue(bot):
     assert re.search(r"people:\n\s+active\s+1\n", p.stdout), p.stdout
     assert re.search(r"outbox:\n(\s+\S.*\n)*\s+sent\s+2\n", p.stdout), p.stdout
     assert "daemon:   not running" in p.stdout
+    ar = ("mx.example.org; dkim=pass header.d=example.org header.i=@example.org; "
+          "dmarc=pass header.from=example.org")
+    bot.send("ROUND OPEN 2026A", "Signup closes: 2026-03-10\nStarts: 2026-03-15\n"
+             "Length: 4 months\n", sender="coord@example.org",
+             headers={"Authentication-Results": ar})
+    p = ilnbot(bot, "status")
+    assert re.search(r"rounds:\n\s+2026A\s+sign-up open until 2026-03-10", p.stdout), p.stdout
+    p = ilnbot(bot, "status", now="2026-03-11T09:00:00Z")
+    assert re.search(r"2026A\s+sign-up closed 2026-03-10\S*, waiting for MATCH", p.stdout), p.stdout
 
 
 @test
