@@ -6,6 +6,7 @@
 # (-std=c11 and the warnings) are kept whatever CFLAGS says; WERROR=1 makes warnings
 # errors (the CI does).
 
+VERSION := 0.9.0
 CC      ?= cc
 BUILD   ?= build
 PREFIX  ?= /usr/local
@@ -22,7 +23,7 @@ WERROR   ?=
 CFLAGS   ?= -O2 -g
 ILN_CFLAGS := -std=c11 $(WARN) $(if $(filter 1 yes,$(WERROR)),-Werror) -fstack-protector-strong
 ALL_CFLAGS = $(ILN_CFLAGS) $(CFLAGS)
-CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Isrc $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DILNBOT_VERSION='"$(VERSION)"' -Isrc $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 
 LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
@@ -32,12 +33,15 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # Drivers the test scripts run: the matching oracle's and the lab's transport test.
 TOOL_BINS := $(BUILD)/tools/match_driver $(BUILD)/tools/transport_test
 
-.PHONY: all check check-quick unit asan fuzz bench install clean
+.PHONY: all check check-quick unit asan fuzz bench install uninstall dist clean
 all: $(BUILD)/ilnbot
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The version is compiled into main.c only.
+$(BUILD)/obj/main.o: Makefile
 
 $(BUILD)/libilnbot.a: $(LIB_OBJS)
 	rm -f $@
@@ -90,23 +94,77 @@ fuzz:
 -include tests/bench/bench.mk
 -include tests/bench/bench_mail.mk
 
+# Installation: every file under $(DESTDIR)$(PREFIX), nothing in /etc (the configuration
+# examples go to the documentation; copy one to /etc/ilnbot/ilnbot.conf). With an empty
+# DESTDIR, the system user ilnbot is created when missing (systemd-sysusers, else useradd).
+BINDIR     := $(PREFIX)/bin
+DATADIR    := $(PREFIX)/share/ilnbot
+DOCDIR     := $(PREFIX)/share/doc/ilnbot
+MANDIR     := $(PREFIX)/share/man
+UNITDIR    := $(PREFIX)/lib/systemd/system
+SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
+MANPAGES   := man/ilnbot.8 man/ilnbot.conf.5 man/ilnbot-setup.7
+# What `make install` writes, relative to $(DESTDIR): `make uninstall` removes exactly this.
+INSTALLED  = $(BINDIR)/ilnbot \
+	     $(patsubst templates/%,$(DATADIR)/templates/%,$(wildcard templates/*.txt)) \
+	     $(foreach m,$(MANPAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	     $(DOCDIR)/README.md $(DOCDIR)/LICENSE \
+	     $(DOCDIR)/examples/ilnbot.conf.example $(DOCDIR)/examples/ilnbot-servers.conf.example \
+	     $(UNITDIR)/ilnbot.service $(SYSUSERSDIR)/ilnbot.conf
+# The paths the installed files name: the binary, the templates, the state folder.
+INSTALL_SED = -e 's|/usr/local/bin/ilnbot|$(BINDIR)/ilnbot|g' \
+	      -e 's|/usr/local/share/ilnbot/templates|$(DATADIR)/templates|g' \
+	      -e 's|@VERSION@|$(VERSION)|g'
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ilnbot/templates \
-	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
-	  $(DESTDIR)/etc/ilnbot $(DESTDIR)/lib/systemd/system
-	install -m 755 $(BUILD)/ilnbot $(DESTDIR)$(PREFIX)/bin/ilnbot
-	install -m 644 templates/*.txt $(DESTDIR)$(PREFIX)/share/ilnbot/templates/
-	install -m 644 man/ilnbot.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 644 man/ilnbot.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 755 $(BUILD)/ilnbot $(DESTDIR)$(BINDIR)/ilnbot
+	install -m 644 templates/*.txt $(DESTDIR)$(DATADIR)/templates/
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; sed $(INSTALL_SED) $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && \
+	  chmod 644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
+	done
+	install -m 644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
 	sed -e 's|^path = .*|path = /var/lib/ilnbot/ilnbot.db|' \
 	    -e 's|^maildir = ../var/inbox.*|maildir = /var/lib/ilnbot/inbox|' \
 	    -e 's|^maildir = ../var/outbox.*|maildir = /var/lib/ilnbot/outbox|' \
-	    -e 's|^templates = .*|templates = $(PREFIX)/share/ilnbot/templates|' \
-	    conf/ilnbot.conf >$(DESTDIR)/etc/ilnbot/ilnbot.conf.example
-	chmod 644 $(DESTDIR)/etc/ilnbot/ilnbot.conf.example
-	sed -e 's|/usr/local/bin/ilnbot|$(PREFIX)/bin/ilnbot|g' systemd/ilnbot.service \
-	    >$(DESTDIR)/lib/systemd/system/ilnbot.service
-	chmod 644 $(DESTDIR)/lib/systemd/system/ilnbot.service
+	    -e 's|^templates = .*|templates = $(DATADIR)/templates|' \
+	    conf/ilnbot.conf >$(DESTDIR)$(DOCDIR)/examples/ilnbot.conf.example
+	sed $(INSTALL_SED) conf/ilnbot-servers.conf \
+	    >$(DESTDIR)$(DOCDIR)/examples/ilnbot-servers.conf.example
+	sed $(INSTALL_SED) systemd/ilnbot.service >$(DESTDIR)$(UNITDIR)/ilnbot.service
+	install -m 644 systemd/ilnbot.sysusers $(DESTDIR)$(SYSUSERSDIR)/ilnbot.conf
+	chmod 644 $(DESTDIR)$(DOCDIR)/examples/*.example $(DESTDIR)$(UNITDIR)/ilnbot.service
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd ilnbot >/dev/null; then \
+	  if command -v systemd-sysusers >/dev/null; then \
+	    echo "systemd-sysusers $(SYSUSERSDIR)/ilnbot.conf"; \
+	    systemd-sysusers $(SYSUSERSDIR)/ilnbot.conf; \
+	  else \
+	    echo "useradd --system ilnbot"; \
+	    useradd --system --user-group --home-dir /var/lib/ilnbot --no-create-home \
+	      --shell /usr/sbin/nologin --comment "ilnbot peer-mentoring mail bot" ilnbot; \
+	  fi; \
+	fi
+
+# uninstall: the installed files and the folders left empty; the user, /etc/ilnbot and
+# /var/lib/ilnbot (the participants' data) stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# dist: ilnbot-VERSION.tar.gz of the files git tracks or would (the working tree's copies), in one
+# folder ilnbot-VERSION/; `make` inside it builds.
+DIST := ilnbot-$(VERSION)
+dist:
+	rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist/$(DIST)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done' sh \
+	  | tar --null -T - -cf - | tar -xf - -C $(BUILD)/dist/$(DIST)
+	tar -C $(BUILD)/dist --owner=0 --group=0 --sort=name -czf $(DIST).tar.gz $(DIST)
+	rm -rf $(BUILD)/dist
+	@echo $(DIST).tar.gz
 
 clean:
 	rm -rf build

@@ -91,6 +91,7 @@ static const struct conf_key conf_keys[] = {
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+_Static_assert(NKEYS <= CONF_MAX_KEYS, "raise CONF_MAX_KEYS");
 
 struct conf_reader {
 	FILE *f;
@@ -195,6 +196,7 @@ conf_handler(void *user, const char *section, const char *name, const char *valu
 
 		if (strcasecmp(k->section, section) != 0 || strcasecmp(k->name, name) != 0)
 			continue;
+		r->c->key_line[i] = r->line;
 		if (conf_set(r->c, k, value, &why) < 0) {
 			if (k->type == CONF_ENUM) {
 				char msg[256];
@@ -332,4 +334,42 @@ conf_is_coordinator(const struct conf *c, const char *addr)
 		s = comma ? comma + 1 : s + strlen(s);
 	}
 	return false;
+}
+
+const char *
+conf_where(const struct conf *c, const char *section, const char *name, char *buf,
+	   size_t bufsz)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(conf_keys[i].section, section) != 0 || strcmp(conf_keys[i].name, name) != 0)
+			continue;
+		if (c->key_line[i] > 0)
+			snprintf(buf, bufsz, "%.500s:%d: [%s] %s", c->path, c->key_line[i], section,
+				 name);
+		else
+			snprintf(buf, bufsz, "%.500s: [%s] %s (the default)", c->path, section, name);
+		return buf;
+	}
+	snprintf(buf, bufsz, "%.500s: [%s] %s", c->path, section, name);
+	return buf;
+}
+
+const char *
+conf_key_at(const struct conf *c, size_t i, const char **section, char *buf, size_t bufsz,
+	    const char **def)
+{
+	const struct conf_key *k;
+	const char *p;
+
+	if (i >= NKEYS)
+		return NULL;
+	k = &conf_keys[i];
+	p = (const char *)c + k->offset;
+	*section = k->section;
+	*def = k->def;
+	if (k->type == CONF_INT)
+		snprintf(buf, bufsz, "%d", *(const int *)p);
+	else
+		snprintf(buf, bufsz, "%s", *(char *const *)p ? *(char *const *)p : "");
+	return k->name;
 }

@@ -11,9 +11,12 @@
 #define CONF_ROUND_MONTHS_MIN 1
 #define CONF_ROUND_MONTHS_MAX 24
 
+#define CONF_MAX_KEYS 64
+
 struct conf {
 	char *path;                     /* the file read */
 	char *dir;                      /* its folder */
+	int key_line[CONF_MAX_KEYS];    /* line of each conf_keys[] entry in the file, 0: default */
 
 	/* [network] */
 	char *network_name;
@@ -78,5 +81,23 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errsz);
 void conf_free(struct conf *c);
 /* conf_is_coordinator: addr (already an addr-spec) is one of the coordinators. */
 bool conf_is_coordinator(const struct conf *c, const char *addr);
+
+/* conf_where: "FILE:LINE: [section] name" where the file sets the key, else
+ * "FILE: [section] name (the default)"; into buf, which it returns. */
+const char *conf_where(const struct conf *c, const char *section, const char *name,
+		       char *buf, size_t bufsz);
+
+/* The table, for `ilnbot config`: the i-th key's section, name, its value as it would be
+ * written in the file (into buf) and its default; NULL past the last key. */
+const char *conf_key_at(const struct conf *c, size_t i, const char **section, char *buf,
+			size_t bufsz, const char **def);
+
+/* conf_validate (conf_check.c): what would fail at start although the file parses:
+ * password files missing, unreadable or open to group/others, TLS none to a host that
+ * is not loopback, a user without a password file or the reverse, a store folder that
+ * cannot be written. Each problem is logged as an error naming the file and line or the
+ * key; no coordinators or no trusted_authserv_id are logged as warnings. Returns the
+ * number of errors. */
+int conf_validate(const struct conf *c, int *warnings);
 
 #endif

@@ -323,6 +323,7 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 		}
 		fd = -1;
 	}
+	log_debug("imap: connected to %s:%d (%s)", h->host, c->imap_port, c->imap_tls);
 	r = mailimap_connect(h->s, stream);
 	stream = NULL;                  /* the session owns it now, even on failure */
 	if (!imap_ok(r)) {
@@ -344,6 +345,7 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 	}
 	if (imap_caps_refresh(h, err, errsz) == -1)
 		goto fail;
+	log_debug("imap: LOGIN %s", c->imap_user);
 	r = mailimap_login(h->s, c->imap_user, password);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_why(h, "LOGIN", r, err, errsz);
@@ -354,6 +356,7 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 	if (imap_mailbox_ensure(h, h->done_mb, err, errsz) == -1 ||
 	    imap_mailbox_ensure(h, h->rejects_mb, err, errsz) == -1)
 		goto fail;
+	log_debug("imap: SELECT %s", h->mailbox);
 	r = mailimap_select(h->s, h->mailbox);
 	if (r != MAILIMAP_NO_ERROR || h->s->imap_selection_info == NULL) {
 		imap_why(h, "SELECT", r, err, errsz);
@@ -418,6 +421,7 @@ imap_search(struct imap_in *h, char *err, size_t errsz)
 			h->uids[n++] = *u;
 	}
 	mailimap_search_result_free(res);
+	log_debug("imap: UID SEARCH UID %lu:* found %zu new", (unsigned long)h->cursor + 1, n);
 	qsort(h->uids, n, sizeof(*h->uids), imap_uid_cmp);
 	for (i = j = 0; i < n; i++)
 		if (j == 0 || h->uids[j - 1] != h->uids[i])
@@ -513,6 +517,7 @@ imap_fetch(struct imap_in *h, size_t from, size_t to, int what, char *err, size_
 		mailimap_fetch_type_new_fetch_att_list_add(ft,
 		    mailimap_fetch_att_new_body_peek_section_partial(mailimap_section_new(NULL),
 		    0, IMAP_PREFIX_BYTES));
+	log_debug("imap: UID FETCH of %zu messages", count);
 	r = mailimap_uid_fetch(h->s, set, ft, &res);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_why(h, "UID FETCH", r, err, errsz);

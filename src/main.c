@@ -5,13 +5,17 @@
  * program*.c. */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cmd.h"
 #include "conf.h"
 #include "inbound.h"
@@ -43,19 +47,35 @@ struct bot {
 	struct tmpl_set *tmpl;
 	struct program prog;
 	bool dry_run;
+	struct admin_args args;
 };
+
+#ifndef ILNBOT_VERSION
+#define ILNBOT_VERSION "unknown"
+#endif
+
+static const char usage_text[] =
+	"usage: ilnbot run          [-c FILE]\n"
+	"       ilnbot once         [-c FILE] [--now T]\n"
+	"       ilnbot deliver      [-c FILE] [--now T]\n"
+	"       ilnbot match        [-c FILE] [--now T] [--dry-run]\n"
+	"       ilnbot export       [-c FILE]\n"
+	"       ilnbot check-config [-c FILE]\n"
+	"       ilnbot queue        [-c FILE] [--failed | --deferred]\n"
+	"       ilnbot flush        [-c FILE]\n"
+	"       ilnbot retry        [-c FILE] ID... | --failed\n"
+	"       ilnbot drop         [-c FILE] ID...\n"
+	"       ilnbot rejected     [-c FILE]\n"
+	"       ilnbot reprocess    [-c FILE] [--now T] ID...\n"
+	"       ilnbot status       [-c FILE] [--now T]\n"
+	"       ilnbot config       [-c FILE] [-a]\n"
+	"       ilnbot --version | --help\n"
+	"T is ISO 8601 (2026-03-01 or 2026-03-01T09:00:00Z) or @SECONDS.\n";
 
 static void
 usage(void)
 {
-	fprintf(stderr,
-		"usage: ilnbot run          [-c FILE]\n"
-		"       ilnbot once         [-c FILE] [--now T]\n"
-		"       ilnbot deliver      [-c FILE] [--now T]\n"
-		"       ilnbot match        [-c FILE] [--now T] [--dry-run]\n"
-		"       ilnbot export       [-c FILE]\n"
-		"       ilnbot check-config [-c FILE]\n"
-		"T is ISO 8601 (2026-03-01 or 2026-03-01T09:00:00Z) or @SECONDS.\n");
+	fputs(usage_text, stderr);
 	exit(EX_USAGE);
 }
 
@@ -84,12 +104,18 @@ default_config(void)
 }
 
 static int
-bot_open(struct bot *b, const char *path, bool with_store)
+bot_open(struct bot *b, const char *path, bool with_store, bool validate)
 {
 	char err[1024];
 
 	if (conf_load(path, &b->conf, err, sizeof(err)) < 0) {
 		log_errorx("configuration: %s", err);
+		return -1;
+	}
+	/* What would fail at start is a configuration error, not something to retry. */
+	if (validate && conf_validate(&b->conf, NULL) > 0) {
+		log_errorx("configuration: %s cannot work as it is; see the errors above "
+			   "(ilnbot check-config)", path);
 		return -1;
 	}
 	log_set_level(strcmp(b->conf.log_level, "debug") == 0 ? LOG_LEVEL_DEBUG :
@@ -185,6 +211,44 @@ bot_flush(struct bot *b, const char *what)
 	outbound_close(&out);
 }
 
+/* bot_notify: tell systemd (Type=notify) how the daemon stands, as sd_notify(3) does:
+ * one datagram to $NOTIFY_SOCKET (a path, or "@" for the abstract namespace). Without
+ * the variable, nothing. */
+static void
+bot_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		log_warnx("NOTIFY_SOCKET %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* bot_pass_done: the time of the last complete pass, for `ilnbot status`. */
+static void
+bot_pass_done(struct bot *b)
+{
+	char when[32];
+
+	time_format_iso(program_tick(&b->prog), when, sizeof(when));
+	if (store_state_set(b->st, "last_pass", when) < 0)
+		log_warnx("store: cannot record the time of this pass");
+}
+
 static int
 cmd_once(struct bot *b)
 {
@@ -204,6 +268,8 @@ cmd_once(struct bot *b)
 		goto out;
 	sender_kick(snd);
 	rc = process_pass(&b->prog, &in, snd, &stop_flag) < 0 ? 1 : 0;
+	if (rc == 0)
+		bot_pass_done(b);
 out:
 	inbound_close(&in);
 	if (sender_stop(snd) < 0)
@@ -227,7 +293,12 @@ cmd_run(struct bot *b)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("running: inbound %s, outbound %s", b->conf.in_transport, b->conf.out_transport);
+	if (admin_lock_take(b->conf.store_path) < 0)
+		return EX_TEMPFAIL;
+	log_info("ilnbot %s starting: inbound %s, outbound %s, store %s", ILNBOT_VERSION,
+		 b->conf.in_transport, b->conf.out_transport, b->conf.store_path);
+	conf_validate(&b->conf, NULL);  /* the warnings, once */
+	bot_notify("READY=1\nSTATUS=running");
 	while (!got_stop) {
 		if (in.h == NULL && inbound_prefetch_open(&in, &b->conf, err, sizeof(err)) < 0)
 			log_errorx("inbound: %s", err);
@@ -238,6 +309,7 @@ cmd_run(struct bot *b)
 			sender_kick(snd);
 		if (in.h && snd && process_pass(&b->prog, &in, snd, &stop_flag) == 0) {
 			backoff = 1;
+			bot_pass_done(b);
 			if (got_hup) {
 				got_hup = 0;
 				bot_reload_templates(b);
@@ -257,6 +329,7 @@ cmd_run(struct bot *b)
 		backoff = backoff < 300 ? backoff * 2 : 300;
 	}
 	log_info("stopping");
+	bot_notify("STOPPING=1");
 	inbound_close(&in);
 	sender_stop(snd);
 	return 0;
@@ -340,8 +413,9 @@ cmd_check_config(struct bot *b)
 {
 	char err[4096];
 	struct buf problems;
-	int bad = 0;
+	int bad = 0, warnings = 0;
 
+	bad += conf_validate(&b->conf, &warnings);
 	if (tmpl_check(b->conf.templates, err, sizeof(err)) > 0) {
 		log_errorx("templates:\n%s", err);
 		bad++;
@@ -362,24 +436,101 @@ cmd_check_config(struct bot *b)
 	}
 	if (bad)
 		return EX_CONFIG;
-	printf("%s: configuration and templates are valid\n", b->conf.path);
+	printf("%s: configuration and templates are valid%s\n", b->conf.path,
+	       warnings ? " (with warnings above)" : "");
 	return 0;
 }
 
-/* The subcommands: whether each needs the store, and its exit code when the
+/* The operator's commands (admin.c); those that may leave mail to send send it here
+ * when no daemon holds the store. */
+static int
+cmd_queue(struct bot *b)
+{
+	return admin_queue(&b->prog, &b->args);
+}
+
+static int
+cmd_flush_queue(struct bot *b)
+{
+	bool send;
+	int rc = admin_flush(&b->prog, &b->args, &send);
+
+	if (send)
+		bot_flush(b, "deferred mails");
+	return rc;
+}
+
+static int
+cmd_retry(struct bot *b)
+{
+	bool send;
+	int rc = admin_retry(&b->prog, &b->args, &send);
+
+	if (send)
+		bot_flush(b, "the mails");
+	return rc;
+}
+
+static int
+cmd_drop(struct bot *b)
+{
+	return admin_drop(&b->prog, &b->args);
+}
+
+static int
+cmd_rejected(struct bot *b)
+{
+	return admin_rejected(&b->prog, &b->args);
+}
+
+static int
+cmd_reprocess(struct bot *b)
+{
+	bool send;
+	int rc = admin_reprocess(&b->prog, &b->args, &send);
+
+	if (send)
+		bot_flush(b, "replies");
+	return rc;
+}
+
+static int
+cmd_status(struct bot *b)
+{
+	return admin_status(&b->prog, &b->args);
+}
+
+static int
+cmd_config(struct bot *b)
+{
+	return admin_config(&b->prog, &b->args);
+}
+
+/* The subcommands: whether each needs the store, whether what would fail at start is
+ * checked first (conf_validate), whether it takes IDs, and its exit code when the
  * configuration, templates or store cannot be loaded. */
 static const struct subcommand {
 	const char *name;
 	bool store;
+	bool validate;
+	bool ids;
 	int open_failed;
 	int (*run)(struct bot *b);
 } subcommands[] = {
-	{ "run", true, EX_CONFIG, cmd_run },
-	{ "once", true, EX_CONFIG, cmd_once },
-	{ "deliver", true, EX_TEMPFAIL, cmd_deliver },
-	{ "match", true, EX_CONFIG, cmd_match },
-	{ "export", true, EX_CONFIG, cmd_export },
-	{ "check-config", false, EX_CONFIG, cmd_check_config },
+	{ "run", true, true, false, EX_CONFIG, cmd_run },
+	{ "once", true, true, false, EX_CONFIG, cmd_once },
+	{ "deliver", true, false, false, EX_TEMPFAIL, cmd_deliver },
+	{ "match", true, false, false, EX_CONFIG, cmd_match },
+	{ "export", true, false, false, EX_CONFIG, cmd_export },
+	{ "check-config", false, false, false, EX_CONFIG, cmd_check_config },
+	{ "queue", true, false, false, EX_CONFIG, cmd_queue },
+	{ "flush", true, false, false, EX_CONFIG, cmd_flush_queue },
+	{ "retry", true, false, true, EX_CONFIG, cmd_retry },
+	{ "drop", true, false, true, EX_CONFIG, cmd_drop },
+	{ "rejected", true, false, false, EX_CONFIG, cmd_rejected },
+	{ "reprocess", true, false, true, EX_CONFIG, cmd_reprocess },
+	{ "status", true, false, false, EX_CONFIG, cmd_status },
+	{ "config", false, false, false, EX_CONFIG, cmd_config },
 };
 
 int
@@ -391,6 +542,10 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&b, 0, sizeof(b));
+	/* The store and its -wal and -shm files (which SQLite makes with the store's mode)
+	 * are the participants' data: nobody else reads them, whatever the umask. */
+	umask(umask(077) | 077);
+	b.args.ids = xcalloc((size_t)argc, sizeof(*b.args.ids));
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];
@@ -400,17 +555,31 @@ main(int argc, char **argv)
 			now = argv[i] + 6;
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			b.dry_run = true;
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			usage();
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage_text, stdout);
+			free(b.args.ids);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+			printf("ilnbot %s\n", ILNBOT_VERSION);
+			free(b.args.ids);
+			return 0;
+		} else if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
+			b.args.all = true;
+		else if (strcmp(argv[i], "--failed") == 0)
+			b.args.failed = true;
+		else if (strcmp(argv[i], "--deferred") == 0)
+			b.args.deferred = true;
 		else if (cmd == NULL && argv[i][0] != '-')
 			cmd = argv[i];
+		else if (cmd != NULL && argv[i][0] != '-')
+			b.args.ids[b.args.nids++] = argv[i];
 		else
 			usage();
 	}
 	for (size_t i = 0; cmd && i < nitems(subcommands); i++)
 		if (strcmp(cmd, subcommands[i].name) == 0)
 			sub = &subcommands[i];
-	if (sub == NULL)
+	if (sub == NULL || (b.args.nids > 0 && !sub->ids))
 		usage();
 	if (now) {
 		if (time_parse(now, &b.prog.now) < 0) {
@@ -421,7 +590,8 @@ main(int argc, char **argv)
 	}
 	if (path == NULL)
 		path = default_config();
-	rc = bot_open(&b, path, sub->store) < 0 ? sub->open_failed : sub->run(&b);
+	rc = bot_open(&b, path, sub->store, sub->validate) < 0 ? sub->open_failed : sub->run(&b);
 	bot_close(&b);
+	free(b.args.ids);
 	return rc;
 }

@@ -40,6 +40,10 @@ outbound_open(struct outbound *out, const struct conf *c, char *err, size_t errs
 	out->h = NULL;
 	if ((out->ops = outbound_lookup(c->out_transport, err, errsz)) == NULL)
 		return -1;
+	if (strcmp(out->ops->name, "smtp") == 0)
+		snprintf(out->relay, sizeof(out->relay), "%.255s:%d", c->smtp_host, c->smtp_port);
+	else
+		snprintf(out->relay, sizeof(out->relay), "%s", out->ops->name);
 	out->h = out->ops->open(c, err, errsz);
 	return out->h ? 0 : -1;
 }

@@ -48,6 +48,7 @@ struct outbound_ops {
 struct outbound {
 	const struct outbound_ops *ops;
 	void *h;
+	char relay[300];        /* for the log: "host:port", or the transport's name */
 };
 
 int outbound_open(struct outbound *out, const struct conf *c, char *err, size_t errsz);

@@ -434,6 +434,7 @@ smtp_reply_read(struct smtp_out *o, struct smtp_reply *rep, char *err, size_t er
 				rep->text[n++] = line[i] >= ' ' && line[i] < 0x7f ? line[i] : '?';
 			rep->text[n] = '\0';
 			if (line[3] != '-') {
+				log_debug("smtp: <<< %s", rep->text);
 				rep->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 				return 0;
 			}
@@ -516,6 +517,7 @@ smtp_fail(const struct smtp_reply *rep, const char *at, char *err, size_t errsz)
 static void
 smtp_envelope_add(struct smtp_out *o, const struct outbound_msg *m)
 {
+	log_debug("smtp: >>> MAIL FROM:<%s>, %zu RCPT TO, DATA", m->envelope_from, m->nrcpts);
 	buf_printf(&o->out, "MAIL FROM:<%s>", m->envelope_from);
 	if (o->size_max > 0)
 		buf_printf(&o->out, " SIZE=%zu", m->len);
@@ -627,6 +629,7 @@ smtp_transaction(struct smtp_out *o, const struct outbound_msg *m, bool env_sent
 	if (rep.code / 100 == 2) {
 		res = OUTBOUND_SENT;
 		*broken = false;
+		snprintf(err, errsz, "%s", rep.text);   /* for the log: the relay's 250 */
 		if (refused > 0)
 			log_warnx("smtp: sent to %zu of %zu recipients", accepted, m->nrcpts);
 		goto out;

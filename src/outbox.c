@@ -32,25 +32,50 @@ outbox_items_free(struct outbox_item *items, int n)
 	free(items);
 }
 
+/* outbox_log: one line per mail leaving the outbox, as Postfix writes them: the row's id,
+ * the first recipient (outbox_rcpts split o->rcpts in place) and how many more, the
+ * kind, the relay, and the status with the relay's reply. Addresses only, no text of
+ * the mail. Mail that did not go is a warning, so `journalctl -p warning` shows it. */
+static void
+outbox_log(const struct outbox_item *o, const char *relay, const char *status, const char *err)
+{
+	char more[32] = "";
+
+	if (o->nrcpts > 1)
+		snprintf(more, sizeof(more), " (+%zu)", o->nrcpts - 1);
+	(strcmp(status, "sent") == 0 ? log_info : log_warnx)(
+		"outbound: %lld: to=<%s>%s, kind=%s, relay=%s, attempts=%d, status=%s (%s)",
+		(long long)o->id, o->rcpts ? o->rcpts : "", more, o->kind && *o->kind ? o->kind : "-",
+		relay, o->attempts + 1, status, err && *err ? err : "ok");
+}
+
 /* outbox_record: the result of one send, in the store. -1 only when the store failed. */
 static int
-outbox_record(struct store *st, const struct outbox_item *o, enum outbound_result r,
-	      const char *err, int64_t now, int retry_max_hours)
+outbox_record(struct store *st, const struct outbox_item *o, const char *relay,
+	      enum outbound_result r, const char *err, int64_t now, int retry_max_hours)
 {
-	if (r == OUTBOUND_SENT)
+	if (r == OUTBOUND_SENT) {
+		outbox_log(o, relay, "sent", err);
 		return store_outbox_sent(st, o->id, now);
+	}
 	if (r == OUTBOUND_TRANSIENT && now - o->created_at < (int64_t)retry_max_hours * 3600) {
-		log_warnx("outbox: %s deferred: %s", o->key, err);
+		outbox_log(o, relay, "deferred", err);
 		return store_outbox_retry(st, o->id, now + outbox_backoff(o->attempts), err);
 	}
-	log_warnx("outbox: %s failed %s: %s", o->key,
-		  r == OUTBOUND_PERMANENT ? "permanently" : "for too long", err);
+	if (r == OUTBOUND_TRANSIENT) {
+		char why[400];
+
+		snprintf(why, sizeof(why), "for more than %d hours: %s", retry_max_hours, err);
+		outbox_log(o, relay, "bounced", why);
+	} else
+		outbox_log(o, relay, "bounced", err);
 	return store_outbox_failed(st, o->id, err);
 }
 
 struct outbox_run {
 	struct store *st;
 	struct outbox_item *items;
+	const char *relay;
 	enum outbound_result *r;
 	char (*errs)[256];
 	int64_t now;
@@ -73,7 +98,7 @@ outbox_group_end(struct outbox_run *run)
 	if (store_begin(run->st) < 0)
 		goto fail;
 	for (i = run->first; i < end; i++)
-		if (outbox_record(run->st, &run->items[i], run->r[i], run->errs[i], run->now,
+		if (outbox_record(run->st, &run->items[i], run->relay, run->r[i], run->errs[i], run->now,
 				  run->retry_max_hours) < 0) {
 			store_rollback(run->st);
 			goto fail;
@@ -140,7 +165,7 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 	char (*errs)[256] = xcalloc((size_t)n, sizeof(*errs));
 	const char *(*rcpts)[100] = xcalloc((size_t)n, sizeof(*rcpts));
 	struct outbound_msg *msgs = xcalloc((size_t)n, sizeof(*msgs));
-	struct outbox_run run = { st, items, r, errs, now, retry_max_hours, stop, transient, 0,
+	struct outbox_run run = { st, items, out->relay, r, errs, now, retry_max_hours, stop, transient, 0,
 				  0, 0, false };
 	char serr[256] = "";
 	bool batched = out->ops->sync != NULL;
@@ -148,7 +173,7 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 
 	for (int i = 0; i < n; i++) {
 		msgs[i].envelope_from = items[i].envelope_from;
-		msgs[i].nrcpts = outbox_rcpts(&items[i], rcpts[i], 100);
+		msgs[i].nrcpts = items[i].nrcpts = outbox_rcpts(&items[i], rcpts[i], 100);
 		msgs[i].rcpts = rcpts[i];
 		msgs[i].raw = items[i].raw;
 		msgs[i].len = items[i].len;
@@ -192,7 +217,7 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 	if (store_begin(st) < 0)
 		goto out;
 	for (int i = 0; i < done; i++)
-		if (outbox_record(st, &items[i], r[i], errs[i], now, retry_max_hours) < 0) {
+		if (outbox_record(st, &items[i], out->relay, r[i], errs[i], now, retry_max_hours) < 0) {
 			store_rollback(st);
 			goto out;
 		}
@@ -225,6 +250,7 @@ outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_
 	/* Deferred mail is not due again within this pass, so the loop ends. */
 	while (!(stop && *stop) && transient < OUTBOX_MAX_TRANSIENT &&
 	       (n = store_outbox_due(st, now, OUTBOX_BATCH, &items)) > 0) {
+		log_debug("outbox: %d due, sending through %s", n, out->relay);
 		if (outbox_batch(st, out, items, n, now, retry_max_hours, stop, &transient,
 				 &sent) < 0)
 			goto out;

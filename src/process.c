@@ -107,6 +107,9 @@ process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
 	}
 	if (store_inbound_finish(p->st, id, NULL, in.outcome, in.detail) < 0)
 		goto fail;
+	/* Mail set aside keeps its bytes, for `ilnbot reprocess` once the cause is fixed. */
+	if (*rejected && store_rejected_keep(p->st, id, raw, len) < 0)
+		goto fail;
 	if (*rejected)
 		log_warnx("inbound: message %lld set aside: %s", (long long)id, in.detail);
 	else
@@ -246,10 +249,16 @@ batch_commit(struct program *p, struct inbound_item *items, bool *rejected, cons
 		int r;
 
 		program_tick(p);
-		if (tries[i] >= QUARANTINE_TRIES)
+		if (tries[i] >= QUARANTINE_TRIES) {
+			char *qkey = xasprintf("sha256:%s", keys[i]);
+
 			r = process_quarantine_tx(p, items[i].id, items[i].len, keys[i],
 						  tries[i], &rejected[i]);
-		else
+			if (r == 0)
+				r = store_rejected_keep_key(p->st, qkey, items[i].raw,
+							    items[i].len);
+			free(qkey);
+		} else
 			r = process_message_tx(p, items[i].raw, items[i].len,
 					       items[i].too_big, &rejected[i]);
 		if (r < 0 || (tries[i] < QUARANTINE_TRIES &&

@@ -189,6 +189,13 @@ static const char *const migrations[] = {
 	"  told_next INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX waiting_round ON waiting(round_id, silent);"
 	"ALTER TABLE participants ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;",
+
+	/* 7: the operator's commands: the bytes of mail set aside, kept for `ilnbot
+	 * reprocess`, and mail the operator dropped from the queue */
+	"CREATE TABLE rejected_mail ("
+	"  inbound_id INTEGER PRIMARY KEY REFERENCES inbound(id) ON DELETE CASCADE,"
+	"  raw BLOB NOT NULL);"
+	"ALTER TABLE outbox ADD COLUMN dropped_at INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -362,8 +369,20 @@ store_pragmas(struct store *st, char *err, size_t errsz)
 	sqlite3_busy_handler(st->db, store_busy, NULL);
 	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
 		char *msg = NULL;
+		int rc, tries = 0;
 
-		if (sqlite3_exec(st->db, pragmas[i], NULL, NULL, &msg) != SQLITE_OK) {
+		/* Switching a new store to WAL takes a lock the busy handler is not asked about:
+		 * another process opening it at the same moment (the daemon and an operator's
+		 * command) makes it SQLITE_BUSY for an instant. */
+		while ((rc = sqlite3_exec(st->db, pragmas[i], NULL, NULL, &msg)) == SQLITE_BUSY &&
+		       tries++ < 500) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			sqlite3_free(msg);
+			msg = NULL;
+			nanosleep(&ts, NULL);
+		}
+		if (rc != SQLITE_OK) {
 			snprintf(err, errsz, "%s: %s", pragmas[i], msg ? msg : "failed");
 			sqlite3_free(msg);
 			return -1;
@@ -399,21 +418,37 @@ store_migrate(struct store *st, char *err, size_t errsz)
 			 NMIGRATIONS);
 		return -1;
 	}
-	for (; v < NMIGRATIONS; v++) {
-		char *sql = xasprintf("BEGIN IMMEDIATE; %s; PRAGMA user_version=%d; COMMIT;",
-				      migrations[v], v + 1);
-		int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	/* Each step under the write lock, the version read again inside it: two processes
+	 * opening a new store at once (the daemon and an operator's command) migrate it
+	 * once between them. */
+	while (v < NMIGRATIONS) {
+		char *sql;
+		int rc;
 
-		free(sql);
-		if (rc != SQLITE_OK) {
-			snprintf(err, errsz, "migration %d: %s", v + 1, msg ? msg : "failed");
-			sqlite3_free(msg);
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+		if ((v = store_schema_version(st)) < 0 || v >= NMIGRATIONS) {
+			sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+			break;
 		}
-		log_info("store: schema migrated to version %d", v + 1);
+		sql = xasprintf("%s; PRAGMA user_version=%d; COMMIT;", migrations[v], v + 1);
+		rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+		free(sql);
+		if (rc != SQLITE_OK)
+			goto fail;
+		log_info("store: schema migrated to version %d", ++v);
+	}
+	if (v < 0) {
+		snprintf(err, errsz, "cannot read the schema version: %s", sqlite3_errmsg(st->db));
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
 	}
 	return 0;
+fail:
+	snprintf(err, errsz, "migration %d: %s", v + 1, msg ? msg : sqlite3_errmsg(st->db));
+	sqlite3_free(msg);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 struct store *

@@ -138,11 +138,12 @@ int store_token_count_since(struct store *st, const char *email, const char *act
 /* Outbox: mail is queued inside the inbound transaction and sent after the commit. */
 struct outbox_item {
 	int64_t id;
-	char *key, *message_id, *envelope_from, *rcpts;  /* rcpts: newline-separated */
+	char *key, *kind, *message_id, *envelope_from, *rcpts;  /* rcpts: newline-separated */
 	char *raw;
 	size_t len;
 	int attempts;
 	int64_t created_at;
+	size_t nrcpts;          /* set by outbox.c when it splits rcpts in place */
 };
 void outbox_item_clear(struct outbox_item *o);
 /* store_outbox_add: 1 queued, 0 key already present (never sent twice). kind: the
@@ -169,6 +170,45 @@ int store_outbox_is_ours(struct store *st, const char *message_id);
 
 /* store_outbox_failed_count: outgoing mail that failed for good (bounces at the relay). */
 int store_outbox_failed_count(struct store *st);
+
+/* ---- store_admin.c: what the operator's commands read and change ---- */
+
+/* The bytes of a message set aside (rejected or quarantined), kept with its inbound row
+ * for `ilnbot reprocess` and erased with it. store_rejected_keep: by the inbound row's
+ * id; store_rejected_keep_key: by its dedup key (a quarantined message's "sha256:..."). */
+int store_rejected_keep(struct store *st, int64_t inbound_id, const char *raw, size_t len);
+int store_rejected_keep_key(struct store *st, const char *dedup_key, const char *raw,
+			    size_t len);
+/* store_rejected_take: inside the caller's transaction, the kept bytes of rejected inbound
+ * message id (*raw the caller's, NUL-terminated), its inbound row deleted and its tries
+ * forgotten so that processing it again starts afresh. 1 taken, 0 no such kept message. */
+int store_rejected_take(struct store *st, int64_t id, char **raw, size_t *len);
+
+/* Outbox changes; each returns how many mails it changed, or -1. Sent mail is never
+ * touched. flush: deferred mail due now. retry: queued again now with a new retry
+ * window (id 0: every failed mail the operator did not drop). drop: failed for good,
+ * marked dropped, left out of the queue and of retry --failed. */
+int store_queue_flush(struct store *st, int64_t now);
+int store_queue_retry(struct store *st, int64_t id, int64_t now);
+int store_queue_drop(struct store *st, int64_t id, int64_t now);
+
+/* A table of text cells for the admin commands to print: cell (r, c) is
+ * cells[r * ncols + c], "" for NULL. admin_table_free frees the cells. */
+struct admin_table {
+	int nrows, ncols;
+	char **cells;
+};
+enum admin_query {
+	ADMIN_Q_QUEUE,          /* arg 0 all unsent, 1 failed, 2 deferred: id, kind, rcpts,
+				 * attempts, next_attempt_at, status, last_error */
+	ADMIN_Q_REJECTED,       /* id, received_at, sender, why, kept (0|1) */
+	ADMIN_Q_ROUNDS,         /* name, status, signup_closes, starts, ends */
+	ADMIN_Q_PEOPLE,         /* state, count */
+	ADMIN_Q_OUTBOX,         /* state, count */
+	ADMIN_Q_LAST,           /* last inbound at, last sent at, last pass at */
+};
+int store_admin_table(struct store *st, enum admin_query q, int64_t arg, struct admin_table *t);
+void admin_table_free(struct admin_table *t);
 
 /* ---- store_round.c: rounds, the matching pool, partnerships, unmatched ---- */
 

@@ -13,6 +13,7 @@ void
 outbox_item_clear(struct outbox_item *o)
 {
 	free(o->key);
+	free(o->kind);
 	free(o->message_id);
 	free(o->envelope_from);
 	free(o->rcpts);
@@ -55,7 +56,7 @@ int
 store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **items)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT o.id, o.key, o.message_id, o.envelope_from, "
-					   "o.rcpts, o.raw, o.attempts, o.created_at, s.raw FROM outbox o "
+					   "o.rcpts, o.raw, o.attempts, o.created_at, s.raw, o.kind FROM outbox o "
 					   "LEFT JOIN outbox_shared s ON s.id = o.shared_id WHERE "
 					   "o.status = 'queued' AND o.next_attempt_at <= ? ORDER BY o.id "
 					   "LIMIT ?", "ii", now, (int64_t)max);
@@ -85,6 +86,7 @@ store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **it
 		o->raw[o->len] = '\0';
 		o->attempts = sqlite3_column_int(stmt, 6);
 		o->created_at = sqlite3_column_int64(stmt, 7);
+		o->kind = col_text(stmt, 9);
 	}
 	store_done(st, stmt);
 	*items = v;

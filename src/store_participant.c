@@ -240,6 +240,8 @@ store_personal_erase(struct store *st, const char *email)
 		"DELETE FROM reply_counts WHERE sender = ?1",
 		("DELETE FROM outbox WHERE status != 'queued' AND "
 		 "  instr(char(10) || lower(rcpts) || char(10), char(10) || lower(?1) || char(10)) > 0"),
+		("DELETE FROM rejected_mail WHERE inbound_id IN "
+		 "  (SELECT id FROM inbound WHERE sender = ?1 COLLATE NOCASE)"),
 		"UPDATE inbound SET sender = NULL, subject = NULL WHERE sender = ?1 COLLATE NOCASE",
 	};
 

@@ -75,6 +75,10 @@ note "failing partnerships: reports, nudges, dissolving, re-matching, coordinato
 suite "partnership" python3 tests/e2e/partnership.py build/ilnbot
 note "a poison message crashes the bot until it is quarantined (Maildir)"
 suite "poison" tests/e2e/poison.sh build/ilnbot
+note "the operator: check-config, logs, queue, rejected, status, config (Maildir, a scripted relay)"
+suite "ops" python3 tests/e2e/ops.py build/ilnbot
+note "install, uninstall and dist"
+suite "install" tests/install.sh
 note "mail corpus through ilnbot deliver"
 suite "corpus" tests/corpus.sh build/ilnbot
 
@@ -89,6 +93,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		suite "timeline (asan)" python3 tests/e2e/timeline.py build/asan/ilnbot
 		suite "partnership (asan)" python3 tests/e2e/partnership.py build/asan/ilnbot
 		suite "poison (asan)" tests/e2e/poison.sh build/asan/ilnbot
+		suite "ops (asan)" python3 tests/e2e/ops.py build/asan/ilnbot
 		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	else

@@ -1,5 +1,6 @@
 /* test_conf.c: the configuration file: defaults, the keys outside tests rely on,
- * relative paths, and every error naming file:line. */
+ * relative paths, and every error naming file:line; conf_validate's count of what
+ * would fail at start, and conf_where naming a key's line or its default. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -82,12 +84,75 @@ test_errors(void **state)
 	unlink(path);
 }
 
+static void
+test_validate(void **state)
+{
+	static const struct { const char *text; int errors, warnings; } cases[] = {
+		{ "[network]\ncoordinators = c@example.org\ntrusted_authserv_id = mx\n", 0, 0 },
+		{ "[network]\n", 0, 2 },
+		/* a user without a password file, and the reverse */
+		{ "[inbound]\ntransport = imap\nimap_user = bot\n", 1, 2 },
+		{ "[outbound]\ntransport = smtp\nsmtp_password_file = /nonexistent\n", 1, 2 },
+		/* the password file missing; readable by others (made below) */
+		{ "[outbound]\ntransport = smtp\nsmtp_user = u\nsmtp_password_file = /nonexistent\n",
+		  1, 2 },
+		{ "[outbound]\ntransport = smtp\nsmtp_user = u\nsmtp_password_file = "
+		  "/tmp/ilnbot-conf-open.pass\n", 1, 2 },
+		/* plaintext to a host that is not loopback; to loopback */
+		{ "[outbound]\ntransport = smtp\nsmtp_tls = none\nsmtp_host = 192.0.2.1\n", 1, 2 },
+		{ "[outbound]\ntransport = smtp\nsmtp_tls = none\nsmtp_host = 127.0.0.1\n", 0, 2 },
+		/* the transport not used: its settings are not checked */
+		{ "[outbound]\nsmtp_tls = none\nsmtp_host = 192.0.2.1\n", 0, 2 },
+		/* the store's folder under a regular file */
+		{ "[store]\npath = /tmp/ilnbot-conf-open.pass/x/ilnbot.db\n", 1, 2 },
+	};
+	FILE *f = fopen("/tmp/ilnbot-conf-open.pass", "w");
+
+	assert_non_null(f);
+	fputs("secret\n", f);
+	fclose(f);
+	chmod("/tmp/ilnbot-conf-open.pass", 0644);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf c;
+		char err[512] = "";
+		int warnings = -1, errors;
+
+		assert_int_equal(conf_write(cases[i].text), 0);
+		assert_int_equal(conf_load(path, &c, err, sizeof(err)), 0);
+		errors = conf_validate(&c, &warnings);
+		if (errors != cases[i].errors || warnings != cases[i].warnings)
+			fail_msg("case %zu: %d errors, %d warnings; want %d, %d", i, errors, warnings,
+				 cases[i].errors, cases[i].warnings);
+		conf_free(&c);
+	}
+	unlink("/tmp/ilnbot-conf-open.pass");
+	unlink(path);
+}
+
+static void
+test_where(void **state)
+{
+	struct conf c;
+	char err[512], where[256];
+
+	assert_int_equal(conf_write("[network]\n\naddress = a@example.org\n"), 0);
+	assert_int_equal(conf_load(path, &c, err, sizeof(err)), 0);
+	assert_non_null(strstr(conf_where(&c, "network", "address", where, sizeof(where)),
+			       ".conf:3: [network] address"));
+	assert_non_null(strstr(conf_where(&c, "store", "path", where, sizeof(where)),
+			       ".conf: [store] path (the default)"));
+	conf_free(&c);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_where),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,7 +157,7 @@ static void
 test_grouping(void **state)
 {
 	struct store *st = setup_store(10);
-	struct outbound out = { &pipelined_ops, NULL };
+	struct outbound out = { &pipelined_ops, NULL, "test" };
 
 	assert_int_equal(outbox_flush(st, &out, NOW, 120, NULL), 10);
 	assert_int_equal(F.calls, 10);
@@ -174,7 +174,7 @@ static void
 test_transient_stops(void **state)
 {
 	struct store *st = setup_store(8);
-	struct outbound out = { &pipelined_ops, NULL };
+	struct outbound out = { &pipelined_ops, NULL, "test" };
 	struct outbox_item *items;
 	int n;
 
@@ -204,7 +204,7 @@ static void
 test_permanent(void **state)
 {
 	struct store *st = setup_store(3);
-	struct outbound out = { &pipelined_ops, NULL };
+	struct outbound out = { &pipelined_ops, NULL, "test" };
 
 	F.script[0] = OUTBOUND_PERMANENT;
 	F.script[1] = OUTBOUND_TRANSIENT;
@@ -224,7 +224,7 @@ static void
 test_batched(void **state)
 {
 	struct store *st = setup_store(5);
-	struct outbound out = { &batched_ops, NULL };
+	struct outbound out = { &batched_ops, NULL, "test" };
 
 	F.sync_fails = true;
 	assert_int_equal(outbox_flush(st, &out, NOW, 120, NULL), 0);
