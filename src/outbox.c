@@ -40,10 +40,10 @@ outbox_record(struct store *st, const struct outbox_item *o, enum outbound_resul
 	if (r == OUTBOUND_SENT)
 		return store_outbox_sent(st, o->id, now);
 	if (r == OUTBOUND_TRANSIENT && now - o->created_at < (int64_t)retry_max_hours * 3600) {
-		log_warnx("outbox: %s deferred: %s", o->key, err);
+		log_warnx("outbox: mail %lld deferred: %s", (long long)o->id, err);
 		return store_outbox_retry(st, o->id, now + outbox_backoff(o->attempts), err);
 	}
-	log_warnx("outbox: %s failed %s: %s", o->key,
+	log_warnx("outbox: mail %lld failed %s: %s", (long long)o->id,
 		  r == OUTBOUND_PERMANENT ? "permanently" : "for too long", err);
 	return store_outbox_failed(st, o->id, err);
 }
@@ -236,10 +236,15 @@ outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_
 		log_warnx("outbox: %d transient failures in a row; the rest waits for the next pass",
 			  transient);
 	rc = n < 0 ? -1 : sent;
+	/* bodies of sent mail kept past sent_keep_days go (at most hourly) */
+	if (rc >= 0 && store_outbox_purge(st, now, false) < 0)
+		rc = -1;
 out:
 	if (items)
 		outbox_items_free(items, n);
 	if (store_durable(st, true) < 0)
 		rc = -1;
+	/* the last mail of an erasure left: the WAL keeps no copy of its recipient */
+	store_checkpoint(st);
 	return rc;
 }

@@ -268,7 +268,8 @@ class LabBot(Bot):
         for oid, key, msgid, rcpts, status, err, raw in rows:
             self.looked.add(msgid)
             assert status == "sent", f"outbox {key} to {rcpts!r}: {status}: {err}"
-            check_wire(bytes(raw))
+            if raw:             # sent_keep_days = 0 purges the body once delivered
+                check_wire(bytes(raw))
             want.append((msgid, rcpts.split("\n")))
         deadline = time.monotonic() + 20
         while True:

@@ -37,6 +37,8 @@ teardown(void **state)
 	unlink(path);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s.key", path);
+	unlink(wal);
 	snprintf(wal, sizeof(wal), "%s-shm", path);
 	unlink(wal);
 	return 0;
@@ -148,7 +150,7 @@ test_participant_erase(void **state)
 	profile_free(&q);
 	participant_clear(&part);
 	assert_int_equal(store_subscriber_add(st, "ana@example.org", 5), 1);
-	assert_int_equal(store_personal_erase(st, "ana@example.org"), 0);
+	assert_int_equal(store_personal_erase(st, "ana@example.org", 100), 0);
 	assert_int_equal(store_participant_get(st, "ana@example.org", NULL, NULL), 0);
 	assert_int_equal(store_subscriber_has(st, "ana@example.org"), 0);
 }
@@ -387,11 +389,96 @@ test_every_accessor(void **state)
 	free(v);
 
 	/* erasure reaches every table that holds the address */
-	assert_int_equal(store_personal_erase(st, "ana@example.org"), 0);
+	assert_int_equal(store_personal_erase(st, "ana@example.org", 100), 0);
 	assert_int_equal(store_participant_get(st, "ana@example.org", NULL, NULL), 0);
-	assert_int_equal(store_token_count_since(st, "ana@example.org", "withdraw", 0), 0);
-	assert_int_equal(store_outbox_is_ours(st, "<o1@x>"), 0);
+	/* the rate limit counts on, under a keyed hash; the token itself is gone */
+	assert_int_equal(store_token_count_since(st, "ana@example.org", "withdraw", 0), 1);
+	assert_int_equal(store_token_get(st, "tok", &t), 0);
+	/* the record of mail sent stays (a reply to it is still ours), its body does not */
+	assert_int_equal(store_outbox_is_ours(st, "<o1@x>"), 1);
 	assert_int_equal(store_outbox_is_ours(st, "<o2@x>"), 1);
+}
+
+/* An erasure reaches what is stored under the address the person had before a CHANGE,
+ * keeps duplicate detection and the reply counter as keyed hashes, queues their
+ * messages for removal from the mailbox, and purges anyone's sent mail naming them. */
+static void
+test_erase_everywhere(void **state)
+{
+	struct store *st = *state;
+	struct profile p;
+	struct erase_item *q = NULL;
+	struct token t;
+	struct outbox_item *items = NULL;
+	char h1[STORE_HASH_LEN], h2[STORE_HASH_LEN];
+	int64_t id, pid;
+	int n;
+
+	profile_init(&p);
+	p.name = "Zebulon Canary";
+	p.country = "BR";
+	p.sector = "academic";
+	p.workplace = "USP";
+	p.interests = "a";
+	p.languages = "por";
+	p.partner_sector = "same";
+	p.partner_stage = "different";
+	store_hash(st, "x", h1);
+	store_hash(st, "x", h2);
+	assert_string_equal(h1, h2);
+	assert_int_equal(strlen(h1), STORE_HASH_LEN - 1);
+	store_hash(st, "y", h2);
+	assert_string_not_equal(h1, h2);
+
+	assert_int_equal(store_participant_add(st, "old@example.org", &p, 5, &pid), 0);
+	assert_int_equal(store_inbound_add(st, "mid:<m1@old>", "<m1@old>", "old@example.org",
+					   "JOIN", 5, &id), 1);
+	assert_int_equal(store_inbound_set_transport(st, id, "111.file"), 0);
+	assert_int_equal(store_token_add(st, "told", "old@example.org", "change",
+					 "{\"to\":\"new@example.org\"}", 5, 500), 0);
+	assert_int_equal(store_reply_count_bump(st, "old@example.org", "d1"), 1);
+	assert_int_equal(store_participant_set_email(st, "old@example.org", "new@example.org", 6), 0);
+	assert_int_equal(store_inbound_add(st, "mid:<m2@new>", "<m2@new>", "NEW@example.org",
+					   "DELETE", 7, &id), 1);
+	assert_int_equal(store_inbound_set_transport(st, id, "222.file"), 0);
+	/* a coordinator's export naming them, sent; a partner's introduction, queued */
+	assert_int_equal(store_outbox_add(st, "exp", "export", "<e@x>", "b@x", "coord@example.org",
+					  "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+					  "Zebulon Can=\r\nary <new@=65xample.org>", 70, 7), 1);
+	assert_int_equal(store_outbox_add(st, "intro", "intro", "<i@x>", "b@x", "bob@example.org",
+					  "Subject: =?utf-8?b?WmVidWxvbiBD?= =?utf-8?b?YW5hcnk=?=\r\n", 60,
+					  7), 1);
+	assert_int_equal(n = store_outbox_due(st, 7, 10, &items), 2);
+	assert_int_equal(store_outbox_sent(st, items[0].id, 8), 0);
+	for (int i = 0; i < n; i++)
+		outbox_item_clear(&items[i]);
+	free(items);
+
+	assert_int_equal(store_personal_erase(st, "new@example.org", 9), 0);
+	assert_int_equal(store_participant_get(st, "new@example.org", NULL, NULL), 0);
+	/* both messages queued for removal, by transport id and Message-ID */
+	assert_int_equal(n = store_erase_queue_list(st, &q), 2);
+	assert_string_equal(q[0].transport_id, "222.file");   /* the address now, then before */
+	assert_string_equal(q[0].message_id, "<m2@new>");
+	assert_string_equal(q[1].transport_id, "111.file");
+	assert_int_equal(store_erase_queue_done(st, q[0].id), 0);
+	assert_int_equal(store_erase_queue_done(st, q[1].id), 0);
+	erase_items_free(q, (size_t)n);
+	assert_int_equal(store_erase_queue_list(st, &q), 0);
+	free(q);
+	/* duplicates are still recognised, under the keyed hash */
+	assert_int_equal(store_inbound_add(st, "mid:<m1@old>", "<m1@old>", NULL, NULL, 10, &id), 0);
+	assert_int_equal(store_inbound_add(st, "mid:<m3@x>", "<m3@x>", NULL, NULL, 10, &id), 1);
+	/* the old address's token is gone, its count stays; so does the reply counter */
+	assert_int_equal(store_token_get(st, "told", &t), 0);
+	assert_int_equal(store_token_count_since(st, "old@example.org", "change", 0), 1);
+	assert_int_equal(store_reply_count_bump(st, "old@example.org", "d1"), 2);
+	/* the sent export lost its body; the queued introduction goes whole when sent */
+	assert_int_equal(n = store_outbox_due(st, 9, 10, &items), 1);
+	assert_string_equal(items[0].key, "intro");
+	assert_int_equal(store_outbox_sent(st, items[0].id, 10), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
 }
 
 int
@@ -406,6 +493,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reply_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_accessor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_states_fit_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erase_everywhere, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
