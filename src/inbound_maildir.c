@@ -48,7 +48,7 @@ imd_is_skipped(const struct inbound_maildir *h, const char *name)
 static void
 imd_skip(struct inbound_maildir *h, const char *name)
 {
-	char *p = xstrndup(name, 200);
+	char *p = xstrndup(name, strnlen(name, 200));
 
 	for (char *c = p; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)

@@ -52,7 +52,7 @@ const struct mail_kind mail_kinds[] = {
 	{ "subscribe_done", "" },
 	{ "subscribe_already", "command" },
 	{ "unsubscribe_done", "was_subscribed was_not_subscribed" },
-	{ "show", "profile status agreed_at created_at subscribed" },
+	{ "show", "profile status agreed_at created_at subscribed history" },
 	{ "update_done", "profile" },
 	{ "update_problems", "problems form" },
 	{ "status", "status waiting withdrawn partner round_name starts ends choice "

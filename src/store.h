@@ -263,6 +263,9 @@ int store_partnership_set_status(struct store *st, int64_t id, enum partnership_
 /* store_unmatched_list: the unmatched of the round who are still active, by id: a = b =
  * the participant id, a_email, why (b_email "", status PARTNERSHIP_PROPOSED). */
 int store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out);
+/* store_partnerships_of: every partnership participant was introduced in (any round,
+ * any status but proposed), by id; the count or -1. */
+int store_partnerships_of(struct store *st, int64_t participant, struct partnership **out);
 /* store_partner_of: the active partnership of a participant: 1 found (fills *p), 0 none. */
 int store_partner_of(struct store *st, int64_t participant, struct partnership *p);
 /* store_partnership_set_choice: participant's answer (CONTINUE/CONCLUDE) on partnership id. */

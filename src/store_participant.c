@@ -352,9 +352,11 @@ store_personal_erase(struct store *st, const char *email, int64_t now)
 		"DELETE FROM tokens WHERE instr(lower(payload), lower(?1)) > 0",
 		"DELETE FROM subscribers WHERE email = ?1",
 		"DELETE FROM reply_counts WHERE sender = ?1",
-		/* mail to them: what has not left is dropped; what has keeps a hashed record */
-		("DELETE FROM outbox WHERE status = 'queued' AND instr(char(10) || lower(rcpts) || "
-		 "  char(10), char(10) || lower(?1) || char(10)) > 0"),
+		/* mail to them: what has not left is dropped (with others on it too, it leaves
+		 * and goes whole); what has left keeps a hashed record */
+		"DELETE FROM outbox WHERE status = 'queued' AND lower(rcpts) = lower(?1)",
+		("UPDATE outbox SET erase_on_send = 1 WHERE status = 'queued' AND instr(char(10) || "
+		 "  lower(rcpts) || char(10), char(10) || lower(?1) || char(10)) > 0"),
 		("UPDATE outbox SET raw = x'', keep = 0, rcpts = ilnbot_hash(lower(rcpts)), "
 		 "  key = ilnbot_hash(key) WHERE "
 		 "  status != 'queued' AND instr(char(10) || lower(rcpts) || char(10), "

@@ -8,8 +8,11 @@ field; a directory, a FIFO, a socket and a symbolic link in new/ are skipped, an
 beside them is answered.
 Usage: erase.py [BINARY]. Prints "N passed, N failed"."""
 import os
+import signal
 import socket
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
@@ -55,7 +58,7 @@ def maildir_files(bot):
 
 
 def assert_clean(bot, canaries, what):
-    for path in store_files(bot) + maildir_files(bot):
+    for path in store_files(bot) + (maildir_files(bot) if e2e.MODE == "maildir" else []):
         with open(path, "rb") as f:
             data = f.read()
         for c in canaries:
@@ -65,15 +68,34 @@ def assert_clean(bot, canaries, what):
 def change(bot, old, new):
     _, r = bot.send(f"CHANGE {new}", sender=old)
     _, r = reply_to(bot, r[0], sender=old)
-    verify = [m for m in r if m["To"] == new][0]
+    verify = [m for m in r if m["To"] == e2e.A(new)][0]
     _, r = reply_to(bot, verify, sender=new)
     assert "has moved" in body(r[0]), body(r[0])
+
+
+def processed_mail(bot):
+    """Every message in the processed mailbox: Maildir cur/ files, or on the lab the
+    bot's done and rejects folders over IMAP."""
+    if e2e.MODE == "lab":
+        return [raw for mb in ("Processed", "Rejected")
+                for _, raw in e2e.LAB.fetch(e2e.BOT, mb)]
+    out = []
+    for p in maildir_files(bot):
+        with open(p, "rb") as f:
+            out.append(f.read())
+    return out
 
 
 @test
 def delete_leaves_no_trace(bot):
     """Signed up at one address, moved to another, exported by a coordinator, then
-    DELETE: nothing of them is left in the database, its WAL or the processed mailbox."""
+    DELETE: nothing of them is left in the database, its WAL or the processed mailbox
+    (on the lab: the IMAP done folder)."""
+    global OLD, NEW
+    if e2e.MODE == "lab":       # the lab's users; the name and free text stay canaries
+        OLD, NEW = "ana@example.org", "ana.new@example.org"
+    old, new = e2e.A(OLD), e2e.A(NEW)
+    canaries = CANARIES[:5] + (old, new)
     e2e.signup(bot, sender=OLD, form=FORM)
     change(bot, OLD, NEW)
     _, r = bot.send("EXPORT", sender=COORD, headers={"Authentication-Results": AR_OK})
@@ -81,18 +103,84 @@ def delete_leaves_no_trace(bot):
     # the check can see what it looks for: the canaries are there before the erasure
     with open(store_files(bot)[0], "rb") as f:
         data = f.read()
-    assert found(data, "zqxabout-canary") and found(data, OLD), "the canaries are not stored"
-    assert any(found(open(p, "rb").read(), "zqxnotes-canary") for p in maildir_files(bot))
+    assert found(data, "zqxabout-canary") and found(data, old), "the canaries are not stored"
+    assert any(found(raw, "zqxnotes-canary") for raw in processed_mail(bot))
     _, r = bot.send("DELETE", "Reason: zqxreason-canary", sender=NEW)
     assert len(r) == 1, r
     _, r = bot.send(f"CONFIRM {token_of(r[0])}", sender=NEW)
-    assert len(r) == 1 and r[0]["To"] == NEW, r
-    assert_clean(bot, CANARIES, "after DELETE")
-    assert not any(found(bot.log.encode(), c) for c in CANARIES), "a canary in the log"
-    cur = os.listdir(os.path.join(bot.inbox, "cur"))
-    assert len(cur) == 1, cur       # the coordinator's EXPORT stays
+    assert len(r) == 1 and r[0]["To"] == new, r
+    assert_clean(bot, canaries, "after DELETE")
+    left = processed_mail(bot)
+    for raw in left:
+        for c in canaries:
+            assert not found(raw, c), f"{c!r} still in a processed message"
+    assert len(left) == 1, len(left)    # the coordinator's EXPORT stays
+    assert not any(found(bot.log.encode(), c) for c in canaries), "a canary in the log"
     _, r = bot.send("SHOW", sender=NEW)
     assert "not registered" in body(r[0]), body(r[0])
+
+
+def wait_replies(bot, n, timeout=30):
+    """The next n replies of a running daemon."""
+    got, deadline = [], time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < deadline:
+        got += bot.replies()
+        time.sleep(0.05)
+    assert len(got) >= n, f"{len(got)} of {n} replies: {bot.log[-2000:]}"
+    return got
+
+
+def daemon_send(bot, subj, text, sender, n=1, headers=None):
+    m = e2e.EmailMessage()
+    m["From"] = sender
+    m["To"] = e2e.BOT
+    m["Subject"] = subj
+    m["Date"] = "Mon, 02 Mar 2026 09:00:00 +0000"
+    m["Message-ID"] = f"<d{os.urandom(6).hex()}@client.example>"
+    for k, v in (headers or {}).items():
+        m[k] = v
+    m.set_content(text)
+    bot.drop(bytes(m))
+    return wait_replies(bot, n)
+
+
+@test
+def daemon_wal_holds_no_copy(bot):
+    """While the daemon runs (its WAL file in use by three connections), DELETE leaves no
+    copy in the database file, the WAL or the processed mailbox."""
+    if e2e.MODE != "maildir":
+        return
+    proc = subprocess.Popen([e2e.BIN, "run", "-c", bot.conf, "--now", e2e.NOW],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        r = daemon_send(bot, "SIGNUP", FORM, OLD)
+        daemon_send(bot, f"CONFIRM {token_of(r[0])}", "yes", OLD)
+        wal = store_files(bot)[0] + "-wal"
+        assert os.path.exists(wal), "no WAL while the daemon runs"
+        data = b"".join(open(p, "rb").read() for p in store_files(bot))
+        assert found(data, "zqxabout-canary"), "the canary is not stored"
+        r = daemon_send(bot, "DELETE", "Reason: zqxreason-canary", OLD)
+        r = daemon_send(bot, f"CONFIRM {token_of(r[0])}", "yes", OLD)
+        assert r[0]["To"] == OLD
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert_clean(bot, CANARIES, "daemon after DELETE")
+                break
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert proc.poll() is None, "the daemon ended"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        bot.log += err.decode(errors="replace")
+    assert not any(found(bot.log.encode(), c) for c in CANARIES), "a canary in the log"
 
 
 @test
@@ -163,4 +251,6 @@ def odd_files_in_new_are_skipped(bot):
 
 
 if __name__ == "__main__":
+    if e2e.MODE == "lab":       # the rest is about the Maildir transport or one-shot runs
+        TESTS = [delete_leaves_no_trace, byte_order_mark_keeps_first_field]
     e2e.run_suite(TESTS, "erase")

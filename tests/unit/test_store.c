@@ -405,6 +405,9 @@ test_every_accessor(void **state)
 static void
 test_erase_everywhere(void **state)
 {
+	static const char exp[] = "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+				  "Zebulon Can=\r\nary <new@=65xample.org>\r\n";
+	static const char intro[] = "Subject: =?utf-8?b?WmVidWxvbiBD?= =?utf-8?b?YW5hcnk=?=\r\n";
 	struct store *st = *state;
 	struct profile p;
 	struct erase_item *q = NULL;
@@ -443,11 +446,9 @@ test_erase_everywhere(void **state)
 	assert_int_equal(store_inbound_set_transport(st, id, "222.file"), 0);
 	/* a coordinator's export naming them, sent; a partner's introduction, queued */
 	assert_int_equal(store_outbox_add(st, "exp", "export", "<e@x>", "b@x", "coord@example.org",
-					  "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-					  "Zebulon Can=\r\nary <new@=65xample.org>", 70, 7), 1);
+					  exp, strlen(exp), 7), 1);
 	assert_int_equal(store_outbox_add(st, "intro", "intro", "<i@x>", "b@x", "bob@example.org",
-					  "Subject: =?utf-8?b?WmVidWxvbiBD?= =?utf-8?b?YW5hcnk=?=\r\n", 60,
-					  7), 1);
+					  intro, strlen(intro), 7), 1);
 	assert_int_equal(n = store_outbox_due(st, 7, 10, &items), 2);
 	assert_int_equal(store_outbox_sent(st, items[0].id, 8), 0);
 	for (int i = 0; i < n; i++)
