@@ -1,5 +1,7 @@
 /* maildir.c: Maildir layout and the delivery protocol of maildir(5): a unique name,
- * written and fsynced in tmp/, renamed into new/, the folder fsynced. */
+ * written and fsynced in tmp/, renamed into new/, the folder fsynced; reading a message
+ * only when it is a regular file (never a FIFO, device or link), and removing one from
+ * cur/ by its name in new/. A buffer read is the caller's to free(). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

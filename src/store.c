@@ -2,8 +2,10 @@
  * pragmas and busy handler, the schema's numbered migrations (applied in order, each in
  * one transaction, recorded in PRAGMA user_version), transactions, and the prepared
  * statement cache with the helpers the accessor files (store_*.c) use to bind, step and
- * give back statements. Every query is a prepared statement with bound parameters. A
- * struct store is the caller's to store_close(). */
+ * give back statements; the store's hashing key (<store>.key) with the keyed hash it gives
+ * SQL as ilnbot_hash(), and the truncating checkpoint after an erasure. Every query is a
+ * prepared statement with bound parameters. A struct store is the caller's to
+ * store_close(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>

@@ -1,6 +1,7 @@
 /* store_inbound.c: the inbound side of the store (see store.h): the log of inbound
- * messages, the tries at them (inbound_attempts, for the poison-message quarantine) and
- * the small key/value state table (IMAP positions). A string returned through an
+ * messages (with where the transport keeps each), the tries at them (inbound_attempts,
+ * for the poison-message quarantine), the queue of processed messages an erasure asked
+ * the transport to remove, and the small key/value state table (IMAP positions). A string returned through an
  * out-pointer is the caller's to free(). */
 #include <sqlite3.h>
 #include <stdlib.h>

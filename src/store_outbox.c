@@ -1,5 +1,7 @@
 /* store_outbox.c: the outbox (see store.h): mail queued inside the inbound transaction,
- * sent after the commit, retried, or failed for good. Items from store_outbox_due are the
+ * sent after the commit, retried, or failed for good; the body of sent mail purged when it
+ * leaves or after sent_keep_days (a fan-out's shared body once no copy waits), and
+ * an erasure's own mail kept as a keyed hash of its recipient. Items from store_outbox_due are the
  * caller's: outbox_item_clear each, then free() the array. */
 #include <sqlite3.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /* store_participant.c: the people in the store (see store.h): participants and their
  * profiles, the rows every participant is listed as (struct pool_row), digest
- * subscribers, the per-sender daily reply counters, and the erasure of everything personal
- * about an address. Strings and profiles filled here are the caller's: participant_clear,
+ * subscribers, the per-sender daily reply counters (under a keyed hash of the address),
+ * the addresses a participant had before a CHANGE, and the erasure of everything personal
+ * about a person at every address they had. Strings and profiles filled here are the caller's: participant_clear,
  * profile_free, pool_row_clear (which frees the row's profile too), free() for the
  * subscriber list and each of its strings. */
 #include <sqlite3.h>

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +483,67 @@ test_erase_everywhere(void **state)
 	free(items);
 }
 
+/* length(raw) of the first row of a query on the store's file, through a connection of
+ * the test's own. */
+static int
+raw_len(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Sent mail keeps no body (sent_keep_days 0); a fan-out's shared body goes only when
+ * its last copy has left; with sent_keep_days, bodies stay until the purge after that. */
+static void
+test_sent_bodies_purged(void **state)
+{
+	static const char shared[] = "Subject: digest\r\n\r\nthe shared part\r\n";
+	struct store *st = *state;
+	struct outbox_item *items = NULL;
+	int64_t sid;
+	int n;
+
+	assert_int_equal(store_outbox_shared_add(st, shared, strlen(shared), 5, &sid), 0);
+	assert_int_equal(store_outbox_add_shared(st, "d1", "digest", "<d1@x>", "b@x", "a@x",
+						 "To: a@x\r\n", 9, sid, 5), 1);
+	assert_int_equal(store_outbox_add_shared(st, "d2", "digest", "<d2@x>", "b@x", "c@x",
+						 "To: c@x\r\n", 9, sid, 5), 1);
+	assert_int_equal(n = store_outbox_due(st, 5, 1, &items), 1);
+	assert_int_equal(store_outbox_sent(st, items[0].id, 6), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox WHERE key = 'd1'"), 0);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox_shared"), (int)strlen(shared));
+	/* the copy still queued is whole */
+	assert_int_equal(n = store_outbox_due(st, 6, 5, &items), 1);
+	assert_int_equal(items[0].len, 9 + strlen(shared));
+	assert_int_equal(store_outbox_sent(st, items[0].id, 7), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox_shared"), 0);
+
+	/* kept for a day: the body stays, then the purge takes it */
+	store_sent_keep(st, 1);
+	assert_int_equal(store_outbox_add(st, "k", "test", "<k@x>", "b@x", "a@x", "body", 4, 10), 1);
+	assert_int_equal(n = store_outbox_due(st, 10, 5, &items), 1);
+	assert_int_equal(store_outbox_sent(st, items[0].id, 11), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
+	assert_int_equal(store_outbox_purge(st, 12, true), 0);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox WHERE key = 'k'"), 4);
+	assert_int_equal(store_outbox_purge(st, 11 + 86400, true), 0);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox WHERE key = 'k'"), 0);
+}
+
 int
 main(void)
 {
@@ -495,6 +557,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_every_accessor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_states_fit_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_everywhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sent_bodies_purged, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
