@@ -349,7 +349,7 @@ admin_reprocess(struct program *p, const struct admin_args *a, bool *send)
 			missing++;
 			continue;
 		}
-		if (process_message_tx(p, raw, len, len >= MSG_MAX_SIZE, &rejected) < 0 ||
+		if (process_message_tx(p, NULL, raw, len, len >= MSG_MAX_SIZE, &rejected) < 0 ||
 		    store_commit(p->st) < 0) {
 			store_rollback(p->st);
 			free(raw);

@@ -66,6 +66,7 @@ static const struct conf_key conf_keys[] = {
 	{ "outbound", "bounce_address", CONF_STR, S(bounce_address), "", 0, 0, NULL },
 	{ "outbound", "smtp_timeout_seconds", CONF_INT, S(smtp_timeout_seconds), "60", 1, 3600, NULL },
 	{ "outbound", "smtp_retry_max_hours", CONF_INT, S(smtp_retry_max_hours), "120", 1, 8760, NULL },
+	{ "outbound", "sent_keep_days", CONF_INT, S(sent_keep_days), "0", 0, 3650, NULL },
 
 	{ "program", "templates", CONF_PATH, S(templates), "../templates", 0, 0, NULL },
 	{ "program", "token_days", CONF_INT, S(token_days), "7", 1, 365, NULL },

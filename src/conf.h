@@ -56,6 +56,7 @@ struct conf {
 	char *bounce_address;
 	int smtp_timeout_seconds;
 	int smtp_retry_max_hours;
+	int sent_keep_days;     /* a sent mail's body is purged this many days after it left */
 
 	/* [program] */
 	char *templates;

@@ -10,6 +10,7 @@
 
 struct conf;
 struct store;
+struct erase_item;
 
 /* Most messages inbound_imap.c fetches in one batch (the imap_batch setting's upper
  * bound): a UID FETCH of that many scattered UIDs stays under the 8,192-octet command
@@ -34,6 +35,11 @@ struct inbound_ops {
 	/* done_many: the same for a whole committed batch at once (may be NULL). */
 	int (*done_many)(void *h, const struct inbound_item *items, const bool *rejected,
 			 size_t n, char *err, size_t errsz);
+	/* erase: remove processed messages (done or rejected) for good: items[i] names one
+	 * by the transport's id for it (may be NULL) and its Message-ID (may be NULL). A
+	 * message not found is no error. May be NULL (nothing is kept). 0 or -1. */
+	int (*erase)(void *h, const struct erase_item *items, size_t n, char *err,
+		     size_t errsz);
 	/* wait: block up to timeout_ms for new mail (IDLE, or a sleep); returns early
 	 * when *stop becomes true. 0, or -1 on a connection error. */
 	int (*wait)(void *h, int timeout_ms, volatile int *stop);

@@ -4,7 +4,8 @@
  * checks nothing), selects the mailbox and loads UIDVALIDITY and the last processed UID through
  * store_state_*. next() finds new mail with UID SEARCH UID n:* and fetches it with
  * BODY.PEEK[] in batches, sizes first. done() sets \Seen and moves the message to the
- * done (or rejects) mailbox, then records its UID. wait() IDLEs or sleeps.
+ * done (or rejects) mailbox, then records its UID. erase() removes processed messages
+ * (DELETE) from those mailboxes, found by Message-ID. wait() IDLEs or sleeps.
  * The handle owns everything it holds; an item's raw buffer passes to the caller, who
  * frees it with inbound_item_clear(). The password is never logged. */
 #include <errno.h>
@@ -785,6 +786,91 @@ out:
 	return rc;
 }
 
+/* imap_erase_in: in mailbox mb, every message whose Message-ID header holds one of the
+ * items' is flagged \Deleted and expunged (by UID with UIDPLUS; a plain EXPUNGE only in
+ * the done and rejects mailboxes, which are ours alone). */
+static int
+imap_erase_in(struct imap_in *h, const char *mb, const struct erase_item *items, size_t n,
+	      char *err, size_t errsz)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	size_t found = 0;
+	int r, rc = -1;
+
+	if ((r = mailimap_select(h->s, mb)) != MAILIMAP_NO_ERROR) {
+		imap_why(h, "SELECT", r, err, errsz);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct mailimap_search_key *key;
+		clist *res = NULL;
+		const char *mid = items[i].message_id;
+
+		if (mid == NULL || *mid == '\0' || strlen(mid) > 998)
+			continue;
+		key = mailimap_search_key_new_header(xstrdup("Message-ID"), xstrdup(mid));
+		r = mailimap_uid_search(h->s, NULL, key, &res);
+		mailimap_search_key_free(key);
+		if (r != MAILIMAP_NO_ERROR) {
+			imap_why(h, "UID SEARCH", r, err, errsz);
+			goto out;
+		}
+		for (clistiter *it = res ? clist_begin(res) : NULL; it; it = clist_next(it)) {
+			uint32_t *u = clist_content(it);
+
+			mailimap_set_add_single(set, *u);
+			found++;
+		}
+		if (res)
+			mailimap_search_result_free(res);
+	}
+	if (found > 0) {
+		bool ours = strcmp(mb, h->mailbox) != 0;
+
+		if (!h->has_uidplus && !ours) {
+			rc = 0;         /* left in the shared inbox rather than expunge others' */
+			goto out;
+		}
+		if (imap_flag_add(h, set, mailimap_flag_new_deleted(), err, errsz) == -1)
+			goto out;
+		r = h->has_uidplus ? mailimap_uid_expunge(h->s, set) : mailimap_expunge(h->s);
+		if (r != MAILIMAP_NO_ERROR) {
+			imap_why(h, "EXPUNGE", r, err, errsz);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	mailimap_set_free(set);
+	return rc;
+}
+
+/* erase: processed messages are in the done and rejects mailboxes (or, with no done
+ * mailbox, still in the inbox): found there by Message-ID. The inbox is selected again
+ * afterwards, so fetching goes on where it was. */
+static int
+imap_erase(void *vh, const struct erase_item *items, size_t n, char *err, size_t errsz)
+{
+	struct imap_in *h = vh;
+	const char *mbs[2] = { *h->done_mb ? h->done_mb : h->mailbox, h->rejects_mb };
+	int r, rc = 0;
+
+	for (size_t i = 0; i < 2 && rc == 0; i++)
+		if (*mbs[i] && (i == 0 || strcmp(mbs[1], mbs[0]) != 0))
+			rc = imap_erase_in(h, mbs[i], items, n, err, errsz);
+	r = mailimap_select(h->s, h->mailbox);
+	if (r != MAILIMAP_NO_ERROR || h->s->imap_selection_info == NULL) {
+		if (rc == 0)
+			imap_why(h, "SELECT", r, err, errsz);
+		return -1;
+	}
+	if (h->s->imap_selection_info->sel_uidvalidity != h->uidvalidity) {
+		snprintf(err, errsz, "UIDVALIDITY of %s changed", h->mailbox);
+		return -1;
+	}
+	return rc;
+}
+
 static int
 imap_wait(void *vh, int timeout_ms, volatile int *stop)
 {
@@ -869,6 +955,7 @@ const struct inbound_ops inbound_imap_ops = {
 	.next = imap_next,
 	.done = imap_done,
 	.done_many = imap_done_many,
+	.erase = imap_erase,
 	.wait = imap_wait,
 	.close = imap_close,
 };

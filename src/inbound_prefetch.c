@@ -260,6 +260,24 @@ pf_settle(struct prefetch *p, char *err, size_t errsz)
 	return rc;
 }
 
+/* pf_erase: after the queued done work (the messages have to be where done() puts
+ * them), on the caller's thread, holding the connection. */
+static int
+pf_erase(void *vh, const struct erase_item *items, size_t n, char *err, size_t errsz)
+{
+	struct prefetch *p = vh;
+	int rc = 0;
+
+	if (pf_settle(p, err, errsz) < 0)
+		return -1;
+	if (p->under.ops->erase == NULL)
+		return 0;
+	pthread_mutex_lock(&p->conn);
+	rc = p->under.ops->erase(p->under.h, items, n, err, errsz);
+	pthread_mutex_unlock(&p->conn);
+	return rc;
+}
+
 static int
 pf_wait(void *vh, int timeout_ms, volatile int *stop)
 {
@@ -320,6 +338,7 @@ static const struct inbound_ops inbound_prefetch_ops = {
 	.next = pf_next,
 	.done = pf_done,
 	.done_many = pf_done_many,
+	.erase = pf_erase,
 	.wait = pf_wait,
 	.close = pf_close,
 };

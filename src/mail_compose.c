@@ -740,3 +740,157 @@ out:
 	free(alt);
 	return out;
 }
+
+/* ---- reading composed mail back, for erasure ---- */
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* b64_decode_into: base64 of s[0..n) appended to b, anything else skipped, until a '='
+ * pad, a line starting with '-' (a MIME boundary) or the end; returns how far it read. */
+static size_t
+b64_decode_into(struct buf *b, const char *s, size_t n)
+{
+	unsigned v = 0;
+	int bits = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int d = b64val((unsigned char)s[i]);
+
+		if (s[i] == '=' || (s[i] == '-' && i > 0 && s[i - 1] == '\n'))
+			break;
+		if (d < 0)
+			continue;
+		v = (v << 6) | (unsigned)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addc(b, (char)((v >> bits) & 0xff));
+		}
+	}
+	return i;
+}
+
+/* ew_decode: the RFC 2047 encoded word at s[0..n) ("=?cs?X?text?=") appended to b; its
+ * length, or 0 when s holds none. */
+static size_t
+ew_decode(struct buf *b, const char *s, size_t n)
+{
+	const char *end = n > 4 ? memmem(s + 2, n - 2, "?=", 2) : NULL;
+	const char *q1, *q2;
+
+	if (n < 8 || s[0] != '=' || s[1] != '?' || end == NULL)
+		return 0;
+	if ((q1 = memchr(s + 2, '?', (size_t)(end - s - 2))) == NULL || q1 + 2 >= end ||
+	    q1[2] != '?')
+		return 0;
+	q2 = q1 + 3;
+	if ((q1[1] | 0x20) == 'b') {
+		b64_decode_into(b, q2, (size_t)(end - q2));
+	} else if ((q1[1] | 0x20) == 'q') {
+		for (const char *t = q2; t < end; t++) {
+			if (*t == '_')
+				buf_addc(b, ' ');
+			else if (*t == '=' && end - t > 2 && hexval(t[1]) >= 0 && hexval(t[2]) >= 0) {
+				buf_addc(b, (char)(hexval(t[1]) * 16 + hexval(t[2])));
+				t += 2;
+			} else
+				buf_addc(b, *t);
+		}
+	} else
+		return 0;
+	return (size_t)(end + 2 - s);
+}
+
+/* mail_decoded: raw read through quoted-printable and encoded words, then every base64
+ * part's content; lowercase ASCII. Caller frees (buf_free). */
+static void
+mail_decoded(struct buf *b, const char *raw, size_t len)
+{
+	const char *p = raw, *e = raw + len;
+
+	buf_init(b, 0);
+	for (size_t i = 0; i < len; i++) {
+		size_t w;
+
+		if (raw[i] == '=' && (w = ew_decode(b, raw + i, len - i)) > 0) {
+			i += w - 1;
+			/* whitespace between adjacent encoded words is no text (RFC 2047 §6.2) */
+			for (size_t j = i + 1; j < len && (raw[j] == ' ' || raw[j] == '\t' ||
+							   raw[j] == '\r' || raw[j] == '\n'); j++)
+				if (j + 1 < len && raw[j + 1] == '=' && j + 2 < len && raw[j + 2] == '?') {
+					i = j;
+					break;
+				}
+			continue;
+		}
+		if (raw[i] == '=' && i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n') {
+			i += 2;
+			continue;
+		}
+		if (raw[i] == '=' && i + 1 < len && raw[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (raw[i] == '=' && i + 2 < len && hexval((unsigned char)raw[i + 1]) >= 0 &&
+		    hexval((unsigned char)raw[i + 2]) >= 0) {
+			buf_addc(b, (char)(hexval((unsigned char)raw[i + 1]) * 16 +
+					   hexval((unsigned char)raw[i + 2])));
+			i += 2;
+			continue;
+		}
+		buf_addc(b, raw[i]);
+	}
+	while (p < e) {
+		const char *h = memmem(p, (size_t)(e - p), "Content-Transfer-Encoding: base64", 33);
+		const char *body;
+
+		if (h == NULL || (body = memmem(h, (size_t)(e - h), "\r\n\r\n", 4)) == NULL)
+			break;
+		body += 4;
+		buf_addc(b, '\n');
+		p = body + b64_decode_into(b, body, (size_t)(e - body));
+		if (p == body)
+			p++;
+	}
+	for (size_t i = 0; i < b->len; i++)
+		if (b->data[i] >= 'A' && b->data[i] <= 'Z')
+			b->data[i] = (char)(b->data[i] + 32);
+}
+
+bool
+mail_mentions(const char *raw, size_t len, const char *needle)
+{
+	struct buf b;
+	char *n = xstrdup(needle);
+	size_t nl = strlen(n);
+	bool found;
+
+	for (size_t i = 0; i < nl; i++)
+		if (n[i] >= 'A' && n[i] <= 'Z')
+			n[i] = (char)(n[i] + 32);
+	mail_decoded(&b, raw, len);
+	found = nl > 0 && b.len >= nl && memmem(b.data, b.len, n, nl) != NULL;
+	buf_free(&b);
+	free(n);
+	return found;
+}

@@ -81,4 +81,10 @@ char *mail_message_id_new(const char *domain);
  * U+FFFD. Caller frees. */
 char *mail_encode_word(const char *utf8);
 
+/* mail_mentions: whether needle (ASCII letters compared without case) occurs in a mail
+ * this file composed, read through its encodings: quoted-printable (soft breaks and =XX),
+ * RFC 2047 encoded words (B and Q, adjacent words joined) and base64 parts (an EXPORT's
+ * attachment). For erasure: which stored mail names someone. */
+bool mail_mentions(const char *raw, size_t len, const char *needle);
+
 #endif

@@ -1,5 +1,8 @@
 /* maildir.c: Maildir layout and the delivery protocol of maildir(5): a unique name,
- * written and fsynced in tmp/, renamed into new/, the folder fsynced. */
+ * written and fsynced in tmp/, renamed into new/, the folder fsynced; reading a message
+ * only when it is a regular file (never a FIFO, device or link), and removing one from
+ * cur/ by its name in new/. A buffer read is the caller's to free(). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -139,4 +142,65 @@ out:
 	free(tmp);
 	free(new);
 	return rc;
+}
+
+int
+maildir_read(const char *path, size_t cap, char **out, size_t *outlen)
+{
+	struct stat sb;
+	int fd, rc, flags;
+
+	*out = NULL;
+	*outlen = 0;
+	if (lstat(path, &sb) < 0)
+		return -1;
+	if (!S_ISREG(sb.st_mode))
+		return -3;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return errno == ELOOP || errno == ENXIO ? -3 : -1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		rc = S_ISREG(sb.st_mode) ? -1 : -3;
+		goto out;
+	}
+	/* a regular file never blocks; reads go on as usual */
+	if ((flags = fcntl(fd, F_GETFL)) >= 0)
+		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	rc = fd_read(fd, cap, out, outlen);
+out:
+	close(fd);
+	return rc;
+}
+
+int
+maildir_unlink_cur(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/cur", dir);
+	size_t nlen = strlen(name);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL) {
+		free(path);
+		return errno == ENOENT ? 0 : -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *f;
+
+		/* the name itself, or the name followed by maildir(5)'s ":2," info */
+		if (strncmp(e->d_name, name, nlen) != 0 ||
+		    (e->d_name[nlen] != '\0' && e->d_name[nlen] != ':'))
+			continue;
+		f = xasprintf("%s/%s", path, e->d_name);
+		if (unlink(f) == 0)
+			n++;
+		else if (errno != ENOENT)
+			n = -1;
+		free(f);
+		if (n < 0)
+			break;
+	}
+	closedir(d);
+	free(path);
+	return n;
 }

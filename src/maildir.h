@@ -15,4 +15,15 @@ int maildir_deliver(const char *dir, const char *name, const char *data, size_t 
 /* maildir_sync: fsync dir/new, making every rename into it durable. */
 int maildir_sync(const char *dir);
 
+/* maildir_read: the message file at path, read only when it is a regular file: it is
+ * looked at with lstat first, then opened without following a link and without blocking
+ * (O_NOFOLLOW | O_NONBLOCK) and checked again with fstat, so a directory, FIFO, socket,
+ * device or symbolic link is never read (nor a FIFO waited on). Returns 0 (*out the
+ * caller's, NUL-terminated), -1 on error (errno; ENOENT when it went away), -2 larger
+ * than cap, -3 not a regular file. */
+int maildir_read(const char *path, size_t cap, char **out, size_t *outlen);
+/* maildir_unlink_cur: remove the message named name (as it was in new/) from dir/cur/
+ * (with its ":2,..." flags whatever they are). Returns the number removed, or -1. */
+int maildir_unlink_cur(const char *dir, const char *name);
+
 #endif

@@ -141,6 +141,7 @@ bot_open(struct bot *b, const char *path, bool with_store, bool validate)
 			log_errorx("store: %s", err);
 			return -1;
 		}
+		store_sent_keep(b->st, b->conf.sent_keep_days);
 	}
 	b->prog.conf = &b->conf;
 	b->prog.st = b->st;
@@ -188,7 +189,8 @@ bot_sender(struct bot *b, int idle_ms)
 		return NULL;
 	}
 	snd = sender_start(b->conf.store_path, &out, b->prog.fixed_now ? b->prog.now : 0,
-			   b->conf.smtp_retry_max_hours, idle_ms, &stop_flag, err, sizeof(err));
+			   b->conf.smtp_retry_max_hours, b->conf.sent_keep_days, idle_ms, &stop_flag,
+			   err, sizeof(err));
 	if (snd == NULL) {
 		log_errorx("outbound: %s", err);
 		outbound_close(&out);
@@ -357,6 +359,7 @@ cmd_deliver(struct bot *b)
 	}
 	if (process_message(&b->prog, in.data ? in.data : "", in.len, too_big, &rejected) < 0)
 		goto out;
+	process_erasures(&b->prog, NULL);
 	rc = 0;
 	bot_flush(b, "replies");
 out:

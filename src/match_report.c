@@ -163,7 +163,7 @@ match_pool_from_rows(const struct pool_row *rows, int n)
 		mp.forbidden = rows[i].previous;
 		mp.priority = rows[i].priority;
 		if (match_pool_add(pool, &mp) < 0)
-			log_warnx("match: %s left out of the pool", rows[i].email);
+			log_warnx("match: participant %lld left out of the pool", (long long)rows[i].id);
 	}
 	intern_free(&langs);
 	intern_free(&interests);

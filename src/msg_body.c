@@ -88,7 +88,10 @@ body_clean(const char *s)
 	size_t n = strlen(s), i, keep = 0;
 
 	buf_init(&b, MSG_MAX_BODY);
-	for (i = 0; i < n; i++) {
+	/* a byte-order mark (U+FEFF) opening the text is no text: the first field follows */
+	for (i = 0; n - i >= 3 && memcmp(s + i, "\xef\xbb\xbf", 3) == 0; i += 3)
+		;
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '\r') {

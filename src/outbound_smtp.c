@@ -587,7 +587,8 @@ smtp_transaction(struct smtp_out *o, const struct outbound_msg *m, bool env_sent
 		if (!pipe && deferred)
 			break;
 		if (mail_ok)
-			log_warnx("smtp: recipient %s refused: %s", m->rcpts[i], rep.text);
+			log_warnx("smtp: recipient %zu of %zu refused: %d", i + 1, m->nrcpts, rep.code);
+		log_debug("smtp: recipient %s refused: %s", m->rcpts[i], rep.text);
 	}
 	/* All or nothing for a deferred recipient, so a retry never doubles the others. */
 	go = mail_ok && accepted > 0 && deferred == 0;

@@ -262,10 +262,15 @@ outbox_flush(struct store *st, struct outbound *out, int64_t now, int retry_max_
 		log_warnx("outbox: %d transient failures in a row; the rest waits for the next pass",
 			  transient);
 	rc = n < 0 ? -1 : sent;
+	/* bodies of sent mail kept past sent_keep_days go (at most hourly) */
+	if (rc >= 0 && store_outbox_purge(st, now, false) < 0)
+		rc = -1;
 out:
 	if (items)
 		outbox_items_free(items, n);
 	if (store_durable(st, true) < 0)
 		rc = -1;
+	/* the last mail of an erasure left: the WAL keeps no copy of its recipient */
+	store_checkpoint(st);
 	return rc;
 }

@@ -57,8 +57,8 @@ process_test_crash(const char *raw, size_t len)
 }
 
 int
-process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
-		   bool *rejected)
+process_message_tx(struct program *p, const char *transport_id, const char *raw, size_t len,
+		   bool too_big, bool *rejected)
 {
 	struct program_in in;
 	struct msg *m = NULL;
@@ -82,10 +82,13 @@ process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
 	if (added < 0)
 		goto fail;
 	if (added == 0) {
-		log_info("inbound: %s already processed; skipped", key);
+		log_info("inbound: message %s already processed; skipped",
+			 transport_id ? transport_id : "");
 		rc = 0;
 		goto out;
 	}
+	if (transport_id && store_inbound_set_transport(p->st, id, transport_id) < 0)
+		goto fail;
 	in.m = m;
 	in.inbound_id = id;
 	if (m == NULL) {
@@ -113,8 +116,9 @@ process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
 	if (*rejected)
 		log_warnx("inbound: message %lld set aside: %s", (long long)id, in.detail);
 	else
-		log_info("inbound: message %lld from %s: %s: %s", (long long)id,
-			 m && m->from ? m->from : "?", outcome_name(in.outcome), in.detail);
+		/* no address at the default level: logs outlive an erasure */
+		log_info("inbound: message %lld: %s: %s", (long long)id, outcome_name(in.outcome),
+			 in.detail);
 	rc = 0;
 	goto out;
 fail:
@@ -130,7 +134,8 @@ process_message(struct program *p, const char *raw, size_t len, bool too_big, bo
 {
 	if (store_begin(p->st) < 0)
 		return -1;
-	if (process_message_tx(p, raw, len, too_big, rejected) < 0 || store_commit(p->st) < 0) {
+	if (process_message_tx(p, NULL, raw, len, too_big, rejected) < 0 ||
+	    store_commit(p->st) < 0) {
 		store_rollback(p->st);
 		return -1;
 	}
@@ -259,7 +264,7 @@ batch_commit(struct program *p, struct inbound_item *items, bool *rejected, cons
 							    items[i].len);
 			free(qkey);
 		} else
-			r = process_message_tx(p, items[i].raw, items[i].len,
+			r = process_message_tx(p, items[i].id, items[i].raw, items[i].len,
 					       items[i].too_big, &rejected[i]);
 		if (r < 0 || (tries[i] < QUARANTINE_TRIES &&
 			      store_attempts_clear(p->st, &keys[i], 1) < 0))
@@ -358,14 +363,54 @@ out:
 }
 
 int
+process_erasures(struct program *p, struct inbound *in)
+{
+	struct erase_item *items = NULL;
+	char err[512] = "";
+	int n, rc = -1;
+
+	if ((n = store_erase_queue_list(p->st, &items)) < 0)
+		return -1;
+	if (n > 0 && in && in->ops->erase &&
+	    in->ops->erase(in->h, items, (size_t)n, err, sizeof(err)) < 0) {
+		log_errorx("inbound: cannot remove %d erased message%s: %s", n, n == 1 ? "" : "s",
+			   err);
+		goto out;
+	}
+	if (n > 0) {
+		if (store_begin(p->st) < 0)
+			goto out;
+		for (int i = 0; i < n; i++)
+			if (store_erase_queue_done(p->st, items[i].id) < 0) {
+				store_rollback(p->st);
+				goto out;
+			}
+		if (store_commit(p->st) < 0) {
+			store_rollback(p->st);
+			goto out;
+		}
+		log_info("inbound: %d message%s of an erased person removed", n, n == 1 ? "" : "s");
+	}
+	rc = 0;
+out:
+	store_checkpoint(p->st);
+	erase_items_free(items, n > 0 ? (size_t)n : 0);
+	return rc;
+}
+
+int
 process_pass(struct program *p, struct inbound *in, struct sender *snd, volatile int *stop)
 {
 	struct inbound_item *items = xcalloc(PROCESS_BATCH, sizeof(*items));
 	bool *rejected = xcalloc(PROCESS_BATCH, sizeof(*rejected));
 	int r = 0, rc = -1;
 
-	while (!*stop && (r = batch_one(p, in, items, rejected, stop)) > 0)
+	while (!*stop && (r = batch_one(p, in, items, rejected, stop)) > 0) {
+		/* an erasure committed: its messages leave the mailbox, the WAL its text */
+		if (process_erasures(p, in) < 0)
+			log_warnx("inbound: erased messages stay queued for removal");
 		sender_kick(snd);
+	}
 	if (r < 0)
 		goto out;
 	sender_kick(snd);       /* deferred mail may have fallen due */

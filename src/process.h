@@ -19,9 +19,15 @@ struct sender;
  * store failed and everything was rolled back (leave the message where it is). */
 int process_message(struct program *p, const char *raw, size_t len, bool too_big, bool *rejected);
 /* process_message_tx: the same inside the caller's transaction (a batch of messages
- * committed together); -1 means the caller must roll the whole batch back. */
-int process_message_tx(struct program *p, const char *raw, size_t len, bool too_big,
-		       bool *rejected);
+ * committed together); -1 means the caller must roll the whole batch back.
+ * transport_id: the transport's id for the message (recorded for an erasure), or NULL. */
+int process_message_tx(struct program *p, const char *transport_id, const char *raw, size_t len,
+		       bool too_big, bool *rejected);
+/* process_erasures: after a commit, the processed messages of the erased are removed by
+ * the transport (in NULL: there is no mailbox, as for `ilnbot deliver`; the queue is just
+ * dropped), and a truncating WAL checkpoint runs when something was erased. 0 or -1
+ * (logged; the queue is kept for a retry). */
+int process_erasures(struct program *p, struct inbound *in);
 
 /* A message whose processing died this many times (the process crashed or hung with its
  * transaction open) is no longer parsed: it is quarantined. */

@@ -241,10 +241,13 @@ program_delete_confirmed(struct program *p, struct program_in *in, const char *p
 	free(reason);
 	if (rc < 0)
 		return -1;
-	if (store_personal_erase(p->st, in->m->from) < 0)
+	if (store_personal_erase(p->st, in->m->from, p->now) < 0)
 		return -1;
 	snprintf(in->detail, sizeof(in->detail), "personal data erased");
-	return reply_queue(p, in, "delete_done", NULL, 0, NULL, NULL);
+	/* the confirmation itself keeps no trace of them once it has left */
+	if (reply_queue(p, in, "delete_done", NULL, 0, NULL, NULL) < 0)
+		return -1;
+	return store_outbox_erase_on_send(p->st, in->m->from);
 }
 
 /* The old address confirmed: the new one is asked, or, when it is taken, its owner is

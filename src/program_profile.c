@@ -23,15 +23,80 @@ profile_not_registered(struct program *p, struct program_in *in, const char *com
 	return reply_queue(p, in, "not_registered", v, 1, NULL, NULL);
 }
 
+/* show_history: what else is held about participant id, as text for SHOW: partnerships
+ * (round, partner, how it went), reports they filed and their state, a place in the
+ * waiting pool. Never coordinators' notes. Appended to b; 0 or -1. */
+static int
+show_history(struct program *p, int64_t id, struct buf *b)
+{
+	struct partnership *x = NULL;
+	struct report *r = NULL;
+	struct waiting w;
+	int nx, nr = 0, in_pool, rc = -1;
+	char d1[32], d2[32];
+
+	if ((nx = store_partnerships_of(p->st, id, &x)) < 0)
+		return -1;
+	if (nx > 0)
+		buf_adds(b, "Your partnerships:\n");
+	for (int i = 0; i < nx; i++) {
+		struct round rd = { 0 };
+		int got = store_round_get(p->st, x[i].round_id, &rd);
+
+		if (got < 0)
+			goto out;
+		time_format_iso(x[i].introduced_at, d1, sizeof(d1));
+		buf_printf(b, "- round %s: with %s, %s", got ? rd.name : "?",
+			   x[i].a == id ? x[i].b_email : x[i].a_email,
+			   partnership_status_name(x[i].status));
+		if (x[i].introduced_at)
+			buf_printf(b, ", introduced %.10s", d1);
+		if (x[i].ended_at) {
+			time_format_iso(x[i].ended_at, d2, sizeof(d2));
+			buf_printf(b, ", ended %.10s (%s)", d2, partnership_end_name(x[i].end));
+		}
+		buf_adds(b, "\n");
+		round_clear(&rd);
+	}
+	if ((nr = store_reports_of(p->st, id, false, &r)) < 0)
+		goto out;
+	if (nr > 0)
+		buf_adds(b, "\nProblems you reported:\n");
+	for (int i = 0; i < nr; i++) {
+		time_format_iso(r[i].created_at, d1, sizeof(d1));
+		buf_printf(b, "- report %lld of %.10s (%s), %s: %s\n", (long long)r[i].id, d1,
+			   report_kind_name(r[i].kind), report_status_name(r[i].status),
+			   r[i].text ? r[i].text : "");
+	}
+	if ((in_pool = store_waiting_get(p->st, id, &w)) < 0)
+		goto out;
+	if (in_pool) {
+		time_format_iso(w.since, d1, sizeof(d1));
+		buf_printf(b, "%sWaiting for a new partner since %.10s (%s).\n", nx || nr ? "\n" : "",
+			   d1, waiting_reason_name(w.reason));
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < nx; i++)
+		partnership_clear(&x[i]);
+	free(x);
+	for (int i = 0; i < nr; i++)
+		report_clear(&r[i]);
+	free(r);
+	return rc;
+}
+
 int
 program_show(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct participant part = { 0 };
 	struct profile prof;
 	char *form = NULL, agreed[32] = "", created[32] = "";
+	struct buf history;
 	int found, subscribed, rc = -1;
 
 	memset(&prof, 0, sizeof(prof));
+	buf_init(&history, 64 * 1024);
 	if ((found = store_participant_get(p->st, in->m->from, &part, &prof)) < 0 ||
 	    (subscribed = store_subscriber_has(p->st, in->m->from)) < 0)
 		goto out;
@@ -43,6 +108,8 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 		form = form_render(&prof, true);
 		time_format_iso(part.agreed_at, agreed, sizeof(agreed));
 		time_format_iso(part.created_at, created, sizeof(created));
+		if (show_history(p, part.id, &history) < 0)
+			goto out;
 	}
 	{
 		struct tmpl_var v[] = {
@@ -51,15 +118,17 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 			{ "agreed_at", agreed },
 			{ "created_at", created },
 			{ "subscribed", subscribed ? "yes" : "no" },
+			{ "history", history.data ? history.data : "" },
 		};
 
 		snprintf(in->detail, sizeof(in->detail), "record shown");
-		rc = reply_queue(p, in, "show", v, 5, NULL, NULL);
+		rc = reply_queue(p, in, "show", v, nitems(v), NULL, NULL);
 	}
 out:
 	participant_clear(&part);
 	profile_free(&prof);
 	free(form);
+	buf_free(&history);
 	return rc;
 }
 

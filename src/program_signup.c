@@ -31,7 +31,7 @@ program_token_new(struct program *p, const char *email, const char *action, cons
 		return -1;
 	/* Coordinators are configured addresses: only the daily reply cap applies. */
 	if (recent >= CONFIRM_REQUESTS_PER_DAY && !coordinator) {
-		log_info("confirm: %s already had %d %s requests today", email, recent, action);
+		log_info("confirm: an address already had %d %s requests today", recent, action);
 		return 0;
 	}
 	*token = random_token(16);
@@ -108,7 +108,7 @@ program_signup_confirmed(struct program *p, struct program_in *in, const char *p
 	int found, rc = -1;
 
 	if (profile_from_json(payload, &prof) < 0) {
-		log_errorx("confirm: unreadable signup payload for %s", in->m->from);
+		log_errorx("confirm: message %lld: unreadable signup payload", (long long)in->inbound_id);
 		return -1;
 	}
 	if ((found = store_participant_get(p->st, in->m->from, NULL, NULL)) < 0)

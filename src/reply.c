@@ -52,7 +52,7 @@ const struct mail_kind mail_kinds[] = {
 	{ "subscribe_done", "" },
 	{ "subscribe_already", "command" },
 	{ "unsubscribe_done", "was_subscribed was_not_subscribed" },
-	{ "show", "profile status agreed_at created_at subscribed" },
+	{ "show", "profile status agreed_at created_at subscribed history" },
 	{ "update_done", "profile" },
 	{ "update_problems", "problems form" },
 	{ "status", "status waiting withdrawn partner round_name starts ends choice "
@@ -255,7 +255,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 	mo.attach_data = om->attach_data;
 	mo.attach_len = om->attach_len;
 	if ((raw = mail_compose(&mo, &len, err, sizeof(err))) == NULL) {
-		log_warnx("mail: %s to %s not sent: %s", om->tmpl, om->to[0], err);
+		log_warnx("mail: %s not sent: %s", om->tmpl, err);
 		rc = 0;
 		goto out;
 	}
@@ -381,11 +381,13 @@ reply_queue_mail(struct program *p, struct program_in *in, struct outmail *om)
 	if (count == cap + 1) {
 		struct outmail notice = { .tmpl = "rate_limited" };
 
-		log_info("reply: %s reached %d replies today; sending the notice", in->m->from, cap);
+		log_info("reply: message %lld: its sender reached %d replies today; sending the notice",
+			 (long long)in->inbound_id, cap);
 		return reply_build(p, in, &notice);
 	}
 	if (count > cap + 1) {
-		log_info("reply: %s is over today's cap; %s not sent", in->m->from, om->tmpl);
+		log_info("reply: message %lld: its sender is over today's cap; %s not sent",
+			 (long long)in->inbound_id, om->tmpl);
 		return 0;
 	}
 	return reply_build(p, in, om);

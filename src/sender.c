@@ -79,7 +79,8 @@ sender_main(void *arg)
 
 struct sender *
 sender_start(const char *store_path, struct outbound *out, int64_t fixed_now,
-	     int retry_max_hours, int idle_ms, volatile int *stop, char *err, size_t errsz)
+	     int retry_max_hours, int sent_keep_days, int idle_ms, volatile int *stop, char *err,
+	     size_t errsz)
 {
 	struct sender *s = xcalloc(1, sizeof(*s));
 
@@ -87,6 +88,7 @@ sender_start(const char *store_path, struct outbound *out, int64_t fixed_now,
 		free(s);
 		return NULL;
 	}
+	store_sent_keep(s->st, sent_keep_days);
 	s->out = *out;
 	out->ops = NULL;
 	out->h = NULL;

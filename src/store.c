@@ -2,13 +2,21 @@
  * pragmas and busy handler, the schema's numbered migrations (applied in order, each in
  * one transaction, recorded in PRAGMA user_version), transactions, and the prepared
  * statement cache with the helpers the accessor files (store_*.c) use to bind, step and
- * give back statements. Every query is a prepared statement with bound parameters. A
- * struct store is the caller's to store_close(). */
+ * give back statements; the store's hashing key (<store>.key) with the keyed hash it gives
+ * SQL as ilnbot_hash(), and the truncating checkpoint after an erasure. Every query is a
+ * prepared statement with bound parameters. A struct store is the caller's to
+ * store_close(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -196,6 +204,28 @@ static const char *const migrations[] = {
 	"  inbound_id INTEGER PRIMARY KEY REFERENCES inbound(id) ON DELETE CASCADE,"
 	"  raw BLOB NOT NULL);"
 	"ALTER TABLE outbox ADD COLUMN dropped_at INTEGER;",
+	/* 8: erasure that erases: the addresses a participant had before a CHANGE, where
+	 * each inbound message lies in the transport, processed messages to remove from the
+	 * mailbox after the commit, sent mail whose body is kept for a while (sent_keep_days)
+	 * or purged with its recipients hashed when it leaves; the reply counters are keyed
+	 * by a keyed hash of the address from now on (today's counts start again) */
+	"CREATE TABLE former_emails ("
+	"  participant INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,"
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  changed_at INTEGER NOT NULL);"
+	"CREATE INDEX former_emails_participant ON former_emails(participant);"
+	"ALTER TABLE inbound ADD COLUMN transport_id TEXT;"
+	"CREATE INDEX inbound_sender ON inbound(sender COLLATE NOCASE);"
+	"CREATE TABLE erase_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  transport_id TEXT,"
+	"  message_id TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	"ALTER TABLE outbox ADD COLUMN keep INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN erase_on_send INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_kept ON outbox(sent_at) WHERE keep = 1;"
+	"CREATE INDEX outbox_shared_copies ON outbox(shared_id, status) WHERE shared_id IS NOT NULL;"
+	"DELETE FROM reply_counts;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -364,6 +394,8 @@ store_pragmas(struct store *st, char *err, size_t errsz)
 		"PRAGMA journal_mode=WAL",
 		"PRAGMA synchronous=FULL",
 		"PRAGMA foreign_keys=ON",
+		/* what is deleted is overwritten with zeros, not left in free pages */
+		"PRAGMA secure_delete=ON",
 	};
 
 	sqlite3_busy_handler(st->db, store_busy, NULL);
@@ -451,6 +483,107 @@ fail:
 	return -1;
 }
 
+/* store_key_load: the store's hashing key: STORE_KEY_BYTES random bytes in the file
+ * path + ".key" (mode 0600, made at the first open; a stolen copy of the database alone
+ * cannot test guesses against its hashes). A store without a file (":memory:") gets a
+ * key of its own for its life. */
+static int
+store_key_load(struct store *st, const char *path, char *err, size_t errsz)
+{
+	char *kpath = NULL;
+	int fd = -1, rc = -1;
+	ssize_t n;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0) {
+		if (getrandom(st->key, sizeof(st->key), 0) != (ssize_t)sizeof(st->key)) {
+			snprintf(err, errsz, "getrandom: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	kpath = xasprintf("%s.key", path);
+	if ((fd = open(kpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0) {
+		if (getrandom(st->key, sizeof(st->key), 0) != (ssize_t)sizeof(st->key) ||
+		    write(fd, st->key, sizeof(st->key)) != (ssize_t)sizeof(st->key) ||
+		    fsync(fd) < 0) {
+			snprintf(err, errsz, "%s: %s", kpath, strerror(errno));
+			close(fd);
+			unlink(kpath);
+			goto out;
+		}
+		close(fd);
+		rc = 0;
+		goto out;
+	}
+	if (errno != EEXIST || (fd = open(kpath, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errsz, "%s: %s", kpath, strerror(errno));
+		goto out;
+	}
+	/* another connection may be writing it this very moment: a few tries */
+	for (int i = 0; i < 100; i++) {
+		if ((n = pread(fd, st->key, sizeof(st->key), 0)) == (ssize_t)sizeof(st->key)) {
+			rc = 0;
+			break;
+		}
+		usleep(10000);
+	}
+	if (rc < 0)
+		snprintf(err, errsz, "%s: not a key of %zu bytes", kpath, sizeof(st->key));
+	close(fd);
+out:
+	free(kpath);
+	return rc;
+}
+
+void
+store_hash(const struct store *st, const char *text, char out[STORE_HASH_LEN])
+{
+	unsigned char mac[32];
+
+	gnutls_hmac_fast(GNUTLS_MAC_SHA256, st->key, sizeof(st->key), text, strlen(text), mac);
+	memcpy(out, "h:", 2);
+	for (size_t i = 0; i < sizeof(mac); i++)
+		snprintf(out + 2 + 2 * i, 3, "%02x", mac[i]);
+}
+
+/* SQL's ilnbot_hash(text): store_hash of it; NULL stays NULL. */
+static void
+store_sql_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	char h[STORE_HASH_LEN];
+
+	(void)argc;
+	if (t == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	store_hash(sqlite3_user_data(ctx), (const char *)t, h);
+	sqlite3_result_text(ctx, h, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_checkpoint(struct store *st)
+{
+	int rc;
+
+	if (!st->erased)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		log_warnx("store: truncating checkpoint: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	st->erased = false;
+	return 0;
+}
+
+void
+store_sent_keep(struct store *st, int days)
+{
+	st->sent_keep_days = days;
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errsz)
 {
@@ -462,6 +595,13 @@ store_open(const char *path, char *err, size_t errsz)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	if (store_key_load(st, path, err, errsz) < 0)
+		goto fail;
+	if (sqlite3_create_function_v2(st->db, "ilnbot_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				       st, store_sql_hash, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "ilnbot_hash: %s", sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	if (store_pragmas(st, err, errsz) < 0 || store_migrate(st, err, errsz) < 0)
 		goto fail;
 	return st;

@@ -23,6 +23,19 @@ struct store *store_open(const char *path, char *err, size_t errsz);
 void store_close(struct store *st);
 int store_schema_version(struct store *st);
 
+/* store_hash: a keyed hash (HMAC-SHA256 with the store's own random key, kept in the file
+ * <store>.key beside the database) of text as "h:" and 64 hex digits: what bookkeeping
+ * keeps of an erased address or Message-ID. SQL sees it as ilnbot_hash(text). */
+#define STORE_HASH_LEN 67
+void store_hash(const struct store *st, const char *text, char out[STORE_HASH_LEN]);
+/* store_checkpoint: after an erasure committed (and after the last mail of one left), a
+ * truncating WAL checkpoint, so the WAL file holds no copy of what was erased; nothing to
+ * do otherwise. Call it outside a transaction. 0 or -1 (logged). */
+int store_checkpoint(struct store *st);
+/* store_sent_keep: sent mail keeps its body this many days (the sent_keep_days setting;
+ * 0, the default, purges it as soon as it is delivered). */
+void store_sent_keep(struct store *st, int days);
+
 /* One transaction per inbound message (or batch): BEGIN IMMEDIATE .. COMMIT. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
@@ -44,6 +57,22 @@ int store_inbound_add(struct store *st, const char *dedup_key, const char *messa
 		      const char *sender, const char *subject, int64_t now, int64_t *id);
 int store_inbound_finish(struct store *st, int64_t id, const char *command, enum outcome outcome,
 			 const char *detail);
+/* store_inbound_set_transport: where the transport keeps message id (its item id), so
+ * an erasure can have it removed from the processed mailbox. */
+int store_inbound_set_transport(struct store *st, int64_t id, const char *transport_id);
+
+/* Processed messages an erasure asked the inbound transport to remove (after its
+ * commit): by the transport's id and by Message-ID. store_erase_queue_list: up to 1000,
+ * oldest first, into *out (erase_items_free); the count or -1. store_erase_queue_done:
+ * the removal of id was done (or cannot be); it is forgotten. */
+struct erase_item {
+	int64_t id;
+	char *transport_id;     /* NULL when unknown */
+	char *message_id;       /* NULL when the message had none */
+};
+int store_erase_queue_list(struct store *st, struct erase_item **out);
+int store_erase_queue_done(struct store *st, int64_t id);
+void erase_items_free(struct erase_item *v, size_t n);
 
 /* Tries at inbound messages, keyed by a SHA-256 of their bytes, so a message whose
  * processing kills the process (a parser crash) is found out by the restarts.
@@ -79,11 +108,24 @@ int store_participant_update(struct store *st, const char *email, const struct p
 			     int64_t now);
 int store_participant_set_status(struct store *st, const char *email,
 				 enum participant_status status, int64_t now);
+/* store_participant_set_email: the record moves; the old address is remembered (for an
+ * erasure to find what is stored under it). */
 int store_participant_set_email(struct store *st, const char *old_email, const char *new_email,
 				int64_t now);
-/* store_personal_erase: the participant, subscriptions, tokens, counters, sent mail and
- * the sender/subject of logged inbound mail of that address. */
-int store_personal_erase(struct store *st, const char *email);
+/* store_personal_erase: everything held about the person at email and at every address
+ * they had before a CHANGE: the participant and all that hangs on it (partnerships,
+ * reports they filed and notes, the waiting pool, check-in answers, former addresses),
+ * subscriptions, tokens and counters (rate limits kept only as keyed hashes), the log of
+ * their inbound mail (its Message-IDs kept as keyed hashes for duplicate detection; the
+ * messages queued for removal from the processed mailbox, store_erase_queue_list), the
+ * body of sent mail to them and of anyone's sent mail naming them (queued mail naming
+ * them is purged when it leaves), their name and address in others' inbound log lines.
+ * Mail queued to them is dropped. now: for the queue. */
+int store_personal_erase(struct store *st, const char *email, int64_t now);
+/* store_outbox_erase_on_send: mail queued to email (the erasure's own confirmation)
+ * keeps only a keyed hash of its recipient, and no body, once it has left. */
+int store_outbox_erase_on_send(struct store *st, const char *email);
+
 
 /* One row of the matching pool: an active participant with no active partnership
  * (proposals do not count: each MATCH replaces them). Strings are the caller's (pool_row_clear). */
@@ -162,7 +204,12 @@ int store_outbox_add_shared(struct store *st, const char *key, const char *kind,
 /* store_outbox_due: up to max items due at now, oldest first; *items is the caller's
  * (outbox_item_clear each, then free the array). Returns the count or -1. */
 int store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **items);
+/* store_outbox_sent: id left at now: unless sent_keep_days (store_sent_keep) keeps it,
+ * its body is purged at once, and the shared body of a fan-out once no copy is queued. */
 int store_outbox_sent(struct store *st, int64_t id, int64_t now);
+/* store_outbox_purge: the bodies of sent mail kept past sent_keep_days purged (at most
+ * hourly; every call when force). 0 or -1. */
+int store_outbox_purge(struct store *st, int64_t now, bool force);
 int store_outbox_retry(struct store *st, int64_t id, int64_t next_at, const char *error);
 int store_outbox_failed(struct store *st, int64_t id, const char *error);
 /* store_outbox_is_ours: 1 when message_id is one ilnbot sent (loop check). */
@@ -256,6 +303,9 @@ int store_partnership_set_status(struct store *st, int64_t id, enum partnership_
 /* store_unmatched_list: the unmatched of the round who are still active, by id: a = b =
  * the participant id, a_email, why (b_email "", status PARTNERSHIP_PROPOSED). */
 int store_unmatched_list(struct store *st, int64_t round_id, struct partnership **out);
+/* store_partnerships_of: every partnership participant was introduced in (any round,
+ * any status but proposed), by id; the count or -1. */
+int store_partnerships_of(struct store *st, int64_t participant, struct partnership **out);
 /* store_partner_of: the active partnership of a participant: 1 found (fills *p), 0 none. */
 int store_partner_of(struct store *st, int64_t participant, struct partnership *p);
 /* store_partnership_set_choice: participant's answer (CONTINUE/CONCLUDE) on partnership id. */

@@ -1,12 +1,15 @@
 /* store_inbound.c: the inbound side of the store (see store.h): the log of inbound
- * messages, the tries at them (inbound_attempts, for the poison-message quarantine) and
- * the small key/value state table (IMAP positions). A string returned through an
+ * messages (with where the transport keeps each), the tries at them (inbound_attempts,
+ * for the poison-message quarantine), the queue of processed messages an erasure asked
+ * the transport to remove, and the small key/value state table (IMAP positions). A string returned through an
  * out-pointer is the caller's to free(). */
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
 #include "store_int.h"
+#include "util.h"
 
 int
 store_state_get(struct store *st, const char *key, char **val)
@@ -35,9 +38,11 @@ int
 store_inbound_add(struct store *st, const char *dedup_key, const char *message_id,
 		  const char *sender, const char *subject, int64_t now, int64_t *id)
 {
+	/* the key of a message of someone erased since is kept only as its keyed hash */
 	int n = store_exec(st, "INSERT OR IGNORE INTO inbound(dedup_key, message_id, sender, subject, "
-			   "received_at) VALUES (?, ?, ?, ?, ?)", "ssssi", dedup_key, message_id,
-			   sender, subject, now);
+			   "received_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM "
+			   "inbound WHERE dedup_key = ilnbot_hash(?1))", "ssssi", dedup_key,
+			   message_id, sender, subject, now);
 
 	if (n < 0)
 		return -1;
@@ -51,6 +56,61 @@ store_inbound_finish(struct store *st, int64_t id, const char *command, enum out
 {
 	return store_exec(st, "UPDATE inbound SET command = ?, outcome = ?, detail = ? WHERE id = ?",
 			  "sssi", command, outcome_name(outcome), detail, id) < 0 ? -1 : 0;
+}
+
+int
+store_inbound_set_transport(struct store *st, int64_t id, const char *transport_id)
+{
+	return store_exec(st, "UPDATE inbound SET transport_id = ? WHERE id = ?", "si", transport_id,
+			  id) < 0 ? -1 : 0;
+}
+
+int
+store_erase_queue_list(struct store *st, struct erase_item **out)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, transport_id, message_id FROM erase_queue "
+					   "ORDER BY id LIMIT 1000", "");
+	struct erase_item *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (stmt == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].id = sqlite3_column_int64(stmt, 0);
+		v[n].transport_id = col_text(stmt, 1);
+		v[n].message_id = col_text(stmt, 2);
+		n++;
+	}
+	store_done(st, stmt);
+	if (rc != SQLITE_DONE) {
+		erase_items_free(v, n);
+		return -1;
+	}
+	*out = v;
+	return (int)n;
+}
+
+int
+store_erase_queue_done(struct store *st, int64_t id)
+{
+	st->erased = true;
+	return store_exec(st, "DELETE FROM erase_queue WHERE id = ?", "i", id) < 0 ? -1 : 0;
+}
+
+void
+erase_items_free(struct erase_item *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].transport_id);
+		free(v[i].message_id);
+	}
+	free(v);
 }
 
 /* The index of the first of keys[0..i] equal to keys[i]: a key given twice counts once. */

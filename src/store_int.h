@@ -24,9 +24,15 @@ struct stmt_slot {
 	bool busy;
 };
 
+#define STORE_KEY_BYTES 32
+
 struct store {
 	sqlite3 *db;
 	struct stmt_slot cache[STMT_CACHE];
+	unsigned char key[STORE_KEY_BYTES];   /* for store_hash() */
+	bool erased;            /* something was erased since the last store_checkpoint() */
+	int sent_keep_days;     /* store_sent_keep() */
+	int64_t last_purge;     /* when store_outbox_purge last ran */
 };
 
 /* The participant columns a struct profile is made of, in profile_from_row()'s order. */

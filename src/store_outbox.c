@@ -1,5 +1,7 @@
 /* store_outbox.c: the outbox (see store.h): mail queued inside the inbound transaction,
- * sent after the commit, retried, or failed for good. Items from store_outbox_due are the
+ * sent after the commit, retried, or failed for good; the body of sent mail purged when it
+ * leaves or after sent_keep_days (a fan-out's shared body once no copy waits), and
+ * an erasure's own mail kept as a keyed hash of its recipient. Items from store_outbox_due are the
  * caller's: outbox_item_clear each, then free() the array. */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -96,8 +98,47 @@ store_outbox_due(struct store *st, int64_t now, int max, struct outbox_item **it
 int
 store_outbox_sent(struct store *st, int64_t id, int64_t now)
 {
-	return store_exec(st, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
-			  "WHERE id = ?", "ii", now, id) < 0 ? -1 : 0;
+	int keep = st->sent_keep_days > 0;
+	int erased = store_count(st, store_prepare(st, "SELECT erase_on_send FROM outbox WHERE "
+						   "id = ?", "i", id));
+
+	if (erased < 0)
+		return -1;
+	/* the body goes at once, unless kept a while; an erasure's own mail (and mail naming
+	 * someone erased) goes whole: body, and recipients but for a keyed hash */
+	if (store_exec(st, "UPDATE outbox SET status = 'sent', sent_at = ?1, attempts = attempts + 1, "
+		       "keep = ?2 AND NOT erase_on_send, "
+		       "raw = CASE WHEN ?2 AND NOT erase_on_send THEN raw ELSE x'' END, "
+		       "rcpts = CASE WHEN erase_on_send THEN ilnbot_hash(lower(rcpts)) ELSE rcpts END, "
+		       "key = CASE WHEN erase_on_send THEN ilnbot_hash(key) ELSE key END "
+		       "WHERE id = ?3", "iii", now, (int64_t)keep, id) < 0)
+		return -1;
+	if (erased)
+		st->erased = true;
+	if (keep)
+		return 0;
+	/* a fan-out's shared body, once no copy waits for it */
+	return store_exec(st, "UPDATE outbox_shared SET raw = x'' WHERE id = (SELECT shared_id FROM "
+			  "outbox WHERE id = ?1) AND length(raw) > 0 AND NOT EXISTS (SELECT 1 FROM "
+			  "outbox o WHERE o.shared_id = outbox_shared.id AND o.status = 'queued')",
+			  "i", id) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_purge(struct store *st, int64_t now, bool force)
+{
+	int64_t cutoff = now - (int64_t)st->sent_keep_days * 86400;
+
+	if (!force && st->last_purge != 0 && now - st->last_purge < 3600 && now >= st->last_purge)
+		return 0;
+	st->last_purge = now;
+	if (store_exec(st, "UPDATE outbox SET raw = x'', keep = 0 WHERE keep = 1 AND sent_at <= ?",
+		       "i", cutoff) < 0)
+		return -1;
+	return store_exec(st, "UPDATE outbox_shared SET raw = x'' WHERE length(raw) > 0 AND "
+			  "EXISTS (SELECT 1 FROM outbox o WHERE o.shared_id = outbox_shared.id) AND "
+			  "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.shared_id = outbox_shared.id "
+			  "AND (o.status = 'queued' OR o.keep = 1))", "") < 0 ? -1 : 0;
 }
 
 int

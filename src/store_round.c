@@ -271,6 +271,14 @@ store_unmatched_list(struct store *st, int64_t round_id, struct partnership **ou
 }
 
 int
+store_partnerships_of(struct store *st, int64_t participant, struct partnership **out)
+{
+	return store_partnership_rows(st, store_prepare(st,
+	    PARTNERSHIP_SELECT "WHERE (x.a = ?1 OR x.b = ?1) AND x.status != 'proposed' "
+	    "ORDER BY x.id", "i", participant), out);
+}
+
+int
 store_partner_of(struct store *st, int64_t participant, struct partnership *p)
 {
 	struct partnership *v;

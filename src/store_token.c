@@ -71,7 +71,8 @@ store_token_supersede(struct store *st, const char *email, const char *action, c
 int
 store_token_count_since(struct store *st, const char *email, const char *action, int64_t since)
 {
-	return store_count(st, store_prepare(st, "SELECT count(*) FROM tokens WHERE email = ? AND "
-					     "action = ? AND created_at >= ?", "ssi", email,
-					     action, since));
+	/* an erased address's tokens count on under its keyed hash */
+	return store_count(st, store_prepare(st, "SELECT count(*) FROM tokens WHERE (email = ?1 OR "
+					     "email = ilnbot_hash(lower(?1))) AND action = ?2 AND "
+					     "created_at >= ?3", "ssi", email, action, since));
 }

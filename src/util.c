@@ -508,17 +508,15 @@ random_token(size_t nbytes)
 }
 
 int
-file_read(const char *path, size_t cap, char **out, size_t *outlen)
+fd_read(int fd, size_t cap, char **out, size_t *outlen)
 {
 	struct buf b;
 	char chunk[65536];
-	int fd, rc = -1;
+	int rc = -1;
 	ssize_t n;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
 	buf_init(&b, cap);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
@@ -537,6 +535,19 @@ file_read(const char *path, size_t cap, char **out, size_t *outlen)
 out:
 	if (rc != 0)
 		buf_free(&b);
+	return rc;
+}
+
+int
+file_read(const char *path, size_t cap, char **out, size_t *outlen)
+{
+	int fd, rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fd_read(fd, cap, out, outlen);
 	close(fd);
 	return rc;
 }

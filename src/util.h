@@ -83,6 +83,8 @@ char *random_token(size_t nbytes);
 /* file_read: whole file into a new NUL-terminated buffer, refusing more than cap bytes.
  * Returns 0, -1 on error (errno set), -2 when larger than cap. */
 int file_read(const char *path, size_t cap, char **out, size_t *outlen);
+/* fd_read: the same from an open descriptor (left open), read to its end. */
+int fd_read(int fd, size_t cap, char **out, size_t *outlen);
 
 /* thread_start: pthread_create with every signal blocked in the new thread, so that
  * signals reach the caller's thread. 0 or an errno value. */

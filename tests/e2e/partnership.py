@@ -198,6 +198,13 @@ def other_problem_resolved_by_cc(bot):
     _, r = bot.send("Checking in", "Just a note for the file.", sender=COORD, now=at(day(22)),
                     headers={"Authentication-Results": AR_OK, "Cc": e2e.A(x)})
     assert len(r) == 1 and "Filed as a note on" in body(r[0]) and e2e.A(x) in body(r[0])
+    # SHOW holds everything about them: partner and round, the report and its state;
+    # never the coordinators' notes
+    _, r = bot.send("SHOW", sender=x, now=at(day(23)))
+    b = body(r[0])
+    assert "round 2026A: with " + e2e.A(y) + ", active, introduced 2026-03-12" in b, b
+    assert f"report {n} of" in b and "(other), resolved" in b and SECRET in b, b
+    assert "Just a note for the file" not in b and "talked to you" not in b, b
 
 
 @test

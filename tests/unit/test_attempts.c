@@ -37,6 +37,8 @@ teardown(void **state)
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	unlink(side);
+	snprintf(side, sizeof(side), "%s.key", path);
+	unlink(side);
 	return 0;
 }
 

@@ -991,10 +991,57 @@ test_message_id_new(void **state)
 	assert_null(mail_message_id_new(NULL));
 }
 
+/* mail_mentions reads a mail through its encodings: a name split by a soft line break,
+ * an =XX in an address, adjacent encoded words, a base64 attachment. */
+static void
+test_mentions(void **state)
+{
+	static const char qp[] = "To: a@b\r\n\r\nZebulon Can=\r\nary <new@=65xample.org>\r\n";
+	static const char ew[] = "Subject: =?utf-8?b?WmVidWxvbiBD?= =?utf-8?q?anary_x?=\r\n\r\n";
+	static const char b64[] = "Content-Transfer-Encoding: base64\r\n\r\n"
+				  "bmFtZSxlbWFpbApaZWJ1bG9uLG5ld0BleGFtcGxlLm9yZwo=\r\n--=_b--\r\n";
+	static const char *const to[] = { "c@example.org" };
+	struct mail_out m;
+	char err[256], *raw;
+	size_t len;
+
+	(void)state;
+	assert_true(mail_mentions(qp, strlen(qp), "zebulon canary"));
+	assert_true(mail_mentions(qp, strlen(qp), "NEW@example.org"));
+	assert_false(mail_mentions(qp, strlen(qp), "old@example.org"));
+	assert_true(mail_mentions(ew, strlen(ew), "Zebulon Canary x"));
+	assert_true(mail_mentions(b64, strlen(b64), "new@example.org"));
+	assert_true(mail_mentions(b64, strlen(b64), "zebulon"));
+	assert_false(mail_mentions(b64, strlen(b64), ""));
+	/* and what mail_compose itself writes: a long non-ASCII body, an attachment */
+	memset(&m, 0, sizeof(m));
+	m.from_addr = "bot@example.org";
+	m.to = to;
+	m.nto = 1;
+	m.date = 1700000000;
+	m.auto_submitted = "auto-replied";
+	m.subject = "Ex\xc3\xa9port de Zeb\xc3\xbalon";
+	m.message_id = "<x@example.org>";
+	m.body = "Une ligne assez longue pour \xc3\xaatre coup\xc3\xa9" "e par le codage: "
+		 "Zeb\xc3\xbalon Canary-\xc3\x89" "tienne <zeb.canary@example.org> et encore\n";
+	m.attach_name = "export.csv";
+	m.attach_type = "text/csv; charset=UTF-8";
+	m.attach_data = "email\nzeb.attached@example.org\n";
+	m.attach_len = strlen(m.attach_data);
+	raw = mail_compose(&m, &len, err, sizeof(err));
+	assert_non_null(raw);
+	assert_true(mail_mentions(raw, len, "Zeb\xc3\xbalon Canary-\xc3\x89" "tienne"));
+	assert_true(mail_mentions(raw, len, "zeb.canary@example.org"));
+	assert_true(mail_mentions(raw, len, "zeb.attached@example.org"));
+	assert_true(mail_mentions(raw, len, "Ex\xc3\xa9port de Zeb\xc3\xbalon"));
+	free(raw);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mentions),
 		cmocka_unit_test(test_headers_full),
 		cmocka_unit_test(test_headers_minimal),
 		cmocka_unit_test(test_references_folded),

@@ -139,6 +139,8 @@ teardown_store(struct store *st)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s-shm", F.db);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s.key", F.db);
+	unlink(path);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ teardown(void **state)
 	store_close(*state);
 	unlink(path);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s.key", path);
 	unlink(wal);
 	snprintf(wal, sizeof(wal), "%s-shm", path);
 	unlink(wal);
@@ -148,7 +151,7 @@ test_participant_erase(void **state)
 	profile_free(&q);
 	participant_clear(&part);
 	assert_int_equal(store_subscriber_add(st, "ana@example.org", 5), 1);
-	assert_int_equal(store_personal_erase(st, "ana@example.org"), 0);
+	assert_int_equal(store_personal_erase(st, "ana@example.org", 100), 0);
 	assert_int_equal(store_participant_get(st, "ana@example.org", NULL, NULL), 0);
 	assert_int_equal(store_subscriber_has(st, "ana@example.org"), 0);
 }
@@ -387,11 +390,158 @@ test_every_accessor(void **state)
 	free(v);
 
 	/* erasure reaches every table that holds the address */
-	assert_int_equal(store_personal_erase(st, "ana@example.org"), 0);
+	assert_int_equal(store_personal_erase(st, "ana@example.org", 100), 0);
 	assert_int_equal(store_participant_get(st, "ana@example.org", NULL, NULL), 0);
-	assert_int_equal(store_token_count_since(st, "ana@example.org", "withdraw", 0), 0);
-	assert_int_equal(store_outbox_is_ours(st, "<o1@x>"), 0);
+	/* the rate limit counts on, under a keyed hash; the token itself is gone */
+	assert_int_equal(store_token_count_since(st, "ana@example.org", "withdraw", 0), 1);
+	assert_int_equal(store_token_get(st, "tok", &t), 0);
+	/* the record of mail sent stays (a reply to it is still ours), its body does not */
+	assert_int_equal(store_outbox_is_ours(st, "<o1@x>"), 1);
 	assert_int_equal(store_outbox_is_ours(st, "<o2@x>"), 1);
+}
+
+/* An erasure reaches what is stored under the address the person had before a CHANGE,
+ * keeps duplicate detection and the reply counter as keyed hashes, queues their
+ * messages for removal from the mailbox, and purges anyone's sent mail naming them. */
+static void
+test_erase_everywhere(void **state)
+{
+	static const char exp[] = "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+				  "Zebulon Can=\r\nary <new@=65xample.org>\r\n";
+	static const char intro[] = "Subject: =?utf-8?b?WmVidWxvbiBD?= =?utf-8?b?YW5hcnk=?=\r\n";
+	struct store *st = *state;
+	struct profile p;
+	struct erase_item *q = NULL;
+	struct token t;
+	struct outbox_item *items = NULL;
+	char h1[STORE_HASH_LEN], h2[STORE_HASH_LEN];
+	int64_t id, pid;
+	int n;
+
+	profile_init(&p);
+	p.name = "Zebulon Canary";
+	p.country = "BR";
+	p.sector = "academic";
+	p.workplace = "USP";
+	p.interests = "a";
+	p.languages = "por";
+	p.partner_sector = "same";
+	p.partner_stage = "different";
+	store_hash(st, "x", h1);
+	store_hash(st, "x", h2);
+	assert_string_equal(h1, h2);
+	assert_int_equal(strlen(h1), STORE_HASH_LEN - 1);
+	store_hash(st, "y", h2);
+	assert_string_not_equal(h1, h2);
+
+	assert_int_equal(store_participant_add(st, "old@example.org", &p, 5, &pid), 0);
+	assert_int_equal(store_inbound_add(st, "mid:<m1@old>", "<m1@old>", "old@example.org",
+					   "JOIN", 5, &id), 1);
+	assert_int_equal(store_inbound_set_transport(st, id, "111.file"), 0);
+	assert_int_equal(store_token_add(st, "told", "old@example.org", "change",
+					 "{\"to\":\"new@example.org\"}", 5, 500), 0);
+	assert_int_equal(store_reply_count_bump(st, "old@example.org", "d1"), 1);
+	assert_int_equal(store_participant_set_email(st, "old@example.org", "new@example.org", 6), 0);
+	assert_int_equal(store_inbound_add(st, "mid:<m2@new>", "<m2@new>", "NEW@example.org",
+					   "DELETE", 7, &id), 1);
+	assert_int_equal(store_inbound_set_transport(st, id, "222.file"), 0);
+	/* a coordinator's export naming them, sent; a partner's introduction, queued */
+	assert_int_equal(store_outbox_add(st, "exp", "export", "<e@x>", "b@x", "coord@example.org",
+					  exp, strlen(exp), 7), 1);
+	assert_int_equal(store_outbox_add(st, "intro", "intro", "<i@x>", "b@x", "bob@example.org",
+					  intro, strlen(intro), 7), 1);
+	assert_int_equal(n = store_outbox_due(st, 7, 10, &items), 2);
+	assert_int_equal(store_outbox_sent(st, items[0].id, 8), 0);
+	for (int i = 0; i < n; i++)
+		outbox_item_clear(&items[i]);
+	free(items);
+
+	assert_int_equal(store_personal_erase(st, "new@example.org", 9), 0);
+	assert_int_equal(store_participant_get(st, "new@example.org", NULL, NULL), 0);
+	/* both messages queued for removal, by transport id and Message-ID */
+	assert_int_equal(n = store_erase_queue_list(st, &q), 2);
+	assert_string_equal(q[0].transport_id, "222.file");   /* the address now, then before */
+	assert_string_equal(q[0].message_id, "<m2@new>");
+	assert_string_equal(q[1].transport_id, "111.file");
+	assert_int_equal(store_erase_queue_done(st, q[0].id), 0);
+	assert_int_equal(store_erase_queue_done(st, q[1].id), 0);
+	erase_items_free(q, (size_t)n);
+	assert_int_equal(store_erase_queue_list(st, &q), 0);
+	free(q);
+	/* duplicates are still recognised, under the keyed hash */
+	assert_int_equal(store_inbound_add(st, "mid:<m1@old>", "<m1@old>", NULL, NULL, 10, &id), 0);
+	assert_int_equal(store_inbound_add(st, "mid:<m3@x>", "<m3@x>", NULL, NULL, 10, &id), 1);
+	/* the old address's token is gone, its count stays; so does the reply counter */
+	assert_int_equal(store_token_get(st, "told", &t), 0);
+	assert_int_equal(store_token_count_since(st, "old@example.org", "change", 0), 1);
+	assert_int_equal(store_reply_count_bump(st, "old@example.org", "d1"), 2);
+	/* the sent export lost its body; the queued introduction goes whole when sent */
+	assert_int_equal(n = store_outbox_due(st, 9, 10, &items), 1);
+	assert_string_equal(items[0].key, "intro");
+	assert_int_equal(store_outbox_sent(st, items[0].id, 10), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
+}
+
+/* length(raw) of the first row of a query on the store's file, through a connection of
+ * the test's own. */
+static int
+raw_len(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Sent mail keeps no body (sent_keep_days 0); a fan-out's shared body goes only when
+ * its last copy has left; with sent_keep_days, bodies stay until the purge after that. */
+static void
+test_sent_bodies_purged(void **state)
+{
+	static const char shared[] = "Subject: digest\r\n\r\nthe shared part\r\n";
+	struct store *st = *state;
+	struct outbox_item *items = NULL;
+	int64_t sid;
+	int n;
+
+	assert_int_equal(store_outbox_shared_add(st, shared, strlen(shared), 5, &sid), 0);
+	assert_int_equal(store_outbox_add_shared(st, "d1", "digest", "<d1@x>", "b@x", "a@x",
+						 "To: a@x\r\n", 9, sid, 5), 1);
+	assert_int_equal(store_outbox_add_shared(st, "d2", "digest", "<d2@x>", "b@x", "c@x",
+						 "To: c@x\r\n", 9, sid, 5), 1);
+	assert_int_equal(n = store_outbox_due(st, 5, 1, &items), 1);
+	assert_int_equal(store_outbox_sent(st, items[0].id, 6), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox WHERE key = 'd1'"), 0);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox_shared"), (int)strlen(shared));
+	/* the copy still queued is whole */
+	assert_int_equal(n = store_outbox_due(st, 6, 5, &items), 1);
+	assert_int_equal(items[0].len, 9 + strlen(shared));
+	assert_int_equal(store_outbox_sent(st, items[0].id, 7), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox_shared"), 0);
+
+	/* kept for a day: the body stays, then the purge takes it */
+	store_sent_keep(st, 1);
+	assert_int_equal(store_outbox_add(st, "k", "test", "<k@x>", "b@x", "a@x", "body", 4, 10), 1);
+	assert_int_equal(n = store_outbox_due(st, 10, 5, &items), 1);
+	assert_int_equal(store_outbox_sent(st, items[0].id, 11), 0);
+	outbox_item_clear(&items[0]);
+	free(items);
+	assert_int_equal(store_outbox_purge(st, 12, true), 0);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox WHERE key = 'k'"), 4);
+	assert_int_equal(store_outbox_purge(st, 11 + 86400, true), 0);
+	assert_int_equal(raw_len("SELECT length(raw) FROM outbox WHERE key = 'k'"), 0);
 }
 
 int
@@ -406,6 +556,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reply_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_accessor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_states_fit_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erase_everywhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sent_bodies_purged, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,7 +162,7 @@ test_sender(void **state)
 		    "p@example.net", "Subject: x\r\n\r\nhi\r\n", 17, 1000), 1);
 	}
 	assert_int_equal(outbound_open(&out, &c, err, sizeof(err)), 0);
-	snd = sender_start(c.store_path, &out, 2000, 24, 0, &stop, err, sizeof(err));
+	snd = sender_start(c.store_path, &out, 2000, 24, 0, 0, &stop, err, sizeof(err));
 	assert_non_null(snd);
 	assert_null(out.h);
 	sender_kick(snd);
@@ -172,13 +172,13 @@ test_sender(void **state)
 	assert_int_equal(store_outbox_add(st, "k40", "test", "<r40@example.org>", "", "p@example.net",
 	    "Subject: x\r\n\r\nhi\r\n", 17, 1000), 1);
 	assert_int_equal(outbound_open(&out, &c, err, sizeof(err)), 0);
-	snd = sender_start(c.store_path, &out, 2000, 24, 0, &stop, err, sizeof(err));
+	snd = sender_start(c.store_path, &out, 2000, 24, 0, 0, &stop, err, sizeof(err));
 	assert_non_null(snd);
 	assert_int_equal(sender_stop(snd), 0);
 	assert_int_equal(count_files(dir), 40);
 	/* the next kick sends it, once */
 	assert_int_equal(outbound_open(&out, &c, err, sizeof(err)), 0);
-	snd = sender_start(c.store_path, &out, 2000, 24, 0, &stop, err, sizeof(err));
+	snd = sender_start(c.store_path, &out, 2000, 24, 0, 0, &stop, err, sizeof(err));
 	sender_kick(snd);
 	sender_kick(snd);
 	assert_int_equal(sender_stop(snd), 0);
