@@ -28,8 +28,9 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct participant part = { 0 };
 	struct profile prof;
-	char *form = NULL, agreed[32] = "", created[32] = "";
-	int found, subscribed, rc = -1;
+	char *form = NULL, agreed[32] = "", created[32] = "", bounced[160] = "";
+	int found, subscribed, perm, temp, rc = -1;
+	bool stopped;
 
 	memset(&prof, 0, sizeof(prof));
 	if ((found = store_participant_get(p->st, in->m->from, &part, &prof)) < 0 ||
@@ -39,6 +40,12 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 		rc = profile_not_registered(p, in, "SHOW");
 		goto out;
 	}
+	if (store_bounce_address(p->st, in->m->from, &perm, &temp, &stopped) < 0)
+		goto out;
+	if (perm + temp > 0)
+		snprintf(bounced, sizeof(bounced), "%d permanent and %d temporary failure%s%s", perm,
+			 temp, perm + temp == 1 ? "" : "s",
+			 stopped ? "; digests to you were stopped" : "");
 	if (found) {
 		form = form_render(&prof, true);
 		time_format_iso(part.agreed_at, agreed, sizeof(agreed));
@@ -51,10 +58,11 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 			{ "agreed_at", agreed },
 			{ "created_at", created },
 			{ "subscribed", subscribed ? "yes" : "no" },
+			{ "bounced", bounced },
 		};
 
 		snprintf(in->detail, sizeof(in->detail), "record shown");
-		rc = reply_queue(p, in, "show", v, 5, NULL, NULL);
+		rc = reply_queue(p, in, "show", v, nitems(v), NULL, NULL);
 	}
 out:
 	participant_clear(&part);

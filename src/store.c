@@ -189,6 +189,28 @@ static const char *const migrations[] = {
 	"  told_next INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX waiting_round ON waiting(round_id, silent);"
 	"ALTER TABLE participants ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;",
+	/* 7: bounces: each failure report traced to its mail, and per address the failures
+	 * counted since the address last wrote to us, and whether its digests are stopped */
+	"CREATE TABLE bounces ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER,"
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  kind TEXT NOT NULL,"
+	"  severity TEXT NOT NULL"
+	"    CHECK (severity IN ('permanent','temporary','complaint','untraced')),"
+	"  status TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (outbox_id, email, severity));"
+	"CREATE INDEX bounces_email ON bounces(email);"
+	"CREATE TABLE bounce_addresses ("
+	"  email TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  permanent INTEGER NOT NULL DEFAULT 0,"
+	"  temporary INTEGER NOT NULL DEFAULT 0,"
+	"  digest_failures INTEGER NOT NULL DEFAULT 0,"
+	"  digest_stopped_at INTEGER,"
+	"  last_kind TEXT NOT NULL DEFAULT '',"
+	"  last_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -238,6 +238,8 @@ store_personal_erase(struct store *st, const char *email)
 		"DELETE FROM subscribers WHERE email = ?1",
 		"DELETE FROM tokens WHERE email = ?1 OR payload = ?1",
 		"DELETE FROM reply_counts WHERE sender = ?1",
+		"DELETE FROM bounces WHERE email = ?1",
+		"DELETE FROM bounce_addresses WHERE email = ?1",
 		("DELETE FROM outbox WHERE status != 'queued' AND "
 		 "  instr(char(10) || lower(rcpts) || char(10), char(10) || lower(?1) || char(10)) > 0"),
 		"UPDATE inbound SET sender = NULL, subject = NULL WHERE sender = ?1 COLLATE NOCASE",

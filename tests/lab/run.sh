@@ -70,6 +70,7 @@ if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
 	part "round (lab)" python3 "$root/tests/e2e/round.py" --transport lab "$bin"
 	part "timeline (lab)" python3 "$root/tests/e2e/timeline.py" --transport lab "$bin"
 	part "partnership (lab)" python3 "$root/tests/e2e/partnership.py" --transport lab "$bin"
+	part "bounce (lab)" python3 "$root/tests/e2e/bounce.py" --transport lab "$bin"
 	part faults python3 "$here/faults.py" "$bin"
 else
 	cat "$work/lab_start.out"
