@@ -28,6 +28,7 @@ struct seen {
 	char pending_original[BOUNCE_ADDR_MAX];
 	char arf_token[BOUNCE_TOKEN_MAX];  /* from Original-Mail-From or a returned Return-Path */
 	char arf_rcpt[BOUNCE_ADDR_MAX];
+	char ref_mid[BOUNCE_ADDR_MAX];     /* ours in the top-level In-Reply-To/References */
 	char failed[BOUNCE_LINE_MAX];      /* X-Failed-Recipients */
 	struct bounce_rcpt text[BOUNCE_MAX_RCPTS];  /* "<addr>:" lines and the like */
 	size_t ntext;
@@ -433,8 +434,8 @@ header_block(struct scan *s, struct bounce *b, struct seen *w, const char *bounc
 		} else if (strcmp(name, "x-ms-exchange-message-is-ndr") == 0) {
 			w->exchange = true;
 		} else if ((strcmp(name, "in-reply-to") == 0 || strcmp(name, "references") == 0) &&
-			   b->message_id[0] == '\0') {
-			msgid_ours(val, strlen(val), domain, b->message_id, sizeof(b->message_id));
+			   w->ref_mid[0] == '\0') {
+			msgid_ours(val, strlen(val), domain, w->ref_mid, sizeof(w->ref_mid));
 		}
 	}
 }
@@ -658,6 +659,9 @@ msg_bounce_parse(const char *raw, size_t len, const char *bounce_address,
 		b->message_id[0] = '\0';
 		return BOUNCE_NONE;
 	}
+	/* a bounce that threads itself to our mail (Exchange does) names it there */
+	if (b->message_id[0] == '\0')
+		memcpy(b->message_id, w->ref_mid, sizeof(b->message_id));
 	b->kind = BOUNCE_DSN;
 	if (b->nrcpts == 0 || !w->dsn_fields) {
 		b->nrcpts = 0;

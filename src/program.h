@@ -103,11 +103,11 @@ char *reply_envelope_from(const struct conf *c, const char *msgid);
  * be traced: set aside), 0 it is not a bounce, -1 store error. */
 int program_bounce(struct program *p, struct program_in *in, const char *raw, size_t len,
 		   bool *rejected);
-/* program_bounce_smtp: the relay refused rcpt of outbox mail id for good at sending time
- * (5xx, or 4xx past smtp_retry_max_hours): counted as that recipient's permanent
- * failure, in a transaction of the caller's. 0 or -1. */
-int program_bounce_smtp(struct program *p, int64_t outbox_id, const char *rcpt,
-			const char *reply);
+/* program_bounce_pending: the refusals at sending time (a 5xx to one RCPT, or 4xx past
+ * smtp_retry_max_hours), which the outbox recorded and counted (store_bounce_smtp), get
+ * the effect that needs the program: the coordinators told of a one-to-one mail's. In
+ * its own transaction; the count handled, or -1. */
+int program_bounce_pending(struct program *p);
 /* program_bounce_alive: the address wrote to us: its failure counts are cleared. */
 int program_bounce_alive(struct program *p, const char *email);
 

@@ -287,22 +287,47 @@ out:
 }
 
 int
-program_bounce_smtp(struct program *p, int64_t outbox_id, const char *rcpt, const char *reply)
+program_bounce_pending(struct program *p)
 {
-	struct sent_mail m;
-	char status[16] = "";
-	int found, rc = -1;
+	struct bounce_untold *u = NULL;
+	int n, done = 0;
 
-	if ((found = store_sent_by_id(p->st, outbox_id, &m)) <= 0) {
-		rc = found;
-		goto out;
+	if ((n = store_bounce_untold(p->st, 100, &u)) <= 0) {
+		free(u);
+		return n;
 	}
-	if (reply && strlen(reply) >= 3)
-		snprintf(status, sizeof(status), "%.3s", reply);
-	rc = bounce_effect(p, &m, rcpt, BOUNCE_PERMANENT, status, "smtp");
-out:
-	sent_mail_clear(&m);
-	return rc;
+	if (store_begin(p->st) < 0)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		struct sent_mail m;
+		int found = store_sent_by_id(p->st, u[i].outbox_id, &m);
+
+		if (found < 0 ||
+		    (found && one_to_one(m.kind) &&
+		     tell_coordinators(p, &m, u[i].email, u[i].status ? u[i].status : "") < 0) ||
+		    store_bounce_set_told(p->st, u[i].id) < 0) {
+			sent_mail_clear(&m);
+			store_rollback(p->st);
+			goto fail;
+		}
+		log_info("bounce: %s refused %s mail %lld at sending time", u[i].email,
+			 found ? m.kind : "a", (long long)u[i].outbox_id);
+		sent_mail_clear(&m);
+		done++;
+	}
+	if (store_commit(p->st) < 0) {
+		store_rollback(p->st);
+		goto fail;
+	}
+	for (int i = 0; i < n; i++)
+		bounce_untold_clear(&u[i]);
+	free(u);
+	return done;
+fail:
+	for (int i = 0; i < n; i++)
+		bounce_untold_clear(&u[i]);
+	free(u);
+	return -1;
 }
 
 int

@@ -201,6 +201,7 @@ static const char *const migrations[] = {
 	"  status TEXT NOT NULL DEFAULT '',"
 	"  source TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
+	"  told INTEGER NOT NULL DEFAULT 1,"   /* 0: a refusal at sending time not yet acted on */
 	"  UNIQUE (outbox_id, email, severity));"
 	"CREATE INDEX bounces_email ON bounces(email);"
 	"CREATE TABLE bounce_addresses ("

@@ -295,6 +295,20 @@ int store_bounce_add(struct store *st, int64_t outbox_id, const char *email, con
 int store_bounce_count(struct store *st, const char *email, const char *severity,
 		       const char *kind, bool digest, int64_t now, int *digest_failures);
 int store_bounce_stop_digests(struct store *st, const char *email, int64_t now);
+/* store_bounce_smtp: the relay refused rcpt of outbox mail outbox_id for good at sending
+ * time: recorded as a permanent failure and counted (digests stopped at the second), in
+ * the caller's transaction; what needs the program (telling the coordinators) is left
+ * for program_bounce_pending, the row's told = 0. 1 recorded, 0 already was. */
+int store_bounce_smtp(struct store *st, int64_t outbox_id, const char *rcpt, const char *status,
+		      int64_t now);
+/* Refusals at sending time not yet acted on: up to max (outbox id, address, status). */
+struct bounce_untold {
+	int64_t id, outbox_id;
+	char *email, *status;
+};
+int store_bounce_untold(struct store *st, int max, struct bounce_untold **out);
+void bounce_untold_clear(struct bounce_untold *u);
+int store_bounce_set_told(struct store *st, int64_t id);
 /* store_bounce_clear: the address wrote to us: its failure counts are forgotten and its
  * digests flow again. 1 there was something to clear, 0 nothing. */
 int store_bounce_clear(struct store *st, const char *email);

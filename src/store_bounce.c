@@ -167,3 +167,69 @@ store_bounce_stats(struct store *st, struct buf *b)
 	buf_adds(b, n ? "\n" : " none\n");
 	return store_row_end(st, stmt, rc) < 0 ? -1 : 0;
 }
+
+int
+store_bounce_smtp(struct store *st, int64_t outbox_id, const char *rcpt, const char *status,
+		  int64_t now)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT kind FROM outbox WHERE id = ?", "i",
+					   outbox_id);
+	char *kind = NULL;
+	int rc, added = -1, failures;
+
+	if (stmt == NULL)
+		return -1;
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		kind = col_text(stmt, 0);
+	if (store_row_end(st, stmt, rc) <= 0)
+		goto out;
+	added = store_exec(st, "INSERT OR IGNORE INTO bounces(outbox_id, email, kind, severity, "
+			   "status, source, created_at, told) VALUES (?, ?, ?, 'permanent', ?, "
+			   "'smtp', ?, 0)", "isssi", outbox_id, rcpt, nz(kind), status, now);
+	if (added <= 0)
+		goto out;
+	if (store_bounce_count(st, rcpt, "permanent", nz(kind), strcmp(nz(kind), "digest") == 0,
+			       now, &failures) < 0 ||
+	    (strcmp(nz(kind), "digest") == 0 && failures >= 2 &&
+	     store_bounce_stop_digests(st, rcpt, now) < 0))
+		added = -1;
+out:
+	free(kind);
+	return added;
+}
+
+void
+bounce_untold_clear(struct bounce_untold *u)
+{
+	free(u->email);
+	free(u->status);
+	memset(u, 0, sizeof(*u));
+}
+
+int
+store_bounce_untold(struct store *st, int max, struct bounce_untold **out)
+{
+	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, outbox_id, email, status FROM bounces "
+					   "WHERE told = 0 ORDER BY id LIMIT ?", "i", (int64_t)max);
+	int n = 0, rc;
+
+	*out = NULL;
+	if (stmt == NULL)
+		return -1;
+	*out = xcalloc((size_t)(max > 0 ? max : 1), sizeof(**out));
+	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		(*out)[n].id = sqlite3_column_int64(stmt, 0);
+		(*out)[n].outbox_id = sqlite3_column_int64(stmt, 1);
+		(*out)[n].email = col_text(stmt, 2);
+		(*out)[n].status = col_text(stmt, 3);
+		n++;
+	}
+	store_done(st, stmt);
+	return n;
+}
+
+int
+store_bounce_set_told(struct store *st, int64_t id)
+{
+	return store_exec(st, "UPDATE bounces SET told = 1 WHERE id = ?", "i", id);
+}

@@ -248,8 +248,100 @@ def corpus_bounces_are_never_answered(bot):
         assert "bounce" in detail or "complaint" in detail, detail
 
 
+# ---- the lab: real Postfix (or relay.py) and Dovecot ----------------------------------
+
+def settle(bot):
+    """Take the outbox rows so far as looked at, without reading them back (some went
+    to addresses the lab does not have)."""
+    for row in bot._outbox_since():
+        bot.looked.add(row[2])
+
+
+def lab_pass(bot, now, want_mail=False):
+    """One `once` with whatever reached the bot's INBOX (a DSN Postfix wrote)."""
+    if want_mail:
+        e2e.LAB.wait_count(e2e.BOT, 1, deadline=30)
+    bot.pending = 0
+    e2e.Bot.run(bot, now=now)
+
+
+def told(bot, who):
+    return [r for r in q(bot, "select rcpts, raw from outbox where kind = 'bounce_coordinators'")
+            if who.encode() in bytes(r[1])]
+
+
+def lab_introduction_to_a_missing_address(bot):
+    """An introduction to an address the lab does not have: Postfix takes it (the bot is
+    authenticated) and writes the DSN itself, to iln+token, delivered to the bot's
+    mailbox by the recipient delimiter; the coordinators are told. (relay.py refuses such
+    an address at RCPT instead: the refusal at sending time tells them.)"""
+    gone = "gone@nowhere.example"
+    for i, p in enumerate(tl.PEOPLE):
+        _, r = bot.send("SIGNUP", tl.form(i, p), sender=p[0], now="2026-03-01T09:00:00Z")
+        e2e.reply_to(bot, r[0], sender=p[0], now="2026-03-01T09:00:00Z")
+    tl.coord(bot, "ROUND OPEN 2026A", tl.ROUND, now="2026-03-02T09:00:00Z")
+    tl.coord(bot, "MATCH", now="2026-03-11T09:00:00Z")
+    con = db(bot)
+    con.execute("update participants set email = ? where email = ?", (gone, e2e.A("ama@example.org")))
+    con.commit()
+    con.close()
+    m = e2e.EmailMessage()
+    m["From"], m["To"], m["Subject"] = tl.COORD, e2e.BOT, "APPROVE"
+    m["Message-ID"] = f"<approve-{os.urandom(4).hex()}@example.org>"
+    m["Authentication-Results"] = tl.AR_OK
+    m.set_content("")
+    bot.drop(bytes(m))
+    bot.run(now="2026-03-12T09:00:00Z")
+    settle(bot)
+    env, _, rcpts = sent(bot, "introduction", gone)[0]
+    partner = [x for x in rcpts.split("\n") if x != gone][0]
+    postfix = e2e.LAB.smtp_server == "postfix"
+    lab_pass(bot, "2026-03-12T10:00:00Z", want_mail=postfix)
+    if not told(bot, gone):
+        lab_pass(bot, "2026-03-12T11:00:00Z", want_mail=postfix)
+    t = told(bot, gone)
+    assert len(t) == 1, (t, bot.log[-3000:])
+    raw = bytes(t[0][1])
+    assert partner.encode() in raw and b"introduction" in raw, raw
+    src = q(bot, "select source, severity from bounces where email = ?", gone)
+    assert src == [("smtp" if not postfix else "rfc3464", "permanent")] or \
+        ("permanent" in [s for _, s in src]), src
+    if postfix:
+        assert q(bot, "select count(*) from inbound where detail like 'bounce (rfc3464%'") \
+            == [(1,)], q(bot, "select outcome, detail from inbound")
+
+
+def lab_digest_refused_at_rcpt(bot):
+    """A digest's RCPT answered 550 (an address the lab does not have): a permanent
+    failure of that recipient at sending time; the second in a row stops its digests."""
+    gone = "nobody@example.org"       # not a lab user: 550 5.1.1 at RCPT
+    tl.setup_round(bot, reader=False)
+    con = db(bot)
+    con.execute("insert into subscribers(email, created_at) values (?, 0)", (gone,))
+    con.commit()
+    con.close()
+    tl.coord(bot, "TOPIC Alpha", "Alpha text.\n", now="2026-03-16T10:00:00Z")
+    lab_pass(bot, tl.at(tl.START + tl.datetime.timedelta(days=14)))
+    settle(bot)
+    assert failures(bot, gone) == [(1, 0, 1, 0)], (failures(bot, gone), bot.log[-2000:])
+    assert q(bot, "select source, status from bounces where email = ?", gone) == \
+        [("smtp", "550")], q(bot, "select * from bounces")
+    tl.coord(bot, "TOPIC Beta", "Beta text.\n", now="2026-03-30T10:00:00Z")
+    lab_pass(bot, tl.at(tl.START + tl.datetime.timedelta(days=28)))
+    settle(bot)
+    assert failures(bot, gone) == [(2, 0, 2, 1)], failures(bot, gone)
+    tl.coord(bot, "TOPIC Gamma", "Gamma text.\n", now="2026-04-13T10:00:00Z")
+    lab_pass(bot, tl.at(tl.START + tl.datetime.timedelta(days=42)))
+    got = q(bot, "select rcpts from outbox where kind = 'digest' and key like 'digest:%' "
+            "order by id")
+    assert sum(1 for (r,) in got if r == gone) == 2, got
+
+
+LAB_TESTS = [lab_introduction_to_a_missing_address, lab_digest_refused_at_rcpt]
+
+
 def main():
-    e2e.run_suite(TESTS, "bounce")
+    e2e.run_suite(TESTS, "bounce", lab_tests=LAB_TESTS)
 
 
 if __name__ == "__main__":

@@ -170,6 +170,9 @@ test_not_bounces(void **state)
 		/* a forward of our mail by a person: our Message-ID but nothing automated */
 		"From: ana@example.net\nTo: iln@example.org\nSubject: Fwd: intro\n\n"
 		"Message-ID: <abc@example.org>\nFrom: iln@example.org\n",
+		/* automated mail threaded to ours (our own reply come back): no bounce */
+		"From: iln@example.org\nAuto-Submitted: auto-replied\n"
+		"References: <abc@example.org>\nIn-Reply-To: <abc@example.org>\n\nhello\n",
 		"",
 		"no header at all",
 	};
