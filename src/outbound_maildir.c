@@ -1,5 +1,6 @@
 /* outbound_maildir.c: ilnbot's mail written to a local Maildir, each message complete
- * as SMTP would carry it (its recipients are its To and Cc), by maildir_deliver(). */
+ * as SMTP would carry it (its recipients are its To and Cc), by maildir_deliver(), with
+ * the envelope sender first as a final delivery writes it: "Return-Path: <VERP>". */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +51,15 @@ omd_send(void *h, const char *envelope_from, const char *const *rcpts, size_t nr
 	 const char *msg, size_t len, char *err, size_t errsz)
 {
 	char *name = omd_name(msg, len);
-	int rc = maildir_deliver(h, name, msg, len);
+	struct buf b;
+	int rc;
 
+	buf_init(&b, 0);
+	if (envelope_from && strpbrk(envelope_from, "\r\n<>") == NULL)
+		buf_printf(&b, "Return-Path: <%s>\r\n", envelope_from);
+	buf_add(&b, msg, len);
+	rc = maildir_deliver(h, name, b.data, b.len);
+	buf_free(&b);
 	free(name);
 	if (rc < 0) {
 		snprintf(err, errsz, "%s: %s", (char *)h, strerror(errno));

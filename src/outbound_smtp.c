@@ -541,7 +541,7 @@ smtp_transaction(struct smtp_out *o, const struct outbound_msg *m, bool env_sent
 	enum outbound_result res = OUTBOUND_TRANSIENT;
 	size_t i, accepted = 0, refused = 0, deferred = 0;
 	bool pipe = o->pipelining, mail_ok, go;
-	char cmd[300], scratch[128];
+	char cmd[300], scratch[128], gone[256] = "refused:";
 
 	*broken = true;
 	*answered = false;
@@ -589,6 +589,10 @@ smtp_transaction(struct smtp_out *o, const struct outbound_msg *m, bool env_sent
 		if (mail_ok)
 			log_warnx("smtp: recipient %zu of %zu refused: %d", i + 1, m->nrcpts, rep.code);
 		log_debug("smtp: recipient %s refused: %s", m->rcpts[i], rep.text);
+		/* a 5xx to this RCPT: named to the outbox when the others get the mail */
+		if (mail_ok && rep.code / 100 == 5 && strlen(gone) + strlen(m->rcpts[i]) + 8 < sizeof(gone))
+			snprintf(gone + strlen(gone), sizeof(gone) - strlen(gone), "%s %s %d",
+			    strlen(gone) > 8 ? "," : "", m->rcpts[i], rep.code);
 	}
 	/* All or nothing for a deferred recipient, so a retry never doubles the others. */
 	go = mail_ok && accepted > 0 && deferred == 0;
@@ -631,8 +635,10 @@ smtp_transaction(struct smtp_out *o, const struct outbound_msg *m, bool env_sent
 		res = OUTBOUND_SENT;
 		*broken = false;
 		snprintf(err, errsz, "%s", rep.text);   /* for the log: the relay's 250 */
-		if (refused > 0)
+		if (refused > 0) {
 			log_warnx("smtp: sent to %zu of %zu recipients", accepted, m->nrcpts);
+			snprintf(err, errsz, "%s", gone);
+		}
 		goto out;
 	}
 	res = smtp_fail(&rep, "end of data", err, errsz);

@@ -49,14 +49,73 @@ outbox_log(const struct outbox_item *o, const char *relay, const char *status, c
 		relay, o->attempts + 1, status, err && *err ? err : "ok");
 }
 
+/* The SMTP reply code in err ("... RCPT: 550 5.1.1 ..."), or "". */
+static void
+outbox_code(const char *err, char *code, size_t codesz)
+{
+	const char *s = strstr(err, ": ");
+
+	snprintf(code, codesz, "%s", "");
+	if (s && s[2] >= '2' && s[2] <= '5' && s[3] >= '0' && s[3] <= '9' && s[4] >= '0' &&
+	    s[4] <= '9')
+		snprintf(code, codesz, "%.3s", s + 2);
+}
+
+/* outbox_refused: the recipients the relay refused for good, as bounces (store_bounce.c).
+ * A whole mail that failed at RCPT, or was deferred past the retry limit, fails for each
+ * of its recipients; a mail sent to some has the refused ones in err, as the SMTP
+ * transport writes them: "refused: a@b 550, c@d 551". */
+static int
+outbox_refused(struct store *st, const struct outbox_item *o, const struct outbound_msg *m,
+	       enum outbound_result r, const char *err, int64_t now)
+{
+	char code[8];
+
+	if (r == OUTBOUND_SENT) {
+		const char *s;
+
+		if (strncmp(err, "refused:", 8) != 0)
+			return 0;
+		for (s = err + 8; *s;) {
+			char addr[256];
+			size_t n;
+
+			s += strspn(s, " ,");
+			n = strcspn(s, " ,");
+			if (n == 0 || n >= sizeof(addr))
+				break;
+			memcpy(addr, s, n);
+			addr[n] = '\0';
+			s += n;
+			s += strspn(s, " ");
+			snprintf(code, sizeof(code), "%.3s", s);
+			s += strcspn(s, ",");
+			for (size_t i = 0; i < m->nrcpts; i++)
+				if (strcmp(m->rcpts[i], addr) == 0 &&
+				    store_bounce_smtp(st, o->id, addr, code, now) < 0)
+					return -1;
+		}
+		return 0;
+	}
+	if (r == OUTBOUND_PERMANENT && strstr(err, " at RCPT: ") == NULL)
+		return 0;   /* refused at MAIL or DATA, or unsendable: no recipient's fault */
+	outbox_code(err, code, sizeof(code));
+	for (size_t i = 0; i < m->nrcpts; i++)
+		if (store_bounce_smtp(st, o->id, m->rcpts[i], code, now) < 0)
+			return -1;
+	return 0;
+}
+
 /* outbox_record: the result of one send, in the store. -1 only when the store failed. */
 static int
 outbox_record(struct store *st, const struct outbox_item *o, const char *relay,
-	      enum outbound_result r, const char *err, int64_t now, int retry_max_hours)
+	      const struct outbound_msg *m, enum outbound_result r, const char *err, int64_t now,
+	      int retry_max_hours)
 {
 	if (r == OUTBOUND_SENT) {
 		outbox_log(o, relay, "sent", err);
-		return store_outbox_sent(st, o->id, now);
+		return store_outbox_sent(st, o->id, now) < 0 ||
+		       outbox_refused(st, o, m, r, err, now) < 0 ? -1 : 0;
 	}
 	if (r == OUTBOUND_TRANSIENT && now - o->created_at < (int64_t)retry_max_hours * 3600) {
 		outbox_log(o, relay, "deferred", err);
@@ -69,13 +128,16 @@ outbox_record(struct store *st, const struct outbox_item *o, const char *relay,
 		outbox_log(o, relay, "bounced", why);
 	} else
 		outbox_log(o, relay, "bounced", err);
-	return store_outbox_failed(st, o->id, err);
+	if (store_outbox_failed(st, o->id, err) < 0)
+		return -1;
+	return outbox_refused(st, o, m, r, err, now);
 }
 
 struct outbox_run {
 	struct store *st;
 	struct outbox_item *items;
 	const char *relay;
+	const struct outbound_msg *msgs;
 	enum outbound_result *r;
 	char (*errs)[256];
 	int64_t now;
@@ -98,8 +160,8 @@ outbox_group_end(struct outbox_run *run)
 	if (store_begin(run->st) < 0)
 		goto fail;
 	for (i = run->first; i < end; i++)
-		if (outbox_record(run->st, &run->items[i], run->relay, run->r[i], run->errs[i], run->now,
-				  run->retry_max_hours) < 0) {
+		if (outbox_record(run->st, &run->items[i], run->relay, &run->msgs[i], run->r[i],
+				  run->errs[i], run->now, run->retry_max_hours) < 0) {
 			store_rollback(run->st);
 			goto fail;
 		}
@@ -165,8 +227,8 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 	char (*errs)[256] = xcalloc((size_t)n, sizeof(*errs));
 	const char *(*rcpts)[100] = xcalloc((size_t)n, sizeof(*rcpts));
 	struct outbound_msg *msgs = xcalloc((size_t)n, sizeof(*msgs));
-	struct outbox_run run = { st, items, out->relay, r, errs, now, retry_max_hours, stop, transient, 0,
-				  0, 0, false };
+	struct outbox_run run = { st, items, out->relay, msgs, r, errs, now, retry_max_hours, stop,
+				  transient, 0, 0, 0, false };
 	char serr[256] = "";
 	bool batched = out->ops->sync != NULL;
 	int done = 0, nsent = 0, rc = -1;
@@ -184,7 +246,7 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 				out->ops->send_many(out->h, msgs, (size_t)n, outbox_result, &run);
 			else
 				for (int i = 0; i < n; i++) {
-					char err[256];
+					char err[256] = "";
 					enum outbound_result res = out->ops->send(out->h,
 					    msgs[i].envelope_from, msgs[i].rcpts, msgs[i].nrcpts,
 					    msgs[i].raw, msgs[i].len, err, sizeof(err));
@@ -217,7 +279,8 @@ outbox_batch(struct store *st, struct outbound *out, struct outbox_item *items, 
 	if (store_begin(st) < 0)
 		goto out;
 	for (int i = 0; i < done; i++)
-		if (outbox_record(st, &items[i], out->relay, r[i], errs[i], now, retry_max_hours) < 0) {
+		if (outbox_record(st, &items[i], out->relay, &msgs[i], r[i], errs[i], now,
+				  retry_max_hours) < 0) {
 			store_rollback(st);
 			goto out;
 		}

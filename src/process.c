@@ -66,7 +66,7 @@ process_message_tx(struct program *p, const char *transport_id, const char *raw,
 	char *key = NULL;
 	const char *automated;
 	int64_t id;
-	int added, rc = -1;
+	int added, bounced, rc = -1;
 
 	*rejected = false;
 	memset(&in, 0, sizeof(in));
@@ -91,7 +91,11 @@ process_message_tx(struct program *p, const char *transport_id, const char *raw,
 		goto fail;
 	in.m = m;
 	in.inbound_id = id;
-	if (m == NULL) {
+	if (!too_big && (bounced = program_bounce(p, &in, raw, len, rejected)) != 0) {
+		/* a bounce or complaint: recognised before anything else, never answered */
+		if (bounced < 0)
+			goto fail;
+	} else if (m == NULL) {
 		in.outcome = OUTCOME_REJECTED;
 		snprintf(in.detail, sizeof(in.detail), "unparseable: %s", why);
 		*rejected = true;
@@ -105,7 +109,7 @@ process_message_tx(struct program *p, const char *transport_id, const char *raw,
 	} else if (m->message_id && store_outbox_is_ours(p->st, m->message_id)) {
 		in.outcome = OUTCOME_IGNORED;
 		snprintf(in.detail, sizeof(in.detail), "our own message");
-	} else if (program_handle(p, &in) < 0) {
+	} else if (program_handle(p, &in) < 0 || program_bounce_alive(p, m->from) < 0) {
 		goto fail;
 	}
 	if (store_inbound_finish(p->st, id, NULL, in.outcome, in.detail) < 0)

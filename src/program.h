@@ -88,6 +88,29 @@ size_t mail_list_headers(const struct conf *c, const char *list, struct mail_hea
 			 char *buf);
 int outmail_queue(struct program *p, const struct outmail *om);
 
+/* VERP (reply.c): the address bounces come back to (bounce_address, or the contact
+ * address), and the envelope sender of the mail with Message-ID msgid: that address's
+ * local part, '+', the first REPLY_TOKEN_LEN characters after msgid's '<'. Caller frees. */
+#define REPLY_TOKEN_LEN 16
+const char *reply_bounce_base(const struct conf *c);
+char *reply_envelope_from(const struct conf *c, const char *msgid);
+
+/* program_bounce.c: a bounce, DSN or abuse complaint recognised in raw before anything
+ * else reads the message: traced to our mail by its VERP token, and its effects
+ * recorded (failures per address and per mail, coordinators told of a one-to-one mail's
+ * first permanent failure, digests stopped, a complaint unsubscribing from digests).
+ * Never answered. 1 it was one (in->outcome and detail set; *rejected when it could not
+ * be traced: set aside), 0 it is not a bounce, -1 store error. */
+int program_bounce(struct program *p, struct program_in *in, const char *raw, size_t len,
+		   bool *rejected);
+/* program_bounce_pending: the refusals at sending time (a 5xx to one RCPT, or 4xx past
+ * smtp_retry_max_hours), which the outbox recorded and counted (store_bounce_smtp), get
+ * the effect that needs the program: the coordinators told of a one-to-one mail's. In
+ * its own transaction; the count handled, or -1. */
+int program_bounce_pending(struct program *p);
+/* program_bounce_alive: the address wrote to us: its failure counts are cleared. */
+int program_bounce_alive(struct program *p, const char *email);
+
 /* The kinds of mail (reply.c): every template the program sends, with the variables its
  * sender provides (space-separated) besides mail_common_vars, which every mail gets. */
 struct mail_kind {

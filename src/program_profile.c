@@ -91,9 +91,10 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct participant part = { 0 };
 	struct profile prof;
-	char *form = NULL, agreed[32] = "", created[32] = "";
+	char *form = NULL, agreed[32] = "", created[32] = "", bounced[160] = "";
 	struct buf history;
-	int found, subscribed, rc = -1;
+	int found, subscribed, perm, temp, rc = -1;
+	bool stopped;
 
 	memset(&prof, 0, sizeof(prof));
 	buf_init(&history, 64 * 1024);
@@ -104,6 +105,12 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 		rc = profile_not_registered(p, in, "SHOW");
 		goto out;
 	}
+	if (store_bounce_address(p->st, in->m->from, &perm, &temp, &stopped) < 0)
+		goto out;
+	if (perm + temp > 0)
+		snprintf(bounced, sizeof(bounced), "%d permanent and %d temporary failure%s%s", perm,
+			 temp, perm + temp == 1 ? "" : "s",
+			 stopped ? "; digests to you were stopped" : "");
 	if (found) {
 		form = form_render(&prof, true);
 		time_format_iso(part.agreed_at, agreed, sizeof(agreed));
@@ -119,6 +126,7 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 			{ "created_at", created },
 			{ "subscribed", subscribed ? "yes" : "no" },
 			{ "history", history.data ? history.data : "" },
+			{ "bounced", bounced },
 		};
 
 		snprintf(in->detail, sizeof(in->detail), "record shown");

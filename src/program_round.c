@@ -552,6 +552,8 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 		buf_printf(&out, "Waiting for a new partner in the round: %d\n", waiting);
 	}
 	buf_printf(&out, "Mail that failed permanently: %d\n", failed);
+	if (store_bounce_stats(p->st, &out) < 0)
+		goto out;
 	{
 		struct tmpl_var v[] = { { "stats", out.data } };
 

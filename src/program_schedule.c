@@ -477,7 +477,8 @@ program_schedule_run(struct program *p)
 
 	sched_conf(p->conf, &sc);
 	program_tick(p);
-	if ((n = store_rounds_running(p->st, &rounds)) < 0)
+	/* refusals at sending time since the last pass, told first */
+	if (program_bounce_pending(p) < 0 || (n = store_rounds_running(p->st, &rounds)) < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		int r = schedule_round(p, rounds[i].id, &sc);

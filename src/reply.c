@@ -52,7 +52,7 @@ const struct mail_kind mail_kinds[] = {
 	{ "subscribe_done", "" },
 	{ "subscribe_already", "command" },
 	{ "unsubscribe_done", "was_subscribed was_not_subscribed" },
-	{ "show", "profile status agreed_at created_at subscribed history" },
+	{ "show", "profile status agreed_at created_at subscribed history bounced" },
 	{ "update_done", "profile" },
 	{ "update_problems", "problems form" },
 	{ "status", "status waiting withdrawn partner round_name starts ends choice "
@@ -95,6 +95,7 @@ const struct mail_kind mail_kinds[] = {
 	{ "rematch_summary", "round_name pairs count" },
 	{ "reports", "reports" },
 	{ "coord_done", "done" },
+	{ "bounce_coordinators", "bounced kind partner no_partner status" },
 };
 
 const size_t nmail_kinds = nitems(mail_kinds);
@@ -138,21 +139,25 @@ addr_domain(const char *addr)
 	return at ? at + 1 : "localhost";
 }
 
-/* VERP envelope sender: bounce_address with an opaque token after '+', so a bounce
- * names the mail it answers without exposing the recipient. "" when not configured. */
-static char *
-reply_envelope_from(const struct conf *c)
+/* VERP envelope sender: bounce_address (the contact address when it is not set) with
+ * an opaque token after '+', so a bounce names the mail it answers without exposing the
+ * recipient. The token is the first 16 hex digits of the mail's random Message-ID, so
+ * the Message-ID's index finds the mail of a token (store_sent_by_token). */
+char *
+reply_envelope_from(const struct conf *c, const char *msgid)
 {
-	const char *b = c->bounce_address;
+	const char *b = reply_bounce_base(c);
 	const char *at = strrchr(b, '@');
-	char *tok, *s;
 
-	if (b[0] == '\0' || at == NULL)
+	if (at == NULL || msgid == NULL || strlen(msgid) < 1 + REPLY_TOKEN_LEN)
 		return xstrdup(c->address);
-	tok = random_token(8);
-	s = xasprintf("%.*s+%s%s", (int)(at - b), b, tok, at);
-	free(tok);
-	return s;
+	return xasprintf("%.*s+%.*s%s", (int)(at - b), b, REPLY_TOKEN_LEN, msgid + 1, at);
+}
+
+const char *
+reply_bounce_base(const struct conf *c)
+{
+	return c->bounce_address[0] ? c->bounce_address : c->address;
 }
 
 static char *
@@ -263,7 +268,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 		buf_printf(&rcpts, "%s%s", rcpts.len ? "\n" : "", om->to[i]);
 	for (size_t i = 0; i < om->ncc; i++)
 		buf_printf(&rcpts, "%s%s", rcpts.len ? "\n" : "", om->cc[i]);
-	env = reply_envelope_from(p->conf);
+	env = reply_envelope_from(p->conf, msgid);
 	if (store_outbox_add(p->st, om->key, om->tmpl, msgid, env, rcpts.data, raw, len, p->now) < 0)
 		goto out;
 	rc = 0;
@@ -341,7 +346,7 @@ outmail_bulk_add(struct outmail_bulk *b, const char *to, const char *key)
 		free(msgid);
 		return 0;
 	}
-	env = reply_envelope_from(p->conf);
+	env = reply_envelope_from(p->conf, msgid);
 	rc = store_outbox_add_shared(p->st, key, b->kind, msgid, env, to, prefix, len,
 				     b->shared_id, p->now);
 	free(prefix);

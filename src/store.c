@@ -226,6 +226,29 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_kept ON outbox(sent_at) WHERE keep = 1;"
 	"CREATE INDEX outbox_shared_copies ON outbox(shared_id, status) WHERE shared_id IS NOT NULL;"
 	"DELETE FROM reply_counts;",
+	/* 9: bounces: each failure report traced to its mail, and per address the failures
+	 * counted since the address last wrote to us, and whether its digests are stopped */
+	"CREATE TABLE bounces ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER,"
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  kind TEXT NOT NULL,"
+	"  severity TEXT NOT NULL"
+	"    CHECK (severity IN ('permanent','temporary','complaint','untraced')),"
+	"  status TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  told INTEGER NOT NULL DEFAULT 1,"   /* 0: a refusal at sending time not yet acted on */
+	"  UNIQUE (outbox_id, email, severity));"
+	"CREATE INDEX bounces_email ON bounces(email);"
+	"CREATE TABLE bounce_addresses ("
+	"  email TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  permanent INTEGER NOT NULL DEFAULT 0,"
+	"  temporary INTEGER NOT NULL DEFAULT 0,"
+	"  digest_failures INTEGER NOT NULL DEFAULT 0,"
+	"  digest_stopped_at INTEGER,"
+	"  last_kind TEXT NOT NULL DEFAULT '',"
+	"  last_at INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

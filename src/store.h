@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "state.h"
+struct buf;
 
 struct store;
 struct profile;
@@ -359,6 +360,54 @@ int store_topics_list(struct store *st, enum topic_status status, bool newest, i
 /* store_topic_cancel: 1 the queued topic id is cancelled, 0 there is no such queued one. */
 int store_topic_cancel(struct store *st, int64_t id);
 int store_topic_sent(struct store *st, int64_t id, int64_t round_id, int64_t now);
+
+/* ---- store_bounce.c: bounces traced to their mail, failures per address ---- */
+
+/* A mail of ours as a bounce names it. */
+struct sent_mail {
+	int64_t id;
+	char *kind, *key, *rcpts;   /* rcpts newline-separated; the caller's (sent_mail_clear) */
+};
+void sent_mail_clear(struct sent_mail *m);
+/* store_sent_by_token: the mail whose VERP envelope sender is envelope_from and whose
+ * Message-ID begins with "<" token (reply.c makes them so, to use the Message-ID's
+ * index): 1 found, 0 none. store_sent_by_message_id: by its Message-ID. */
+int store_sent_by_token(struct store *st, const char *token, const char *envelope_from,
+			struct sent_mail *m);
+int store_sent_by_message_id(struct store *st, const char *message_id, struct sent_mail *m);
+int store_sent_by_id(struct store *st, int64_t id, struct sent_mail *m);
+/* store_bounce_add: one failure of mail outbox_id (0: untraced) to email: 1 recorded,
+ * 0 the same failure of the same mail to the same address was already recorded. */
+int store_bounce_add(struct store *st, int64_t outbox_id, const char *email, const char *kind,
+		     const char *severity, const char *status, const char *source, int64_t now);
+/* store_bounce_count: counts one more failure of severity ("permanent" or "temporary")
+ * for email, and for a digest one more digest failure: *digest_failures the count after. */
+int store_bounce_count(struct store *st, const char *email, const char *severity,
+		       const char *kind, bool digest, int64_t now, int *digest_failures);
+int store_bounce_stop_digests(struct store *st, const char *email, int64_t now);
+/* store_bounce_smtp: the relay refused rcpt of outbox mail outbox_id for good at sending
+ * time: recorded as a permanent failure and counted (digests stopped at the second), in
+ * the caller's transaction; what needs the program (telling the coordinators) is left
+ * for program_bounce_pending, the row's told = 0. 1 recorded, 0 already was. */
+int store_bounce_smtp(struct store *st, int64_t outbox_id, const char *rcpt, const char *status,
+		      int64_t now);
+/* Refusals at sending time not yet acted on: up to max (outbox id, address, status). */
+struct bounce_untold {
+	int64_t id, outbox_id;
+	char *email, *status;
+};
+int store_bounce_untold(struct store *st, int max, struct bounce_untold **out);
+void bounce_untold_clear(struct bounce_untold *u);
+int store_bounce_set_told(struct store *st, int64_t id);
+/* store_bounce_clear: the address wrote to us: its failure counts are forgotten and its
+ * digests flow again. 1 there was something to clear, 0 nothing. */
+int store_bounce_clear(struct store *st, const char *email);
+/* store_bounce_address: 1 the address has failures on record (fills the counts), 0 none. */
+int store_bounce_address(struct store *st, const char *email, int *permanent, int *temporary,
+			 bool *digests_stopped);
+/* store_bounce_stats: lines for STATS (bounces by kind of mail and severity, and the
+ * addresses whose digests are stopped), appended to b. */
+int store_bounce_stats(struct store *st, struct buf *b);
 
 /* The kind and key of a mail ilnbot sent, by its Message-ID: 1 found (strings the
  * caller's), 0 not one of ours. */

@@ -356,6 +356,8 @@ store_personal_erase(struct store *st, const char *email, int64_t now)
 		"DELETE FROM tokens WHERE instr(lower(payload), lower(?1)) > 0",
 		"DELETE FROM subscribers WHERE email = ?1",
 		"DELETE FROM reply_counts WHERE sender = ?1",
+		"DELETE FROM bounces WHERE email = ?1",
+		"DELETE FROM bounce_addresses WHERE email = ?1",
 		/* mail to them: what has not left is dropped (with others on it too, it leaves
 		 * and goes whole); what has left keeps a hashed record */
 		"DELETE FROM outbox WHERE status = 'queued' AND lower(rcpts) = lower(?1)",

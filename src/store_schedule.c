@@ -52,10 +52,13 @@ store_digest_recipients(struct store *st, int64_t round_id,
 	sqlite3_stmt *stmt = store_prepare(st,
 	    "SELECT s.email FROM subscribers s WHERE NOT EXISTS (SELECT 1 FROM participants p "
 	    "  WHERE p.email = s.email AND (p.status != 'active' OR p.digest = 0)) "
+	    "AND NOT EXISTS (SELECT 1 FROM bounce_addresses b WHERE b.email = s.email "
+	    "  AND b.digest_stopped_at IS NOT NULL) "
 	    "UNION "
 	    "SELECT p.email FROM participants p JOIN partnerships x ON (x.a = p.id OR x.b = p.id) "
 	    "  WHERE x.round_id = ?1 AND x.status = 'active' AND p.status = 'active' "
-	    "  AND p.digest != 0 "
+	    "  AND p.digest != 0 AND NOT EXISTS (SELECT 1 FROM bounce_addresses b "
+	    "  WHERE b.email = p.email AND b.digest_stopped_at IS NOT NULL) "
 	    "ORDER BY 1", "i", round_id);
 	int rc;
 

@@ -71,6 +71,7 @@ if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
 	part "timeline (lab)" python3 "$root/tests/e2e/timeline.py" --transport lab "$bin"
 	part "partnership (lab)" python3 "$root/tests/e2e/partnership.py" --transport lab "$bin"
 	part "erase (lab)" python3 "$root/tests/e2e/erase.py" --transport lab "$bin"
+	part "bounce (lab)" python3 "$root/tests/e2e/bounce.py" --transport lab "$bin"
 	part faults python3 "$here/faults.py" "$bin"
 else
 	cat "$work/lab_start.out"

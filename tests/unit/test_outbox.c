@@ -3,7 +3,8 @@
  * message goes out; a batch-syncing transport is synced once and recorded at once, and a
  * failed sync defers everything; transient failures back off 1, 2, 4 ... minutes up to
  * an hour, stop the flush after OUTBOX_MAX_TRANSIENT in a row, and turn permanent after
- * retry_max_hours; a permanent failure is never retried. */
+ * retry_max_hours; a permanent failure is never retried; recipients refused at RCPT
+ * (the whole mail, or some of them named by the transport) are counted as bounces. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +32,7 @@ struct fake {
 	int nscript;
 	int sent_seen[64];              /* 'sent' rows committed when message i was handed */
 	bool sync_fails;
+	const char *errs[64];            /* the err of result i, when set */
 };
 
 static struct fake F;
@@ -55,8 +57,8 @@ scripted(int i, char *err, size_t errsz)
 {
 	enum outbound_result r = i < F.nscript ? F.script[i] : OUTBOUND_SENT;
 
-	snprintf(err, errsz, "%s", r == OUTBOUND_SENT ? "" : r == OUTBOUND_TRANSIENT ?
-		 "451 try later" : "550 no such user");
+	snprintf(err, errsz, "%s", i < 64 && F.errs[i] ? F.errs[i] : r == OUTBOUND_SENT ? "" :
+		 r == OUTBOUND_TRANSIENT ? "451 try later" : "550 no such user");
 	return r;
 }
 
@@ -68,7 +70,7 @@ fake_send_many(void *h, const struct outbound_msg *msgs, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		char err[64];
+		char err[256];
 		enum outbound_result r = scripted(F.calls, err, sizeof(err));
 
 		F.sent_seen[F.calls < 64 ? F.calls : 63] = count("sent");
@@ -240,6 +242,55 @@ test_batched(void **state)
 	teardown_store(st);
 }
 
+static int
+bounces(const char *email, const char *status)
+{
+	sqlite3_stmt *s;
+	int n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(F.peek, "SELECT count(*) FROM bounces WHERE email = ? "
+					    "AND status = ? AND severity = 'permanent' AND "
+					    "source = 'smtp' AND told = 0", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Refused at RCPT: the whole mail (each recipient), or some recipients of a mail sent to
+ * the others as the SMTP transport names them; refused at MAIL or DATA: nobody's. A
+ * mail deferred past retry_max_hours fails for each recipient. */
+static void
+test_refused_rcpt(void **state)
+{
+	struct store *st = setup_store(0);
+	struct outbound out = { &pipelined_ops, NULL, "test" };
+
+	assert_int_equal(store_outbox_add(st, "k0", "digest", "<m0@example.org>", "b@example.org",
+					  "a@example.org", "Subject: x\r\n\r\nhi\r\n", 17, NOW), 1);
+	assert_int_equal(store_outbox_add(st, "k1", "introduction", "<m1@example.org>",
+					  "b@example.org", "c@example.org\nd@example.org",
+					  "Subject: x\r\n\r\nhi\r\n", 17, NOW), 1);
+	assert_int_equal(store_outbox_add(st, "k2", "help", "<m2@example.org>", "b@example.org",
+					  "e@example.org", "Subject: x\r\n\r\nhi\r\n", 17, NOW), 1);
+	F.script[0] = OUTBOUND_PERMANENT;
+	F.errs[0] = "SMTP refused at RCPT: 550 5.1.1 no such user";
+	F.script[1] = OUTBOUND_SENT;
+	F.errs[1] = "refused: d@example.org 550, x@example.org 551";
+	F.script[2] = OUTBOUND_PERMANENT;
+	F.errs[2] = "SMTP refused at MAIL: 553 sender rejected";
+	F.nscript = 3;
+	assert_int_equal(outbox_flush(st, &out, NOW, 120, NULL), 1);
+	assert_int_equal(bounces("a@example.org", "550"), 1);
+	assert_int_equal(bounces("d@example.org", "550"), 1);
+	assert_int_equal(bounces("c@example.org", "550"), 0);
+	assert_int_equal(bounces("x@example.org", "551"), 0);   /* not a recipient of it */
+	assert_int_equal(bounces("e@example.org", "553"), 0);
+	teardown_store(st);
+}
+
 int
 main(void)
 {
@@ -249,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_transient_stops),
 		cmocka_unit_test(test_permanent),
 		cmocka_unit_test(test_batched),
+		cmocka_unit_test(test_refused_rcpt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

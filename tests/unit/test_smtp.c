@@ -150,6 +150,8 @@ test_pipelined(void **state)
 	assert_non_null(strstr(err, "SIZE"));
 	assert_int_equal(outbound_smtp_ops.send(h, "", two, 2, MSG, strlen(MSG), err, sizeof(err)),
 	    OUTBOUND_SENT);
+	/* the refused one named for the outbox, which counts it as a bounce */
+	assert_string_equal(err, "refused: alice@example.org 550");
 	assert_int_equal(outbound_smtp_ops.send(h, "", two, 2, MSG, strlen(MSG), err, sizeof(err)),
 	    OUTBOUND_TRANSIENT);
 	assert_non_null(strstr(err, "451"));
