@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "inbound.h"
+#include "iso_codes.h"
 #include "log.h"
 #include "match.h"
 #include "util.h"
@@ -68,6 +69,8 @@ static const struct conf_key conf_keys[] = {
 	{ "outbound", "smtp_retry_max_hours", CONF_INT, S(smtp_retry_max_hours), "120", 1, 8760, NULL },
 
 	{ "program", "templates", CONF_PATH, S(templates), "../templates", 0, 0, NULL },
+	{ "program", "names_locale_dir", CONF_PATH, S(names_locale_dir), ISO_CODES_LOCALE_DIR, 0, 0,
+	  NULL },
 	{ "program", "token_days", CONF_INT, S(token_days), "7", 1, 365, NULL },
 	{ "program", "replies_per_sender_per_day", CONF_INT, S(replies_per_sender_per_day), "10", 1, 100000, NULL },
 	{ "program", "round_months", CONF_INT, S(round_months), "4", CONF_ROUND_MONTHS_MIN,
