@@ -69,6 +69,7 @@ static const struct conf_key conf_keys[] = {
 	{ "outbound", "smtp_retry_max_hours", CONF_INT, S(smtp_retry_max_hours), "120", 1, 8760, NULL },
 
 	{ "program", "templates", CONF_PATH, S(templates), "../templates", 0, 0, NULL },
+	{ "program", "languages", CONF_STR, S(languages), "", 0, 0, NULL },
 	{ "program", "names_locale_dir", CONF_PATH, S(names_locale_dir), ISO_CODES_LOCALE_DIR, 0, 0,
 	  NULL },
 	{ "program", "token_days", CONF_INT, S(token_days), "7", 1, 365, NULL },

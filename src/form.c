@@ -926,6 +926,28 @@ form_render(const struct profile *p, bool include_private)
 	return render(p, NULL, include_private);
 }
 
+int
+form_field_count(const char *body)
+{
+	struct form_values fv;
+	struct buf scratch;
+	int count = 0, given = 0;
+
+	memset(&fv, 0, sizeof(fv));
+	for (int f = 0; f < F_COUNT; f++)
+		buf_init(&fv.v[f], VALUE_MAX);
+	buf_init(&scratch, 0);
+	values_read(body ? body : "", &fv, &scratch, &count);
+	for (int f = 0; f < F_COUNT; f++) {
+		char *v = fv.v[f].data ? str_trim(fv.v[f].data) : NULL;
+
+		given += fv.seen[f] && v && *v;
+		buf_free(&fv.v[f]);
+	}
+	buf_free(&scratch);
+	return given;
+}
+
 char *
 form_render_typed(const char *body, const struct profile *p, bool include_private)
 {

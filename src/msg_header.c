@@ -146,6 +146,28 @@ decode_words(const char *s, size_t n)
 	return out;
 }
 
+/* The primary subtag of a language list's first tag, lower-cased ("es" of "es-MX, en");
+ * NULL unless 2 or 3 letters. Takes and frees v. */
+static char *
+lang_first(char *v)
+{
+	char *out = NULL, *p = v;
+	size_t n = 0;
+
+	if (v == NULL)
+		return NULL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z'))
+		n++;
+	if ((n == 2 || n == 3) && strchr("-,; \t", p[n]) != NULL) {
+		out = xstrndup(p, n);
+		str_lower(out);
+	}
+	free(v);
+	return out;
+}
+
 static bool
 id_clean(const char *s, size_t n)
 {
@@ -484,6 +506,8 @@ msg_headers(struct msg *m, const struct hdrs *hs)
 	m->in_reply_to = id_first(hdr_first(hs, "in-reply-to"), false);
 	m->references = id_refs(hdr_first(hs, "references"));
 	m->date = raw_line(hs, "date", MSG_MAX_LINE);
+	if ((m->language = lang_first(raw_line(hs, "content-language", MSG_MAX_LINE))) == NULL)
+		m->language = lang_first(raw_line(hs, "accept-language", MSG_MAX_LINE));
 	m->auto_submitted = raw_line(hs, "auto-submitted", MSG_MAX_LINE);
 	m->precedence = raw_line(hs, "precedence", MSG_MAX_LINE);
 	if ((m->x_autoreply = raw_line(hs, "x-autoreply", MSG_MAX_LINE)) == NULL)

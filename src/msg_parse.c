@@ -42,6 +42,7 @@ msg_free(struct msg *m)
 	free(m->subject);
 	free(m->message_id);
 	free(m->in_reply_to);
+	free(m->language);
 	free(m->references);
 	free(m->date);
 	free(m->body);
