@@ -12,7 +12,7 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-PKGS     := libetpan libcurl sqlite3 libpcre2-8 inih json-c gnutls
+PKGS     := libetpan libcurl sqlite3 libpcre2-8 inih json-c gnutls libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # Debian's libetpan.pc adds a -specs= link flag that needs dpkg's files; drop it.
 PKG_LIBS := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS)))

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "inbound.h"
+#include "iso_codes.h"
 #include "log.h"
 #include "match.h"
 #include "util.h"
@@ -69,6 +70,9 @@ static const struct conf_key conf_keys[] = {
 	{ "outbound", "sent_keep_days", CONF_INT, S(sent_keep_days), "0", 0, 3650, NULL },
 
 	{ "program", "templates", CONF_PATH, S(templates), "../templates", 0, 0, NULL },
+	{ "program", "languages", CONF_STR, S(languages), "", 0, 0, NULL },
+	{ "program", "names_locale_dir", CONF_PATH, S(names_locale_dir), ISO_CODES_LOCALE_DIR, 0, 0,
+	  NULL },
 	{ "program", "token_days", CONF_INT, S(token_days), "7", 1, 365, NULL },
 	{ "program", "replies_per_sender_per_day", CONF_INT, S(replies_per_sender_per_day), "10", 1, 100000, NULL },
 	{ "program", "round_months", CONF_INT, S(round_months), "4", CONF_ROUND_MONTHS_MIN,

@@ -60,6 +60,8 @@ struct conf {
 
 	/* [program] */
 	char *templates;
+	char *languages;                /* language sets mail is written in: "es fr", "" none */
+	char *names_locale_dir;         /* iso-codes' catalogs; "" = English names only */
 	int token_days;
 	int replies_per_sender_per_day;
 	int round_months;

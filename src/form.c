@@ -846,39 +846,124 @@ render_list(struct buf *b, const char *list, const char *(*name)(const char *))
 	free(copy);
 }
 
+/* The profile's value of field f, as form_render shows it. */
+static void
+render_field(struct buf *b, enum field_id f, const struct profile *p)
+{
+	const char *country = p->country ? iso_country_name(p->country) : NULL;
+
+	switch (f) {
+	case F_NAME:
+		render_value(b, p->name);
+		break;
+	case F_COUNTRY:
+		render_value(b, country ? country : p->country);
+		break;
+	case F_SECTOR:
+		render_value(b, p->sector);
+		break;
+	case F_WORKPLACE:
+		render_value(b, p->workplace);
+		break;
+	case F_YEARS:
+		if (p->years >= 0)
+			buf_printf(b, "%d", p->years);
+		break;
+	case F_INTERESTS:
+		render_value(b, p->interests);
+		break;
+	case F_LANGUAGES:
+		render_list(b, p->languages, iso_language_name);
+		break;
+	case F_ABOUT:
+		render_value(b, p->about);
+		break;
+	case F_PARTNER_SECTOR:
+		render_list(b, p->partner_sector, NULL);
+		break;
+	case F_PARTNER_STAGE:
+		render_list(b, p->partner_stage, NULL);
+		break;
+	case F_NOTES:
+		render_value(b, p->notes);
+		break;
+	case F_DIGEST:
+		buf_adds(b, p->digest < 0 ? "" : p->digest ? "yes" : "no");
+		break;
+	case F_COUNT:
+		break;
+	}
+}
+
+/* The form with typed (may be NULL) taking the place of the profile's values. */
+static char *
+render(const struct profile *p, const struct form_values *typed, bool include_private)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (int f = 0; f < F_COUNT; f++) {
+		if (!include_private && f >= F_PARTNER_SECTOR)
+			break;
+		buf_printf(&b, "%s: ", fields[f].name);
+		if (typed != NULL && typed->seen[f]) {
+			const struct buf *v = &typed->v[f];
+			char *u = utf8_sanitize(v->data ? v->data : "", v->len);
+
+			render_value(&b, str_trim(u));
+			free(u);
+		} else {
+			render_field(&b, f, p);
+		}
+		buf_addc(&b, '\n');
+	}
+	return buf_steal(&b);
+}
+
 char *
 form_render(const struct profile *p, bool include_private)
 {
-	struct buf b;
-	const char *country = p->country ? iso_country_name(p->country) : NULL;
+	return render(p, NULL, include_private);
+}
 
-	buf_init(&b, 0);
-	buf_adds(&b, "Name: ");
-	render_value(&b, p->name);
-	buf_adds(&b, "\nCountry: ");
-	render_value(&b, country ? country : p->country);
-	buf_adds(&b, "\nSector: ");
-	render_value(&b, p->sector);
-	buf_adds(&b, "\nWorkplace: ");
-	render_value(&b, p->workplace);
-	buf_adds(&b, "\nYears: ");
-	if (p->years >= 0)
-		buf_printf(&b, "%d", p->years);
-	buf_adds(&b, "\nInterests: ");
-	render_value(&b, p->interests);
-	buf_adds(&b, "\nLanguages: ");
-	render_list(&b, p->languages, iso_language_name);
-	buf_adds(&b, "\nAbout: ");
-	render_value(&b, p->about);
-	buf_adds(&b, "\n");
-	if (include_private) {
-		buf_adds(&b, "Partner sector: ");
-		render_list(&b, p->partner_sector, NULL);
-		buf_adds(&b, "\nPartner stage: ");
-		render_list(&b, p->partner_stage, NULL);
-		buf_adds(&b, "\nNotes: ");
-		render_value(&b, p->notes);
-		buf_printf(&b, "\nDigest: %s\n", p->digest < 0 ? "" : p->digest ? "yes" : "no");
+int
+form_field_count(const char *body)
+{
+	struct form_values fv;
+	struct buf scratch;
+	int count = 0, given = 0;
+
+	memset(&fv, 0, sizeof(fv));
+	for (int f = 0; f < F_COUNT; f++)
+		buf_init(&fv.v[f], VALUE_MAX);
+	buf_init(&scratch, 0);
+	values_read(body ? body : "", &fv, &scratch, &count);
+	for (int f = 0; f < F_COUNT; f++) {
+		char *v = fv.v[f].data ? str_trim(fv.v[f].data) : NULL;
+
+		given += fv.seen[f] && v && *v;
+		buf_free(&fv.v[f]);
 	}
-	return buf_steal(&b);
+	buf_free(&scratch);
+	return given;
+}
+
+char *
+form_render_typed(const char *body, const struct profile *p, bool include_private)
+{
+	struct form_values fv;
+	struct buf scratch;
+	int count = 0;
+	char *out;
+
+	memset(&fv, 0, sizeof(fv));
+	for (int f = 0; f < F_COUNT; f++)
+		buf_init(&fv.v[f], VALUE_MAX);
+	buf_init(&scratch, 0);
+	values_read(body ? body : "", &fv, &scratch, &count);
+	out = render(p, &fv, include_private);
+	for (int f = 0; f < F_COUNT; f++)
+		buf_free(&fv.v[f]);
+	buf_free(&scratch);
+	return out;
 }

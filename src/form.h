@@ -37,5 +37,11 @@ int form_parse(const char *body, bool full, const struct profile *base,
  * present (empty value when unset), one line each; include_private adds Partner sector,
  * Partner stage, Notes and Digest. Caller frees. */
 char *form_render(const struct profile *p, bool include_private);
+/* form_field_count: how many of the form's fields body gives with a value. */
+int form_field_count(const char *body);
+/* form_render_typed: the correction form sent back with problems: every field the body
+ * gave shows exactly what was typed there (valid or not, never a default in its place),
+ * the others p's values. Caller frees. */
+char *form_render_typed(const char *body, const struct profile *p, bool include_private);
 
 #endif

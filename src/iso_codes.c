@@ -10,6 +10,7 @@
  * Keys are folded: simple case fold (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic),
  * typographic apostrophes as ', white space collapsed; accents are kept as written.
  * Everything is owned here and freed by iso_codes_free(). */
+#include <dirent.h>
 #include <json.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,8 @@ enum {
 struct iso_item {
 	char *code;
 	char *name;
+	char *msgid;            /* countries: iso-codes' "name", the catalogs' other msgid;
+				 * languages: the ISO 639-1 code, or NULL */
 };
 
 struct iso_slot {
@@ -42,10 +45,14 @@ struct iso_slot {
 	int item;
 	int prio;
 	bool ambiguous;
+	/* the translations vote, one catalog one vote, so a catalog's slip ("Mexico" for
+	 * Malaysia) loses to the others; a tie is ambiguous */
+	int votes, rival, rival_votes;
 };
 
 struct iso_set {
 	bool strip_the;         /* "The Netherlands" = "Netherlands" */
+	bool strip_accents;     /* the translations' keys: "espana" = "España" */
 	struct iso_item *items;
 	size_t nitems, capitems;
 	struct iso_slot *slots;
@@ -64,6 +71,30 @@ struct iso_alias {
 static struct iso_set countries = { .strip_the = true };
 static struct iso_set languages;
 static bool loaded;
+
+/* The names in every language iso-codes translates, read from its gettext catalogs on the
+ * first lookup the English names cannot answer; keys without accents. Items are the
+ * English sets' item numbers (their own items arrays stay empty). */
+static struct iso_set countries_intl = { .strip_the = true, .strip_accents = true };
+static struct iso_set languages_intl = { .strip_accents = true };
+static bool intl_loaded;
+static char *locale_dir;        /* NULL: ISO_CODES_LOCALE_DIR */
+
+/* One gettext catalog (.mo) read whole: the GNU format, either byte order. */
+struct mo {
+	char *data;
+	size_t size;
+	uint32_t n, orig, trans;
+	bool swap;
+};
+
+/* A reader's catalog, kept once opened. */
+struct mo_cache {
+	char lang[16];
+	struct mo country, language2, language3;
+	struct mo_cache *next;
+};
+static struct mo_cache *mo_cached;
 
 static const struct iso_alias country_aliases[] = {
 	{ "UK", "GB" }, { "U.K.", "GB" }, { "Great Britain", "GB" }, { "Britain", "GB" },
@@ -159,9 +190,32 @@ cp_fold(uint32_t c)
 	return c;
 }
 
+/* The base letter of a Latin letter with diacritics (U+00C0 to U+017F, already case
+ * folded), else c itself; combining marks (U+0300 to U+036F) give 0 (dropped). */
+static uint32_t
+cp_base(uint32_t c)
+{
+	/* one letter per code point from U+00C0; '.' keeps the code point */
+	static const char latin[] =
+		"aaaaaaaceeeeiiii" "dnooooo.ouuuuyts"      /* U+00C0 - U+00DF */
+		"aaaaaaaceeeeiiii" "dnooooo.ouuuuyty"      /* U+00E0 - U+00FF */
+		"aaaaaaccccccccdd" "ddeeeeeeeeeegggg"      /* U+0100 - U+011F */
+		"gggghhhhiiiiiiii" "ii..jjkkklllllll"      /* U+0120 - U+013F */
+		"lllnnnnnnnnnoooo" "oo..rrrrrrssssss"      /* U+0140 - U+015F */
+		"ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";     /* U+0160 - U+017F */
+
+	if (c >= 0x300 && c <= 0x36f)
+		return 0;
+	if (c >= 0xc0 && c <= 0x17f && latin[c - 0xc0] != '.')
+		return (uint32_t)latin[c - 0xc0];
+	if (c == 0xdf)
+		return 's';
+	return c;
+}
+
 /* The lookup key of a name, into out; false when empty, too long or not UTF-8. */
 static bool
-key_fold(const char *in, bool strip_the, char *out, size_t outsz)
+key_fold(const char *in, bool strip_the, bool strip_accents, char *out, size_t outsz)
 {
 	size_t n = strlen(in), i = 0, o = 0;
 	bool space = false;
@@ -177,11 +231,14 @@ key_fold(const char *in, bool strip_the, char *out, size_t outsz)
 		}
 		if (o + 6 > outsz)
 			return false;
+		c = cp_fold(c);
+		if (strip_accents && (c = cp_base(c)) == 0)
+			continue;
 		if (space) {
 			out[o++] = ' ';
 			space = false;
 		}
-		o += utf8_encode(cp_fold(c), out + o);
+		o += utf8_encode(c, out + o);
 	}
 	out[o] = '\0';
 	if (strip_the && strncmp(out, "the ", 4) == 0) {
@@ -234,23 +291,38 @@ set_add_key(struct iso_set *s, const char *name, int item, int prio)
 	char key[KEY_MAX];
 	struct iso_slot *sl;
 
-	if (name == NULL || !key_fold(name, s->strip_the, key, sizeof(key)))
+	if (name == NULL || !key_fold(name, s->strip_the, s->strip_accents, key, sizeof(key)))
 		return;
 	if ((s->used + 1) * 2 > s->nslots)
 		set_grow(s);
 	sl = set_slot(s, key);
 	if (sl->key == NULL) {
 		sl->key = xstrdup(key);
-		sl->item = item;
-		sl->prio = prio;
-		sl->ambiguous = false;
 		s->used++;
-	} else if (prio < sl->prio) {
+		sl->prio = prio + 1;
+	}
+	if (prio < sl->prio) {
 		sl->item = item;
 		sl->prio = prio;
 		sl->ambiguous = false;
-	} else if (prio == sl->prio && sl->item != item) {
-		sl->ambiguous = true;
+		sl->votes = 1;
+		sl->rival = -1;
+		sl->rival_votes = 0;
+	} else if (prio == sl->prio && !s->strip_accents) {
+		sl->ambiguous |= sl->item != item;
+	} else if (prio == sl->prio) {
+		if (sl->item == item) {
+			sl->votes++;
+		} else if (sl->rival == item || sl->rival_votes == 0) {
+			sl->rival = item;
+			if (++sl->rival_votes > sl->votes) {
+				sl->rival = sl->item;
+				sl->rival_votes = sl->votes;
+				sl->item = item;
+				sl->votes = sl->rival_votes + 1;
+			}
+		}
+		sl->ambiguous = sl->votes == sl->rival_votes;
 	}
 }
 
@@ -285,18 +357,31 @@ set_add_name(struct iso_set *s, const char *name, int item, int bump)
 	set_add_key(s, stripped, item, PRIO_FIRST_PART + bump);
 }
 
+/* The item of input, or -1; *known (may be NULL) tells whether the key is there at all
+ * (it is, ambiguously, when -1 comes with *known). */
 static int
-set_find(const struct iso_set *s, const char *input)
+set_find_known(const struct iso_set *s, const char *input, bool *known)
 {
 	char key[KEY_MAX];
 	const struct iso_slot *sl;
 
-	if (!loaded || s->nslots == 0 || input == NULL || !key_fold(input, s->strip_the, key, sizeof(key)))
+	if (known)
+		*known = false;
+	if (!loaded || s->nslots == 0 || input == NULL ||
+	    !key_fold(input, s->strip_the, s->strip_accents, key, sizeof(key)))
 		return -1;
 	sl = set_slot(s, key);
+	if (known)
+		*known = sl->key != NULL;
 	if (sl->key == NULL || sl->ambiguous)
 		return -1;
 	return sl->item;
+}
+
+static int
+set_find(const struct iso_set *s, const char *input)
+{
+	return set_find_known(s, input, NULL);
 }
 
 /* The item whose code is exactly code (case-insensitive), or -1. */
@@ -319,6 +404,7 @@ set_add_item(struct iso_set *s, const char *code)
 	}
 	s->items[s->nitems].code = xstrdup(code);
 	s->items[s->nitems].name = NULL;
+	s->items[s->nitems].msgid = NULL;
 	return (int)s->nitems++;
 }
 
@@ -328,6 +414,7 @@ set_free(struct iso_set *s)
 	for (size_t i = 0; i < s->nitems; i++) {
 		free(s->items[i].code);
 		free(s->items[i].name);
+		free(s->items[i].msgid);
 	}
 	for (size_t i = 0; i < s->nslots; i++)
 		free(s->slots[i].key);
@@ -434,6 +521,8 @@ load_countries(const char *dir, char *err, size_t errsz)
 		a3 = json_str(o, "alpha_3");
 		set_pick_name(&countries, item,
 			      (const char *[]){ common, name, official, a3 }, 4);
+		if (name != NULL)
+			countries.items[item].msgid = xstrdup(name);
 	}
 	if ((item = set_find_code(&countries, "XK")) >= 0 && countries.items[item].name == NULL)
 		set_pick_name(&countries, item, (const char *[]){ "Kosovo" }, 1);
@@ -467,6 +556,8 @@ load_languages(const char *dir, char *err, size_t errsz)
 		item = set_add_item(&languages, code);
 		set_add_key(&languages, code, item, PRIO_CODE);
 		set_add_key(&languages, json_str(o, "alpha_2"), item, PRIO_CODE);
+		if (json_str(o, "alpha_2") != NULL)
+			languages.items[item].msgid = xstrdup(json_str(o, "alpha_2"));
 	}
 	for (size_t i = 0; i < n2; i++) {
 		o = json_object_array_get_idx(arr2, i);
@@ -545,6 +636,244 @@ out:
 	return rc;
 }
 
+/* ---- gettext catalogs ---- */
+
+#define MO_MAX_SIZE (16u * 1024 * 1024)   /* bytes of one catalog read */
+
+static uint32_t
+mo_u32(const struct mo *m, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, m->data + off, 4);
+	return m->swap ? __builtin_bswap32(v) : v;
+}
+
+/* Reads the catalog at path into *m; -1 when absent or not a catalog. */
+static int
+mo_open(const char *path, struct mo *m)
+{
+	FILE *f = fopen(path, "rb");
+	long size;
+	uint32_t magic;
+
+	memset(m, 0, sizeof(*m));
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 28 || (size_t)size > MO_MAX_SIZE ||
+	    fseek(f, 0, SEEK_SET) < 0)
+		goto fail;
+	m->size = (size_t)size;
+	m->data = xmalloc(m->size);
+	if (fread(m->data, 1, m->size, f) != m->size)
+		goto fail;
+	memcpy(&magic, m->data, 4);
+	if (magic == 0x950412deU)
+		m->swap = false;
+	else if (magic == 0xde120495U)
+		m->swap = true;
+	else
+		goto fail;
+	m->n = mo_u32(m, 8);
+	m->orig = mo_u32(m, 12);
+	m->trans = mo_u32(m, 16);
+	if (m->orig > m->size || m->trans > m->size || m->n > (m->size - m->orig) / 8 ||
+	    m->n > (m->size - m->trans) / 8)
+		goto fail;
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	free(m->data);
+	memset(m, 0, sizeof(*m));
+	return -1;
+}
+
+static void
+mo_close(struct mo *m)
+{
+	free(m->data);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The string of table table (m->orig or m->trans) at i, NUL-terminated inside the file;
+ * NULL when the file lies. */
+static const char *
+mo_string(const struct mo *m, uint32_t table, uint32_t i)
+{
+	uint32_t len = mo_u32(m, table + 8 * (size_t)i), off = mo_u32(m, table + 8 * (size_t)i + 4);
+
+	if (off >= m->size || len >= m->size - off || m->data[off + len] != '\0')
+		return NULL;
+	return m->data + off;
+}
+
+/* The translation of msgid (the originals are sorted, as msgfmt writes them); NULL when
+ * there is none or it is empty. */
+static const char *
+mo_find(const struct mo *m, const char *msgid)
+{
+	uint32_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const char *id = mo_string(m, m->orig, mid);
+		int c;
+
+		if (id == NULL)
+			return NULL;
+		if ((c = strcmp(msgid, id)) == 0) {
+			const char *t = mo_string(m, m->trans, mid);
+
+			return t && *t ? t : NULL;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* The catalogs' folder; NULL when set empty (English names only). */
+static const char *
+intl_dir(void)
+{
+	if (locale_dir == NULL)
+		return ISO_CODES_LOCALE_DIR;
+	return locale_dir[0] ? locale_dir : NULL;
+}
+
+/* Adds every translation of a catalog to intl, each under the item its msgid names in
+ * english (the English set); the header and untranslated entries are skipped. */
+static void
+intl_add_catalog(struct iso_set *intl, const struct iso_set *english, const char *path)
+{
+	struct mo m;
+
+	if (mo_open(path, &m) < 0)
+		return;
+	for (uint32_t i = 0; i < m.n; i++) {
+		const char *id = mo_string(&m, m.orig, i), *str = mo_string(&m, m.trans, i);
+		int item;
+
+		char first[KEY_MAX], alts[KEY_MAX], *p, *alt;
+
+		if (id == NULL || str == NULL || *id == '\0' || *str == '\0' ||
+		    strlen(id) >= sizeof(first) || strlen(str) >= sizeof(alts))
+			continue;
+		/* "Spanish; Castilian": the item of its first alternative */
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(id, ";"), id);
+		if ((item = set_find(english, first)) < 0)
+			continue;
+		snprintf(alts, sizeof(alts), "%s", str);
+		for (p = alts; (alt = strsep(&p, ";")) != NULL;)
+			set_add_name(intl, str_trim(alt), item, 0);
+	}
+	mo_close(&m);
+}
+
+/* Every language's names, once: the catalogs under the locale folder. Languages come
+ * from iso_639-2 (the 480 languages of ISO 639-2 in about 90 languages); the 7,900 of
+ * iso_639-3 keep their English names, as reading them all would cost a second more. */
+static void
+intl_load(void)
+{
+	static const char *const lang_domains[] = { "iso_639-2" };
+	char path[4096];
+	DIR *d;
+	struct dirent *e;
+
+	if (intl_loaded)
+		return;
+	intl_loaded = true;
+	/* the English names without accents too ("Cote d'Ivoire", "Aland") */
+	for (size_t i = 0; i < countries.nitems; i++)
+		set_add_name(&countries_intl, countries.items[i].name, (int)i, 0);
+	for (size_t i = 0; i < languages.nitems; i++)
+		set_add_name(&languages_intl, languages.items[i].name, (int)i, 0);
+	if (intl_dir() == NULL || (d = opendir(intl_dir())) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/iso_3166-1.mo", intl_dir(), e->d_name);
+		intl_add_catalog(&countries_intl, &countries, path);
+		for (size_t k = 0; k < sizeof(lang_domains) / sizeof(lang_domains[0]); k++) {
+			snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/%s.mo", intl_dir(), e->d_name,
+				 lang_domains[k]);
+			intl_add_catalog(&languages_intl, &languages, path);
+		}
+	}
+	closedir(d);
+}
+
+/* The item input names: English names first (an ambiguous English name stays so), then
+ * (loading them on first need) every translation, accent-insensitively. */
+static int
+set_find_any(struct iso_set *english, struct iso_set *intl, const char *input)
+{
+	bool known;
+	int i = set_find_known(english, input, &known);
+
+	if (i >= 0 || known || !loaded || input == NULL)
+		return i;
+	intl_load();
+	return intl->nslots ? set_find(intl, input) : -1;
+}
+
+/* The catalogs of reader language lang ("de", "pt_BR"), opened once; NULL when iso-codes
+ * has none for it. */
+static struct mo_cache *
+mo_for(const char *lang)
+{
+	struct mo_cache *c;
+	char path[4096];
+
+	if (lang == NULL || intl_dir() == NULL || strlen(lang) >= sizeof(c->lang) ||
+	    strchr(lang, '/') || lang[0] == '.')
+		return NULL;
+	for (c = mo_cached; c; c = c->next)
+		if (strcmp(c->lang, lang) == 0)
+			return c;
+	c = xcalloc(1, sizeof(*c));
+	snprintf(c->lang, sizeof(c->lang), "%s", lang);
+	snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/iso_3166-1.mo", intl_dir(), lang);
+	mo_open(path, &c->country);
+	snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/iso_639-2.mo", intl_dir(), lang);
+	mo_open(path, &c->language2);
+	snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/iso_639-3.mo", intl_dir(), lang);
+	mo_open(path, &c->language3);
+	c->next = mo_cached;
+	mo_cached = c;
+	return c;
+}
+
+static void
+intl_free(void)
+{
+	set_free(&countries_intl);
+	set_free(&languages_intl);
+	intl_loaded = false;
+	while (mo_cached) {
+		struct mo_cache *c = mo_cached;
+
+		mo_cached = c->next;
+		mo_close(&c->country);
+		mo_close(&c->language2);
+		mo_close(&c->language3);
+		free(c);
+	}
+}
+
+void
+iso_codes_locale_dir(const char *dir)
+{
+	intl_free();
+	free(locale_dir);
+	locale_dir = dir ? xstrdup(dir) : NULL;
+}
+
 int
 iso_codes_load(const char *dir, char *err, size_t errsz)
 {
@@ -567,6 +896,7 @@ out:
 void
 iso_codes_free(void)
 {
+	intl_free();
 	set_free(&countries);
 	set_free(&languages);
 	loaded = false;
@@ -575,7 +905,7 @@ iso_codes_free(void)
 const char *
 iso_country_lookup(const char *input)
 {
-	int i = set_find(&countries, input);
+	int i = set_find_any(&countries, &countries_intl, input);
 
 	return i < 0 ? NULL : countries.items[i].code;
 }
@@ -593,7 +923,7 @@ iso_country_name(const char *alpha2)
 const char *
 iso_language_lookup(const char *input)
 {
-	int i = set_find(&languages, input);
+	int i = set_find_any(&languages, &languages_intl, input);
 
 	return i < 0 ? NULL : languages.items[i].code;
 }
@@ -606,4 +936,53 @@ iso_language_name(const char *code)
 	if (code == NULL || (i = set_find_code(&languages, code)) < 0)
 		return NULL;
 	return languages.items[i].name;
+}
+
+/* The English name's translation in lang's catalog, else NULL. The catalogs' msgids are
+ * iso-codes' own names, so the item's name and common name are tried. */
+static const char *
+translate(const struct mo *m, const char *english)
+{
+	return m->data && english ? mo_find(m, english) : NULL;
+}
+
+const char *
+iso_country_name_in(const char *alpha2, const char *lang)
+{
+	const char *en = iso_country_name(alpha2), *t;
+	struct mo_cache *c;
+
+	if (en == NULL || lang == NULL || (c = mo_for(lang)) == NULL)
+		return en;
+	if ((t = translate(&c->country, en)) == NULL) {
+		int i = set_find_code(&countries, alpha2);
+
+		t = translate(&c->country, countries.items[i].msgid);
+	}
+	return t && iso_country_lookup(t) != NULL &&
+	       strcmp(iso_country_lookup(t), alpha2) == 0 ? t : en;
+}
+
+const char *
+iso_language_name_in(const char *code, const char *lang)
+{
+	const char *en = iso_language_name(code), *t;
+	struct mo_cache *c;
+
+	if (en == NULL || lang == NULL || (c = mo_for(lang)) == NULL)
+		return en;
+	if ((t = translate(&c->language3, en)) == NULL)
+		t = translate(&c->language2, en);
+	return t && strcspn(t, ",;/") == strlen(t) && iso_language_lookup(t) != NULL &&
+	       strcmp(iso_language_lookup(t), code) == 0 ? t : en;
+}
+
+const char *
+iso_language_alpha2(const char *code)
+{
+	int i;
+
+	if (code == NULL || (i = set_find_code(&languages, code)) < 0)
+		return NULL;
+	return languages.items[i].msgid;
 }

@@ -24,7 +24,23 @@ static const char *const own_headers[] = {
 	"Date", "From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Subject", "Message-ID",
 	"In-Reply-To", "References", "Auto-Submitted", "X-Loop", "X-Auto-Response-Suppress",
 	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Return-Path",
+	"Content-Language",
 };
+
+/* An RFC 5646 tag as ilnbot writes it: letters, digits and '-', 1 to 35 bytes. */
+static bool
+lang_tag_safe(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 35)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || (s[i] == '-' && i > 0)))
+			return false;
+	return true;
+}
 
 /* One header field being written: the writer checks every byte and the line lengths. */
 struct hdr {
@@ -677,6 +693,13 @@ mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errsz)
 		if (hdr_extra(&b, &m->extra[i], m->extra, i, err, errsz) < 0)
 			goto out;
 	buf_adds(&b, "MIME-Version: 1.0\r\n");
+	if (m->content_language) {
+		if (!lang_tag_safe(m->content_language)) {
+			seterr(err, errsz, "Content-Language: not a language tag");
+			goto out;
+		}
+		buf_printf(&b, "Content-Language: %s\r\n", m->content_language);
+	}
 	if (m->attach_data) {
 		if (!attach_safe(m->attach_name, m->attach_type)) {
 			seterr(err, errsz, "attachment: unsafe name or type");

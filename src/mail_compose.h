@@ -32,6 +32,7 @@ struct mail_out {
 	const char *references;     /* "<a> <b>" or NULL; invalid ids are dropped, last 20 kept */
 	int64_t date;               /* seconds since the epoch */
 	const char *auto_submitted; /* "auto-replied" | "auto-generated" */
+	const char *content_language; /* RFC 3282 language tag of the text ("es"), or NULL */
 	const struct mail_header *extra; size_t nextra;
 	const char *body;           /* UTF-8 text, any line endings */
 	/* When set, the same content as HTML: the body becomes multipart/alternative of

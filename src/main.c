@@ -129,6 +129,7 @@ bot_open(struct bot *b, const char *path, bool with_store, bool validate)
 		log_errorx("iso-codes: %s", err);
 		return -1;
 	}
+	iso_codes_locale_dir(b->conf.names_locale_dir);
 	if (with_store) {
 		char *dir = xstrdup(b->conf.store_path), *slash = strrchr(dir, '/');
 

@@ -22,6 +22,8 @@ struct msg {
 	char *in_reply_to;     /* first "<id>" of In-Reply-To, or NULL */
 	char *references;      /* "<a> <b> ..." or NULL */
 	char *date;            /* raw Date value, or NULL */
+	char *language;        /* primary subtag of Content-Language, else of Accept-Language
+				* ("es" of "es-MX, en;q=0.5"), lower case, 2-3 letters; or NULL */
 	char *body;            /* text body: UTF-8, quotes and signature removed; never NULL */
 
 	/* RFC 3834 loop-safety facts, raw header values or NULL */

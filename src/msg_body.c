@@ -1,8 +1,8 @@
 /* msg_body.c: the text body of a message. libetpan parses the (gated) MIME tree; the
  * first text/plain part outside attachments and forwarded messages is taken, else the
  * first text/html one rendered as text (msg_text.c), else nothing. Its transfer encoding
- * is undone, its charset converted to UTF-8 (unknown ones read as UTF-8 when valid, else
- * latin1), control bytes dropped, and quotes and signature cut away. When libetpan gives
+ * is undone, its charset converted to UTF-8 (msg_charset.c; unknown ones read as UTF-8
+ * when valid, else windows-1252), control bytes dropped, and quotes and signature cut away. When libetpan gives
  * up, whatever follows the header is taken as plain text. The result is a new string. */
 #include <stdlib.h>
 #include <string.h>
@@ -16,27 +16,6 @@
 
 #define MSG_MAX_DECODED   (4u * MSG_MAX_BODY)  /* bytes of a text part charset-converted */
 #define MSG_MAX_HTML      (1024u * 1024)       /* bytes of HTML rendered to text */
-
-/* Latin-1 to UTF-8, the fallback for unknown charsets. */
-static char *
-latin1_to_utf8(const char *s, size_t n)
-{
-	char *out = xmalloc(2 * n + 1);
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x80)
-			out[o++] = (char)c;
-		else {
-			out[o++] = (char)(0xc0 | (c >> 6));
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
 
 /* Copy of s[0..n) without NUL bytes; *outlen its length. */
 static char *
@@ -53,29 +32,16 @@ nul_free(const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
-/* Text in charset (NULL: undeclared) as valid UTF-8 without NUL bytes. Undeclared or
- * unknown charsets are taken as UTF-8 when valid, else as latin1. */
+/* Text in charset (NULL: undeclared) as valid UTF-8 without NUL bytes (msg_charset.c:
+ * ISO-8859-1 and US-ASCII read as windows-1252, undeclared as UTF-8 when valid, else as
+ * windows-1252). */
 static char *
 to_utf8(const char *s, size_t n, const char *charset)
 {
-	char *u = NULL, *t, *out;
-	size_t ulen = 0, tlen;
-	bool utf = charset == NULL || strcasecmp(charset, "us-ascii") == 0 ||
-	    strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0;
+	size_t ulen, tlen;
+	char *u = msg_charset_to_utf8(s, n, charset, &ulen), *out = nul_free(u, ulen, &tlen);
 
-	if (!utf && charconv_buffer("utf-8", charset, s, n, &u, &ulen) ==
-	    MAIL_CHARCONV_NO_ERROR && u != NULL) {
-		t = nul_free(u, ulen, &tlen);
-		charconv_buffer_free(u);
-		out = utf8_sanitize(t, tlen);
-		free(t);
-		return out;
-	}
-	t = nul_free(s, n, &tlen);
-	if (utf8_valid(t, tlen))
-		return t;
-	out = charset == NULL || !utf ? latin1_to_utf8(t, tlen) : utf8_sanitize(t, tlen);
-	free(t);
+	free(u);
 	return out;
 }
 

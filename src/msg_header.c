@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <idn2.h>
 #include <libetpan/libetpan.h>
 
 #include "auth_results.h"
@@ -128,19 +129,42 @@ clean_ascii(const char *s, size_t n, size_t cap)
 	return buf_steal(&b);
 }
 
-/* RFC 2047 decoding to UTF-8; raw 8-bit text taken as UTF-8 when valid, else latin1. */
+/* RFC 2047 decoding to UTF-8 (libetpan converts each word through msg_charset_hook);
+ * raw 8-bit text taken as UTF-8 when valid, else windows-1252. */
 static char *
 decode_words(const char *s, size_t n)
 {
 	char *dec = NULL, *out;
 	size_t idx = 0;
-	const char *from = utf8_valid(s, n) ? "utf-8" : "iso-8859-1";
+	const char *from = utf8_valid(s, n) ? "utf-8" : "windows-1252";
 
 	if (mailmime_encoded_phrase_parse(from, s, n, &idx, "utf-8", &dec) != MAILIMF_NO_ERROR ||
 	    dec == NULL)
 		return utf8_valid(s, n) ? xstrndup(s, n) : utf8_sanitize(s, n);
 	out = xstrdup(dec);
 	free(dec);
+	return out;
+}
+
+/* The primary subtag of a language list's first tag, lower-cased ("es" of "es-MX, en");
+ * NULL unless 2 or 3 letters. Takes and frees v. */
+static char *
+lang_first(char *v)
+{
+	char *out = NULL, *p = v;
+	size_t n = 0;
+
+	if (v == NULL)
+		return NULL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z'))
+		n++;
+	if ((n == 2 || n == 3) && strchr("-,; \t", p[n]) != NULL) {
+		out = xstrndup(p, n);
+		str_lower(out);
+	}
+	free(v);
 	return out;
 }
 
@@ -239,31 +263,66 @@ id_refs(const struct hdr *h)
 	return buf_steal(&b);
 }
 
-/* A usable addr-spec: dot-atom local part, plain domain, printable ASCII only.
- * Returns a copy with the domain lower-cased, or NULL. */
+/* Whether s has a byte outside ASCII. */
+static bool
+has_8bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* A usable addr-spec: dot-atom local part, plain domain, printable ASCII only, except
+ * that an internationalised domain (U-labels, IDNA2008 by libidn2) is taken in its ASCII
+ * form (A-labels, "xn--"). Returns a copy with the domain lower-cased, or NULL; *utf8_local
+ * is set when the only fault is a UTF-8 local part (RFC 6531). */
 static char *
-addr_clean(const char *spec)
+addr_clean(const char *spec, bool *utf8_local)
 {
 	const char *at, *p;
-	char *out;
+	char *out, *ascii = NULL, *joined = NULL;
 	size_t n = strlen(spec);
 
+	*utf8_local = false;
 	if (n < 3 || n > MSG_MAX_ADDR || (at = strchr(spec, '@')) == NULL ||
 	    strchr(at + 1, '@') != NULL || at == spec || at[1] == '\0')
 		return NULL;
+	if (has_8bit(spec, (size_t)(at - spec))) {
+		*utf8_local = utf8_valid(spec, n);
+		return NULL;
+	}
+	if (has_8bit(at + 1, strlen(at + 1))) {
+		if (!utf8_valid(at + 1, strlen(at + 1)) ||
+		    idn2_to_ascii_8z(at + 1, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
+		    IDN2_OK)
+			return NULL;
+		joined = xasprintf("%.*s@%s", (int)(at - spec), spec, ascii);
+		idn2_free(ascii);
+		if (strlen(joined) > MSG_MAX_ADDR) {
+			free(joined);
+			return NULL;
+		}
+		spec = joined;
+		n = strlen(spec);
+		at = strchr(spec, '@');
+	}
+	out = NULL;
 	for (p = spec; p < at; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL))
-			return NULL;
+			goto out;
 	for (p = at + 1; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
-			return NULL;
+			goto out;
 	if (spec[0] == '.' || at[-1] == '.' || at[1] == '.' || spec[n - 1] == '.' ||
 	    strstr(spec, "..") != NULL)
-		return NULL;
+		goto out;
 	out = xstrdup(spec);
 	str_lower(out + (at - spec) + 1);
+out:
+	free(joined);
 	return out;
 }
 
@@ -286,6 +345,7 @@ msg_from(struct msg *m, const struct hdrs *hs)
 	char *v = NULL, *name = NULL;
 	size_t n, idx = 0, count = 0;
 	clistiter *it;
+	bool utf8_local;
 
 	if (h == NULL) {
 		err = "no From";
@@ -315,8 +375,9 @@ msg_from(struct msg *m, const struct hdrs *hs)
 		err = count > 1 ? "several mailboxes in From" : "no mailbox in From";
 		goto out;
 	}
-	if ((m->from = addr_clean(mb->mb_addr_spec)) == NULL) {
-		err = "bad From address";
+	if ((m->from = addr_clean(mb->mb_addr_spec, &utf8_local)) == NULL) {
+		err = utf8_local ? "UTF-8 local part in From (RFC 6531): set aside, ilnbot does not "
+		    "yet send SMTPUTF8" : "bad From address";
 		goto out;
 	}
 	if (mb->mb_display_name != NULL) {
@@ -349,8 +410,10 @@ static void
 rcpt_add(struct msg *m, const char *spec)
 {
 	char *a;
+	bool utf8_local;
 
-	if (m->n_rcpts >= MSG_MAX_RCPTS || spec == NULL || (a = addr_clean(spec)) == NULL)
+	if (m->n_rcpts >= MSG_MAX_RCPTS || spec == NULL ||
+	    (a = addr_clean(spec, &utf8_local)) == NULL)
 		return;
 	for (size_t i = 0; i < m->n_rcpts; i++)
 		if (strcasecmp(m->rcpts[i], a) == 0) {
@@ -443,6 +506,8 @@ msg_headers(struct msg *m, const struct hdrs *hs)
 	m->in_reply_to = id_first(hdr_first(hs, "in-reply-to"), false);
 	m->references = id_refs(hdr_first(hs, "references"));
 	m->date = raw_line(hs, "date", MSG_MAX_LINE);
+	if ((m->language = lang_first(raw_line(hs, "content-language", MSG_MAX_LINE))) == NULL)
+		m->language = lang_first(raw_line(hs, "accept-language", MSG_MAX_LINE));
 	m->auto_submitted = raw_line(hs, "auto-submitted", MSG_MAX_LINE);
 	m->precedence = raw_line(hs, "precedence", MSG_MAX_LINE);
 	if ((m->x_autoreply = raw_line(hs, "x-autoreply", MSG_MAX_LINE)) == NULL)

@@ -60,6 +60,16 @@ void msg_header_facts(struct msg *m, const char *s, size_t hend);
  * NULL. Caller frees. */
 char *msg_body_extract(const char *s, size_t n, size_t bstart);
 
+/* msg_charset.c */
+/* msg_charset_to_utf8: s[0..n) in the MIME charset label (NULL: undeclared) as UTF-8,
+ * *outlen bytes (it may hold NUL bytes the text had); ISO-8859-1 and US-ASCII are read as
+ * windows-1252, undeclared or unknown-charset text as UTF-8 when valid, else as
+ * windows-1252; unreadable bytes become U+FFFD. Never NULL; caller frees. */
+char *msg_charset_to_utf8(const char *s, size_t n, const char *label, size_t *outlen);
+/* msg_charset_hook: libetpan's extended_charconv, by msg_charset_to_utf8 (to UTF-8 only). */
+int msg_charset_hook(const char *tocode, const char *fromcode, const char *str,
+		     size_t length, char *result, size_t *result_len);
+
 /* End of the line starting at i (index of its CR, or n). */
 static inline size_t
 msg_line_end(const char *s, size_t i, size_t n)

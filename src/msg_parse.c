@@ -1,8 +1,11 @@
 /* msg_parse.c: turn the raw bytes of one inbound message into a struct msg (msg.h):
  * the gate (msg_gate.c) makes a bounded, normalised copy, then the header facts
  * (msg_header.c) and the body (msg_body.c) are read from it. Every string in the
- * returned struct msg is its own allocation; msg_free() frees them all. */
+ * returned struct msg is its own allocation; msg_free() frees them all. libetpan's
+ * charset conversions go through msg_charset.c (set here, before any parsing). */
 #include <stdlib.h>
+
+#include <libetpan/libetpan.h>
 
 #include "msg.h"
 #include "msg_int.h"
@@ -15,6 +18,7 @@ msg_parse(const char *raw, size_t len, char *why, size_t whysz)
 	struct msg_span sp;
 	char *s;
 
+	extended_charconv = msg_charset_hook;
 	if ((s = msg_gate(raw, len, &sp, why, whysz)) == NULL)
 		goto out;
 	m = xcalloc(1, sizeof(*m));
@@ -38,6 +42,7 @@ msg_free(struct msg *m)
 	free(m->subject);
 	free(m->message_id);
 	free(m->in_reply_to);
+	free(m->language);
 	free(m->references);
 	free(m->date);
 	free(m->body);

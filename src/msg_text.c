@@ -5,10 +5,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "html_entities.h"
 #include "msg.h"
 #include "util.h"
 
 #define HTML_MAX_OUT     (1024u * 1024)  /* bytes of text rendered from HTML */
+#define HTML_ENTITY_NAME_MAX 32          /* longest HTML5 entity name */
 #define QUOTE_MAX_ATTRIB 400             /* longest line taken as an "On ... wrote:" */
 
 static bool
@@ -63,31 +65,54 @@ put_utf8(struct buf *b, unsigned long cp)
 	}
 }
 
+/* What HTML5 reads for the numeric references &#128; to &#159;: windows-1252's
+ * characters (0 where that code has none and stays a control). */
+static const unsigned short c1_1252[32] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+/* A named reference at s[0] == '&' (the full HTML5 list): "&name;" exactly, or without
+ * the ';' the longest legacy name that starts the run ("&copy2026" is "(c)2026").
+ * Returns the bytes consumed, 0 when there is none. */
+static size_t
+html_entity_named(const char *s, size_t n, struct buf *b)
+{
+	const struct html_entity *e;
+	size_t k = 0;
+
+	while (1 + k < n && k < HTML_ENTITY_NAME_MAX && is_alnum(s[1 + k]))
+		k++;
+	if (k == 0)
+		return 0;
+	if (1 + k < n && s[1 + k] == ';' && (e = html_entity_find(s + 1, k)) != NULL) {
+		k++;
+	} else {
+		for (; k > 0; k--)
+			if ((e = html_entity_find(s + 1, k)) != NULL && e->legacy)
+				break;
+		if (k == 0)
+			return 0;
+	}
+	/* a no-break space is a space in plain text */
+	buf_adds(b, strcmp(e->text, "\302\240") == 0 ? " " : e->text);
+	return k + 1;
+}
+
 /* Decode the entity at s[0] == '&'; returns the bytes consumed (0: not an entity). */
 static size_t
 html_entity(const char *s, size_t n, struct buf *b)
 {
-	static const struct { const char *name; const char *text; } named[] = {
-		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" },
-		{ "apos;", "'" }, { "nbsp;", " " },
-	};
 	unsigned long cp = 0;
 	size_t i = 1, digits = 0;
 	bool hex;
 
 	if (n < 3)
 		return 0;
-	if (s[1] != '#') {
-		for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++) {
-			size_t len = strlen(named[k].name);
-
-			if (n - 1 >= len && strncasecmp(s + 1, named[k].name, len) == 0) {
-				buf_adds(b, named[k].text);
-				return len + 1;
-			}
-		}
-		return 0;
-	}
+	if (s[1] != '#')
+		return html_entity_named(s, n, b);
 	i = 2;
 	hex = i < n && (s[i] == 'x' || s[i] == 'X');
 	if (hex)
@@ -106,6 +131,8 @@ html_entity(const char *s, size_t n, struct buf *b)
 	}
 	if (digits == 0)
 		return 0;
+	if (cp >= 0x80 && cp < 0xa0 && c1_1252[cp - 0x80] != 0)
+		cp = c1_1252[cp - 0x80];
 	put_utf8(b, cp);
 	return i < n && s[i] == ';' ? i + 1 : i;
 }

@@ -14,6 +14,7 @@
 #include "auth_results.h"
 #include "cmd.h"
 #include "conf.h"
+#include "form.h"
 #include "log.h"
 #include "msg.h"
 #include "program.h"
@@ -150,6 +151,7 @@ gate_partnership(struct program *p, struct program_in *in, const struct cmd *c)
  * the command with its argument, then the body's first lines (its Field: lines, a
  * topic's text), each quoted and cut. Caller frees. */
 #define DETAILS_LINES 12
+#define ANNOUNCE_FORM_FIELDS 3   /* fields that make a reply to the announcement a form */
 #define DETAILS_LINE_MAX 200
 
 static char *
@@ -359,6 +361,10 @@ context_reply(struct program *p, struct program_in *in, enum cmd_kind *run)
 	} else if (strcmp(kind, "reminder") == 0 &&
 		   (first == CMD_CONTINUE || first == CMD_CONCLUDE)) {
 		*run = first;
+	} else if (strcmp(kind, "round_announce") == 0 &&
+		   form_field_count(in->m->body) >= ANNOUNCE_FORM_FIELDS) {
+		/* the announcement answered with the form filled in, whatever the Subject */
+		*run = CMD_SIGNUP;
 	} else if (strcmp(kind, "checkin") == 0 && (rc = checkin_answer(p, in, key)) != 0) {
 		;
 	} else {
@@ -494,5 +500,24 @@ program_check_templates(const struct tmpl_set *set, const char *dir, struct buf 
 	check_list(set, dir, program_gate_templates, problems, &bad);
 	for (size_t i = 0; i < nmail_kinds; i++)
 		check_one(set, dir, mail_kinds[i].tmpl, problems, &bad);
+	/* each language set: its files are mail kinds of the default set, with the same
+	 * placeholders; a file it lacks is the default's */
+	for (size_t l = 0; tmpl_lang_code(set, l) != NULL; l++) {
+		const char *code = tmpl_lang_code(set, l);
+		const struct tmpl_set *ls = tmpl_lang(set, code);
+		char *sub = xasprintf("%s/%s", dir, code);
+		const char *name;
+
+		for (size_t i = 0; (name = tmpl_name_at(ls, i)) != NULL; i++) {
+			if (!tmpl_has(set, name)) {
+				buf_printf(problems, "%s/%s.txt: no %s/%s.txt in the default set\n", sub,
+					   name, dir, name);
+				bad++;
+				continue;
+			}
+			check_one(ls, sub, name, problems, &bad);
+		}
+		free(sub);
+	}
 	return bad;
 }

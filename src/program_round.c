@@ -87,6 +87,22 @@ body_field(const char *body, const char *field)
 	return NULL;
 }
 
+/* The problem line of a date field that time_parse refused: a day past the month's end
+ * ("2026-02-29") is named as such, anything else gets the accepted form. */
+static void
+date_problem(struct buf *problems, const char *field, const char *value)
+{
+	int y, m, d;
+	char tail;
+
+	if (value != NULL && sscanf(value, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
+	    m >= 1 && m <= 12 && d > time_month_days(y, m))
+		buf_printf(problems, "%s: %04d-%02d-%02d is not a date: that month has %d days; "
+			   "accepted: YYYY-MM-DD\n", field, y, m, d, time_month_days(y, m));
+	else
+		buf_printf(problems, "%s: missing or not a date; accepted: YYYY-MM-DD\n", field);
+}
+
 int
 round_open(struct program *p, struct program_in *in, const struct cmd *c)
 {
@@ -109,9 +125,9 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 	else if (exists)
 		buf_printf(&problems, "Subject: a round named %s already exists\n", name);
 	if (closes == NULL || time_parse(closes, &tc) < 0)
-		buf_adds(&problems, "Signup closes: missing or not a date; accepted: YYYY-MM-DD\n");
+		date_problem(&problems, "Signup closes", closes);
 	if (starts == NULL || time_parse(starts, &ts) < 0)
-		buf_adds(&problems, "Starts: missing or not a date; accepted: YYYY-MM-DD\n");
+		date_problem(&problems, "Starts", starts);
 	if (length) {
 		char *end;
 		long v = strtol(length, &end, 10);

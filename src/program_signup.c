@@ -64,7 +64,8 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	}
 	nproblems = form_parse(in->m->body, true, NULL, p->conf->default_language, &prof, &problems);
-	form = form_render(&prof, true);
+	/* the correction form keeps every value as typed, valid or not */
+	form = nproblems > 0 ? form_render_typed(in->m->body, &prof, true) : form_render(&prof, true);
 	if (nproblems > 0) {
 		struct tmpl_var v[] = { { "problems", problems.data ? problems.data : "" },
 					{ "form", form } };

@@ -9,9 +9,11 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "iso_codes.h"
 #include "log.h"
 #include "mail_compose.h"
 #include "msg.h"
+#include "profile.h"
 #include "program.h"
 #include "store.h"
 #include "tmpl.h"
@@ -188,6 +190,107 @@ mail_list_headers(const struct conf *c, const char *list, struct mail_header *hd
 	return MAIL_LIST_HEADERS;
 }
 
+/* The ISO 639-1 code of the default set's language (default_language), "en" if unknown. */
+static const char *
+default_lang(const struct program *p)
+{
+	const char *a2 = iso_language_alpha2(iso_language_lookup(p->conf->default_language));
+
+	return a2 ? a2 : "en";
+}
+
+/* Whether mail may be written in the language set code: it is loaded and named by the
+ * languages key. */
+static bool
+lang_enabled(const struct program *p, const char *code)
+{
+	size_t n = strlen(code);
+
+	if (tmpl_lang(p->tmpl, code) == NULL)
+		return false;
+	for (const char *s = p->conf->languages; s && *s;) {
+		size_t k;
+
+		s += strspn(s, " ,\t");
+		k = strcspn(s, " ,\t");
+		if (k == n && strncmp(s, code, n) == 0)
+			return true;
+		s += k;
+	}
+	return false;
+}
+
+/* The languages (ISO 639-3, ','-separated, a new string) a registered person lists; NULL
+ * when not registered or on a store error (the mail is then in the default language). */
+static char *
+person_languages(struct program *p, const char *email)
+{
+	struct profile prof;
+	char *langs = NULL;
+
+	memset(&prof, 0, sizeof(prof));
+	if (store_participant_get(p->st, email, NULL, &prof) > 0 && prof.languages)
+		langs = xstrdup(prof.languages);
+	profile_free(&prof);
+	return langs;
+}
+
+/* Whether the ','-list list holds code. */
+static bool
+list_has(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+
+	for (const char *s = list; s && *s; s += strcspn(s, ","), s += *s == ',')
+		if (strncmp(s, code, n) == 0 && (s[n] == ',' || s[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* The language set a mail is written in (an ISO 639-1 code), NULL for the default: the
+ * first of the first recipient's Languages that has a set (the default set's language,
+ * default_language, counts) and that every other registered recipient lists too (an introduction: a language both share); for someone
+ * not registered, the Content-Language or Accept-Language of the message answered. */
+static const char *
+mail_language(struct program *p, const struct outmail *om)
+{
+	static char found[8];
+	char *first = om->nto ? person_languages(p, om->to[0]) : NULL, *others[8];
+	const char *lang = NULL;
+	size_t nothers = 0;
+
+	for (size_t i = 1; i < om->nto && nothers < 8; i++)
+		others[nothers++] = person_languages(p, om->to[i]);
+	for (const char *s = first; s && *s && lang == NULL; s += strcspn(s, ","), s += *s == ',') {
+		char code[16];
+		const char *a2;
+		bool shared = true;
+
+		snprintf(code, sizeof(code), "%.*s", (int)strcspn(s, ","), s);
+		if ((a2 = iso_language_alpha2(code)) == NULL ||
+		    (!lang_enabled(p, a2) && strcmp(a2, default_lang(p)) != 0))
+			continue;
+		for (size_t i = 0; i < nothers; i++)
+			shared &= others[i] == NULL || list_has(others[i], code);
+		if (shared && strcmp(a2, default_lang(p)) == 0)
+			break;          /* the default set's language */
+		if (shared) {
+			snprintf(found, sizeof(found), "%s", a2);
+			lang = found;
+		}
+	}
+	if (first == NULL && om->parent && om->parent->language && om->parent->from &&
+	    om->nto == 1 && strcasecmp(om->parent->from, om->to[0]) == 0 &&
+	    lang_enabled(p, om->parent->language)) {
+		snprintf(found, sizeof(found), "%s", om->parent->language);
+		lang = found;
+	}
+	free(first);
+	for (size_t i = 0; i < nothers; i++)
+		free(others[i]);
+	return lang;
+}
+
 int
 outmail_queue(struct program *p, const struct outmail *om)
 {
@@ -202,6 +305,8 @@ outmail_queue(struct program *p, const struct outmail *om)
 	struct buf rcpts;
 	size_t n = 0, len;
 	int rc = -1;
+	const struct tmpl_set *set = tmpl_for(p->tmpl, om->body ? NULL : mail_language(p, om),
+					      om->tmpl);
 
 	buf_init(&rcpts, 0);
 	if ((kind = mail_kind_find(om->tmpl)) == NULL) {
@@ -224,7 +329,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 	if (om->body) {
 		subject = xstrdup(om->subject ? om->subject : "");
 		body = xstrdup(om->body);
-	} else if (tmpl_render(p->tmpl, om->tmpl, all, n, &subject, &body) != 0) {
+	} else if (tmpl_render(set, om->tmpl, all, n, &subject, &body) != 0) {
 		log_errorx("mail: cannot render template %s", om->tmpl);
 		goto out;
 	}
@@ -251,6 +356,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 	mo.references = refs;
 	mo.date = p->now;
 	mo.auto_submitted = m ? "auto-replied" : "auto-generated";
+	mo.content_language = tmpl_set_lang(set) ? tmpl_set_lang(set) : default_lang(p);
 	mo.extra = om->extra;
 	mo.nextra = om->nextra;
 	mo.body = body;
@@ -314,6 +420,7 @@ outmail_bulk_begin(struct program *p, const struct outmail *om, struct outmail_b
 	mo.subject = subject;
 	mo.date = p->now;
 	mo.auto_submitted = "auto-generated";
+	mo.content_language = default_lang(p);
 	mo.extra = om->extra;
 	mo.nextra = om->nextra;
 	mo.body = body;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "tmpl.h"
@@ -41,6 +42,9 @@ struct tmpl {
 struct tmpl_set {
 	struct tmpl *t;
 	size_t n;
+	char lang[TMPL_LANG_MAX + 1];   /* a language set's code; "" for the default set */
+	struct tmpl_set **langs;        /* the default set's language sets, by code */
+	size_t nlangs;
 };
 
 /* Where problems go: the first one only (load) or all of them (check). */
@@ -411,24 +415,90 @@ out:
 	return set;
 }
 
+static int langs_load(struct tmpl_set *set, const char *dir, bool all, struct errs *e);
+
 struct tmpl_set *
 tmpl_load(const char *dir, char *err, size_t errsz)
 {
 	struct errs e = { err, errsz, 0, 0 };
+	struct tmpl_set *set;
 
 	if (err && errsz)
 		err[0] = '\0';
-	return set_load(dir, false, &e);
+	if ((set = set_load(dir, false, &e)) != NULL && langs_load(set, dir, false, &e) < 0) {
+		tmpl_free(set);
+		set = NULL;
+	}
+	return set;
+}
+
+/* A language set's folder name: an ISO 639-1 code, two lower-case letters. */
+static bool
+is_lang_dir(const char *dir, const char *name)
+{
+	char *path;
+	struct stat st;
+	bool ok;
+
+	if (strlen(name) != 2 || name[0] < 'a' || name[0] > 'z' || name[1] < 'a' || name[1] > 'z')
+		return false;
+	path = xasprintf("%s/%s", dir, name);
+	ok = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	free(path);
+	return ok;
+}
+
+/* The language sets under dir (templates/es/ ...) into set, sorted by code; 0 or, on the
+ * first broken one (unless all), -1. */
+static int
+langs_load(struct tmpl_set *set, const char *dir, bool all, struct errs *e)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		struct tmpl_set *ls;
+		char *sub;
+
+		if (!is_lang_dir(dir, de->d_name) || set->nlangs >= TMPL_MAX_LANGS)
+			continue;
+		sub = xasprintf("%s/%s", dir, de->d_name);
+		ls = set_load(sub, all, e);
+		free(sub);
+		if (ls == NULL) {
+			closedir(d);
+			return -1;
+		}
+		snprintf(ls->lang, sizeof(ls->lang), "%s", de->d_name);
+		set->langs = xrealloc(set->langs, (set->nlangs + 1) * sizeof(*set->langs));
+		set->langs[set->nlangs++] = ls;
+	}
+	closedir(d);
+	for (size_t i = 1; i < set->nlangs; i++)
+		for (size_t j = i; j > 0 && strcmp(set->langs[j - 1]->lang, set->langs[j]->lang) > 0;
+		     j--) {
+			struct tmpl_set *t = set->langs[j];
+
+			set->langs[j] = set->langs[j - 1];
+			set->langs[j - 1] = t;
+		}
+	return 0;
 }
 
 int
 tmpl_check(const char *dir, char *err, size_t errsz)
 {
 	struct errs e = { err, errsz, 0, 0 };
+	struct tmpl_set *set;
 
 	if (err && errsz)
 		err[0] = '\0';
-	tmpl_free(set_load(dir, true, &e));
+	set = set_load(dir, true, &e);
+	if (set)
+		langs_load(set, dir, true, &e);
+	tmpl_free(set);
 	return e.count;
 }
 
@@ -439,8 +509,46 @@ tmpl_free(struct tmpl_set *set)
 		return;
 	for (size_t i = 0; i < set->n; i++)
 		tmpl_clear(&set->t[i]);
+	for (size_t i = 0; i < set->nlangs; i++)
+		tmpl_free(set->langs[i]);
+	free(set->langs);
 	free(set->t);
 	free(set);
+}
+
+const struct tmpl_set *
+tmpl_lang(const struct tmpl_set *set, const char *code)
+{
+	for (size_t i = 0; set && code && i < set->nlangs; i++)
+		if (strcmp(set->langs[i]->lang, code) == 0)
+			return set->langs[i];
+	return NULL;
+}
+
+const char *
+tmpl_lang_code(const struct tmpl_set *set, size_t i)
+{
+	return set && i < set->nlangs ? set->langs[i]->lang : NULL;
+}
+
+const struct tmpl_set *
+tmpl_for(const struct tmpl_set *set, const char *code, const char *name)
+{
+	const struct tmpl_set *ls = tmpl_lang(set, code);
+
+	return ls && tmpl_has(ls, name) ? ls : set;
+}
+
+const char *
+tmpl_name_at(const struct tmpl_set *set, size_t i)
+{
+	return set && i < set->n ? set->t[i].name : NULL;
+}
+
+const char *
+tmpl_set_lang(const struct tmpl_set *set)
+{
+	return set && set->lang[0] ? set->lang : NULL;
 }
 
 static const struct tmpl *

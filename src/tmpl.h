@@ -14,14 +14,28 @@
 #define TMPL_MAX_FILES  200            /* template files per folder */
 #define TMPL_MAX_SUBJECT (4u * 1024)   /* bytes of a rendered subject */
 #define TMPL_MAX_BODY   (1024u * 1024) /* bytes of a rendered body */
+#define TMPL_LANG_MAX   2              /* a language set's code: ISO 639-1 */
+#define TMPL_MAX_LANGS  64             /* language sets */
 
 struct tmpl_var { const char *name; const char *value; };
 struct tmpl_set;
 
-/* tmpl_load: NULL on the first error, with err "file:line: message". */
+/* tmpl_load: DIR/NAME.txt is the default set; each DIR/xx/ (an ISO 639-1 code, e.g.
+ * templates/es/) a language set, whose files replace the default's one by one (a file it
+ * lacks is the default's). NULL on the first error, with err "file:line: message". */
 struct tmpl_set *tmpl_load(const char *dir, char *err, size_t errsz);
 void tmpl_free(struct tmpl_set *set);
 bool tmpl_has(const struct tmpl_set *set, const char *name);
+/* tmpl_lang: the language set code of the default set, or NULL. tmpl_lang_code: the code
+ * of the i-th language set (sorted), NULL past the last. tmpl_for: the set to render name
+ * in language code: its language set when that has the file, else the default set.
+ * tmpl_set_lang: a set's code, NULL for the default set. */
+const struct tmpl_set *tmpl_lang(const struct tmpl_set *set, const char *code);
+const char *tmpl_lang_code(const struct tmpl_set *set, size_t i);
+const struct tmpl_set *tmpl_for(const struct tmpl_set *set, const char *code, const char *name);
+const char *tmpl_set_lang(const struct tmpl_set *set);
+/* tmpl_name_at: the name of a set's i-th template (sorted), NULL past the last. */
+const char *tmpl_name_at(const struct tmpl_set *set, size_t i);
 
 /* tmpl_render: 0 with *subject and *body set (new strings, valid UTF-8); -1 if there is no
  * such template; -2 if the output would pass TMPL_MAX_SUBJECT or TMPL_MAX_BODY.

@@ -394,10 +394,20 @@ parse_digits(const char **p, int n, int *out)
 }
 
 int
+time_month_days(int year, int month)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	if (month < 1 || month > 12)
+		return 0;
+	return mdays[month - 1] + (month == 2 && leap);
+}
+
+int
 time_parse(const char *s, int64_t *out)
 {
 	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, sign = 0;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 	if (s[0] == '@') {
 		char *end;
@@ -413,7 +423,7 @@ time_parse(const char *s, int64_t *out)
 	if (parse_digits(&s, 4, &y) || *s++ != '-' || parse_digits(&s, 2, &mo) ||
 	    *s++ != '-' || parse_digits(&s, 2, &d))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+	if (mo < 1 || mo > 12 || d < 1 || d > time_month_days(y, mo))
 		return -1;
 	if (*s == 'T' || *s == 't' || *s == ' ') {
 		s++;

@@ -68,8 +68,11 @@ void str_lower(char *s);                 /* ASCII only */
 bool str_has_prefix_ci(const char *s, const char *prefix);
 
 /* Time: seconds since the epoch, UTC. time_parse accepts ISO 8601 "YYYY-MM-DD",
- * "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]" and "@SECONDS". Returns 0 or -1. */
+ * "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]" and "@SECONDS"; only real calendar dates (2026-02-29
+ * is refused). Returns 0 or -1. */
 int time_parse(const char *s, int64_t *out);
+/* time_month_days: days in month (1-12) of year, leap years counted; 0 for a bad month. */
+int time_month_days(int year, int month);
 /* time_format_iso: "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
 void time_format_iso(int64_t t, char *out, size_t outsz);
 /* time_format_rfc5322: "Fri, 27 Nov 2026 11:23:38 +0000" into out (at least 40 bytes). */

@@ -10,7 +10,7 @@ echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libgnutls28-dev \
-	libsqlite3-dev libpcre2-dev libinih-dev libjson-c-dev iso-codes \
+	libsqlite3-dev libpcre2-dev libinih-dev libjson-c-dev libidn2-dev iso-codes \
 	libcmocka-dev clang libclang-rt-14-dev libfuzzer-14-dev python3 python3-networkx \
 	sqlite3 valgrind liblemon-dev g++ \
 	dovecot-imapd dovecot-lmtpd postfix python3-aiosmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl openssl curl ca-certificates >/dev/null

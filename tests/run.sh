@@ -77,6 +77,8 @@ note "erasure that erases; odd input in the Maildir (Maildir)"
 suite "erase" python3 tests/e2e/erase.py build/ilnbot
 note "bounces: VERP, DSNs, digest failures, complaints, forged reports, the corpus's bounces (Maildir)"
 suite "bounce" python3 tests/e2e/bounce.py build/ilnbot
+note "participants from everywhere: charsets, entities, what people type is kept (Maildir)"
+suite "lang" python3 tests/e2e/lang.py build/ilnbot
 note "a poison message crashes the bot until it is quarantined (Maildir)"
 suite "poison" tests/e2e/poison.sh build/ilnbot
 note "the operator: check-config, logs, queue, rejected, status, config (Maildir, a scripted relay)"
@@ -98,6 +100,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		suite "partnership (asan)" python3 tests/e2e/partnership.py build/asan/ilnbot
 		suite "erase (asan)" python3 tests/e2e/erase.py build/asan/ilnbot
 		suite "bounce (asan)" python3 tests/e2e/bounce.py build/asan/ilnbot
+		suite "lang (asan)" python3 tests/e2e/lang.py build/asan/ilnbot
 		suite "poison (asan)" tests/e2e/poison.sh build/asan/ilnbot
 		suite "ops (asan)" python3 tests/e2e/ops.py build/asan/ilnbot
 		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot

@@ -14,7 +14,7 @@ BENCH_DIGEST_SIZES ?= 10000 100000
 
 .PHONY: bench bench-mail bench-maildir bench-lab bench-digest bench-rematch
 bench: bench-mail
-bench-mail: bench-maildir bench-lab bench-digest bench-rematch
+bench-mail: bench-maildir bench-lab bench-digest bench-rematch bench-names
 
 $(BUILD)/bench/bench_inbound_maildir: tests/bench/bench_inbound_maildir.c
 	@mkdir -p $(dir $@)
@@ -35,3 +35,9 @@ bench-digest: $(BUILD)/ilnbot
 bench-rematch: $(BUILD)/ilnbot
 	rm -rf $(BUILD)/bench/rematch
 	python3 tests/bench/bench_rematch.py $(BUILD)/ilnbot $(BUILD)/bench/rematch
+
+# issue 15: an empty pass that can read every iso-codes translation beside English only
+.PHONY: bench-names
+bench-names: $(BUILD)/ilnbot
+	rm -rf $(BUILD)/bench/names
+	python3 tests/bench/bench_names.py $(BUILD)/ilnbot $(BUILD)/bench/names

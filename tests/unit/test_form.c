@@ -320,6 +320,31 @@ test_roundtrip(void **state)
 	buf_free(&problems);
 }
 
+/* The correction form shows every typed value as typed, valid or not, and no default in
+ * place of an invalid one. */
+static void
+test_render_typed(void **state)
+{
+	static const char *body =
+		"Name: Ana\nCountry: Atlantis\nSector: public\nWorkplace: Biblioteca\n"
+		"Years: twelve\nInterests: cataloguing\nLanguages: es,   Klingonese\n"
+		"Partner stage: sideways\nDigest: maybe\n";
+	struct profile p;
+	struct buf problems;
+	char *r;
+
+	buf_init(&problems, 0);
+	assert_true(form_parse(body, true, NULL, "eng", &p, &problems) > 0);
+	r = form_render_typed(body, &p, true);
+	assert_string_equal(r,
+		"Name: Ana\nCountry: Atlantis\nSector: public\nWorkplace: Biblioteca\n"
+		"Years: twelve\nInterests: cataloguing\nLanguages: es,   Klingonese\nAbout: \n"
+		"Partner sector: same\nPartner stage: sideways\nNotes: \nDigest: maybe\n");
+	free(r);
+	profile_free(&p);
+	buf_free(&problems);
+}
+
 static void
 test_profile(void **state)
 {
@@ -394,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_render_typed),
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_volume),
 	};

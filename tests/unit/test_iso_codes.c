@@ -42,6 +42,12 @@ static const struct lookup_case countries[] = {
 	{ "Korea", NULL }, { "Virgin Islands", NULL }, { "Narnia", NULL }, { "", NULL },
 	{ "   ", NULL }, { "B", NULL }, { "\xff\xfe", NULL }, { "Br\xc3", NULL },
 	{ "Cote d Ivoire", NULL },
+	/* in the languages iso-codes translates, case- and accent-insensitively */
+	{ "Deutschland", "DE" }, { "deutschland", "DE" }, { "España", "ES" }, { "españa", "ES" },
+	{ "ESPANA", "ES" }, { "Brasil", "BR" }, { "日本", "JP" }, { "Österreich", "AT" },
+	{ "osterreich", "AT" }, { "Allemagne", "DE" }, { "Российская Федерация", "RU" }, { "Suisse", "CH" },
+	{ "Schweiz", "CH" }, { "México", "MX" }, { "Mexique", "MX" }, { "Estados Unidos", "US" },
+	{ "Reino Unido", "GB" }, { "中国", "CN" }, { "Cote d'Ivoire", "CI" },
 };
 
 static const struct lookup_case languages[] = {
@@ -58,6 +64,10 @@ static const struct lookup_case languages[] = {
 	{ "Bangla", "ben" }, { "Nepali", "nep" }, { "Arabic", "ara" }, { "Tagalog", "tgl" },
 	{ "Filipino", "fil" }, { "Romanian", "ron" }, { "Moldavian", "ron" },
 	{ "Ελληνικά", "ell" }, { "Afro-Asiatic languages", "afa" },
+	{ "Englisch", "eng" }, { "anglais", "eng" }, { "inglés", "eng" }, { "ingles", "eng" },
+	{ "Inglês", "eng" }, { "Spanisch", "spa" }, { "espagnol", "spa" }, { "Französisch", "fra" },
+	{ "francés", "fra" }, { "alemán", "deu" }, { "allemand", "deu" }, { "Portugiesisch", "por" },
+	{ "portugais", "por" }, { "английский", "eng" },
 	{ "Klingon", "tlh" }, { "Elvish", NULL }, { "Kota", NULL }, { "", NULL },
 	{ "\xc0", NULL },
 };
@@ -185,6 +195,30 @@ test_reload_and_unloaded(void **state)
 }
 
 static void
+test_names_in(void **state)
+{
+	assert_string_equal(iso_country_name_in("DE", "de"), "Deutschland");
+	assert_string_equal(iso_country_name_in("ES", "es"), "España");
+	assert_string_equal(iso_country_name_in("DE", "fr"), "Allemagne");
+	assert_string_equal(iso_country_name_in("BR", "pt"), "Brasil");
+	assert_string_equal(iso_country_name_in("DE", NULL), "Germany");
+	assert_string_equal(iso_country_name_in("DE", "xx"), "Germany");
+	assert_string_equal(iso_country_name_in("DE", "../de"), "Germany");
+	assert_string_equal(iso_language_name_in("eng", "de"), "Englisch");
+	assert_string_equal(iso_language_name_in("spa", "fr"), "espagnol");
+	assert_string_equal(iso_language_name_in("eng", "es"), "Inglés");
+	assert_string_equal(iso_country_name_in("RU", "ru"), "Российская Федерация");
+	assert_null(iso_country_name_in("ZZ", "de"));
+	/* a folder without catalogs: English names only */
+	iso_codes_locale_dir("/nonexistent");
+	assert_null(iso_country_lookup("Deutschland"));
+	assert_string_equal(iso_country_lookup("Germany"), "DE");
+	assert_string_equal(iso_country_name_in("DE", "de"), "Germany");
+	iso_codes_locale_dir(NULL);
+	assert_string_equal(iso_country_lookup("Deutschland"), "DE");
+}
+
+static void
 test_volume(void **state)
 {
 	static const char *inputs[] = { "Brazil", "United Kingdom", "Narnia", "Portuguese",
@@ -211,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_countries),
 		cmocka_unit_test(test_languages),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_names_in),
 		cmocka_unit_test(test_reload_and_unloaded),
 		cmocka_unit_test(test_volume),
 	};

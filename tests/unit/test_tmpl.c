@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tmpl.h"
@@ -140,6 +141,55 @@ test_render(void **state)
 	assert_false(tmpl_has(set, "README"));
 	assert_false(tmpl_has(set, "notes"));
 	tmpl_free(set);
+	rm_dir(dir);
+}
+
+/* Language sets: templates/es/ replaces the default's files one by one. */
+static void
+test_language_sets(void **state)
+{
+	char *dir = mkdir_tmp(), err[512], *s, *b, *sub;
+	struct tmpl_set *set;
+	const struct tmpl_set *es, *t;
+
+	write_str(dir, "hello.txt", "Subject: Hello\n\nHello {{name}}\n");
+	write_str(dir, "bye.txt", "Subject: Bye\n\nBye\n");
+	sub = xasprintf("%s/es", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_str(sub, "hello.txt", "Subject: Hola\n\nHola, {{name}}\n");
+	free(sub);
+	sub = xasprintf("%s/notalang", dir);     /* not a two-letter code: ignored */
+	assert_int_equal(mkdir(sub, 0700), 0);
+	free(sub);
+	set = tmpl_load(dir, err, sizeof(err));
+	assert_non_null(set);
+	assert_string_equal(tmpl_lang_code(set, 0), "es");
+	assert_null(tmpl_lang_code(set, 1));
+	assert_null(tmpl_lang(set, "fr"));
+	es = tmpl_lang(set, "es");
+	assert_non_null(es);
+	assert_string_equal(tmpl_set_lang(es), "es");
+	assert_null(tmpl_set_lang(set));
+	t = tmpl_for(set, "es", "hello");
+	assert_ptr_equal(t, es);
+	assert_int_equal(tmpl_render(t, "hello", (struct tmpl_var[]){ { "name", "Ana" } }, 1, &s, &b),
+			 0);
+	assert_string_equal(s, "Hola");
+	assert_string_equal(b, "Hola, Ana\n");
+	free(s);
+	free(b);
+	/* a file the set lacks falls back to the default's; so does an unknown language */
+	assert_ptr_equal(tmpl_for(set, "es", "bye"), set);
+	assert_ptr_equal(tmpl_for(set, "fr", "hello"), set);
+	assert_ptr_equal(tmpl_for(set, NULL, "hello"), set);
+	assert_string_equal(tmpl_name_at(es, 0), "hello");
+	assert_null(tmpl_name_at(es, 1));
+	tmpl_free(set);
+	/* a broken file in a set fails the load, and check reports it */
+	write_str(dir, "es/bye.txt", "no subject line\n");
+	assert_null(tmpl_load(dir, err, sizeof(err)));
+	assert_non_null(strstr(err, "/es/bye.txt"));
+	assert_int_equal(tmpl_check(dir, err, sizeof(err)), 1);
 	rm_dir(dir);
 }
 
@@ -336,6 +386,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_missing_template),
+		cmocka_unit_test(test_language_sets),
 		cmocka_unit_test(test_render_too_large),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_check_reports_all),
