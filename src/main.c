@@ -43,6 +43,7 @@ struct bot {
 	struct tmpl_set *tmpl;
 	struct program prog;
 	bool dry_run;
+	bool csv;                  /* match: print the proposal's CSV instead */
 };
 
 static void
@@ -52,7 +53,7 @@ usage(void)
 		"usage: ilnbot run          [-c FILE]\n"
 		"       ilnbot once         [-c FILE] [--now T]\n"
 		"       ilnbot deliver      [-c FILE] [--now T]\n"
-		"       ilnbot match        [-c FILE] [--now T] [--dry-run]\n"
+		"       ilnbot match        [-c FILE] [--now T] [--dry-run] [--csv]\n"
 		"       ilnbot export       [-c FILE]\n"
 		"       ilnbot check-config [-c FILE]\n"
 		"T is ISO 8601 (2026-03-01 or 2026-03-01T09:00:00Z) or @SECONDS.\n");
@@ -291,18 +292,19 @@ out:
 	return rc;
 }
 
-/* match: print the matching of the current round as of --now; without --dry-run, also
- * keep it as the round's proposal and mail the preview to the coordinators. */
+/* match: print the proposal of the current round as of --now (its CSV with --csv);
+ * without --dry-run, also keep it as the round's next proposal and mail the preview to
+ * the coordinators. */
 static int
 cmd_match(struct bot *b)
 {
 	bool keep = !b->dry_run;
-	char *report = NULL;
+	char *report = NULL, *csv = NULL;
 	int found, rc = 1;
 
 	if (keep && store_begin(b->st) < 0)
 		return 1;
-	found = round_match_preview(&b->prog, NULL, keep, &report);
+	found = round_match_preview(&b->prog, NULL, keep, &report, &csv);
 	if (found < 0) {
 		if (keep)
 			store_rollback(b->st);
@@ -314,12 +316,13 @@ cmd_match(struct bot *b)
 		log_errorx("match: no round is open as of the given time");
 		goto out;
 	}
-	fputs(report, stdout);
+	fputs(b->csv ? csv : report, stdout);
 	rc = 0;
 	if (keep)
 		bot_flush(b, "the preview");
 out:
 	free(report);
+	free(csv);
 	return rc;
 }
 
@@ -400,6 +403,8 @@ main(int argc, char **argv)
 			now = argv[i] + 6;
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			b.dry_run = true;
+		else if (strcmp(argv[i], "--csv") == 0)
+			b.csv = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			usage();
 		else if (cmd == NULL && argv[i][0] != '-')

@@ -7,6 +7,8 @@
  *   ilnbot: dissolve           the partnership ends; both wait for a new partner
  *   ilnbot: rematch <email>    that participant waits for a new partner, matched at once
  *   ilnbot: note <text>        <text> is filed as the note
+ * A reply to a matching preview is no note: its pair / unpair / exclude lines adjust the
+ * proposal (round_adjust in program_round.c).
  * The bot answers the coordinator alone, threaded, saying what it did; the participants
  * of the thread get nothing from it. An unauthenticated copy gets the token round trip of
  * SPEC §6 (the message is kept in the token's payload), never an effect. */
@@ -231,7 +233,20 @@ cc_act(struct program *p, struct program_in *in, const struct msg *m)
 {
 	struct cc cc;
 	int actions = 0, rc = -1;
+	char *kind = NULL, *key = NULL;
 
+	/* A reply to a matching preview adjusts the proposal (program_round.c). */
+	if ((rc = program_answered_mail(p, m, &kind, &key)) < 0)
+		return -1;
+	if (rc > 0 && strcmp(kind, "match_preview") == 0) {
+		rc = round_adjust(p, in, m, key);
+		free(kind);
+		free(key);
+		return rc;
+	}
+	free(kind);
+	free(key);
+	rc = -1;
 	memset(&cc, 0, sizeof(cc));
 	buf_init(&cc.done, 0);
 	if (cc_thread(p, m, &cc) < 0)

@@ -15,6 +15,8 @@
 #include "iso_codes.h"
 #include "log.h"
 #include "mail_compose.h"
+#include "match_adjust.h"
+#include "match_preview.h"
 #include "match_report.h"
 #include "msg.h"
 #include "program.h"
@@ -192,42 +194,64 @@ out:
 	return rc;
 }
 
-int
-round_match_compute(struct program *p, struct round *r, struct pool_row **rows, int *nrows,
-		    struct match_result **res)
+/* The round's matching as it stands: the pool, the adjustments replayed, the stored
+ * proposal's pairs kept among equals. 0 (free with round_solve_free) or -1. */
+static int
+round_solve(struct program *p, const struct round *r, struct pool_row **rows, int *nrows,
+	    struct adjusted *adj)
 {
 	struct match_weights w;
-	struct match_pool *pool;
-	int found;
+	struct match_options o = { .prune_k = p->conf->prune_k };
+	struct adjust_row *log = NULL;
+	struct adjust *ax = NULL, *prev = NULL;
+	struct partnership *props = NULL;
+	struct adjust_set set;
+	int nlog = 0, nprops = 0, rc = -1;
 
+	memset(adj, 0, sizeof(*adj));
+	memset(&set, 0, sizeof(set));
 	*rows = NULL;
-	*nrows = 0;
-	*res = NULL;
-	if ((found = store_round_current(p->st, p->now, r)) <= 0)
-		return found;
-	if ((*nrows = store_pool_list(p->st, rows)) < 0)
-		return -1;
+	if ((*nrows = store_pool_list(p->st, rows)) < 0 ||
+	    (nlog = store_adjust_list(p->st, r->id, &log)) < 0 ||
+	    (nprops = store_partnerships_list(p->st, r->id, PARTNERSHIP_PROPOSED, &props)) < 0)
+		goto out;
+	ax = xcalloc((size_t)nlog + 1, sizeof(*ax));
+	for (int i = 0; i < nlog; i++)
+		ax[i] = (struct adjust){ (enum adjust_kind)log[i].kind, log[i].a, log[i].b };
+	adjust_replay(ax, nlog, &set);
+	prev = xcalloc((size_t)nprops + 1, sizeof(*prev));
+	for (int i = 0; i < nprops; i++)
+		prev[i] = (struct adjust){ ADJUST_PAIR, props[i].a, props[i].b };
 	round_weights(p->conf, &w);
-	pool = match_pool_from_rows(*rows, *nrows);
-	*res = match_run(pool, &w, p->conf->prune_k);
-	match_pool_free(pool);
-	return *res ? 1 : -1;
+	rc = match_run_adjusted(*rows, *nrows, &set, prev, nprops, &w, &o, adj);
+out:
+	if (nlog > 0)
+		store_adjust_rows_free(log, nlog);
+	for (int i = 0; i < nprops; i++)
+		partnership_clear(&props[i]);
+	free(props);
+	free(ax);
+	free(prev);
+	adjust_set_free(&set);
+	return rc;
 }
 
-void
-round_match_free(struct pool_row *rows, int nrows, struct match_result *res)
+static void
+round_solve_free(struct pool_row *rows, int nrows, struct adjusted *adj)
 {
 	for (int i = 0; i < nrows; i++)
 		pool_row_clear(&rows[i]);
 	free(rows);
-	match_result_free(res);
+	adjusted_free(adj);
 }
 
 /* Store the result as the round's proposal, replacing any earlier one. */
-int
+static int
 round_match_store(struct program *p, const struct round *r, const struct pool_row *rows,
-		  const struct match_result *res)
+		  const struct adjusted *adj)
 {
+	const struct match_result *res = adj->r;
+
 	if (store_proposals_clear(p->st, r->id) < 0)
 		return -1;
 	for (int i = 0; i < res->npairs; i++) {
@@ -261,76 +285,287 @@ round_no_round(struct program *p, struct program_in *in, const char *what)
 	return reply_queue(p, in, "no_round", v, 1, NULL, NULL);
 }
 
-/* The preview report, to every coordinator, threaded to the MATCH message when there is one. */
+/* The preview, to every coordinator, with the proposal as CSV, threaded to the message
+ * that caused it when there is one. */
 static int
 round_preview_send(struct program *p, struct program_in *in, const struct round *r,
-		   const char *report, const char *key)
+		   int number, const char *report, const char *csv)
 {
-	char **coords;
+	char **coords, num[16], key[96], name[64];
 	size_t n = program_coordinators(p->conf, &coords);
-	struct tmpl_var v[] = { { "round_name", r->name }, { "report", report } };
+	struct tmpl_var v[] = { { "round_name", r->name }, { "report", report },
+				{ "proposal", num } };
 	struct outmail om;
 	int rc = 0;
 
+	snprintf(num, sizeof(num), "%d", number);
+	snprintf(key, sizeof(key), "preview:%lld:%d", (long long)r->id, number);
+	snprintf(name, sizeof(name), "proposal-%d.csv", number);
 	if (n > 0) {
 		memset(&om, 0, sizeof(om));
 		om.tmpl = "match_preview";
 		om.vars = v;
-		om.nvars = 2;
+		om.nvars = nitems(v);
 		om.to = (const char *const *)coords;
 		om.nto = n;
 		om.key = key;
 		om.parent = in ? in->m : NULL;
+		om.attach_name = name;
+		om.attach_type = "text/csv; charset=UTF-8";
+		om.attach_data = csv;
+		om.attach_len = strlen(csv);
 		rc = outmail_queue(p, &om);
 	}
 	program_strv_free(coords, n);
 	return rc;
 }
 
-int
-round_match_preview(struct program *p, struct program_in *in, bool store_it, char **report_out)
+/* The matching of the current round, as a numbered proposal (see program.h). */
+static int
+round_propose(struct program *p, struct program_in *in, bool store_it, const char *changes,
+	      char **report_out, char **csv_out)
 {
 	struct round r;
 	struct pool_row *rows = NULL;
-	struct match_result *res = NULL;
-	int nrows = 0, found, rc = -1;
-	char *report = NULL, key[96];
+	struct adjusted adj;
+	int nrows = 0, found, number, rc = -1;
+	char *report = NULL, *csv = NULL;
 
 	if (report_out)
 		*report_out = NULL;
+	if (csv_out)
+		*csv_out = NULL;
 	memset(&r, 0, sizeof(r));
-	found = round_match_compute(p, &r, &rows, &nrows, &res);
-	if (found < 0)
+	memset(&adj, 0, sizeof(adj));
+	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
 	if (found == 0) {
 		rc = in ? round_no_round(p, in, "MATCH") : 0;
 		goto out;
 	}
-	report = match_report_render(r.name, p->now, rows, res);
+	if (round_solve(p, &r, &rows, &nrows, &adj) < 0)
+		goto out;
+	number = store_it ? store_round_proposal_next(p->st, r.id) :
+			    store_round_proposal(p->st, r.id);
+	if (number < 0)
+		goto out;
+	if (number == 0)
+		number = 1;
+	{
+		struct preview pv = { r.name, number, p->now, rows, nrows, &adj, changes };
+
+		report = match_preview_text(&pv);
+		csv = match_preview_csv(&pv);
+	}
 	if (store_it) {
-		if (round_match_store(p, &r, rows, res) < 0)
+		if (round_match_store(p, &r, rows, &adj) < 0 ||
+		    round_preview_send(p, in, &r, number, report, csv) < 0)
 			goto out;
 		if (in)
-			snprintf(key, sizeof(key), "preview:%lld:%lld", (long long)r.id,
-				 (long long)in->inbound_id);
-		else
-			snprintf(key, sizeof(key), "preview:%lld:cli:%lld", (long long)r.id,
-				 (long long)p->now);
-		if (round_preview_send(p, in, &r, report, key) < 0)
-			goto out;
-		if (in)
-			snprintf(in->detail, sizeof(in->detail), "matching previewed: %d pairs, "
-				 "%d unmatched", res->npairs, res->nunmatched);
+			snprintf(in->detail, sizeof(in->detail), "proposal %d: %d pairs, %d "
+				 "unmatched", number, adj.r->npairs, adj.r->nunmatched);
 	}
 	if (report_out) {
 		*report_out = report;
 		report = NULL;
 	}
+	if (csv_out) {
+		*csv_out = csv;
+		csv = NULL;
+	}
 	rc = 1;
 out:
 	round_clear(&r);
-	round_match_free(rows, nrows, res);
+	round_solve_free(rows, nrows, &adj);
 	free(report);
+	free(csv);
+	return rc;
+}
+
+int
+round_match_preview(struct program *p, struct program_in *in, bool store_it, char **report_out,
+		    char **csv_out)
+{
+	return round_propose(p, in, store_it, NULL, report_out, csv_out);
+}
+
+#define ADJUST_LINES_MAX 50         /* adjustment lines read from one reply */
+
+static int
+row_by_email(const struct pool_row *rows, int n, const char *email)
+{
+	for (int i = 0; i < n; i++)
+		if (strcasecmp(rows[i].email, email) == 0)
+			return i;
+	return -1;
+}
+
+/* The partner of row i in the stored proposal, or -1. */
+static int
+proposed_partner(const struct pool_row *rows, int n, const struct partnership *props,
+		 int nprops, int i)
+{
+	for (int k = 0; k < nprops; k++) {
+		int64_t other = props[k].a == rows[i].id ? props[k].b :
+				props[k].b == rows[i].id ? props[k].a : 0;
+
+		if (other)
+			for (int j = 0; j < n; j++)
+				if (rows[j].id == other)
+					return j;
+	}
+	return -1;
+}
+
+/* Split line into at most 3 words (copies into w, each at most 255 bytes). */
+static int
+words3(const char *line, size_t len, char w[3][256])
+{
+	int n = 0;
+	size_t i = 0;
+
+	while (i < len && n < 4) {
+		size_t k;
+
+		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+			i++;
+		if (i >= len)
+			break;
+		k = i;
+		while (k < len && line[k] != ' ' && line[k] != '\t' && line[k] != '\r')
+			k++;
+		if (n == 3)
+			return 4;
+		snprintf(w[n], 256, "%.*s", (int)(k - i < 255 ? k - i : 255), line + i);
+		n++;
+		i = k;
+	}
+	return n;
+}
+
+/* One adjustment line: recorded (1), refused with the reason in done (0), or -1. */
+static int
+adjust_line(struct program *p, const struct round *r, int number, const char *by,
+	    const struct pool_row *rows, int nrows, const struct partnership *props,
+	    int nprops, char w[3][256], int nw, struct buf *done)
+{
+	enum adjust_kind kind;
+	int i, j = -1;
+	const char *why;
+	char rule[160];
+
+	kind = strcasecmp(w[0], "pair") == 0 ? ADJUST_PAIR :
+	       strcasecmp(w[0], "unpair") == 0 ? ADJUST_UNPAIR : ADJUST_EXCLUDE;
+	if (nw != (kind == ADJUST_PAIR ? 3 : 2)) {
+		buf_printf(done, "Refused: \"%s ...\": write %s\n", w[0], kind == ADJUST_PAIR ?
+			   "pair a@example.org b@example.org" : kind == ADJUST_UNPAIR ?
+			   "unpair a@example.org" : "exclude a@example.org");
+		return 0;
+	}
+	if ((i = row_by_email(rows, nrows, w[1])) < 0 ||
+	    (kind == ADJUST_PAIR && (j = row_by_email(rows, nrows, w[2])) < 0)) {
+		buf_printf(done, "Refused: %s %s%s%s: %s is not waiting to be matched\n", w[0],
+			   w[1], nw == 3 ? " " : "", nw == 3 ? w[2] : "", i < 0 ? w[1] : w[2]);
+		return 0;
+	}
+	if (kind == ADJUST_PAIR && (why = adjust_pair_refusal(rows, i, j, rule, sizeof(rule))) != NULL) {
+		buf_printf(done, "Refused: pair %s %s: %s\n", rows[i].email, rows[j].email, why);
+		return 0;
+	}
+	if (kind == ADJUST_UNPAIR &&
+	    (j = proposed_partner(rows, nrows, props, nprops, i)) < 0) {
+		buf_printf(done, "Refused: unpair %s: no partner in proposal %d\n", rows[i].email,
+			   number);
+		return 0;
+	}
+	if (store_adjust_add(p->st, r->id, number, (int)kind, rows[i].id,
+			     j >= 0 ? rows[j].id : 0, by, p->now) < 0)
+		return -1;
+	if (kind == ADJUST_PAIR)
+		buf_printf(done, "%s locked %s and %s together\n", by, rows[i].email,
+			   rows[j].email);
+	else if (kind == ADJUST_UNPAIR)
+		buf_printf(done, "%s unpaired %s and %s (not proposed together again this "
+			   "round)\n", by, rows[i].email, rows[j].email);
+	else
+		buf_printf(done, "%s excluded %s from this round (kept for the next)\n", by,
+			   rows[i].email);
+	return 1;
+}
+
+int
+round_adjust(struct program *p, struct program_in *in, const struct msg *m, const char *key)
+{
+	long long rid;
+	int number, current, nrows = 0, nprops = 0, lines = 0, made = 0, rc = -1;
+	struct round r;
+	struct pool_row *rows = NULL;
+	struct partnership *props = NULL;
+	struct buf done;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&done, 0);
+	if (sscanf(key, "preview:%lld:%d", &rid, &number) != 2)
+		number = 0, rid = 0;
+	if (store_round_get(p->st, rid, &r) < 0)
+		goto out;
+	if (r.id == 0 || r.status != ROUND_PREVIEWED) {
+		buf_adds(&done, "Nothing changed: this round's proposal is no longer open to "
+			 "adjustment (it was approved, or the round is gone).\n");
+		goto answer;
+	}
+	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
+	    (nrows = store_pool_list(p->st, &rows)) < 0 ||
+	    (nprops = store_partnerships_list(p->st, r.id, PARTNERSHIP_PROPOSED, &props)) < 0)
+		goto out;
+	if (number != current)
+		buf_printf(&done, "(Your reply answers proposal %d; the changes apply to proposal "
+			   "%d, the latest.)\n", number, current);
+	for (const char *l = m->body; *l && lines < ADJUST_LINES_MAX;) {
+		size_t n = strcspn(l, "\n");
+		char w[3][256];
+		int nw = words3(l, n, w), got;
+
+		if (nw >= 2 && l[0] != '>' && (strcasecmp(w[0], "pair") == 0 ||
+		    strcasecmp(w[0], "unpair") == 0 || strcasecmp(w[0], "exclude") == 0)) {
+			lines++;
+			if ((got = adjust_line(p, &r, current, m->from, rows, nrows, props, nprops,
+					       w, nw > 3 ? 0 : nw, &done)) < 0)
+				goto out;
+			made += got;
+		}
+		l += n;
+		if (*l)
+			l++;
+	}
+	if (lines == 0)
+		buf_adds(&done, "Nothing changed: no line of your reply is an adjustment. Write "
+			 "lines such as\n  pair a@example.org b@example.org\n  unpair "
+			 "a@example.org\n  exclude a@example.org\n");
+	if (made > 0) {
+		snprintf(in->detail, sizeof(in->detail), "proposal %d adjusted: %d change(s)",
+			 current, made);
+		rc = round_propose(p, in, true, done.data, NULL, NULL) < 0 ? -1 : 0;
+		in->outcome = OUTCOME_DONE;
+		goto out;
+	}
+answer:
+	{
+		struct tmpl_var v[] = { { "done", done.data ? done.data : "" } };
+
+		in->outcome = OUTCOME_REFUSED;
+		snprintf(in->detail, sizeof(in->detail), "preview reply: nothing changed");
+		rc = reply_queue(p, in, "coord_done", v, nitems(v), NULL, NULL);
+	}
+out:
+	for (int i = 0; i < nrows; i++)
+		pool_row_clear(&rows[i]);
+	free(rows);
+	for (int i = 0; i < nprops; i++)
+		partnership_clear(&props[i]);
+	free(props);
+	round_clear(&r);
+	buf_free(&done);
 	return rc;
 }
 
@@ -380,18 +615,61 @@ out:
 	return rc;
 }
 
+/* The proposal an APPROVE names: a number in its Subject ("APPROVE 3"), else the
+ * preview it answers; 0 when it names none (the latest), -1 on a store error. */
+static int
+approve_number(struct program *p, struct program_in *in, const struct cmd *c, int64_t rid)
+{
+	char *kind = NULL, *key = NULL;
+	long long r;
+	int n = 0, found;
+
+	for (const char *s = c->arg; *s; s++)
+		if (*s >= '0' && *s <= '9') {
+			long v = strtol(s, NULL, 10);
+
+			return v > 0 && v < 1000000 ? (int)v : 0;
+		}
+	if ((found = program_answered_mail(p, in->m, &kind, &key)) < 0)
+		return -1;
+	if (found && strcmp(kind, "match_preview") == 0 &&
+	    (sscanf(key, "preview:%lld:%d", &r, &n) != 2 || r != rid))
+		n = 0;
+	if (found && strcmp(kind, "match_preview") != 0)
+		n = 0;
+	free(kind);
+	free(key);
+	return n;
+}
+
 int
 round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct round r;
 	struct partnership *pairs = NULL, *lone = NULL;
-	int npairs = 0, nlone = 0, found, introduced = 0, told = 0, rc = -1;
+	int npairs = 0, nlone = 0, found, introduced = 0, told = 0, rc = -1, current, asked;
 
 	memset(&r, 0, sizeof(r));
 	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
 	if (!found || r.status != ROUND_PREVIEWED) {
 		rc = round_no_round(p, in, found ? "APPROVE (send MATCH first)" : "APPROVE");
+		goto out;
+	}
+	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
+	    (asked = approve_number(p, in, c, r.id)) < 0)
+		goto out;
+	if (asked > 0 && asked != current) {
+		char a[16], b[16];
+		struct tmpl_var v[] = { { "round_name", r.name }, { "asked", a },
+					{ "proposal", b } };
+
+		snprintf(a, sizeof(a), "%d", asked);
+		snprintf(b, sizeof(b), "%d", current);
+		in->outcome = OUTCOME_REFUSED;
+		snprintf(in->detail, sizeof(in->detail), "APPROVE of proposal %d refused: the "
+			 "latest is %d", asked, current);
+		rc = reply_queue(p, in, "approve_stale", v, nitems(v), NULL, NULL);
 		goto out;
 	}
 	if ((npairs = store_partnerships_list(p->st, r.id, PARTNERSHIP_PROPOSED, &pairs)) < 0 ||
@@ -428,17 +706,42 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 			goto out;
 		told++;
 	}
-	if (store_round_set_status(p->st, r.id, ROUND_RUNNING) < 0)
+	if (store_round_set_status(p->st, r.id, ROUND_RUNNING) < 0 ||
+	    store_round_approved(p->st, r.id, in->m->from, p->now) < 0)
 		goto out;
 	{
-		char a[16], b[16];
+		char a[16], b[16], num[16];
 		struct tmpl_var v[] = { { "round_name", r.name }, { "introduced", a },
-					{ "unmatched", b } };
+					{ "unmatched", b }, { "proposal", num },
+					{ "approved_by", in->m->from } };
+		char **coords;
+		size_t nc = program_coordinators(p->conf, &coords);
 
 		snprintf(a, sizeof(a), "%d", introduced);
 		snprintf(b, sizeof(b), "%d", told);
-		snprintf(in->detail, sizeof(in->detail), "approved: %d introductions", introduced);
-		rc = reply_queue(p, in, "approve_done", v, 3, NULL, NULL);
+		snprintf(num, sizeof(num), "%d", current);
+		snprintf(in->detail, sizeof(in->detail), "approved proposal %d: %d introductions",
+			 current, introduced);
+		rc = reply_queue(p, in, "approve_done", v, nitems(v), NULL, NULL);
+		/* The other coordinators are told who approved. */
+		for (size_t i = 0; i < nc && rc >= 0; i++) {
+			const char *to = coords[i];
+			char key[400];
+			struct outmail om;
+
+			if (strcasecmp(to, in->m->from) == 0)
+				continue;
+			snprintf(key, sizeof(key), "approved:%lld:%s", (long long)r.id, to);
+			memset(&om, 0, sizeof(om));
+			om.tmpl = "approve_done";
+			om.vars = v;
+			om.nvars = nitems(v);
+			om.to = &to;
+			om.nto = 1;
+			om.key = key;
+			rc = outmail_queue(p, &om);
+		}
+		program_strv_free(coords, nc);
 	}
 out:
 	for (int i = 0; i < npairs; i++)
@@ -506,6 +809,38 @@ get_stage(const struct profile *p)
 	return s ? s : "unknown";
 }
 
+/* The round's proposals: the latest number, who approved, every adjustment and who made
+ * it. 0 or -1. */
+static int
+stats_proposals(struct program *p, const struct round *r, struct buf *out)
+{
+	struct adjust_row *v = NULL;
+	int n, number = store_round_proposal(p->st, r->id);
+	char *by = NULL;
+
+	if (number < 0 || (n = store_adjust_list(p->st, r->id, &v)) < 0)
+		return -1;
+	if (number == 0)
+		return 0;
+	buf_printf(out, "Proposals: %d (the latest is proposal %d)\n", number, number);
+	if (store_round_approved_by(p->st, r->id, &by) < 0) {
+		store_adjust_rows_free(v, n);
+		return -1;
+	}
+	if (by && by[0])
+		buf_printf(out, "Approved by: %s\n", by);
+	free(by);
+	buf_printf(out, "Adjustments: %d\n", n);
+	for (int i = 0; i < n; i++) {
+		buf_printf(out, "  proposal %d: %s %s %s%s%s\n", v[i].proposal, v[i].by,
+			   adjust_kind_name((enum adjust_kind)v[i].kind),
+			   v[i].a_email ? v[i].a_email : "(deleted)", v[i].b ? " " : "",
+			   v[i].b ? (v[i].b_email ? v[i].b_email : "(deleted)") : "");
+	}
+	store_adjust_rows_free(v, n);
+	return 0;
+}
+
 int
 round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 {
@@ -524,6 +859,8 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 		buf_printf(&out, "Round: %s (%s)\n", r.name, round_status_name(r.status));
 	else
 		buf_adds(&out, "Round: none open\n");
+	if (found && stats_proposals(p, &r, &out) < 0)
+		goto out;
 	buf_printf(&out, "Waiting to be matched: %d\n", n);
 	stats_count(&out, "By country", rows, n, get_country);
 	stats_count(&out, "By sector", rows, n, get_sector);
@@ -646,5 +983,5 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 int
 round_match(struct program *p, struct program_in *in, const struct cmd *c)
 {
-	return round_match_preview(p, in, true, NULL) < 0 ? -1 : 0;
+	return round_match_preview(p, in, true, NULL, NULL) < 0 ? -1 : 0;
 }

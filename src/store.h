@@ -227,6 +227,26 @@ int store_partnership_dissolve(struct store *st, int64_t id, int64_t now);
 int store_partnership_end(struct store *st, int64_t id, enum partnership_end end, int64_t now);
 /* store_round_get: the round of that id: 1 (fills *r), 0 none. */
 int store_round_get(struct store *st, int64_t id, struct round *r);
+/* ---- store_adjust.c: numbered proposals and their adjustments ---- */
+/* The round's proposal number (0 before any MATCH), or -1. */
+int store_round_proposal(struct store *st, int64_t round_id);
+/* The number after one more proposal, or -1. */
+int store_round_proposal_next(struct store *st, int64_t round_id);
+int store_round_approved(struct store *st, int64_t round_id, const char *by, int64_t now);
+/* Who approved the round's proposal into *by ("" not yet; the caller frees). 0 or -1. */
+int store_round_approved_by(struct store *st, int64_t round_id, char **by);
+/* One adjustment (kind: enum adjust_kind of match_adjust.h) made by `by` on proposal. */
+int store_adjust_add(struct store *st, int64_t round_id, int proposal, int kind, int64_t a,
+		     int64_t b, const char *by, int64_t now);
+struct adjust_row {
+	int proposal, kind;
+	int64_t a, b, at;
+	char *by, *a_email, *b_email;   /* emails NULL when the participant is gone */
+};
+/* The round's adjustments in the order made: the count or -1; free with
+ * store_adjust_rows_free. */
+int store_adjust_list(struct store *st, int64_t round_id, struct adjust_row **out);
+void store_adjust_rows_free(struct adjust_row *v, int n);
 /* store_rounds_running: every round in status running, by id (round_clear each, free). */
 int store_rounds_running(struct store *st, struct round **out);
 /* store_round_next_open: the newest open round created at or before now other than

@@ -73,6 +73,8 @@ note "the round's calendar, day by day (Maildir)"
 suite "timeline" python3 tests/e2e/timeline.py build/ilnbot
 note "failing partnerships: reports, nudges, dissolving, re-matching, coordinators by cc (Maildir)"
 suite "partnership" python3 tests/e2e/partnership.py build/ilnbot
+note "coordinators at scale: 700 through MATCH, adjustments, APPROVE, STATS (Maildir)"
+suite "coords" python3 tests/e2e/coords.py build/ilnbot
 note "a poison message crashes the bot until it is quarantined (Maildir)"
 suite "poison" tests/e2e/poison.sh build/ilnbot
 note "mail corpus through ilnbot deliver"
@@ -88,6 +90,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		suite "round (asan)" python3 tests/e2e/round.py build/asan/ilnbot
 		suite "timeline (asan)" python3 tests/e2e/timeline.py build/asan/ilnbot
 		suite "partnership (asan)" python3 tests/e2e/partnership.py build/asan/ilnbot
+		suite "coords (asan)" python3 tests/e2e/coords.py build/asan/ilnbot
 		suite "poison (asan)" tests/e2e/poison.sh build/asan/ilnbot
 		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot
 		unset ASAN_OPTIONS UBSAN_OPTIONS
