@@ -227,6 +227,42 @@ out:
 	return rc;
 }
 
+/* A copy of what coordinator `by` had done to every other coordinator. 0 or -1. */
+static int
+cc_tell_others(struct program *p, struct program_in *in, const char *by, const char *done)
+{
+	char **coords;
+	size_t n = program_coordinators(p->conf, &coords);
+	struct buf text;
+	int rc = 0;
+
+	buf_init(&text, 0);
+	buf_printf(&text, "%s acted on a thread (a copy for the other coordinators):\n%s", by,
+		   done);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		const char *to = coords[i];
+		struct tmpl_var v[] = { { "done", text.data } };
+		char key[400];
+		struct outmail om;
+
+		if (strcasecmp(to, by) == 0)
+			continue;
+		snprintf(key, sizeof(key), "coordcopy:%lld:%s", (long long)in->inbound_id, to);
+		memset(&om, 0, sizeof(om));
+		om.tmpl = "coord_done";
+		om.vars = v;
+		om.nvars = nitems(v);
+		om.to = &to;
+		om.nto = 1;
+		om.key = key;
+		om.parent = in->m;      /* "Re: " its Subject, on its thread */
+		rc = outmail_queue(p, &om);
+	}
+	buf_free(&text);
+	program_strv_free(coords, n);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Carry out an authenticated coordinator's message m. */
 static int
 cc_act(struct program *p, struct program_in *in, const struct msg *m)
@@ -315,6 +351,9 @@ cc_act(struct program *p, struct program_in *in, const struct msg *m)
 		snprintf(in->detail, sizeof(in->detail), "coordinator's cc: %d action(s)", actions);
 		rc = reply_queue(p, in, "coord_done", v, nitems(v), NULL, NULL);
 	}
+	/* What was done is named, with who did it, to the other coordinators. */
+	if (rc >= 0 && actions > 0)
+		rc = cc_tell_others(p, in, m->from, cc.done.data ? cc.done.data : "");
 out:
 	for (int i = 0; i < cc.npeople; i++)
 		free(cc.emails[i]);

@@ -26,6 +26,8 @@
 #include "util.h"
 
 #define ROUND_NAME_MAX 60
+#define STATS_SMALL 5           /* counts under it shown as "<5" where forwardable */
+#define STATS_BAR_PX 300        /* the longest bar of a chart */
 
 static void
 round_weights(const struct conf *c, struct match_weights *w)
@@ -754,13 +756,75 @@ out:
 	return rc;
 }
 
-/* Counts of a field over the rows, "name: n, name: n" by descending count. */
-static void
-stats_count(struct buf *out, const char *title, const struct pool_row *rows, int n,
-	    const char *(*get)(const struct profile *))
+/* A count as it may be forwarded beyond coordinators: under 5 (but 0) as "<5". */
+static const char *
+stats_small(int n, char *buf, size_t bufsz)
 {
-	struct stat_kv { const char *k; int n; } c[256];
+	if (n > 0 && n < STATS_SMALL)
+		snprintf(buf, bufsz, "<%d", STATS_SMALL);
+	else
+		snprintf(buf, bufsz, "%d", n);
+	return buf;
+}
+
+/* Text into b with < > & " escaped for HTML. */
+static void
+stats_html_text(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': buf_adds(b, "&lt;"); break;
+		case '>': buf_adds(b, "&gt;"); break;
+		case '&': buf_adds(b, "&amp;"); break;
+		case '"': buf_adds(b, "&quot;"); break;
+		default: buf_addc(b, *s); break;
+		}
+}
+
+struct stat_kv { const char *k; int n; };
+
+/* One bar chart: a table of inline-styled cells (no scripts, no remote images). */
+static void
+stats_html_chart(struct buf *h, const char *title, const struct stat_kv *c, int nc)
+{
+	int max = 1;
+	char num[16];
+
+	for (int i = 0; i < nc; i++)
+		if (c[i].n > max)
+			max = c[i].n;
+	buf_adds(h, "<h3 style=\"font-family:sans-serif;font-size:15px;margin:16px 0 4px\">");
+	stats_html_text(h, title);
+	buf_adds(h, "</h3>\n<table style=\"border-collapse:collapse;font-family:sans-serif;"
+		 "font-size:13px\">\n");
+	for (int i = 0; i < nc; i++) {
+		/* a small count gets the bar of the threshold, not its own */
+		int shown = c[i].n > 0 && c[i].n < STATS_SMALL ? STATS_SMALL - 1 : c[i].n;
+		int w = (int)((int64_t)STATS_BAR_PX * shown / max);
+
+		buf_adds(h, "<tr><td style=\"padding:2px 8px 2px 0\">");
+		stats_html_text(h, c[i].k);
+		buf_adds(h, "</td><td style=\"padding:2px 8px;text-align:right\">");
+		stats_html_text(h, stats_small(c[i].n, num, sizeof(num)));
+		buf_printf(h, "</td><td style=\"padding:2px 0\"><table style=\"border-collapse:"
+			   "collapse\"><tr><td style=\"background-color:#3b6ea5;width:%dpx;"
+			   "height:12px;font-size:1px;line-height:1px\" width=\"%d\">&nbsp;</td>"
+			   "</tr></table></td></tr>\n", w > 0 ? w : 1, w > 0 ? w : 1);
+	}
+	if (nc == 0)
+		buf_adds(h, "<tr><td>none</td></tr>\n");
+	buf_adds(h, "</table>\n");
+}
+
+/* Counts of a field over the rows, "name n, name n" by descending count, small counts
+ * as "<5"; the same as a bar chart into h. */
+static void
+stats_count(struct buf *out, struct buf *h, const char *title, const struct pool_row *rows,
+	    int n, const char *(*get)(const struct profile *))
+{
+	struct stat_kv c[256];
 	int nc = 0;
+	char num[16];
 
 	for (int i = 0; i < n; i++) {
 		const char *k = get(rows[i].prof);
@@ -783,8 +847,58 @@ stats_count(struct buf *out, const char *title, const struct pool_row *rows, int
 		}
 	buf_printf(out, "%s:", title);
 	for (int i = 0; i < nc; i++)
-		buf_printf(out, "%s %s %d", i ? "," : "", c[i].k, c[i].n);
+		buf_printf(out, "%s %s %s", i ? "," : "", c[i].k, stats_small(c[i].n, num,
+										sizeof(num)));
 	buf_adds(out, nc ? "\n" : " none\n");
+	stats_html_chart(h, title, c, nc);
+}
+
+/* The counts of one round (or all rounds) as text lines. */
+static void
+stats_counts_text(struct buf *out, const char *title, const struct round_counts *k)
+{
+	buf_printf(out, "%s\n  Partnerships: %d active, %d dissolved, %d continuing, %d "
+		   "concluded\n  Unmatched by the matching: %d; waiting for a partner: %d\n"
+		   "  Reports: %d; digests sent: %d; adjustments: %d\n", title, k->active,
+		   k->dissolved, k->continuing, k->concluded, k->unmatched, k->waiting,
+		   k->reports, k->digests, k->adjustments);
+}
+
+/* The table by round, one line per round, from the EXPORT ROUNDS rows. */
+struct stats_rounds {
+	struct buf *out, *h;
+	int n;
+};
+
+static void
+stats_round_row(void *arg, int nc, const char *const *v)
+{
+	struct stats_rounds *t = arg;
+
+	if (nc < 15)
+		return;
+	if (t->n++ == 0) {
+		buf_printf(t->out, "\nBy round\n  %-12s %-10s %6s %6s %9s %6s %9s\n", "round",
+			   "state", "pairs", "active", "dissolved", "ended", "unmatched");
+		buf_adds(t->h, "<h3 style=\"font-family:sans-serif;font-size:15px;margin:16px 0 "
+			 "4px\">By round</h3>\n<table style=\"border-collapse:collapse;"
+			 "font-family:sans-serif;font-size:13px\">\n<tr>");
+		for (int i = 0; i < 7; i++)
+			buf_printf(t->h, "<th style=\"padding:2px 8px;text-align:left;"
+				   "border-bottom:1px solid #999\">%s</th>", (const char *[]){
+				   "round", "state", "pairs", "active", "dissolved", "ended",
+				   "unmatched" }[i]);
+		buf_adds(t->h, "</tr>\n");
+	}
+	buf_printf(t->out, "  %-12.12s %-10s %6s %6s %9s %6s %9s\n", v[0], v[1], v[9], v[10],
+		   v[11], v[12], v[13]);
+	buf_adds(t->h, "<tr>");
+	for (int i = 0; i < 7; i++) {
+		buf_adds(t->h, "<td style=\"padding:2px 8px\">");
+		stats_html_text(t->h, v[(const int[]){ 0, 1, 9, 10, 11, 12, 13 }[i]]);
+		buf_adds(t->h, "</td>");
+	}
+	buf_adds(t->h, "</tr>\n");
 }
 
 static const char *
@@ -846,25 +960,59 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct pool_row *rows = NULL;
 	struct round r;
-	struct buf out;
+	struct buf out, h;
+	struct applicant_counts ac;
+	struct round_counts rk, all;
 	int n, found, failed, rc = -1;
 
 	buf_init(&out, 0);
+	buf_init(&h, 0);
 	memset(&r, 0, sizeof(r));
 	if ((n = store_pool_list(p->st, &rows)) < 0 ||
 	    (found = store_round_current(p->st, p->now, &r)) < 0 ||
-	    (failed = store_outbox_failed_count(p->st)) < 0)
+	    (failed = store_outbox_failed_count(p->st)) < 0 ||
+	    store_applicant_counts(p->st, p->now, &ac) < 0 ||
+	    store_round_counts(p->st, 0, &all) < 0 ||
+	    (found && store_round_counts(p->st, r.id, &rk) < 0))
 		goto out;
+	buf_adds(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>"
+		 "<body style=\"font-family:sans-serif\">\n");
 	if (found)
 		buf_printf(&out, "Round: %s (%s)\n", r.name, round_status_name(r.status));
 	else
 		buf_adds(&out, "Round: none open\n");
 	if (found && stats_proposals(p, &r, &out) < 0)
 		goto out;
+	buf_printf(&out, "Applicants: %d pending confirmation, %d confirmed; withdrawn: %d\n",
+		   ac.pending, ac.confirmed, ac.withdrawn);
 	buf_printf(&out, "Waiting to be matched: %d\n", n);
-	stats_count(&out, "By country", rows, n, get_country);
-	stats_count(&out, "By sector", rows, n, get_sector);
-	stats_count(&out, "By stage", rows, n, get_stage);
+	stats_count(&out, &h, "By country", rows, n, get_country);
+	stats_count(&out, &h, "By sector", rows, n, get_sector);
+	stats_count(&out, &h, "By stage", rows, n, get_stage);
+	{
+		struct stat_kv st[] = {
+			{ "pending confirmation", ac.pending },
+			{ "waiting to be matched", n },
+			{ "in a partnership", 2 * all.active },
+			{ "withdrawn", ac.withdrawn },
+		};
+
+		stats_html_chart(&h, "By state", st, (int)nitems(st));
+	}
+	if (found) {
+		buf_adds(&out, "\n");
+		stats_counts_text(&out, "This round", &rk);
+	}
+	stats_counts_text(&out, "All rounds", &all);
+	{
+		struct stats_rounds t = { &out, &h, 0 };
+
+		if (store_export_each(p->st, STORE_EXPORT_ROUNDS, "", stats_round_row, &t) < 0)
+			goto out;
+		if (t.n)
+			buf_adds(&h, "</table>\n");
+		buf_adds(&out, "\n");
+	}
 	if (found && r.status == ROUND_RUNNING) {
 		int answers = store_checkin_answers_count(p->st, r.id);
 
@@ -889,11 +1037,16 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 		buf_printf(&out, "Waiting for a new partner in the round: %d\n", waiting);
 	}
 	buf_printf(&out, "Mail that failed permanently: %d\n", failed);
+	buf_printf(&h, "<p style=\"font-size:12px;color:#555\">Counts under %d are shown as "
+		   "&lt;%d.</p>\n</body></html>\n",
+		   STATS_SMALL, STATS_SMALL);
 	{
 		struct tmpl_var v[] = { { "stats", out.data } };
+		struct outmail om = { .tmpl = "stats", .vars = v, .nvars = 1,
+				      .body_html = h.data };
 
 		snprintf(in->detail, sizeof(in->detail), "stats sent");
-		rc = reply_queue(p, in, "stats", v, 1, NULL, NULL);
+		rc = reply_queue_mail(p, in, &om);
 	}
 out:
 	for (int i = 0; i < (n > 0 ? n : 0); i++)
@@ -901,80 +1054,147 @@ out:
 	free(rows);
 	round_clear(&r);
 	buf_free(&out);
+	buf_free(&h);
 	return rc;
 }
 
-/* One CSV field: quoted when needed; a leading = + - @ is defused for spreadsheets. */
-static void
-csv_field(struct buf *b, const char *s, bool last)
-{
-	bool risky = s && (*s == '=' || *s == '+' || *s == '-' || *s == '@');
+/* ---- EXPORT: spreadsheets, UTF-8 with a BOM, names and codes in their own columns ---- */
 
-	buf_addc(b, '"');
-	if (risky)
-		buf_addc(b, '\'');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_addc(b, '"');
-		buf_addc(b, *s);
+struct export_ctx {
+	struct buf *b;
+	enum store_export kind;
+};
+
+/* Codes "fra,eng" as names "French, English" into b. */
+static void
+export_lang_names(struct buf *b, const char *codes)
+{
+	char *copy = xstrdup(codes), *save = NULL;
+	struct buf out;
+
+	buf_init(&out, 64);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const char *name;
+
+		t = str_trim(t);
+		name = iso_language_name(t);
+		buf_printf(&out, "%s%s", out.len ? ", " : "", name ? name : t);
 	}
-	buf_adds(b, last ? "\"\r\n" : "\",");
+	preview_csv_field(b, out.data ? out.data : "", 0);
+	buf_free(&out);
+	free(copy);
+}
+
+static void
+export_country(struct buf *b, const char *code)
+{
+	const char *name = iso_country_name(code);
+
+	preview_csv_field(b, name ? name : code, 0);
+	preview_csv_field(b, code, 0);
+}
+
+static void
+export_row(void *arg, int n, const char *const *v)
+{
+	struct export_ctx *x = arg;
+	struct buf *b = x->b;
+
+	if (x->kind == STORE_EXPORT_PARTICIPANTS && n >= 21) {
+		const char *stage = profile_stage(atoi(v[5]));
+
+		preview_csv_field(b, v[0], 0);
+		preview_csv_field(b, v[1], 0);
+		export_country(b, v[2]);
+		for (int i = 3; i <= 5; i++)
+			preview_csv_field(b, v[i], 0);
+		preview_csv_field(b, stage ? stage : "", 0);
+		preview_csv_field(b, v[6], 0);
+		export_lang_names(b, v[7]);
+		preview_csv_field(b, v[7], 0);
+		for (int i = 8; i <= 20; i++)
+			preview_csv_field(b, v[i], 0);
+		preview_csv_field(b, "", 1);    /* mail_language: not kept yet */
+	} else if (x->kind == STORE_EXPORT_PAIRS && n >= 15) {
+		for (int i = 0; i < n; i++) {
+			if (i == 3 || i == 6)
+				export_country(b, v[i]);
+			else
+				preview_csv_field(b, v[i], i == n - 1);
+		}
+	} else {
+		for (int i = 0; i < n; i++)
+			preview_csv_field(b, v[i], i == n - 1);
+	}
+}
+
+static const char *const export_headers[] = {
+	"email,name,country,country_code,sector,workplace,years,stage,interests,languages,"
+	"language_codes,about,partner_sector,partner_stage,notes,digest,state,round,"
+	"partner_name,partner_email,applied,confirmed,introduced,ended,mail_language\r\n",
+	"round,a_name,a_email,a_country,a_country_code,b_name,b_email,b_country,"
+	"b_country_code,status,end,a_choice,b_choice,proposed,introduced,ended,score\r\n",
+	"round,status,signup_closes,starts,ends,months,proposals,approved_by,approved,"
+	"partnerships,active,dissolved,ended,unmatched,adjustments\r\n",
+};
+
+static char *
+export_csv(struct store *st, enum store_export kind, const char *arg)
+{
+	struct buf b;
+	struct export_ctx x = { &b, kind };
+
+	buf_init(&b, 0);
+	buf_adds(&b, "\xEF\xBB\xBF");
+	buf_adds(&b, export_headers[kind]);
+	if (store_export_each(st, kind, arg, export_row, &x) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }
 
 char *
 round_export_csv(struct store *st)
 {
-	struct pool_row *rows = NULL;
-	struct buf b;
-	int n;
-
-	buf_init(&b, 0);
-	buf_adds(&b, "email,name,country,sector,workplace,years,interests,languages,about,"
-		     "partner_sector,partner_stage,notes,digest\r\n");
-	if ((n = store_participants_list(st, &rows)) < 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
-		const struct profile *pr = rows[i].prof;
-		char years[16];
-
-		snprintf(years, sizeof(years), "%d", pr->years);
-		csv_field(&b, rows[i].email, false);
-		csv_field(&b, pr->name, false);
-		csv_field(&b, pr->country, false);
-		csv_field(&b, pr->sector, false);
-		csv_field(&b, pr->workplace, false);
-		csv_field(&b, years, false);
-		csv_field(&b, pr->interests, false);
-		csv_field(&b, pr->languages, false);
-		csv_field(&b, pr->about, false);
-		csv_field(&b, pr->partner_sector, false);
-		csv_field(&b, pr->partner_stage, false);
-		csv_field(&b, pr->notes, false);
-		csv_field(&b, pr->digest > 0 ? "yes" : "no", true);
-		pool_row_clear(&rows[i]);
-	}
-	free(rows);
-	return buf_steal(&b);
+	return export_csv(st, STORE_EXPORT_PARTICIPANTS, "");
 }
 
 int
 round_export(struct program *p, struct program_in *in, const struct cmd *c)
 {
-	char *csv = round_export_csv(p->st);
-	struct outmail om = {
-		.tmpl = "export",
-		.attach_name = "participants.csv",
-		.attach_type = "text/csv; charset=UTF-8",
-	};
+	enum store_export kind = STORE_EXPORT_PARTICIPANTS;
+	const char *arg = c->arg, *name = "participants.csv";
+	char *csv;
+	const char *what = "every participant, preferences and notes included";
+	struct tmpl_var v[1];
+	struct outmail om = { .tmpl = "export", .attach_type = "text/csv; charset=UTF-8" };
 	int rc;
 
-	if (csv == NULL)
+	while (*arg == ' ')
+		arg++;
+	if (strncasecmp(arg, "PAIRS", 5) == 0 && (arg[5] == '\0' || arg[5] == ' ')) {
+		kind = STORE_EXPORT_PAIRS;
+		name = "pairs.csv";
+		what = "every partnership of the round";
+		arg += 5;
+	} else if (strncasecmp(arg, "ROUNDS", 6) == 0 && (arg[6] == '\0' || arg[6] == ' ')) {
+		kind = STORE_EXPORT_ROUNDS;
+		name = "rounds.csv";
+		what = "every round";
+		arg += 6;
+	}
+	while (*arg == ' ')
+		arg++;
+	if ((csv = export_csv(p->st, kind, arg)) == NULL)
 		return -1;
+	v[0] = (struct tmpl_var){ "what", what };
+	om.vars = v;
+	om.nvars = 1;
+	om.attach_name = name;
 	om.attach_data = csv;
 	om.attach_len = strlen(csv);
-	snprintf(in->detail, sizeof(in->detail), "export sent");
+	snprintf(in->detail, sizeof(in->detail), "export sent: %s", name);
 	rc = reply_queue_mail(p, in, &om);
 	free(csv);
 	return rc;

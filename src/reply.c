@@ -68,7 +68,7 @@ const struct mail_kind mail_kinds[] = {
 	{ "approve_done", "round_name introduced unmatched proposal approved_by" },
 	{ "approve_stale", "round_name asked proposal" },
 	{ "stats", "stats" },
-	{ "export", "" },
+	{ "export", "what" },
 	{ "quarantine_alert", "transport_id size sha256 tries date" },
 	{ "digest", "round_name titles topics" },
 	{ "checkin", "round_name ends partner" },

@@ -247,6 +247,32 @@ struct adjust_row {
  * store_adjust_rows_free. */
 int store_adjust_list(struct store *st, int64_t round_id, struct adjust_row **out);
 void store_adjust_rows_free(struct adjust_row *v, int n);
+/* Rows for the spreadsheets of EXPORT, one call of fn per row with its columns as text
+ * (borrowed for the call; dates as YYYY-MM-DD, "" when none). arg: PAIRS' round name
+ * ("" the latest round). The count or -1. Columns, in order:
+ *   PARTICIPANTS email name country(code) sector workplace years interests
+ *     languages(codes) about partner_sector partner_stage notes digest state round
+ *     partner_name partner_email applied confirmed introduced ended
+ *   PAIRS round a_name a_email a_country b_name b_email b_country status end a_choice
+ *     b_choice proposed introduced ended weight
+ *   ROUNDS name status signup_closes starts ends months proposals approved_by
+ *     approved_at partnerships active dissolved ended unmatched adjustments */
+enum store_export { STORE_EXPORT_PARTICIPANTS, STORE_EXPORT_PAIRS, STORE_EXPORT_ROUNDS };
+#define STORE_EXPORT_COLS 24
+int store_export_each(struct store *st, enum store_export kind, const char *arg,
+		      void (*fn)(void *ctx, int ncols, const char *const *cols), void *ctx);
+/* STATS: the partnerships (active, dissolved, ended continuing or concluded), the
+ * unmatched, waiting, reports, digests sent and adjustments of one round (round_id > 0)
+ * or of all rounds (0); and the applicants: pending confirmation, confirmed, withdrawn. */
+struct round_counts {
+	int active, dissolved, continuing, concluded, unmatched, waiting, reports, digests,
+	    adjustments;
+};
+int store_round_counts(struct store *st, int64_t round_id, struct round_counts *c);
+struct applicant_counts {
+	int pending, confirmed, withdrawn;
+};
+int store_applicant_counts(struct store *st, int64_t now, struct applicant_counts *c);
 /* store_rounds_running: every round in status running, by id (round_clear each, free). */
 int store_rounds_running(struct store *st, struct round **out);
 /* store_round_next_open: the newest open round created at or before now other than

@@ -114,6 +114,14 @@ def attachment_rows(m):
     return att[0].get_filename(), list(csv.DictReader(io.StringIO(text[1:])))
 
 
+def export_rows(m):
+    att = [a for a in m.iter_attachments()]
+    assert len(att) == 1, att
+    text = att[0].get_content()
+    assert text.startswith("\ufeff"), text[:20]
+    return att[0].get_filename(), list(csv.DictReader(io.StringIO(text[1:])))
+
+
 def dry_run_rows(bot, now=T_MATCH):
     p = bot.run(now=now, args=("match", "--dry-run", "--csv"))
     out = p.stdout.decode()
@@ -124,6 +132,20 @@ def dry_run_rows(bot, now=T_MATCH):
 def pairs_of(rows):
     return {frozenset((r["a_email"], r["b_email"])) for r in rows
             if r["kind"] in ("pair", "locked")}
+
+
+def check_stats_html(m):
+    """STATS is multipart/alternative: the text, and HTML bar charts of inline-styled
+    tables, no scripts, no remote images; small counts as "<5"."""
+    assert m.get_content_type() == "multipart/alternative", m.get_content_type()
+    html = m.get_body(("html",)).get_content()
+    low = html.lower()
+    assert "<script" not in low and "<img" not in low and "http" not in low, html[:500]
+    assert "style=" in html and "background-color:" in html
+    for title in ("By country", "By sector", "By stage", "By state"):
+        assert title in html, title
+    assert "&lt;5" in html or "<5" not in body(m)
+    return html
 
 
 def check_preview_text(rep):
@@ -156,8 +178,11 @@ def seven_hundred_adjusted_and_approved(bot):
     _, r = coord(bot, "ROUND OPEN 2026A", ROUND, now=T_OPEN)
     assert any("Round 2026A is open" in body(m) for m in r if m["To"] == COORD)
     _, r = coord(bot, "STATS", now=T_OPEN)
-    st = body(r[0])
+    st = body(r[0]).replace("\r\n", "\n")
     assert "Waiting to be matched: 700" in st and "France 47" in st, st
+    assert "Applicants: 0 pending confirmation, 700 confirmed; withdrawn: 0" in st, st
+    assert "All rounds\n  Partnerships: 0 active" in st, st
+    check_stats_html(r[0])
 
     # proposal 1
     _, r = coord(bot, "MATCH")
@@ -274,8 +299,48 @@ def seven_hundred_adjusted_and_approved(bot):
     intro_pairs = {frozenset(a.strip() for a in m["To"].split(",")) for m in intros}
     assert intro_pairs == p2
     _, r = coord(bot, "STATS", now="2026-03-12T10:00:00Z")
-    st = body(r[0])
+    st = body(r[0]).replace("\r\n", "\n")
     assert f"Approved by: {COORD2}" in st, st
+    assert f"This round\n  Partnerships: {len(p2)} active, 0 dissolved" in st, st
+    assert re.search(r"^  2026A +running +%d +%d +0 +0 +\d+$" % (len(p2), len(p2)), st,
+                     re.M), st
+    html = check_stats_html(r[0])
+    assert "By round" in html and "2026A" in html and "in a partnership" in html
+
+    # EXPORT, EXPORT PAIRS, EXPORT ROUNDS for spreadsheets
+    _, r = coord(bot, "EXPORT", now="2026-03-12T10:00:00Z")
+    name, rows = export_rows(r[0])
+    assert name == "participants.csv" and len(rows) == N, (name, len(rows))
+    by = {x["email"]: x for x in rows}
+    x = by[lock_a]
+    assert x["state"] == "partnered" and x["round"] == "2026A", x
+    assert x["partner_email"] == lock_b and x["partner_name"].startswith("Person"), x
+    assert x["introduced"] == "2026-03-12" and x["ended"] == "" and x["mail_language"] == ""
+    assert by["p000@lib0.example.net"]["country"] == "France"
+    assert by["p000@lib0.example.net"]["country_code"] == "FR"
+    assert by["p000@lib0.example.net"]["languages"] == "French"
+    assert by["p000@lib0.example.net"]["language_codes"] == "fra"
+    assert by["p000@lib0.example.net"]["state"] == "waiting", by["p000@lib0.example.net"]
+    assert by[excl]["state"] == "confirmed" and by[excl]["partner_email"] == "", by[excl]
+    _, r = coord(bot, "EXPORT PAIRS", now="2026-03-12T10:00:00Z")
+    name, rows = export_rows(r[0])
+    assert name == "pairs.csv" and len(rows) == len(p2), (name, len(rows))
+    assert {frozenset((x["a_email"], x["b_email"])) for x in rows} == p2
+    assert all(x["status"] == "active" and x["round"] == "2026A" and
+               x["a_country"] != x["b_country"] for x in rows)
+    _, r = coord(bot, "EXPORT ROUNDS", now="2026-03-12T10:00:00Z")
+    name, rows = export_rows(r[0])
+    assert name == "rounds.csv" and len(rows) == 1, rows
+    assert rows[0]["round"] == "2026A" and rows[0]["status"] == "running", rows
+    assert rows[0]["proposals"] == "2" and rows[0]["approved_by"] == COORD2, rows
+    assert rows[0]["active"] == str(len(p2)) and rows[0]["adjustments"] == "3", rows
+
+    # what one coordinator does on a thread is named to the other
+    _, r = coord(bot, "About Person 000", "ilnbot: note called her, all well\n",
+                 now="2026-03-12T10:00:00Z", headers={"Cc": "p000@lib0.example.net"})
+    assert {m["To"] for m in r} == {COORD, COORD2}, [m["To"] for m in r]
+    copy = [m for m in r if m["To"] == COORD2][0]
+    assert f"{COORD} acted on a thread" in body(copy) and "p000@lib0.example.net" in body(copy)
     check_canary(bot)
 
 
