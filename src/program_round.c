@@ -507,8 +507,10 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&done, 0);
-	if (sscanf(key, "preview:%lld:%d", &rid, &number) != 2)
-		number = 0, rid = 0;
+	if (sscanf(key, "preview:%lld:%d", &rid, &number) != 2) {
+		rid = 0;
+		number = 0;
+	}
 	if (store_round_get(p->st, rid, &r) < 0)
 		goto out;
 	if (r.id == 0 || r.status != ROUND_PREVIEWED) {
