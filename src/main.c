@@ -48,6 +48,7 @@ struct bot {
 	struct program prog;
 	bool dry_run;
 	struct admin_args args;
+	bool csv;                  /* match: print the proposal's CSV instead */
 };
 
 #ifndef ILNBOT_VERSION
@@ -58,7 +59,7 @@ static const char usage_text[] =
 	"usage: ilnbot run          [-c FILE]\n"
 	"       ilnbot once         [-c FILE] [--now T]\n"
 	"       ilnbot deliver      [-c FILE] [--now T]\n"
-	"       ilnbot match        [-c FILE] [--now T] [--dry-run]\n"
+	"       ilnbot match        [-c FILE] [--now T] [--dry-run] [--csv]\n"
 	"       ilnbot export       [-c FILE]\n"
 	"       ilnbot check-config [-c FILE]\n"
 	"       ilnbot queue        [-c FILE] [--failed | --deferred]\n"
@@ -368,18 +369,19 @@ out:
 	return rc;
 }
 
-/* match: print the matching of the current round as of --now; without --dry-run, also
- * keep it as the round's proposal and mail the preview to the coordinators. */
+/* match: print the proposal of the current round as of --now (its CSV with --csv);
+ * without --dry-run, also keep it as the round's next proposal and mail the preview to
+ * the coordinators. */
 static int
 cmd_match(struct bot *b)
 {
 	bool keep = !b->dry_run;
-	char *report = NULL;
+	char *report = NULL, *csv = NULL;
 	int found, rc = 1;
 
 	if (keep && store_begin(b->st) < 0)
 		return 1;
-	found = round_match_preview(&b->prog, NULL, keep, &report);
+	found = round_match_preview(&b->prog, NULL, keep, &report, &csv);
 	if (found < 0) {
 		if (keep)
 			store_rollback(b->st);
@@ -391,12 +393,13 @@ cmd_match(struct bot *b)
 		log_errorx("match: no round is open as of the given time");
 		goto out;
 	}
-	fputs(report, stdout);
+	fputs(b->csv ? csv : report, stdout);
 	rc = 0;
 	if (keep)
 		bot_flush(b, "the preview");
 out:
 	free(report);
+	free(csv);
 	return rc;
 }
 
@@ -573,6 +576,8 @@ main(int argc, char **argv)
 			b.args.failed = true;
 		else if (strcmp(argv[i], "--deferred") == 0)
 			b.args.deferred = true;
+		else if (strcmp(argv[i], "--csv") == 0)
+			b.csv = true;
 		else if (cmd == NULL && argv[i][0] != '-')
 			cmd = argv[i];
 		else if (cmd != NULL && argv[i][0] != '-')

@@ -56,6 +56,8 @@ struct ctx {
 	int				*b_idx;		/* person per bucket slot */
 	int				*b_cty;		/* country per bucket slot */
 	int				*pbucket;	/* n * MATCH_MAX_LANGS */
+	int64_t				 scale;		/* edge weight = weight * scale
+							   (+ 1 to keep a pair) */
 };
 
 struct edges {
@@ -183,6 +185,13 @@ match_pool_add(struct match_pool *pool, const struct match_person *p)
 	return 0;
 }
 
+void
+match_pool_keep(struct match_pool *pool, int idx, int64_t partner_id)
+{
+	if (idx >= 0 && idx < pool->n)
+		pool->v[idx].keep_with = partner_id;
+}
+
 int
 match_pool_size(const struct match_pool *pool)
 {
@@ -294,6 +303,22 @@ match_priority_weight(const struct match_weights *w)
 	 * any preferences met */
 	return 4 * (int64_t)w->explicit_met + 4 * (int64_t)w->default_met +
 	    (int64_t)w->interest * w->max_interests + 1;
+}
+
+/* The weight an edge of the solved graph carries: the pair's weight, scaled when the
+ * previous proposal's pairs are kept among equals (match_options.keep_ties), plus 1 for
+ * such a pair. The scale exceeds the number of pairs, so the bonuses of a whole
+ * matching never outweigh one unit of real weight: the optimum is unchanged. */
+static int64_t
+edge_weight(const struct ctx *c, int x, int y)
+{
+	const struct match_person *a = &c->pool->v[x], *b = &c->pool->v[y];
+	int64_t w = weight_of(c->w, a, b);
+
+	if (c->scale <= 1)
+		return w;
+	return w * c->scale + (a->keep_with != 0 && a->keep_with == b->id &&
+	    b->keep_with == a->id);
 }
 
 static int
@@ -588,8 +613,7 @@ static void
 visit_full(const struct ctx *c, int x, int y, bool forbidden, void *arg)
 {
 	if (y > x && !forbidden)
-		edges_add(arg, x, y, weight_of(c->w, &c->pool->v[x],
-		    &c->pool->v[y]));
+		edges_add(arg, x, y, edge_weight(c, x, y));
 }
 
 static void
@@ -671,7 +695,7 @@ visit_topk(const struct ctx *c, int x, int y, bool forbidden, void *arg)
 
 	if (forbidden)
 		return;
-	w = t->by_hash ? 0 : weight_of(c->w, &c->pool->v[x], &c->pool->v[y]);
+	w = t->by_hash ? 0 : edge_weight(c, x, y);
 	h = pair_hash(x < y ? x : y, x < y ? y : x);
 	if (t->n < t->k) {
 		i = t->n++;
@@ -744,8 +768,8 @@ build_pruned(const struct ctx *c, int k, struct edges *e)
 		for (int i = 0; i < t.best.n; i++)
 			edges_add(e, x, t.best.y[i], t.best.w[i]);
 		for (int i = 0; i < t.rnd.n; i++)
-			edges_add(e, x, t.rnd.y[i], weight_of(c->w,
-			    &c->pool->v[x], &c->pool->v[t.rnd.y[i]]));
+			edges_add(e, x, t.rnd.y[i], edge_weight(c, x,
+			    t.rnd.y[i]));
 	}
 	topk_free(&t.best);
 	topk_free(&t.rnd);
@@ -1200,8 +1224,8 @@ cert_check(const struct ctx *c, const struct cert *ce, const int *lab,
 					    !cert_open(lab, blos, x, y) ||
 					    cert_forbidden(ce, x, y))
 						continue;
-					edges_add(e, x, y, weight_of(c->w,
-					    &c->pool->v[x], &c->pool->v[y]));
+					edges_add(e, x, y, edge_weight(c, x,
+					    y));
 					got++;
 				}
 			}
@@ -1368,6 +1392,7 @@ match_run_opts(const struct match_pool *pool, const struct match_weights *w,
 		w = &dw;
 	}
 	ctx_init(&c, pool, w);
+	c.scale = opt->keep_ties ? (int64_t)n / 2 + 1 : 1;
 	mate = xmalloc((n + 1) * sizeof(int));
 	t->people = n;
 	t->weight_lost = -1;
@@ -1415,7 +1440,7 @@ match_run_opts(const struct match_pool *pool, const struct match_weights *w,
 
 			build_full(&c, &f);
 			if (solve_edges(&c, &f, fm, &fw, NULL, NULL) == t->pairs)
-				t->weight_lost = fw - weight;
+				t->weight_lost = fw / c.scale - weight / c.scale;
 			else
 				t->card_proven = false;
 			edges_free(&f);
@@ -1423,7 +1448,7 @@ match_run_opts(const struct match_pool *pool, const struct match_weights *w,
 		}
 	}
 	t->edges = e.n;
-	t->weight = weight;
+	t->weight = weight / c.scale;
 	edges_free(&e);
 
 	r->pairs = xcalloc(t->pairs + 1, sizeof(*r->pairs));

@@ -69,6 +69,8 @@ struct match_person {
 						   partner left alone mid-round) */
 	int			nforbidden;	/* ids of previous partners */
 	const int64_t		*forbidden;	/* copied by match_pool_add */
+	int64_t			keep_with;	/* 0, or the id of the partner of the
+						   previous proposal (keep_ties) */
 };
 
 /* The defaults of [matching] (conf.c reads them from here) and the largest weight. */
@@ -151,6 +153,8 @@ struct match_options {
 	int	full_max;	/* pools up to this size use the full graph; 0 means
 				   MATCH_FULL_MAX (tests may set it lower) */
 	bool	compare_full;	/* pruned: also solve the full graph for weight_lost */
+	bool	keep_ties;	/* among matchings of equal cardinality and weight,
+				   the one keeping most keep_with pairs */
 };
 
 void match_person_init(struct match_person *p);
@@ -161,6 +165,8 @@ struct match_pool *match_pool_new(void);
 /* Copies *p. Returns -1 (pool unchanged) on a bad value or a full pool. */
 int match_pool_add(struct match_pool *pool, const struct match_person *p);
 int match_pool_size(const struct match_pool *pool);
+/* The partner person idx had in the previous proposal (for keep_ties). */
+void match_pool_keep(struct match_pool *pool, int idx, int64_t partner_id);
 const struct match_person *match_pool_get(const struct match_pool *pool, int idx);
 void match_pool_free(struct match_pool *pool);
 

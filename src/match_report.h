@@ -16,9 +16,7 @@ struct match_pool *match_pool_from_rows(const struct pool_row *rows, int n);
 char *match_pair_why(const struct pool_row *rows, const struct match_pair *pp);
 /* Why someone is unmatched and what change would help, addressed to that person. */
 char *match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u);
-/* The whole preview report; the last line is "pairs: N unmatched: M". */
-char *match_report_render(const char *round_name, int64_t now, const struct pool_row *rows,
-			  const struct match_result *r);
+/* The preview coordinators read is match_preview.c's. */
 /* match_weights_from_conf-like helper lives in program_round.c (needs struct conf). */
 
 #endif

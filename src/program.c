@@ -64,9 +64,9 @@ const struct command commands[] = {
 	{ CMD_ROUND_OPEN, "ROUND OPEN", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_open, NULL,
 	  "round_opened round_problems round_announce" },
 	{ CMD_MATCH, "MATCH", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_match, NULL,
-	  "match_preview no_round" },
+	  "match_preview no_round coord_done" },
 	{ CMD_APPROVE, "APPROVE", "", CMD_ARG_TEXT, CMD_COORDINATOR, round_approve, NULL,
-	  "approve_done no_round introduction unmatched_options" },
+	  "approve_done approve_stale no_round introduction unmatched_options" },
 	{ CMD_TOPIC, "TOPIC", "", CMD_ARG_TEXT, CMD_COORDINATOR, program_topic, NULL,
 	  "topic_queued topic_cancelled topic_problems" },
 	{ CMD_TOPICS, "TOPICS", "", CMD_ARG_TEXT, 0, program_topics, NULL, "topics" },
@@ -113,7 +113,13 @@ program_tick(struct program *p)
 static int
 program_help(struct program *p, struct program_in *in, const struct cmd *c)
 {
-	struct tmpl_var v[] = { { "unknown", c->kind == CMD_UNKNOWN ? c->word : "" } };
+	const struct msg *m = in->m;
+	const char *why;
+	bool coord = conf_is_coordinator(p->conf, m->from) &&
+		     auth_results_pass(m->auth_results, m->n_auth_results,
+				       p->conf->trusted_authserv_id, m->from, &why);
+	struct tmpl_var v[] = { { "unknown", c->kind == CMD_UNKNOWN ? c->word : "" },
+				{ "coordinator", coord ? "yes" : "" } };
 
 	in->outcome = c->kind == CMD_HELP ? OUTCOME_DONE : OUTCOME_UNKNOWN;
 	snprintf(in->detail, sizeof(in->detail), "help sent");

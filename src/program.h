@@ -224,21 +224,16 @@ struct buf;
 int program_check_templates(const struct tmpl_set *set, const char *dir, struct buf *problems);
 
 /* Rounds and matching (program_round.c). */
-struct round;
-struct pool_row;
-struct match_result;
-/* round_match_compute: the current round as of p->now and its matching: 1 done (free
- * with round_clear and round_match_free), 0 no round, -1 store error. */
-int round_match_compute(struct program *p, struct round *r, struct pool_row **rows, int *nrows,
-			struct match_result **res);
-void round_match_free(struct pool_row *rows, int nrows, struct match_result *res);
-int round_match_store(struct program *p, const struct round *r, const struct pool_row *rows,
-		      const struct match_result *res);
-/* round_match_preview: compute; with store_it, keep it as the round's proposal and mail
- * the report to the coordinators (in may be NULL: the command line). *report_out (when
- * asked) is the report, the caller's to free. 1 done, 0 no round, -1 error. */
+/* round_match_preview: the current round's matching with its adjustments, as the next
+ * numbered proposal; with store_it, kept as the round's proposal and mailed with its CSV
+ * to every coordinator (in may be NULL: the command line). *report_out and *csv_out
+ * (when asked) are the caller's to free. 1 done, 0 no round, -1 error. */
 int round_match_preview(struct program *p, struct program_in *in, bool store_it,
-			char **report_out);
+			char **report_out, char **csv_out);
+/* round_adjust: a coordinator's reply m to the preview whose outbox key is key: its
+ * pair / unpair / exclude lines recorded and a new proposal sent. 0 or -1. */
+int round_adjust(struct program *p, struct program_in *in, const struct msg *m,
+		 const char *key);
 /* round_export_csv: every participant as CSV (caller frees), NULL on a store error. */
 char *round_export_csv(struct store *st);
 

@@ -7,6 +7,8 @@
  *   ilnbot: dissolve           the partnership ends; both wait for a new partner
  *   ilnbot: rematch <email>    that participant waits for a new partner, matched at once
  *   ilnbot: note <text>        <text> is filed as the note
+ * A reply to a matching preview is no note: its pair / unpair / exclude lines adjust the
+ * proposal (round_adjust in program_round.c).
  * The bot answers the coordinator alone, threaded, saying what it did; the participants
  * of the thread get nothing from it. An unauthenticated copy gets the token round trip of
  * SPEC §6 (the message is kept in the token's payload), never an effect. */
@@ -225,13 +227,62 @@ out:
 	return rc;
 }
 
+/* A copy of what coordinator `by` had done to every other coordinator. 0 or -1. */
+static int
+cc_tell_others(struct program *p, struct program_in *in, const char *by, const char *done)
+{
+	char **coords;
+	size_t n = program_coordinators(p->conf, &coords);
+	struct buf text;
+	int rc = 0;
+
+	buf_init(&text, 0);
+	buf_printf(&text, "%s acted on a thread (a copy for the other coordinators):\n%s", by,
+		   done);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		const char *to = coords[i];
+		struct tmpl_var v[] = { { "done", text.data } };
+		char key[400];
+		struct outmail om;
+
+		if (strcasecmp(to, by) == 0)
+			continue;
+		snprintf(key, sizeof(key), "coordcopy:%lld:%s", (long long)in->inbound_id, to);
+		memset(&om, 0, sizeof(om));
+		om.tmpl = "coord_done";
+		om.vars = v;
+		om.nvars = nitems(v);
+		om.to = &to;
+		om.nto = 1;
+		om.key = key;
+		om.parent = in->m;      /* "Re: " its Subject, on its thread */
+		rc = outmail_queue(p, &om);
+	}
+	buf_free(&text);
+	program_strv_free(coords, n);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Carry out an authenticated coordinator's message m. */
 static int
 cc_act(struct program *p, struct program_in *in, const struct msg *m)
 {
 	struct cc cc;
 	int actions = 0, rc = -1;
+	char *kind = NULL, *key = NULL;
 
+	/* A reply to a matching preview adjusts the proposal (program_round.c). */
+	if ((rc = program_answered_mail(p, m, &kind, &key)) < 0)
+		return -1;
+	if (rc > 0 && strcmp(kind, "match_preview") == 0) {
+		rc = round_adjust(p, in, m, key);
+		free(kind);
+		free(key);
+		return rc;
+	}
+	free(kind);
+	free(key);
+	rc = -1;
 	memset(&cc, 0, sizeof(cc));
 	buf_init(&cc.done, 0);
 	if (cc_thread(p, m, &cc) < 0)
@@ -300,6 +351,9 @@ cc_act(struct program *p, struct program_in *in, const struct msg *m)
 		snprintf(in->detail, sizeof(in->detail), "coordinator's cc: %d action(s)", actions);
 		rc = reply_queue(p, in, "coord_done", v, nitems(v), NULL, NULL);
 	}
+	/* What was done is named, with who did it, to the other coordinators. */
+	if (rc >= 0 && actions > 0)
+		rc = cc_tell_others(p, in, m->from, cc.done.data ? cc.done.data : "");
 out:
 	for (int i = 0; i < cc.npeople; i++)
 		free(cc.emails[i]);

@@ -15,6 +15,8 @@
 #include "iso_codes.h"
 #include "log.h"
 #include "mail_compose.h"
+#include "match_adjust.h"
+#include "match_preview.h"
 #include "match_report.h"
 #include "msg.h"
 #include "program.h"
@@ -24,6 +26,8 @@
 #include "util.h"
 
 #define ROUND_NAME_MAX 60
+#define STATS_SMALL 5           /* counts under it shown as "<5" where forwardable */
+#define STATS_BAR_PX 300        /* the longest bar of a chart */
 
 static void
 round_weights(const struct conf *c, struct match_weights *w)
@@ -208,42 +212,64 @@ out:
 	return rc;
 }
 
-int
-round_match_compute(struct program *p, struct round *r, struct pool_row **rows, int *nrows,
-		    struct match_result **res)
+/* The round's matching as it stands: the pool, the adjustments replayed, the stored
+ * proposal's pairs kept among equals. 0 (free with round_solve_free) or -1. */
+static int
+round_solve(struct program *p, const struct round *r, struct pool_row **rows, int *nrows,
+	    struct adjusted *adj)
 {
 	struct match_weights w;
-	struct match_pool *pool;
-	int found;
+	struct match_options o = { .prune_k = p->conf->prune_k };
+	struct adjust_row *log = NULL;
+	struct adjust *ax = NULL, *prev = NULL;
+	struct partnership *props = NULL;
+	struct adjust_set set;
+	int nlog = 0, nprops = 0, rc = -1;
 
+	memset(adj, 0, sizeof(*adj));
+	memset(&set, 0, sizeof(set));
 	*rows = NULL;
-	*nrows = 0;
-	*res = NULL;
-	if ((found = store_round_current(p->st, p->now, r)) <= 0)
-		return found;
-	if ((*nrows = store_pool_list(p->st, rows)) < 0)
-		return -1;
+	if ((*nrows = store_pool_list(p->st, rows)) < 0 ||
+	    (nlog = store_adjust_list(p->st, r->id, &log)) < 0 ||
+	    (nprops = store_partnerships_list(p->st, r->id, PARTNERSHIP_PROPOSED, &props)) < 0)
+		goto out;
+	ax = xcalloc((size_t)nlog + 1, sizeof(*ax));
+	for (int i = 0; i < nlog; i++)
+		ax[i] = (struct adjust){ (enum adjust_kind)log[i].kind, log[i].a, log[i].b };
+	adjust_replay(ax, nlog, &set);
+	prev = xcalloc((size_t)nprops + 1, sizeof(*prev));
+	for (int i = 0; i < nprops; i++)
+		prev[i] = (struct adjust){ ADJUST_PAIR, props[i].a, props[i].b };
 	round_weights(p->conf, &w);
-	pool = match_pool_from_rows(*rows, *nrows);
-	*res = match_run(pool, &w, p->conf->prune_k);
-	match_pool_free(pool);
-	return *res ? 1 : -1;
+	rc = match_run_adjusted(*rows, *nrows, &set, prev, nprops, &w, &o, adj);
+out:
+	if (nlog > 0)
+		store_adjust_rows_free(log, nlog);
+	for (int i = 0; i < nprops; i++)
+		partnership_clear(&props[i]);
+	free(props);
+	free(ax);
+	free(prev);
+	adjust_set_free(&set);
+	return rc;
 }
 
-void
-round_match_free(struct pool_row *rows, int nrows, struct match_result *res)
+static void
+round_solve_free(struct pool_row *rows, int nrows, struct adjusted *adj)
 {
 	for (int i = 0; i < nrows; i++)
 		pool_row_clear(&rows[i]);
 	free(rows);
-	match_result_free(res);
+	adjusted_free(adj);
 }
 
 /* Store the result as the round's proposal, replacing any earlier one. */
-int
+static int
 round_match_store(struct program *p, const struct round *r, const struct pool_row *rows,
-		  const struct match_result *res)
+		  const struct adjusted *adj)
 {
+	const struct match_result *res = adj->r;
+
 	if (store_proposals_clear(p->st, r->id) < 0)
 		return -1;
 	for (int i = 0; i < res->npairs; i++) {
@@ -277,76 +303,289 @@ round_no_round(struct program *p, struct program_in *in, const char *what)
 	return reply_queue(p, in, "no_round", v, 1, NULL, NULL);
 }
 
-/* The preview report, to every coordinator, threaded to the MATCH message when there is one. */
+/* The preview, to every coordinator, with the proposal as CSV, threaded to the message
+ * that caused it when there is one. */
 static int
 round_preview_send(struct program *p, struct program_in *in, const struct round *r,
-		   const char *report, const char *key)
+		   int number, const char *report, const char *csv)
 {
-	char **coords;
+	char **coords, num[16], key[96], name[64];
 	size_t n = program_coordinators(p->conf, &coords);
-	struct tmpl_var v[] = { { "round_name", r->name }, { "report", report } };
+	struct tmpl_var v[] = { { "round_name", r->name }, { "report", report },
+				{ "proposal", num } };
 	struct outmail om;
 	int rc = 0;
 
+	snprintf(num, sizeof(num), "%d", number);
+	snprintf(key, sizeof(key), "preview:%lld:%d", (long long)r->id, number);
+	snprintf(name, sizeof(name), "proposal-%d.csv", number);
 	if (n > 0) {
 		memset(&om, 0, sizeof(om));
 		om.tmpl = "match_preview";
 		om.vars = v;
-		om.nvars = 2;
+		om.nvars = nitems(v);
 		om.to = (const char *const *)coords;
 		om.nto = n;
 		om.key = key;
 		om.parent = in ? in->m : NULL;
+		om.attach_name = name;
+		om.attach_type = "text/csv; charset=UTF-8";
+		om.attach_data = csv;
+		om.attach_len = strlen(csv);
 		rc = outmail_queue(p, &om);
 	}
 	program_strv_free(coords, n);
 	return rc;
 }
 
-int
-round_match_preview(struct program *p, struct program_in *in, bool store_it, char **report_out)
+/* The matching of the current round, as a numbered proposal (see program.h). */
+static int
+round_propose(struct program *p, struct program_in *in, bool store_it, const char *changes,
+	      char **report_out, char **csv_out)
 {
 	struct round r;
 	struct pool_row *rows = NULL;
-	struct match_result *res = NULL;
-	int nrows = 0, found, rc = -1;
-	char *report = NULL, key[96];
+	struct adjusted adj;
+	int nrows = 0, found, number, rc = -1;
+	char *report = NULL, *csv = NULL;
 
 	if (report_out)
 		*report_out = NULL;
+	if (csv_out)
+		*csv_out = NULL;
 	memset(&r, 0, sizeof(r));
-	found = round_match_compute(p, &r, &rows, &nrows, &res);
-	if (found < 0)
+	memset(&adj, 0, sizeof(adj));
+	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
 	if (found == 0) {
 		rc = in ? round_no_round(p, in, "MATCH") : 0;
 		goto out;
 	}
-	report = match_report_render(r.name, p->now, rows, res);
+	if (round_solve(p, &r, &rows, &nrows, &adj) < 0)
+		goto out;
+	number = store_it ? store_round_proposal_next(p->st, r.id) :
+			    store_round_proposal(p->st, r.id);
+	if (number < 0)
+		goto out;
+	if (number == 0)
+		number = 1;
+	{
+		struct preview pv = { r.name, number, p->now, rows, nrows, &adj, changes };
+
+		report = match_preview_text(&pv);
+		csv = match_preview_csv(&pv);
+	}
 	if (store_it) {
-		if (round_match_store(p, &r, rows, res) < 0)
+		if (round_match_store(p, &r, rows, &adj) < 0 ||
+		    round_preview_send(p, in, &r, number, report, csv) < 0)
 			goto out;
 		if (in)
-			snprintf(key, sizeof(key), "preview:%lld:%lld", (long long)r.id,
-				 (long long)in->inbound_id);
-		else
-			snprintf(key, sizeof(key), "preview:%lld:cli:%lld", (long long)r.id,
-				 (long long)p->now);
-		if (round_preview_send(p, in, &r, report, key) < 0)
-			goto out;
-		if (in)
-			snprintf(in->detail, sizeof(in->detail), "matching previewed: %d pairs, "
-				 "%d unmatched", res->npairs, res->nunmatched);
+			snprintf(in->detail, sizeof(in->detail), "proposal %d: %d pairs, %d "
+				 "unmatched", number, adj.r->npairs, adj.r->nunmatched);
 	}
 	if (report_out) {
 		*report_out = report;
 		report = NULL;
 	}
+	if (csv_out) {
+		*csv_out = csv;
+		csv = NULL;
+	}
 	rc = 1;
 out:
 	round_clear(&r);
-	round_match_free(rows, nrows, res);
+	round_solve_free(rows, nrows, &adj);
 	free(report);
+	free(csv);
+	return rc;
+}
+
+int
+round_match_preview(struct program *p, struct program_in *in, bool store_it, char **report_out,
+		    char **csv_out)
+{
+	return round_propose(p, in, store_it, NULL, report_out, csv_out);
+}
+
+#define ADJUST_LINES_MAX 50         /* adjustment lines read from one reply */
+
+static int
+row_by_email(const struct pool_row *rows, int n, const char *email)
+{
+	for (int i = 0; i < n; i++)
+		if (strcasecmp(rows[i].email, email) == 0)
+			return i;
+	return -1;
+}
+
+/* The partner of row i in the stored proposal, or -1. */
+static int
+proposed_partner(const struct pool_row *rows, int n, const struct partnership *props,
+		 int nprops, int i)
+{
+	for (int k = 0; k < nprops; k++) {
+		int64_t other = props[k].a == rows[i].id ? props[k].b :
+				props[k].b == rows[i].id ? props[k].a : 0;
+
+		if (other)
+			for (int j = 0; j < n; j++)
+				if (rows[j].id == other)
+					return j;
+	}
+	return -1;
+}
+
+/* Split line into at most 3 words (copies into w, each at most 255 bytes). */
+static int
+words3(const char *line, size_t len, char w[3][256])
+{
+	int n = 0;
+	size_t i = 0;
+
+	while (i < len && n < 4) {
+		size_t k;
+
+		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+			i++;
+		if (i >= len)
+			break;
+		k = i;
+		while (k < len && line[k] != ' ' && line[k] != '\t' && line[k] != '\r')
+			k++;
+		if (n == 3)
+			return 4;
+		snprintf(w[n], 256, "%.*s", (int)(k - i < 255 ? k - i : 255), line + i);
+		n++;
+		i = k;
+	}
+	return n;
+}
+
+/* One adjustment line: recorded (1), refused with the reason in done (0), or -1. */
+static int
+adjust_line(struct program *p, const struct round *r, int number, const char *by,
+	    const struct pool_row *rows, int nrows, const struct partnership *props,
+	    int nprops, char w[3][256], int nw, struct buf *done)
+{
+	enum adjust_kind kind;
+	int i, j = -1;
+	const char *why;
+	char rule[160];
+
+	kind = strcasecmp(w[0], "pair") == 0 ? ADJUST_PAIR :
+	       strcasecmp(w[0], "unpair") == 0 ? ADJUST_UNPAIR : ADJUST_EXCLUDE;
+	if (nw != (kind == ADJUST_PAIR ? 3 : 2)) {
+		buf_printf(done, "Refused: \"%s ...\": write %s\n", w[0], kind == ADJUST_PAIR ?
+			   "pair a@example.org b@example.org" : kind == ADJUST_UNPAIR ?
+			   "unpair a@example.org" : "exclude a@example.org");
+		return 0;
+	}
+	if ((i = row_by_email(rows, nrows, w[1])) < 0 ||
+	    (kind == ADJUST_PAIR && (j = row_by_email(rows, nrows, w[2])) < 0)) {
+		buf_printf(done, "Refused: %s %s%s%s: %s is not waiting to be matched\n", w[0],
+			   w[1], nw == 3 ? " " : "", nw == 3 ? w[2] : "", i < 0 ? w[1] : w[2]);
+		return 0;
+	}
+	if (kind == ADJUST_PAIR && (why = adjust_pair_refusal(rows, i, j, rule, sizeof(rule))) != NULL) {
+		buf_printf(done, "Refused: pair %s %s: %s\n", rows[i].email, rows[j].email, why);
+		return 0;
+	}
+	if (kind == ADJUST_UNPAIR &&
+	    (j = proposed_partner(rows, nrows, props, nprops, i)) < 0) {
+		buf_printf(done, "Refused: unpair %s: no partner in proposal %d\n", rows[i].email,
+			   number);
+		return 0;
+	}
+	if (store_adjust_add(p->st, r->id, number, (int)kind, rows[i].id,
+			     j >= 0 ? rows[j].id : 0, by, p->now) < 0)
+		return -1;
+	if (kind == ADJUST_PAIR)
+		buf_printf(done, "%s locked %s and %s together\n", by, rows[i].email,
+			   rows[j].email);
+	else if (kind == ADJUST_UNPAIR)
+		buf_printf(done, "%s unpaired %s and %s (not proposed together again this "
+			   "round)\n", by, rows[i].email, rows[j].email);
+	else
+		buf_printf(done, "%s excluded %s from this round (kept for the next)\n", by,
+			   rows[i].email);
+	return 1;
+}
+
+int
+round_adjust(struct program *p, struct program_in *in, const struct msg *m, const char *key)
+{
+	long long rid;
+	int number, current, nrows = 0, nprops = 0, lines = 0, made = 0, rc = -1;
+	struct round r;
+	struct pool_row *rows = NULL;
+	struct partnership *props = NULL;
+	struct buf done;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&done, 0);
+	if (sscanf(key, "preview:%lld:%d", &rid, &number) != 2) {
+		rid = 0;
+		number = 0;
+	}
+	if (store_round_get(p->st, rid, &r) < 0)
+		goto out;
+	if (r.id == 0 || r.status != ROUND_PREVIEWED) {
+		buf_adds(&done, "Nothing changed: this round's proposal is no longer open to "
+			 "adjustment (it was approved, or the round is gone).\n");
+		goto answer;
+	}
+	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
+	    (nrows = store_pool_list(p->st, &rows)) < 0 ||
+	    (nprops = store_partnerships_list(p->st, r.id, PARTNERSHIP_PROPOSED, &props)) < 0)
+		goto out;
+	if (number != current)
+		buf_printf(&done, "(Your reply answers proposal %d; the changes apply to proposal "
+			   "%d, the latest.)\n", number, current);
+	for (const char *l = m->body; *l && lines < ADJUST_LINES_MAX;) {
+		size_t n = strcspn(l, "\n");
+		char w[3][256];
+		int nw = words3(l, n, w), got;
+
+		if (nw >= 2 && l[0] != '>' && (strcasecmp(w[0], "pair") == 0 ||
+		    strcasecmp(w[0], "unpair") == 0 || strcasecmp(w[0], "exclude") == 0)) {
+			lines++;
+			if ((got = adjust_line(p, &r, current, m->from, rows, nrows, props, nprops,
+					       w, nw > 3 ? 0 : nw, &done)) < 0)
+				goto out;
+			made += got;
+		}
+		l += n;
+		if (*l)
+			l++;
+	}
+	if (lines == 0)
+		buf_adds(&done, "Nothing changed: no line of your reply is an adjustment. Write "
+			 "lines such as\n  pair a@example.org b@example.org\n  unpair "
+			 "a@example.org\n  exclude a@example.org\n");
+	if (made > 0) {
+		snprintf(in->detail, sizeof(in->detail), "proposal %d adjusted: %d change(s)",
+			 current, made);
+		rc = round_propose(p, in, true, done.data, NULL, NULL) < 0 ? -1 : 0;
+		in->outcome = OUTCOME_DONE;
+		goto out;
+	}
+answer:
+	{
+		struct tmpl_var v[] = { { "done", done.data ? done.data : "" } };
+
+		in->outcome = OUTCOME_REFUSED;
+		snprintf(in->detail, sizeof(in->detail), "preview reply: nothing changed");
+		rc = reply_queue(p, in, "coord_done", v, nitems(v), NULL, NULL);
+	}
+out:
+	for (int i = 0; i < nrows; i++)
+		pool_row_clear(&rows[i]);
+	free(rows);
+	for (int i = 0; i < nprops; i++)
+		partnership_clear(&props[i]);
+	free(props);
+	round_clear(&r);
+	buf_free(&done);
 	return rc;
 }
 
@@ -396,18 +635,61 @@ out:
 	return rc;
 }
 
+/* The proposal an APPROVE names: a number in its Subject ("APPROVE 3"), else the
+ * preview it answers; 0 when it names none (the latest), -1 on a store error. */
+static int
+approve_number(struct program *p, struct program_in *in, const struct cmd *c, int64_t rid)
+{
+	char *kind = NULL, *key = NULL;
+	long long r;
+	int n = 0, found;
+
+	for (const char *s = c->arg; *s; s++)
+		if (*s >= '0' && *s <= '9') {
+			long v = strtol(s, NULL, 10);
+
+			return v > 0 && v < 1000000 ? (int)v : 0;
+		}
+	if ((found = program_answered_mail(p, in->m, &kind, &key)) < 0)
+		return -1;
+	if (found && strcmp(kind, "match_preview") == 0 &&
+	    (sscanf(key, "preview:%lld:%d", &r, &n) != 2 || r != rid))
+		n = 0;
+	if (found && strcmp(kind, "match_preview") != 0)
+		n = 0;
+	free(kind);
+	free(key);
+	return n;
+}
+
 int
 round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct round r;
 	struct partnership *pairs = NULL, *lone = NULL;
-	int npairs = 0, nlone = 0, found, introduced = 0, told = 0, rc = -1;
+	int npairs = 0, nlone = 0, found, introduced = 0, told = 0, rc = -1, current, asked;
 
 	memset(&r, 0, sizeof(r));
 	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
 	if (!found || r.status != ROUND_PREVIEWED) {
 		rc = round_no_round(p, in, found ? "APPROVE (send MATCH first)" : "APPROVE");
+		goto out;
+	}
+	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
+	    (asked = approve_number(p, in, c, r.id)) < 0)
+		goto out;
+	if (asked > 0 && asked != current) {
+		char a[16], b[16];
+		struct tmpl_var v[] = { { "round_name", r.name }, { "asked", a },
+					{ "proposal", b } };
+
+		snprintf(a, sizeof(a), "%d", asked);
+		snprintf(b, sizeof(b), "%d", current);
+		in->outcome = OUTCOME_REFUSED;
+		snprintf(in->detail, sizeof(in->detail), "APPROVE of proposal %d refused: the "
+			 "latest is %d", asked, current);
+		rc = reply_queue(p, in, "approve_stale", v, nitems(v), NULL, NULL);
 		goto out;
 	}
 	if ((npairs = store_partnerships_list(p->st, r.id, PARTNERSHIP_PROPOSED, &pairs)) < 0 ||
@@ -444,17 +726,42 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 			goto out;
 		told++;
 	}
-	if (store_round_set_status(p->st, r.id, ROUND_RUNNING) < 0)
+	if (store_round_set_status(p->st, r.id, ROUND_RUNNING) < 0 ||
+	    store_round_approved(p->st, r.id, in->m->from, p->now) < 0)
 		goto out;
 	{
-		char a[16], b[16];
+		char a[16], b[16], num[16];
 		struct tmpl_var v[] = { { "round_name", r.name }, { "introduced", a },
-					{ "unmatched", b } };
+					{ "unmatched", b }, { "proposal", num },
+					{ "approved_by", in->m->from } };
+		char **coords;
+		size_t nc = program_coordinators(p->conf, &coords);
 
 		snprintf(a, sizeof(a), "%d", introduced);
 		snprintf(b, sizeof(b), "%d", told);
-		snprintf(in->detail, sizeof(in->detail), "approved: %d introductions", introduced);
-		rc = reply_queue(p, in, "approve_done", v, 3, NULL, NULL);
+		snprintf(num, sizeof(num), "%d", current);
+		snprintf(in->detail, sizeof(in->detail), "approved proposal %d: %d introductions",
+			 current, introduced);
+		rc = reply_queue(p, in, "approve_done", v, nitems(v), NULL, NULL);
+		/* The other coordinators are told who approved. */
+		for (size_t i = 0; i < nc && rc >= 0; i++) {
+			const char *to = coords[i];
+			char key[400];
+			struct outmail om;
+
+			if (strcasecmp(to, in->m->from) == 0)
+				continue;
+			snprintf(key, sizeof(key), "approved:%lld:%s", (long long)r.id, to);
+			memset(&om, 0, sizeof(om));
+			om.tmpl = "approve_done";
+			om.vars = v;
+			om.nvars = nitems(v);
+			om.to = &to;
+			om.nto = 1;
+			om.key = key;
+			rc = outmail_queue(p, &om);
+		}
+		program_strv_free(coords, nc);
 	}
 out:
 	for (int i = 0; i < npairs; i++)
@@ -467,13 +774,75 @@ out:
 	return rc;
 }
 
-/* Counts of a field over the rows, "name: n, name: n" by descending count. */
-static void
-stats_count(struct buf *out, const char *title, const struct pool_row *rows, int n,
-	    const char *(*get)(const struct profile *))
+/* A count as it may be forwarded beyond coordinators: under 5 (but 0) as "<5". */
+static const char *
+stats_small(int n, char *buf, size_t bufsz)
 {
-	struct stat_kv { const char *k; int n; } c[256];
+	if (n > 0 && n < STATS_SMALL)
+		snprintf(buf, bufsz, "<%d", STATS_SMALL);
+	else
+		snprintf(buf, bufsz, "%d", n);
+	return buf;
+}
+
+/* Text into b with < > & " escaped for HTML. */
+static void
+stats_html_text(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': buf_adds(b, "&lt;"); break;
+		case '>': buf_adds(b, "&gt;"); break;
+		case '&': buf_adds(b, "&amp;"); break;
+		case '"': buf_adds(b, "&quot;"); break;
+		default: buf_addc(b, *s); break;
+		}
+}
+
+struct stat_kv { const char *k; int n; };
+
+/* One bar chart: a table of inline-styled cells (no scripts, no remote images). */
+static void
+stats_html_chart(struct buf *h, const char *title, const struct stat_kv *c, int nc)
+{
+	int max = 1;
+	char num[16];
+
+	for (int i = 0; i < nc; i++)
+		if (c[i].n > max)
+			max = c[i].n;
+	buf_adds(h, "<h3 style=\"font-family:sans-serif;font-size:15px;margin:16px 0 4px\">");
+	stats_html_text(h, title);
+	buf_adds(h, "</h3>\n<table style=\"border-collapse:collapse;font-family:sans-serif;"
+		 "font-size:13px\">\n");
+	for (int i = 0; i < nc; i++) {
+		/* a small count gets the bar of the threshold, not its own */
+		int shown = c[i].n > 0 && c[i].n < STATS_SMALL ? STATS_SMALL - 1 : c[i].n;
+		int w = (int)((int64_t)STATS_BAR_PX * shown / max);
+
+		buf_adds(h, "<tr><td style=\"padding:2px 8px 2px 0\">");
+		stats_html_text(h, c[i].k);
+		buf_adds(h, "</td><td style=\"padding:2px 8px;text-align:right\">");
+		stats_html_text(h, stats_small(c[i].n, num, sizeof(num)));
+		buf_printf(h, "</td><td style=\"padding:2px 0\"><table style=\"border-collapse:"
+			   "collapse\"><tr><td style=\"background-color:#3b6ea5;width:%dpx;"
+			   "height:12px;font-size:1px;line-height:1px\" width=\"%d\">&nbsp;</td>"
+			   "</tr></table></td></tr>\n", w > 0 ? w : 1, w > 0 ? w : 1);
+	}
+	if (nc == 0)
+		buf_adds(h, "<tr><td>none</td></tr>\n");
+	buf_adds(h, "</table>\n");
+}
+
+/* Counts of a field over the rows, "name n, name n" by descending count, small counts
+ * as "<5"; the same as a bar chart into h. */
+static void
+stats_count(struct buf *out, struct buf *h, const char *title, const struct pool_row *rows,
+	    int n, const char *(*get)(const struct profile *))
+{
+	struct stat_kv c[256];
 	int nc = 0;
+	char num[16];
 
 	for (int i = 0; i < n; i++) {
 		const char *k = get(rows[i].prof);
@@ -496,8 +865,58 @@ stats_count(struct buf *out, const char *title, const struct pool_row *rows, int
 		}
 	buf_printf(out, "%s:", title);
 	for (int i = 0; i < nc; i++)
-		buf_printf(out, "%s %s %d", i ? "," : "", c[i].k, c[i].n);
+		buf_printf(out, "%s %s %s", i ? "," : "", c[i].k, stats_small(c[i].n, num,
+										sizeof(num)));
 	buf_adds(out, nc ? "\n" : " none\n");
+	stats_html_chart(h, title, c, nc);
+}
+
+/* The counts of one round (or all rounds) as text lines. */
+static void
+stats_counts_text(struct buf *out, const char *title, const struct round_counts *k)
+{
+	buf_printf(out, "%s\n  Partnerships: %d active, %d dissolved, %d continuing, %d "
+		   "concluded\n  Unmatched by the matching: %d; waiting for a partner: %d\n"
+		   "  Reports: %d; digests sent: %d; adjustments: %d\n", title, k->active,
+		   k->dissolved, k->continuing, k->concluded, k->unmatched, k->waiting,
+		   k->reports, k->digests, k->adjustments);
+}
+
+/* The table by round, one line per round, from the EXPORT ROUNDS rows. */
+struct stats_rounds {
+	struct buf *out, *h;
+	int n;
+};
+
+static void
+stats_round_row(void *arg, int nc, const char *const *v)
+{
+	struct stats_rounds *t = arg;
+
+	if (nc < 15)
+		return;
+	if (t->n++ == 0) {
+		buf_printf(t->out, "\nBy round\n  %-12s %-10s %6s %6s %9s %6s %9s\n", "round",
+			   "state", "pairs", "active", "dissolved", "ended", "unmatched");
+		buf_adds(t->h, "<h3 style=\"font-family:sans-serif;font-size:15px;margin:16px 0 "
+			 "4px\">By round</h3>\n<table style=\"border-collapse:collapse;"
+			 "font-family:sans-serif;font-size:13px\">\n<tr>");
+		for (int i = 0; i < 7; i++)
+			buf_printf(t->h, "<th style=\"padding:2px 8px;text-align:left;"
+				   "border-bottom:1px solid #999\">%s</th>", (const char *[]){
+				   "round", "state", "pairs", "active", "dissolved", "ended",
+				   "unmatched" }[i]);
+		buf_adds(t->h, "</tr>\n");
+	}
+	buf_printf(t->out, "  %-12.12s %-10s %6s %6s %9s %6s %9s\n", v[0], v[1], v[9], v[10],
+		   v[11], v[12], v[13]);
+	buf_adds(t->h, "<tr>");
+	for (int i = 0; i < 7; i++) {
+		buf_adds(t->h, "<td style=\"padding:2px 8px\">");
+		stats_html_text(t->h, v[(const int[]){ 0, 1, 9, 10, 11, 12, 13 }[i]]);
+		buf_adds(t->h, "</td>");
+	}
+	buf_adds(t->h, "</tr>\n");
 }
 
 static const char *
@@ -522,28 +941,96 @@ get_stage(const struct profile *p)
 	return s ? s : "unknown";
 }
 
+/* The round's proposals: the latest number, who approved, every adjustment and who made
+ * it. 0 or -1. */
+static int
+stats_proposals(struct program *p, const struct round *r, struct buf *out)
+{
+	struct adjust_row *v = NULL;
+	int n, number = store_round_proposal(p->st, r->id);
+	char *by = NULL;
+
+	if (number < 0 || (n = store_adjust_list(p->st, r->id, &v)) < 0)
+		return -1;
+	if (number == 0)
+		return 0;
+	buf_printf(out, "Proposals: %d (the latest is proposal %d)\n", number, number);
+	if (store_round_approved_by(p->st, r->id, &by) < 0) {
+		store_adjust_rows_free(v, n);
+		return -1;
+	}
+	if (by && by[0])
+		buf_printf(out, "Approved by: %s\n", by);
+	free(by);
+	buf_printf(out, "Adjustments: %d\n", n);
+	for (int i = 0; i < n; i++) {
+		buf_printf(out, "  proposal %d: %s %s %s%s%s\n", v[i].proposal, v[i].by,
+			   adjust_kind_name((enum adjust_kind)v[i].kind),
+			   v[i].a_email ? v[i].a_email : "(deleted)", v[i].b ? " " : "",
+			   v[i].b ? (v[i].b_email ? v[i].b_email : "(deleted)") : "");
+	}
+	store_adjust_rows_free(v, n);
+	return 0;
+}
+
 int
 round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 {
 	struct pool_row *rows = NULL;
 	struct round r;
-	struct buf out;
+	struct buf out, h;
+	struct applicant_counts ac;
+	struct round_counts rk, all;
 	int n, found, failed, rc = -1;
 
 	buf_init(&out, 0);
+	buf_init(&h, 0);
 	memset(&r, 0, sizeof(r));
 	if ((n = store_pool_list(p->st, &rows)) < 0 ||
 	    (found = store_round_current(p->st, p->now, &r)) < 0 ||
-	    (failed = store_outbox_failed_count(p->st)) < 0)
+	    (failed = store_outbox_failed_count(p->st)) < 0 ||
+	    store_applicant_counts(p->st, p->now, &ac) < 0 ||
+	    store_round_counts(p->st, 0, &all) < 0 ||
+	    (found && store_round_counts(p->st, r.id, &rk) < 0))
 		goto out;
+	buf_adds(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>"
+		 "<body style=\"font-family:sans-serif\">\n");
 	if (found)
 		buf_printf(&out, "Round: %s (%s)\n", r.name, round_status_name(r.status));
 	else
 		buf_adds(&out, "Round: none open\n");
+	if (found && stats_proposals(p, &r, &out) < 0)
+		goto out;
+	buf_printf(&out, "Applicants: %d pending confirmation, %d confirmed; withdrawn: %d\n",
+		   ac.pending, ac.confirmed, ac.withdrawn);
 	buf_printf(&out, "Waiting to be matched: %d\n", n);
-	stats_count(&out, "By country", rows, n, get_country);
-	stats_count(&out, "By sector", rows, n, get_sector);
-	stats_count(&out, "By stage", rows, n, get_stage);
+	stats_count(&out, &h, "By country", rows, n, get_country);
+	stats_count(&out, &h, "By sector", rows, n, get_sector);
+	stats_count(&out, &h, "By stage", rows, n, get_stage);
+	{
+		struct stat_kv st[] = {
+			{ "pending confirmation", ac.pending },
+			{ "waiting to be matched", n },
+			{ "in a partnership", 2 * all.active },
+			{ "withdrawn", ac.withdrawn },
+		};
+
+		stats_html_chart(&h, "By state", st, (int)nitems(st));
+	}
+	if (found) {
+		buf_adds(&out, "\n");
+		stats_counts_text(&out, "This round", &rk);
+	}
+	stats_counts_text(&out, "All rounds", &all);
+	{
+		struct stats_rounds t = { &out, &h, 0 };
+
+		if (store_export_each(p->st, STORE_EXPORT_ROUNDS, "", stats_round_row, &t) < 0)
+			goto out;
+		if (t.n)
+			buf_adds(&h, "</table>\n");
+		buf_adds(&out, "\n");
+	}
 	if (found && r.status == ROUND_RUNNING) {
 		int answers = store_checkin_answers_count(p->st, r.id);
 
@@ -570,11 +1057,16 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 	buf_printf(&out, "Mail that failed permanently: %d\n", failed);
 	if (store_bounce_stats(p->st, &out) < 0)
 		goto out;
+	buf_printf(&h, "<p style=\"font-size:12px;color:#555\">Counts under %d are shown as "
+		   "&lt;%d.</p>\n</body></html>\n",
+		   STATS_SMALL, STATS_SMALL);
 	{
 		struct tmpl_var v[] = { { "stats", out.data } };
+		struct outmail om = { .tmpl = "stats", .vars = v, .nvars = 1,
+				      .body_html = h.data };
 
 		snprintf(in->detail, sizeof(in->detail), "stats sent");
-		rc = reply_queue(p, in, "stats", v, 1, NULL, NULL);
+		rc = reply_queue_mail(p, in, &om);
 	}
 out:
 	for (int i = 0; i < (n > 0 ? n : 0); i++)
@@ -582,80 +1074,147 @@ out:
 	free(rows);
 	round_clear(&r);
 	buf_free(&out);
+	buf_free(&h);
 	return rc;
 }
 
-/* One CSV field: quoted when needed; a leading = + - @ is defused for spreadsheets. */
-static void
-csv_field(struct buf *b, const char *s, bool last)
-{
-	bool risky = s && (*s == '=' || *s == '+' || *s == '-' || *s == '@');
+/* ---- EXPORT: spreadsheets, UTF-8 with a BOM, names and codes in their own columns ---- */
 
-	buf_addc(b, '"');
-	if (risky)
-		buf_addc(b, '\'');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_addc(b, '"');
-		buf_addc(b, *s);
+struct export_ctx {
+	struct buf *b;
+	enum store_export kind;
+};
+
+/* Codes "fra,eng" as names "French, English" into b. */
+static void
+export_lang_names(struct buf *b, const char *codes)
+{
+	char *copy = xstrdup(codes), *save = NULL;
+	struct buf out;
+
+	buf_init(&out, 64);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const char *name;
+
+		t = str_trim(t);
+		name = iso_language_name(t);
+		buf_printf(&out, "%s%s", out.len ? ", " : "", name ? name : t);
 	}
-	buf_adds(b, last ? "\"\r\n" : "\",");
+	preview_csv_field(b, out.data ? out.data : "", 0);
+	buf_free(&out);
+	free(copy);
+}
+
+static void
+export_country(struct buf *b, const char *code)
+{
+	const char *name = iso_country_name(code);
+
+	preview_csv_field(b, name ? name : code, 0);
+	preview_csv_field(b, code, 0);
+}
+
+static void
+export_row(void *arg, int n, const char *const *v)
+{
+	struct export_ctx *x = arg;
+	struct buf *b = x->b;
+
+	if (x->kind == STORE_EXPORT_PARTICIPANTS && n >= 21) {
+		const char *stage = profile_stage(atoi(v[5]));
+
+		preview_csv_field(b, v[0], 0);
+		preview_csv_field(b, v[1], 0);
+		export_country(b, v[2]);
+		for (int i = 3; i <= 5; i++)
+			preview_csv_field(b, v[i], 0);
+		preview_csv_field(b, stage ? stage : "", 0);
+		preview_csv_field(b, v[6], 0);
+		export_lang_names(b, v[7]);
+		preview_csv_field(b, v[7], 0);
+		for (int i = 8; i <= 20; i++)
+			preview_csv_field(b, v[i], 0);
+		preview_csv_field(b, "", 1);    /* mail_language: not kept yet */
+	} else if (x->kind == STORE_EXPORT_PAIRS && n >= 15) {
+		for (int i = 0; i < n; i++) {
+			if (i == 3 || i == 6)
+				export_country(b, v[i]);
+			else
+				preview_csv_field(b, v[i], i == n - 1);
+		}
+	} else {
+		for (int i = 0; i < n; i++)
+			preview_csv_field(b, v[i], i == n - 1);
+	}
+}
+
+static const char *const export_headers[] = {
+	"email,name,country,country_code,sector,workplace,years,stage,interests,languages,"
+	"language_codes,about,partner_sector,partner_stage,notes,digest,state,round,"
+	"partner_name,partner_email,applied,confirmed,introduced,ended,mail_language\r\n",
+	"round,a_name,a_email,a_country,a_country_code,b_name,b_email,b_country,"
+	"b_country_code,status,end,a_choice,b_choice,proposed,introduced,ended,score\r\n",
+	"round,status,signup_closes,starts,ends,months,proposals,approved_by,approved,"
+	"partnerships,active,dissolved,ended,unmatched,adjustments\r\n",
+};
+
+static char *
+export_csv(struct store *st, enum store_export kind, const char *arg)
+{
+	struct buf b;
+	struct export_ctx x = { &b, kind };
+
+	buf_init(&b, 0);
+	buf_adds(&b, "\xEF\xBB\xBF");
+	buf_adds(&b, export_headers[kind]);
+	if (store_export_each(st, kind, arg, export_row, &x) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }
 
 char *
 round_export_csv(struct store *st)
 {
-	struct pool_row *rows = NULL;
-	struct buf b;
-	int n;
-
-	buf_init(&b, 0);
-	buf_adds(&b, "email,name,country,sector,workplace,years,interests,languages,about,"
-		     "partner_sector,partner_stage,notes,digest\r\n");
-	if ((n = store_participants_list(st, &rows)) < 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
-		const struct profile *pr = rows[i].prof;
-		char years[16];
-
-		snprintf(years, sizeof(years), "%d", pr->years);
-		csv_field(&b, rows[i].email, false);
-		csv_field(&b, pr->name, false);
-		csv_field(&b, pr->country, false);
-		csv_field(&b, pr->sector, false);
-		csv_field(&b, pr->workplace, false);
-		csv_field(&b, years, false);
-		csv_field(&b, pr->interests, false);
-		csv_field(&b, pr->languages, false);
-		csv_field(&b, pr->about, false);
-		csv_field(&b, pr->partner_sector, false);
-		csv_field(&b, pr->partner_stage, false);
-		csv_field(&b, pr->notes, false);
-		csv_field(&b, pr->digest > 0 ? "yes" : "no", true);
-		pool_row_clear(&rows[i]);
-	}
-	free(rows);
-	return buf_steal(&b);
+	return export_csv(st, STORE_EXPORT_PARTICIPANTS, "");
 }
 
 int
 round_export(struct program *p, struct program_in *in, const struct cmd *c)
 {
-	char *csv = round_export_csv(p->st);
-	struct outmail om = {
-		.tmpl = "export",
-		.attach_name = "participants.csv",
-		.attach_type = "text/csv; charset=UTF-8",
-	};
+	enum store_export kind = STORE_EXPORT_PARTICIPANTS;
+	const char *arg = c->arg, *name = "participants.csv";
+	char *csv;
+	const char *what = "every participant, preferences and notes included";
+	struct tmpl_var v[1];
+	struct outmail om = { .tmpl = "export", .attach_type = "text/csv; charset=UTF-8" };
 	int rc;
 
-	if (csv == NULL)
+	while (*arg == ' ')
+		arg++;
+	if (strncasecmp(arg, "PAIRS", 5) == 0 && (arg[5] == '\0' || arg[5] == ' ')) {
+		kind = STORE_EXPORT_PAIRS;
+		name = "pairs.csv";
+		what = "every partnership of the round";
+		arg += 5;
+	} else if (strncasecmp(arg, "ROUNDS", 6) == 0 && (arg[6] == '\0' || arg[6] == ' ')) {
+		kind = STORE_EXPORT_ROUNDS;
+		name = "rounds.csv";
+		what = "every round";
+		arg += 6;
+	}
+	while (*arg == ' ')
+		arg++;
+	if ((csv = export_csv(p->st, kind, arg)) == NULL)
 		return -1;
+	v[0] = (struct tmpl_var){ "what", what };
+	om.vars = v;
+	om.nvars = 1;
+	om.attach_name = name;
 	om.attach_data = csv;
 	om.attach_len = strlen(csv);
-	snprintf(in->detail, sizeof(in->detail), "export sent");
+	snprintf(in->detail, sizeof(in->detail), "export sent: %s", name);
 	rc = reply_queue_mail(p, in, &om);
 	free(csv);
 	return rc;
@@ -664,5 +1223,5 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 int
 round_match(struct program *p, struct program_in *in, const struct cmd *c)
 {
-	return round_match_preview(p, in, true, NULL) < 0 ? -1 : 0;
+	return round_match_preview(p, in, true, NULL, NULL) < 0 ? -1 : 0;
 }

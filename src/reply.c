@@ -27,7 +27,7 @@ const char mail_common_vars[] =
 
 /* Every template and the variables its sender provides besides mail_common_vars. */
 const struct mail_kind mail_kinds[] = {
-	{ "help", "unknown" },
+	{ "help", "unknown coordinator" },
 	{ "rate_limited", "" },
 	{ "coordinators_only", "command" },
 	{ "confirm_coordinator", "command token details" },
@@ -63,13 +63,14 @@ const struct mail_kind mail_kinds[] = {
 	{ "round_opened", "round_name signup_closes starts ends announced" },
 	{ "round_announce", "round_name signup_closes starts ends" },
 	{ "no_round", "command" },
-	{ "match_preview", "round_name report" },
+	{ "match_preview", "round_name report proposal" },
 	{ "introduction", "round_name ends a_email a_workplace a_years a_interests a_about "
 			  "b_email b_workplace b_years b_interests b_about" },
 	{ "unmatched_options", "round_name why" },
-	{ "approve_done", "round_name introduced unmatched" },
+	{ "approve_done", "round_name introduced unmatched proposal approved_by" },
+	{ "approve_stale", "round_name asked proposal" },
 	{ "stats", "stats" },
-	{ "export", "" },
+	{ "export", "what" },
 	{ "quarantine_alert", "transport_id size sha256 tries date" },
 	{ "digest", "round_name titles topics" },
 	{ "checkin", "round_name ends partner" },

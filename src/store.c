@@ -249,6 +249,20 @@ static const char *const migrations[] = {
 	"  digest_stopped_at INTEGER,"
 	"  last_kind TEXT NOT NULL DEFAULT '',"
 	"  last_at INTEGER NOT NULL);",
+	/* 10: numbered proposals, their adjustments before APPROVE, and who approved. */
+	"ALTER TABLE rounds ADD COLUMN proposal INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rounds ADD COLUMN approved_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE rounds ADD COLUMN approved_at INTEGER;"
+	"CREATE TABLE adjustments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  round_id INTEGER NOT NULL REFERENCES rounds(id),"
+	"  proposal INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  a INTEGER NOT NULL,"
+	"  b INTEGER NOT NULL DEFAULT 0,"
+	"  by_email TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX adjustments_round ON adjustments(round_id, id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

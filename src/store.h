@@ -318,6 +318,52 @@ int store_partnership_dissolve(struct store *st, int64_t id, int64_t now);
 int store_partnership_end(struct store *st, int64_t id, enum partnership_end end, int64_t now);
 /* store_round_get: the round of that id: 1 (fills *r), 0 none. */
 int store_round_get(struct store *st, int64_t id, struct round *r);
+/* ---- store_adjust.c: numbered proposals and their adjustments ---- */
+/* The round's proposal number (0 before any MATCH), or -1. */
+int store_round_proposal(struct store *st, int64_t round_id);
+/* The number after one more proposal, or -1. */
+int store_round_proposal_next(struct store *st, int64_t round_id);
+int store_round_approved(struct store *st, int64_t round_id, const char *by, int64_t now);
+/* Who approved the round's proposal into *by ("" not yet; the caller frees). 0 or -1. */
+int store_round_approved_by(struct store *st, int64_t round_id, char **by);
+/* One adjustment (kind: enum adjust_kind of match_adjust.h) made by `by` on proposal. */
+int store_adjust_add(struct store *st, int64_t round_id, int proposal, int kind, int64_t a,
+		     int64_t b, const char *by, int64_t now);
+struct adjust_row {
+	int proposal, kind;
+	int64_t a, b, at;
+	char *by, *a_email, *b_email;   /* emails NULL when the participant is gone */
+};
+/* The round's adjustments in the order made: the count or -1; free with
+ * store_adjust_rows_free. */
+int store_adjust_list(struct store *st, int64_t round_id, struct adjust_row **out);
+void store_adjust_rows_free(struct adjust_row *v, int n);
+/* Rows for the spreadsheets of EXPORT, one call of fn per row with its columns as text
+ * (borrowed for the call; dates as YYYY-MM-DD, "" when none). arg: PAIRS' round name
+ * ("" the latest round). The count or -1. Columns, in order:
+ *   PARTICIPANTS email name country(code) sector workplace years interests
+ *     languages(codes) about partner_sector partner_stage notes digest state round
+ *     partner_name partner_email applied confirmed introduced ended
+ *   PAIRS round a_name a_email a_country b_name b_email b_country status end a_choice
+ *     b_choice proposed introduced ended weight
+ *   ROUNDS name status signup_closes starts ends months proposals approved_by
+ *     approved_at partnerships active dissolved ended unmatched adjustments */
+enum store_export { STORE_EXPORT_PARTICIPANTS, STORE_EXPORT_PAIRS, STORE_EXPORT_ROUNDS };
+#define STORE_EXPORT_COLS 24
+int store_export_each(struct store *st, enum store_export kind, const char *arg,
+		      void (*fn)(void *ctx, int ncols, const char *const *cols), void *ctx);
+/* STATS: the partnerships (active, dissolved, ended continuing or concluded), the
+ * unmatched, waiting, reports, digests sent and adjustments of one round (round_id > 0)
+ * or of all rounds (0); and the applicants: pending confirmation, confirmed, withdrawn. */
+struct round_counts {
+	int active, dissolved, continuing, concluded, unmatched, waiting, reports, digests,
+	    adjustments;
+};
+int store_round_counts(struct store *st, int64_t round_id, struct round_counts *c);
+struct applicant_counts {
+	int pending, confirmed, withdrawn;
+};
+int store_applicant_counts(struct store *st, int64_t now, struct applicant_counts *c);
 /* store_rounds_running: every round in status running, by id (round_clear each, free). */
 int store_rounds_running(struct store *st, struct round **out);
 /* store_round_next_open: the newest open round created at or before now other than

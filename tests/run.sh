@@ -79,6 +79,8 @@ note "bounces: VERP, DSNs, digest failures, complaints, forged reports, the corp
 suite "bounce" python3 tests/e2e/bounce.py build/ilnbot
 note "participants from everywhere: charsets, entities, what people type is kept (Maildir)"
 suite "lang" python3 tests/e2e/lang.py build/ilnbot
+note "coordinators at scale: 700 through MATCH, adjustments, APPROVE, STATS (Maildir)"
+suite "coords" python3 tests/e2e/coords.py build/ilnbot
 note "a poison message crashes the bot until it is quarantined (Maildir)"
 suite "poison" tests/e2e/poison.sh build/ilnbot
 note "the operator: check-config, logs, queue, rejected, status, config (Maildir, a scripted relay)"
@@ -101,6 +103,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		suite "erase (asan)" python3 tests/e2e/erase.py build/asan/ilnbot
 		suite "bounce (asan)" python3 tests/e2e/bounce.py build/asan/ilnbot
 		suite "lang (asan)" python3 tests/e2e/lang.py build/asan/ilnbot
+		suite "coords (asan)" python3 tests/e2e/coords.py build/asan/ilnbot
 		suite "poison (asan)" tests/e2e/poison.sh build/asan/ilnbot
 		suite "ops (asan)" python3 tests/e2e/ops.py build/asan/ilnbot
 		suite "corpus (asan)" tests/corpus.sh build/asan/ilnbot

@@ -15,8 +15,16 @@ BENCH_MATCH_SIZES ?= 1000 10000
 BENCH_MATCH_PROCESS ?= 1000
 BENCH_CXX ?= g++
 
-.PHONY: bench bench-match
-bench: bench-match
+# bench-adjust: MATCH with three adjustments (a lock, an unpair, an exclusion) on a
+# pool of BENCH_ADJUST_SIZE (10,000, pruned): each re-solve's whole `ilnbot match`
+# process against a plain MATCH of the same pool (limit 1.2x), and peak memory.
+BENCH_ADJUST_SIZE ?= 10000
+
+.PHONY: bench bench-match bench-adjust
+bench: bench-match bench-adjust
+
+bench-adjust: $(BUILD)/ilnbot
+	python3 tests/bench/bench_adjust.py $(BUILD)/ilnbot $(BUILD)/bench/adjust $(BENCH_ADJUST_SIZE)
 
 $(BUILD)/bench/bench_match: tests/bench/bench_match.c $(BUILD)/libilnbot.a
 	@mkdir -p $(dir $@)

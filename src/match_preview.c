@@ -1,0 +1,716 @@
+/* match_preview.c: the preview's decisions and words (see match_preview.h). Groups and
+ * counts are computed first (match_preview_groups, hard_wish_count), then written;
+ * nothing here reads the store or composes mail. Every char * returned is the caller's;
+ * group member arrays are freed by preview_groups_free. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iso_codes.h"
+#include "match_preview.h"
+#include "match_report.h"
+#include "profile.h"
+#include "util.h"
+
+/* ---- words ---- */
+
+static int
+utf8_len(const char *s, size_t n)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return k;
+}
+
+void
+preview_wrap(struct buf *b, const char *text, int ind1, int ind2, int width)
+{
+	int col = 0, ind = ind1, first = 1;
+	const char *s = text;
+
+	while (*s) {
+		size_t n;
+		int wl;
+
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			break;
+		n = strcspn(s, " ");
+		wl = utf8_len(s, n);
+		if (!first && col + 1 + wl > width) {
+			buf_addc(b, '\n');
+			col = 0;
+			ind = ind2;
+			first = 1;
+		}
+		if (first) {
+			for (int i = 0; i < ind; i++)
+				buf_addc(b, ' ');
+			col = ind;
+		} else {
+			buf_addc(b, ' ');
+			col++;
+		}
+		/* A word longer than a line is cut (never inside a UTF-8 character). */
+		while (col + wl > width && width - col > 0) {
+			size_t cut = 0;
+			int room = width - col, got = 0;
+
+			while (cut < n && got < room) {
+				cut++;
+				while (cut < n && ((unsigned char)s[cut] & 0xc0) == 0x80)
+					cut++;
+				got++;
+			}
+			buf_add(b, s, cut);
+			buf_addc(b, '\n');
+			for (int i = 0; i < ind2; i++)
+				buf_addc(b, ' ');
+			col = ind2;
+			s += cut;
+			n -= cut;
+			wl = utf8_len(s, n);
+		}
+		buf_add(b, s, n);
+		col += wl;
+		first = 0;
+		s += n;
+	}
+	buf_addc(b, '\n');
+}
+
+static const char *
+country_name(const char *code)
+{
+	const char *n = code ? iso_country_name(code) : NULL;
+
+	return n ? n : code ? code : "?";
+}
+
+static const char *
+stage_name(int years)
+{
+	const char *s = profile_stage(years);
+
+	return s ? s : "unknown";
+}
+
+/* "Name <email>" (or the address alone) into b. */
+static void
+person(struct buf *b, const struct pool_row *r)
+{
+	if (r->prof->name && r->prof->name[0])
+		buf_printf(b, "%s <%s>", r->prof->name, r->email);
+	else
+		buf_printf(b, "<%s>", r->email);
+}
+
+/* Language codes "fra,eng" as names "French, English" into b. */
+static void
+lang_names(struct buf *b, const char *codes, const char *sep, const char *last_sep)
+{
+	char *copy = xstrdup(codes ? codes : ""), *save = NULL;
+	char *v[MATCH_MAX_LANGS * 4];
+	int n = 0;
+
+	for (char *t = strtok_r(copy, ",", &save); t && n < (int)nitems(v);
+	     t = strtok_r(NULL, ",", &save))
+		if (*(t = str_trim(t)))
+			v[n++] = t;
+	for (int i = 0; i < n; i++) {
+		const char *name = iso_language_name(v[i]);
+
+		if (i > 0)
+			buf_adds(b, i == n - 1 ? last_sep : sep);
+		buf_adds(b, name ? name : v[i]);
+	}
+	free(copy);
+}
+
+static void
+wish_words(struct buf *b, bool *any, const char *field, const char *value, enum match_wish w,
+	   bool stated, const char *dflt)
+{
+	if (w == MATCH_WISH_NONE)
+		return;
+	buf_adds(b, *any ? "; " : " ");
+	*any = true;
+	if (stated)
+		buf_printf(b, "explicit wish %s (%s: %s)", w == MATCH_WISH_MET ? "met" : "not met",
+			   field, value ? value : "");
+	else
+		buf_printf(b, "default %s (%s)", w == MATCH_WISH_MET ? "met" : "not met", dflt);
+}
+
+static void
+side_words(struct buf *b, const struct pool_row *r, const struct match_side *sd)
+{
+	bool any = false;
+
+	buf_printf(b, "%s:", r->email);
+	wish_words(b, &any, "Partner sector", r->prof->partner_sector, sd->sector,
+		   sd->sector_stated, "same sector");
+	wish_words(b, &any, "Partner stage", r->prof->partner_stage, sd->stage,
+		   sd->stage_stated, "different stage");
+	if (!any)
+		buf_adds(b, " no wishes");
+}
+
+char *
+preview_pair_words(const struct pool_row *rows, const struct match_pair *pp)
+{
+	struct buf b;
+
+	buf_init(&b, 256);
+	side_words(&b, &rows[pp->a], &pp->side[0]);
+	buf_adds(&b, "; ");
+	side_words(&b, &rows[pp->b], &pp->side[1]);
+	buf_printf(&b, "; %d shared interest%s", pp->nshared_interests,
+		   pp->nshared_interests == 1 ? "" : "s");
+	return buf_steal(&b);
+}
+
+/* ---- decisions ---- */
+
+static bool
+pref_meets(const struct match_pref *p, int own, int other)
+{
+	switch (p->mode) {
+	case MATCH_PREF_SAME:
+		return own == other;
+	case MATCH_PREF_DIFFERENT:
+		return own != other;
+	case MATCH_PREF_ANY:
+		return true;
+	case MATCH_PREF_SET:
+		return (p->set >> other) & 1u;
+	}
+	return false;
+}
+
+/* People of the pool by sector and stage, to count who meets a wish. */
+struct census {
+	int n[PROFILE_NSECTORS][PROFILE_NSTAGES];
+	int total;
+};
+
+static int
+census_meeting(const struct census *c, const struct match_person *x, bool sector)
+{
+	int k = 0;
+
+	for (int s = 0; s < PROFILE_NSECTORS; s++)
+		for (int t = 0; t < PROFILE_NSTAGES; t++)
+			if (sector ? pref_meets(&x->want_sector, x->sector, s) :
+			    pref_meets(&x->want_stage, x->stage, t))
+				k += c->n[s][t];
+	/* x meets its own "same" wish; x is no candidate of its own */
+	if (sector ? pref_meets(&x->want_sector, x->sector, x->sector) :
+	    pref_meets(&x->want_stage, x->stage, x->stage))
+		k--;
+	return k;
+}
+
+static bool
+row_speaks(const struct pool_row *r, const char *codes)
+{
+	char *mine = xstrdup(r->prof->languages ? r->prof->languages : ""), *s1 = NULL;
+	bool yes = false;
+
+	for (char *t = strtok_r(mine, ",", &s1); t && !yes; t = strtok_r(NULL, ",", &s1)) {
+		char *want = xstrdup(codes), *s2 = NULL;
+
+		t = str_trim(t);
+		for (char *u = strtok_r(want, ",", &s2); u; u = strtok_r(NULL, ",", &s2))
+			if (*t && strcmp(t, str_trim(u)) == 0) {
+				yes = true;
+				break;
+			}
+		free(want);
+	}
+	free(mine);
+	return yes;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The languages of r, sorted and comma-joined, into out. */
+static void
+langs_key(const struct pool_row *r, char *out, size_t outsz)
+{
+	char *copy = xstrdup(r->prof->languages ? r->prof->languages : ""), *save = NULL;
+	char *v[MATCH_MAX_LANGS * 4];
+	size_t n = 0, len = 0;
+
+	out[0] = '\0';
+	for (char *t = strtok_r(copy, ",", &save); t && n < nitems(v);
+	     t = strtok_r(NULL, ",", &save))
+		if (*(t = str_trim(t)))
+			v[n++] = t;
+	qsort(v, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(out + len, outsz - len, "%s%s", i ? "," : "", v[i]);
+
+		if (k < 0 || (size_t)k >= outsz - len)
+			break;
+		len += (size_t)k;
+	}
+	free(copy);
+}
+
+static int
+cmp_group(const void *a, const void *b)
+{
+	const struct preview_group *x = a, *y = b;
+
+	if (x->count != y->count)
+		return y->count - x->count;
+	if (x->reason != y->reason)
+		return (int)x->reason - (int)y->reason;
+	return strcmp(x->langs, y->langs);
+}
+
+static int
+cmp_country(const void *a, const void *b)
+{
+	const struct { char code[3]; int n; } *x = a, *y = b;
+
+	if (x->n != y->n)
+		return y->n - x->n;
+	return strcmp(x->code, y->code);
+}
+
+int
+match_preview_groups(const struct preview *pv, struct preview_group **out)
+{
+	const struct match_result *r = pv->adj->r;
+	struct preview_group *g = xcalloc((size_t)r->nunmatched + 1, sizeof(*g));
+	int ng = 0;
+
+	for (int k = 0; k < r->nunmatched; k++) {
+		const struct match_unmatched *u = &r->unmatched[k];
+		const struct pool_row *row = &pv->rows[u->idx];
+		char key[128] = "";
+		int j, c;
+
+		if (u->reason == MATCH_REASON_NO_SHARED_LANGUAGE ||
+		    u->reason == MATCH_REASON_ALL_TAKEN)
+			langs_key(row, key, sizeof(key));
+		for (j = 0; j < ng && (g[j].reason != u->reason || strcmp(g[j].langs, key)); j++)
+			;
+		if (j == ng) {
+			g[ng].reason = u->reason;
+			snprintf(g[ng].langs, sizeof(g[ng].langs), "%s", key);
+			g[ng].members = xcalloc((size_t)r->nunmatched + 1, sizeof(int));
+			ng++;
+		}
+		g[j].members[g[j].count++] = u->idx;
+		for (c = 0; c < g[j].ncountries &&
+		     strcmp(g[j].countries[c].code, row->prof->country ? row->prof->country : "");
+		     c++)
+			;
+		if (c == g[j].ncountries && c < PREVIEW_GROUP_COUNTRIES) {
+			snprintf(g[j].countries[c].code, 3, "%s",
+				 row->prof->country ? row->prof->country : "");
+			g[j].ncountries++;
+		}
+		if (c < g[j].ncountries)
+			g[j].countries[c].n++;
+	}
+	for (int j = 0; j < ng; j++) {
+		qsort(g[j].countries, (size_t)g[j].ncountries, sizeof(g[j].countries[0]),
+		      cmp_country);
+		if (g[j].langs[0] == '\0')
+			continue;
+		for (int k = 0; k < r->npairs; k++) {
+			g[j].speakers_matched += row_speaks(&pv->rows[r->pairs[k].a], g[j].langs);
+			g[j].speakers_matched += row_speaks(&pv->rows[r->pairs[k].b], g[j].langs);
+		}
+	}
+	qsort(g, (size_t)ng, sizeof(*g), cmp_group);
+	*out = g;
+	return ng;
+}
+
+void
+preview_groups_free(struct preview_group *g, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(g[i].members);
+	free(g);
+}
+
+char *
+preview_group_advice(const struct preview_group *g)
+{
+	struct buf b, l;
+
+	buf_init(&b, 256);
+	buf_init(&l, 64);
+	lang_names(&l, g->langs, ", ", " and ");
+	switch (g->reason) {
+	case MATCH_REASON_NO_SHARED_LANGUAGE:
+		buf_printf(&b, "%d speak%s only %s: %d %s speakers are already matched; "
+			   "recruiting %s speakers or asking them to add a language would help",
+			   g->count, g->count == 1 ? "s" : "", l.data ? l.data : "", g->speakers_matched, l.data ? l.data : "",
+			   l.data ? l.data : "");
+		break;
+	case MATCH_REASON_NO_OTHER_COUNTRY:
+		buf_printf(&b, "%d wait%s where nobody from another country does: recruiting "
+			   "abroad would help", g->count, g->count == 1 ? "s" : "");
+		break;
+	case MATCH_REASON_ONLY_PREVIOUS:
+		buf_printf(&b, "%d %s had every possible partner before: new applicants who "
+			   "speak their languages would help", g->count, g->count == 1 ? "has" : "have");
+		break;
+	case MATCH_REASON_ALL_TAKEN:
+		buf_printf(&b, "%d speak%s %s and every possible partner got someone else: "
+			   "%d %s speakers are already matched; recruiting more %s speakers "
+			   "would help", g->count, g->count == 1 ? "s" : "", l.data ? l.data : "", g->speakers_matched,
+			   l.data ? l.data : "", l.data ? l.data : "");
+		break;
+	}
+	buf_free(&l);
+	return buf_steal(&b);
+}
+
+/* ---- the text ---- */
+
+static void
+section(struct buf *b, const char *title)
+{
+	buf_printf(b, "\n%s\n", title);
+	for (size_t i = 0; i < strlen(title) && i < PREVIEW_WIDTH; i++)
+		buf_addc(b, '-');
+	buf_addc(b, '\n');
+}
+
+static bool
+explicit_not_met(const struct match_pair *pp)
+{
+	for (int s = 0; s < 2; s++)
+		if ((pp->side[s].sector_stated && pp->side[s].sector == MATCH_WISH_NOT_MET) ||
+		    (pp->side[s].stage_stated && pp->side[s].stage == MATCH_WISH_NOT_MET))
+			return true;
+	return false;
+}
+
+static void
+pair_block(struct buf *b, const struct preview *pv, int k)
+{
+	const struct match_pair *pp = &pv->adj->r->pairs[k];
+	const struct pool_row *x = &pv->rows[pp->a], *y = &pv->rows[pp->b];
+	struct buf t;
+	char *words = preview_pair_words(pv->rows, pp);
+
+	buf_init(&t, 256);
+	person(&t, x);
+	buf_printf(&t, ", %s", country_name(x->prof->country));
+	preview_wrap(b, t.data, 2, 6, PREVIEW_WIDTH);
+	buf_reset(&t);
+	buf_adds(&t, "+ ");
+	person(&t, y);
+	buf_printf(&t, ", %s%s", country_name(y->prof->country),
+		   pv->adj->locked[k] ? " (locked by a coordinator)" : "");
+	preview_wrap(b, t.data, 2, 6, PREVIEW_WIDTH);
+	preview_wrap(b, words, 4, 4, PREVIEW_WIDTH);
+	free(words);
+	buf_free(&t);
+}
+
+char *
+match_preview_text(const struct preview *pv)
+{
+	const struct match_result *r = pv->adj->r;
+	const struct match_totals *t = &r->totals;
+	struct match_pool *pool = match_pool_from_rows(pv->rows, pv->nrows);
+	struct preview_group *g = NULL;
+	struct census cen;
+	struct buf b, line;
+	char when[32];
+	int ng, shown, expl = 0, expl_met = 0, dflt = 0, dflt_met = 0;
+	int hard_max = pv->nrows / 50 > 5 ? pv->nrows / 50 : 5;
+
+	buf_init(&b, 0);
+	buf_init(&line, 256);
+	memset(&cen, 0, sizeof(cen));
+	for (int i = 0; i < match_pool_size(pool); i++) {
+		const struct match_person *x = match_pool_get(pool, i);
+
+		cen.n[x->sector][x->stage]++;
+		cen.total++;
+	}
+	for (int k = 0; k < r->npairs; k++)
+		for (int s = 0; s < 2; s++) {
+			const struct match_side *sd = &r->pairs[k].side[s];
+
+			if (sd->sector != MATCH_WISH_NONE) {
+				*(sd->sector_stated ? &expl : &dflt) += 1;
+				*(sd->sector_stated ? &expl_met : &dflt_met) +=
+					sd->sector == MATCH_WISH_MET;
+			}
+			if (sd->stage != MATCH_WISH_NONE) {
+				*(sd->stage_stated ? &expl : &dflt) += 1;
+				*(sd->stage_stated ? &expl_met : &dflt_met) +=
+					sd->stage == MATCH_WISH_MET;
+			}
+		}
+	time_format_iso(pv->now, when, sizeof(when));
+	buf_printf(&line, "Proposal %d for round %s, as of %s", pv->number, pv->round_name,
+		   when);
+	preview_wrap(&b, line.data, 0, 2, PREVIEW_WIDTH);
+
+	section(&b, "Totals");
+	buf_printf(&b, "  In the pool: %d", pv->nrows);
+	if (pv->adj->nexcluded)
+		buf_printf(&b, " (%d excluded from this round by a coordinator)",
+			   pv->adj->nexcluded);
+	buf_printf(&b, "\n  Pairs: %d (%d people)", r->npairs, 2 * r->npairs);
+	if (pv->adj->nlocked)
+		buf_printf(&b, ", %d locked by a coordinator", pv->adj->nlocked);
+	buf_printf(&b, "\n  Unmatched: %d\n", r->nunmatched);
+	buf_printf(&b, "  Explicit wishes met: %d of %d\n  Default wishes met: %d of %d\n",
+		   expl_met, expl, dflt_met, dflt);
+	if (t->pruned)
+		buf_printf(&b, "  Each person's best %d candidates considered; the number of "
+			   "pairs\n  is %s\n", t->prune_k, t->card_proven ? "proven the most "
+			   "possible" : "not proven the most possible");
+	else
+		buf_adds(&b, "  Every allowed pair considered: the matching is exact\n");
+
+	if (pv->changes && pv->changes[0]) {
+		section(&b, "Changes since the last proposal");
+		for (const char *l = pv->changes; *l;) {
+			size_t n = strcspn(l, "\n");
+			char *one = xstrndup(l, n);
+
+			preview_wrap(&b, one, 2, 4, PREVIEW_WIDTH);
+			free(one);
+			l += n;
+			if (*l)
+				l++;
+		}
+	}
+
+	shown = 0;
+	for (int k = 0; k < r->npairs; k++)
+		shown += explicit_not_met(&r->pairs[k]);
+	buf_reset(&line);
+	buf_printf(&line, "Pairs where an explicit wish is not met (%d)", shown);
+	section(&b, line.data);
+	for (int k = 0; k < r->npairs; k++)
+		if (explicit_not_met(&r->pairs[k]))
+			pair_block(&b, pv, k);
+	if (shown == 0)
+		buf_adds(&b, "  (none)\n");
+
+	buf_reset(&line);
+	buf_printf(&line, "Matched across a hard-to-meet wish (%d or fewer meet it)", hard_max);
+	section(&b, line.data);
+	shown = 0;
+	for (int k = 0; k < r->npairs; k++)
+		for (int s = 0; s < 2; s++) {
+			const struct match_pair *pp = &r->pairs[k];
+			int me = s ? pp->b : pp->a, other = s ? pp->a : pp->b;
+			const struct match_person *x = match_pool_get(pool, me);
+			const struct match_side *sd = &pp->side[s];
+
+			for (int w = 0; w < 2; w++) {
+				bool stated = w ? sd->stage_stated : sd->sector_stated;
+				enum match_wish got = w ? sd->stage : sd->sector;
+				int meet;
+
+				if (!stated || got == MATCH_WISH_NONE || x == NULL)
+					continue;
+				meet = census_meeting(&cen, x, w == 0);
+				if (meet > hard_max)
+					continue;
+				buf_reset(&line);
+				person(&line, &pv->rows[me]);
+				buf_printf(&line, " wishes \"%s: %s\" (%d in the pool meet it); "
+					   "partner ", w ? "Partner stage" : "Partner sector",
+					   w ? pv->rows[me].prof->partner_stage :
+					   pv->rows[me].prof->partner_sector, meet);
+				person(&line, &pv->rows[other]);
+				buf_printf(&line, ": %s", got == MATCH_WISH_MET ? "met" : "not met");
+				preview_wrap(&b, line.data, 2, 4, PREVIEW_WIDTH);
+				shown++;
+			}
+		}
+	if (shown == 0)
+		buf_adds(&b, "  (none)\n");
+
+	buf_reset(&line);
+	buf_printf(&line, "Unmatched (%d), by reason", r->nunmatched);
+	section(&b, line.data);
+	ng = match_preview_groups(pv, &g);
+	for (int j = 0; j < ng; j++) {
+		char *adv = preview_group_advice(&g[j]);
+
+		buf_reset(&line);
+		buf_printf(&line, "%s.", adv);
+		preview_wrap(&b, line.data, 2, 4, PREVIEW_WIDTH);
+		buf_reset(&line);
+		buf_adds(&line, "By country:");
+		for (int c = 0; c < g[j].ncountries; c++)
+			buf_printf(&line, "%s %s %d", c ? "," : "",
+				   country_name(g[j].countries[c].code), g[j].countries[c].n);
+		preview_wrap(&b, line.data, 4, 6, PREVIEW_WIDTH);
+		for (int m = 0; m < g[j].count && m < PREVIEW_NAMES_PER_GROUP; m++) {
+			buf_reset(&line);
+			person(&line, &pv->rows[g[j].members[m]]);
+			buf_printf(&line, ", %s",
+				   country_name(pv->rows[g[j].members[m]].prof->country));
+			preview_wrap(&b, line.data, 4, 6, PREVIEW_WIDTH);
+		}
+		if (g[j].count > PREVIEW_NAMES_PER_GROUP)
+			buf_printf(&b, "    and %d more (all in the attachment)\n",
+				   g[j].count - PREVIEW_NAMES_PER_GROUP);
+		free(adv);
+	}
+	if (ng == 0)
+		buf_adds(&b, "  (none)\n");
+	preview_groups_free(g, ng);
+
+	if (pv->adj->nexcluded) {
+		buf_reset(&line);
+		buf_printf(&line, "Excluded from this round (%d), kept for the next",
+			   pv->adj->nexcluded);
+		section(&b, line.data);
+		for (int k = 0; k < pv->adj->nexcluded; k++) {
+			buf_reset(&line);
+			person(&line, &pv->rows[pv->adj->excluded[k]]);
+			preview_wrap(&b, line.data, 2, 4, PREVIEW_WIDTH);
+		}
+	}
+	buf_printf(&b, "\npairs: %d unmatched: %d\n", r->npairs, r->nunmatched);
+	match_pool_free(pool);
+	buf_free(&line);
+	return buf_steal(&b);
+}
+
+/* ---- the attachment ---- */
+
+void
+preview_csv_field(struct buf *b, const char *s, int last)
+{
+	bool risky = s && (*s == '=' || *s == '+' || *s == '-' || *s == '@');
+
+	buf_addc(b, '"');
+	if (risky)
+		buf_addc(b, '\'');
+	for (; s && *s; s++) {
+		if (*s == '"')
+			buf_addc(b, '"');
+		buf_addc(b, *s);
+	}
+	buf_adds(b, last ? "\"\r\n" : "\",");
+}
+
+static void
+csv_person(struct buf *b, const struct pool_row *r)
+{
+	preview_csv_field(b, r ? r->prof->name : "", 0);
+	preview_csv_field(b, r ? r->email : "", 0);
+	preview_csv_field(b, r ? country_name(r->prof->country) : "", 0);
+	preview_csv_field(b, r ? r->prof->sector : "", 0);
+	preview_csv_field(b, r ? stage_name(r->prof->years) : "", 0);
+}
+
+/* The wishes met (met true) or not met of a pair, "a@x sector (explicit); ...". */
+static void
+csv_wishes(struct buf *out, const struct pool_row *rows, const struct match_pair *pp,
+	   bool met)
+{
+	struct buf b;
+
+	buf_init(&b, 128);
+	for (int s = 0; s < 2; s++) {
+		const struct match_side *sd = &pp->side[s];
+		const char *who = rows[s ? pp->b : pp->a].email;
+
+		if (sd->sector != MATCH_WISH_NONE && (sd->sector == MATCH_WISH_MET) == met)
+			buf_printf(&b, "%s%s sector (%s)", b.len ? "; " : "", who,
+				   sd->sector_stated ? "explicit" : "default");
+		if (sd->stage != MATCH_WISH_NONE && (sd->stage == MATCH_WISH_MET) == met)
+			buf_printf(&b, "%s%s stage (%s)", b.len ? "; " : "", who,
+				   sd->stage_stated ? "explicit" : "default");
+	}
+	preview_csv_field(out, b.data ? b.data : "", 0);
+	buf_free(&b);
+}
+
+char *
+match_preview_csv(const struct preview *pv)
+{
+	const struct match_result *r = pv->adj->r;
+	struct buf b, l;
+	char num[32];
+
+	buf_init(&b, 0);
+	buf_init(&l, 128);
+	buf_adds(&b, "\xEF\xBB\xBF");
+	buf_adds(&b, "proposal,kind,a_name,a_email,a_country,a_sector,a_stage,b_name,b_email,"
+		 "b_country,b_sector,b_stage,shared_languages,met,not_met,score,reason\r\n");
+	snprintf(num, sizeof(num), "%d", pv->number);
+	for (int k = 0; k < r->npairs; k++) {
+		const struct match_pair *pp = &r->pairs[k];
+		char score[32];
+
+		buf_reset(&l);
+		preview_csv_field(&b, num, 0);
+		preview_csv_field(&b, pv->adj->locked[k] ? "locked" : "pair", 0);
+		csv_person(&b, &pv->rows[pp->a]);
+		csv_person(&b, &pv->rows[pp->b]);
+		{
+			/* shared languages by name: the intersection of the two lists */
+			char *mine = xstrdup(pv->rows[pp->a].prof->languages ?
+					     pv->rows[pp->a].prof->languages : ""), *sv = NULL;
+			struct buf codes;
+
+			buf_init(&codes, 64);
+			for (char *t = strtok_r(mine, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+				if (*(t = str_trim(t)) && row_speaks(&pv->rows[pp->b], t))
+					buf_printf(&codes, "%s%s", codes.len ? "," : "", t);
+			lang_names(&l, codes.data ? codes.data : "", ", ", ", ");
+			buf_free(&codes);
+			free(mine);
+		}
+		preview_csv_field(&b, l.data ? l.data : "", 0);
+		csv_wishes(&b, pv->rows, pp, true);
+		csv_wishes(&b, pv->rows, pp, false);
+		snprintf(score, sizeof(score), "%lld", (long long)pp->weight);
+		preview_csv_field(&b, score, 0);
+		preview_csv_field(&b, "", 1);
+	}
+	for (int k = 0; k < r->nunmatched; k++) {
+		char *why = match_unmatched_why(pv->rows, &r->unmatched[k]);
+
+		preview_csv_field(&b, num, 0);
+		preview_csv_field(&b, "unmatched", 0);
+		csv_person(&b, &pv->rows[r->unmatched[k].idx]);
+		csv_person(&b, NULL);
+		for (int i = 0; i < 4; i++)
+			preview_csv_field(&b, "", 0);
+		preview_csv_field(&b, why, 1);
+		free(why);
+	}
+	for (int k = 0; k < pv->adj->nexcluded; k++) {
+		preview_csv_field(&b, num, 0);
+		preview_csv_field(&b, "excluded", 0);
+		csv_person(&b, &pv->rows[pv->adj->excluded[k]]);
+		csv_person(&b, NULL);
+		for (int i = 0; i < 4; i++)
+			preview_csv_field(&b, "", 0);
+		preview_csv_field(&b, "excluded from this round by a coordinator", 1);
+	}
+	buf_free(&l);
+	return buf_steal(&b);
+}
