@@ -2,9 +2,9 @@
 # ends with "N passed, N failed"; `make check-quick` runs the fast part (units and the
 # Maildir conversations, no sanitizers, valgrind, fuzzing, oracle or mail lab) for the
 # edit-test loop; `make asan` builds the suite under ASan+UBSan; `make fuzz` builds the
-# libFuzzer harnesses, `make fuzz-long` runs each for 10 minutes; `make bench` runs the benchmarks. The project's own flags
-# (-std=c11 and the warnings) are kept whatever CFLAGS says; WERROR=1 makes warnings
-# errors (the CI does).
+# libFuzzer harnesses and `make fuzz-long` runs each for 10 minutes; `make bench` runs
+# the benchmarks. The project's own flags (-std=c11 and the warnings) are kept whatever
+# CFLAGS says; WERROR=1 makes warnings errors (the CI does).
 
 CC      ?= cc
 BUILD   ?= build
