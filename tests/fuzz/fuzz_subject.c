@@ -3,9 +3,12 @@
  * at its first NUL). Besides never crashing, what cmd.h promises must hold: 0 exactly for
  * valid UTF-8; word and arg never NULL, valid UTF-8 without control characters or space
  * runs, within CMD_WORD_MAX and CMD_ARG_MAX bytes; a known kind names a row of the table;
- * an address argument is "" or holds an '@'; the same answer twice; and a reply prefix
- * ("Re: ", "AW: ") or a [tag] put in front changes neither kind nor argument. The
+ * an address argument is "" or holds an '@'; the same answer twice; a reply prefix
+ * ("Re: ", "AW: ") or a [tag] put in front changes neither kind nor argument; and a
+ * command written back canonically ("NAME arg") parses to the same kind and argument
+ * (for CONFIRM, when the token starts with a letter or digit, as ilnbot's hex ones do). The
  * compiled patterns live for the run; each input's strings are freed before it returns. */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +75,22 @@ check_prefixed(const char *prefix, const char *subject, const struct cmd *c)
 	free(s);
 }
 
+/* "NAME arg" from the table's name must give c back. */
+static void
+check_canonical(const char *subject, const struct cmd *c)
+{
+	char *s = xasprintf("%s %s", cmd_name(c->kind), c->arg);
+	struct cmd p;
+
+	cmd_parse(s, &p);
+	if (p.kind != c->kind || strcmp(p.arg, c->arg) != 0) {
+		fprintf(stderr, "canonical \"%s\": %s \"%s\"\n", s, cmd_name(p.kind), p.arg);
+		fail("the canonical form parses differently", subject, c->arg);
+	}
+	cmd_free(&p);
+	free(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -95,6 +114,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("token argument", subject, c.arg);
 		if (c.word[0] == '\0')
 			fail("a command without its word", subject, "");
+		/* a token keeps what follows its wrapping punctuation ("#=abc" -> "=abc"), which
+		 * a second reading would strip as a lead; tokens are hex, so only those count */
+		if (row->arg != CMD_ARG_TOKEN || isalnum((unsigned char)c.arg[0]))
+			check_canonical(subject, &c);
 	}
 	if (!valid && (c.kind != CMD_UNKNOWN || c.word[0] || c.arg[0]))
 		fail("invalid UTF-8 gave a command", subject, c.word);
