@@ -23,6 +23,7 @@
 #include "store.h"
 #include "tmpl.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__asan_default_options(void);
 
@@ -163,6 +164,17 @@ check_outbox(void)
 		outbox_item_clear(&items[i]);
 	}
 	free(items);
+}
+
+/* The setup (loading the ISO code tables, the templates) runs before the first input,
+ * so that it never counts against libFuzzer's -timeout for one input. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_setup();
+	return 0;
 }
 
 int
