@@ -2,9 +2,9 @@
 # ends with "N passed, N failed"; `make check-quick` runs the fast part (units and the
 # Maildir conversations, no sanitizers, valgrind, fuzzing, oracle or mail lab) for the
 # edit-test loop; `make asan` builds the suite under ASan+UBSan; `make fuzz` builds the
-# libFuzzer harnesses; `make bench` runs the benchmarks. The project's own flags
-# (-std=c11 and the warnings) are kept whatever CFLAGS says; WERROR=1 makes warnings
-# errors (the CI does).
+# libFuzzer harnesses and `make fuzz-long` runs each for 10 minutes; `make bench` runs
+# the benchmarks. The project's own flags (-std=c11 and the warnings) are kept whatever
+# CFLAGS says; WERROR=1 makes warnings errors (the CI does).
 
 VERSION := 0.9.0
 CC      ?= cc
@@ -33,7 +33,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 # Drivers the test scripts run: the matching oracle's and the lab's transport test.
 TOOL_BINS := $(BUILD)/tools/match_driver $(BUILD)/tools/transport_test
 
-.PHONY: all check check-quick unit asan fuzz bench install uninstall dist clean
+.PHONY: all check check-quick unit asan fuzz fuzz-long bench install uninstall dist clean
 all: $(BUILD)/ilnbot
 
 $(BUILD)/obj/%.o: src/%.c
@@ -90,6 +90,12 @@ fuzz:
 	  clang $(CPPFLAGS) $(ILN_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz/$$(basename $$f .c) $$f build/fuzz/libilnbot.a $(LDLIBS) || exit 1; \
 	done
+
+# Each harness for FUZZ_LONG_SECONDS (default 600), one after the other, from a corpus in
+# build/fuzz/long seeded by the shared corpus; the table goes to build/fuzz/long-summary.txt.
+FUZZ_LONG_SECONDS ?= 600
+fuzz-long: fuzz
+	tests/fuzz/run.sh --long $(FUZZ_LONG_SECONDS)
 
 -include tests/bench/bench.mk
 -include tests/bench/bench_mail.mk

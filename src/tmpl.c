@@ -487,6 +487,38 @@ langs_load(struct tmpl_set *set, const char *dir, bool all, struct errs *e)
 	return 0;
 }
 
+struct tmpl_set *
+tmpl_load_text(const char *name, const char *text, size_t len, char *err, size_t errsz)
+{
+	struct errs e = { err, errsz, 0, 0 };
+	struct tmpl_set *set = xcalloc(1, sizeof(*set));
+	struct tmpl *t;
+	char *copy = NULL;
+
+	if (err && errsz)
+		err[0] = '\0';
+	set->t = t = xcalloc(1, sizeof(*set->t));
+	t->name = xstrdup(name);
+	t->path = xasprintf("%s.txt", name);
+	if (len > TMPL_MAX_FILE) {
+		errs_add(&e, t->path, 0, "larger than %u bytes", TMPL_MAX_FILE);
+		goto out;
+	}
+	copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (tmpl_parse(t, copy, len, &e) == 0)
+		set->n = 1;
+out:
+	free(copy);
+	if (set->n == 0) {
+		tmpl_clear(t);
+		tmpl_free(set);
+		return NULL;
+	}
+	return set;
+}
+
 int
 tmpl_check(const char *dir, char *err, size_t errsz)
 {

@@ -24,6 +24,10 @@ struct tmpl_set;
  * templates/es/) a language set, whose files replace the default's one by one (a file it
  * lacks is the default's). NULL on the first error, with err "file:line: message". */
 struct tmpl_set *tmpl_load(const char *dir, char *err, size_t errsz);
+/* tmpl_load_text: a set of one template, name, read from text[0..len) as tmpl_load()
+ * reads a file (for the tests and the fuzzer); NULL with err as tmpl_load(). */
+struct tmpl_set *tmpl_load_text(const char *name, const char *text, size_t len, char *err,
+				size_t errsz);
 void tmpl_free(struct tmpl_set *set);
 bool tmpl_has(const struct tmpl_set *set, const char *name);
 /* tmpl_lang: the language set code of the default set, or NULL. tmpl_lang_code: the code

@@ -1,52 +1,143 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh [SECONDS]: short libFuzzer runs, SECONDS in all (default 60): the
-# whole inbound path, seeded with the shared corpus and tests/corpus; then the
-# Authentication-Results parser for a quarter of the time (at most 15 s), seeded with
-# tests/fuzz/auth_results_seeds. Prints "fuzz: N passed, N failed" (1 run per target);
+# tests/fuzz/run.sh [SECONDS]: the short libFuzzer run of `make check`: every target of
+# build/fuzz (make fuzz), SECONDS in all (default 60, seeding included), shared out by
+# weight: the whole inbound path 3, the message parse 2, the others (Authentication-
+# Results, the form, the Subject parser, templates) 1 each. Seeds come from
+# tests/fuzz/seeds.py (the shared corpus, blns.txt, tests/corpus, tests/fuzz/*_seeds),
+# fresh in a temporary folder. Prints "fuzz: N passed, N failed" (1 run per target);
 # what a target found is copied to build/fuzz/crashers/.
+#
+# tests/fuzz/run.sh --long [SECONDS]: the long run of `make fuzz-long`: each target for
+# SECONDS (default 600), one after the other, from build/fuzz/long/corpus/TARGET (seeded
+# the same way, kept and grown from run to run), on copies of the binaries so that a
+# rebuild meanwhile does not disturb it. A crash does not end a target's time: the input
+# is kept in build/fuzz/long/crashers/TARGET/ and libFuzzer starts again for the time
+# left. Writes the table build/fuzz/long-summary.txt (target, seconds, executions,
+# exec/s, cov, ft, corpus size, crashes) and the logs build/fuzz/long/TARGET.log.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SECS=${1:-60}
-AR_SECS=$((SECS / 4))
-[ "$AR_SECS" -gt 15 ] && AR_SECS=15
-[ "$AR_SECS" -lt 1 ] && AR_SECS=1
-IN_SECS=$((SECS - AR_SECS))
-[ "$IN_SECS" -lt 1 ] && IN_SECS=1
-WORK=$(mktemp -d /tmp/ilnbot-fuzz.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-PASSED=0
-FAILED=0
+TARGETS="fuzz_inbound fuzz_msg_parse fuzz_auth_results fuzz_form fuzz_subject fuzz_tmpl"
+export ILNBOT_TOP="$TOP"
+# undefined behaviour is a finding too
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-# fuzz_one TARGET SECONDS CORPUS [libFuzzer flags...]
-fuzz_one() {
-	local name=$1 secs=$2 corpus=$3 rc
-	shift 3
-	mkdir -p "$WORK/artifacts/$name"
-	ILNBOT_TOP="$TOP" "$TOP/build/fuzz/$name" -max_total_time="$secs" -rss_limit_mb=512 \
-		-timeout=5 -artifact_prefix="$WORK/artifacts/$name/" -print_final_stats=1 "$@" \
-		"$corpus" >"$WORK/$name.log" 2>&1
-	rc=$?
-	echo "--- $name, $secs s"
-	tail -15 "$WORK/$name.log"
-	if [ $rc -eq 0 ] && [ -z "$(ls "$WORK/artifacts/$name")" ]; then
-		PASSED=$((PASSED + 1))
-	else
-		FAILED=$((FAILED + 1))
-		mkdir -p "$TOP/build/fuzz/crashers"
-		cp "$WORK/artifacts/$name"/* "$TOP/build/fuzz/crashers/" 2>/dev/null
-		echo "$name: crashers copied to build/fuzz/crashers/"
-	fi
+weight() {
+	case $1 in
+	fuzz_inbound) echo 3 ;;
+	fuzz_msg_parse) echo 2 ;;
+	*) echo 1 ;;
+	esac
 }
 
-mkdir -p "$WORK/corpus" "$WORK/auth_results_corpus"
-for d in "$TOP/../shared/corpus" "$TOP/tests/corpus"; do
-	[ -d "$d" ] && find "$d" -type f \( -name '*.eml' -o -name '*.msg' \) -size -200k -exec cp {} "$WORK/corpus/" \; 2>/dev/null
-done
-cp "$TOP"/tests/fuzz/auth_results_seeds/* "$WORK/auth_results_corpus/"
-cd "$WORK"
-fuzz_one fuzz_inbound "$IN_SECS" "$WORK/corpus"
-# values past the 2048-byte cap, and undefined behaviour is a finding too
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 fuzz_one fuzz_auth_results "$AR_SECS" \
-	"$WORK/auth_results_corpus" -max_len=8192 -dict="$TOP/tests/fuzz/auth_results.dict"
-echo "fuzz: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+# The flags of a target beyond the common ones.
+target_flags() {
+	case $1 in
+	fuzz_inbound | fuzz_msg_parse) echo "-dict=$TOP/tests/fuzz/msg.dict" ;;
+	fuzz_auth_results) echo "-max_len=8192 -dict=$TOP/tests/fuzz/auth_results.dict" ;;
+	fuzz_form) echo "-max_len=16384 -dict=$TOP/tests/fuzz/form.dict" ;;
+	fuzz_subject) echo "-max_len=4096 -dict=$TOP/tests/fuzz/subject.dict" ;;
+	fuzz_tmpl) echo "-max_len=16384 -dict=$TOP/tests/fuzz/tmpl.dict" ;;
+	esac
+}
+
+# run_fuzzer BIN SECONDS CORPUS ARTIFACTS LOG: one libFuzzer run; its exit status.
+run_fuzzer() {
+	local bin=$1 secs=$2 corpus=$3 art=$4 log=$5 name
+	name=$(basename "$bin")
+	# shellcheck disable=SC2046
+	"$bin" -max_total_time="$secs" -rss_limit_mb=512 -timeout=5 -artifact_prefix="$art/" \
+		-print_final_stats=1 $(target_flags "$name") "$corpus" >"$log" 2>&1
+}
+
+short_run() {
+	local secs=${1:-60} start left total=0 rc t s
+	local passed=0 failed=0
+	work=$(mktemp -d /tmp/ilnbot-fuzz.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+	start=$(date +%s)
+	python3 "$TOP/tests/fuzz/seeds.py" "$work/corpus" $TARGETS >"$work/seeds.log" ||
+		{ cat "$work/seeds.log"; echo "fuzz: seeding failed"; return 1; }
+	left=$((secs - ($(date +%s) - start)))
+	for t in $TARGETS; do total=$((total + $(weight "$t"))); done
+	cd "$work" || return 1
+	for t in $TARGETS; do
+		s=$((left * $(weight "$t") / total))
+		[ "$s" -lt 1 ] && s=1
+		mkdir -p "$work/artifacts/$t"
+		run_fuzzer "$TOP/build/fuzz/$t" "$s" "$work/corpus/$t" "$work/artifacts/$t" "$work/$t.log"
+		rc=$?
+		echo "--- $t, $s s"
+		grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)' \
+			"$work/$t.log"
+		if [ $rc -eq 0 ] && [ -z "$(ls "$work/artifacts/$t")" ]; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+			tail -40 "$work/$t.log"
+			mkdir -p "$TOP/build/fuzz/crashers"
+			cp "$work/artifacts/$t"/* "$TOP/build/fuzz/crashers/" 2>/dev/null
+			echo "$t: crashers copied to build/fuzz/crashers/"
+		fi
+	done
+	echo "fuzz: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+# the last value of "KEY: N" in libFuzzer's status lines of a log
+last_stat() {
+	grep -oE "$2: *[0-9]+" "$1" | tail -1 | grep -oE '[0-9]+$'
+}
+
+long_run() {
+	local secs=${1:-600} dir="$TOP/build/fuzz/long" t start left n execs cov ft corp crashes
+	local sum="$TOP/build/fuzz/long-summary.txt" e runs
+	mkdir -p "$dir/bin" "$dir/seeds"
+	for t in $TARGETS; do
+		cp "$TOP/build/fuzz/$t" "$dir/bin/$t" || return 1
+	done
+	python3 "$TOP/tests/fuzz/seeds.py" "$dir/corpus" $TARGETS || return 1
+	{
+		echo "# make fuzz-long, $(date -u '+%Y-%m-%d %H:%M UTC'), $secs s per target, commit" \
+			"$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)"
+		printf '%-18s %7s %12s %8s %6s %7s %8s %7s\n' target seconds execs exec/s cov ft \
+			corpus crashes
+	} >"$sum"
+	cd "$dir" || return 1
+	for t in $TARGETS; do
+		mkdir -p "$dir/crashers/$t"
+		: >"$dir/$t.log"
+		start=$(date +%s)
+		execs=0
+		runs=0
+		while :; do
+			left=$((secs - ($(date +%s) - start)))
+			[ "$left" -lt 1 ] && break
+			runs=$((runs + 1))
+			run_fuzzer "$dir/bin/$t" "$left" "$dir/corpus/$t" "$dir/crashers/$t" \
+				"$dir/$t.run.log"
+			cat "$dir/$t.run.log" >>"$dir/$t.log"
+			e=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$dir/$t.run.log" |
+				grep -oE '[0-9]+$')
+			[ -z "$e" ] && e=$(grep -oE '^#[0-9]+' "$dir/$t.run.log" | tail -1 | tr -d '#')
+			execs=$((execs + ${e:-0}))
+			# a clean finish ends the target; after a finding, go on for the time left
+			grep -qE '^#[0-9]+[[:space:]]+DONE' "$dir/$t.run.log" && break
+			[ "$runs" -ge 50 ] && break
+		done
+		n=$(($(date +%s) - start))
+		cov=$(last_stat "$dir/$t.log" 'cov')
+		ft=$(last_stat "$dir/$t.log" 'ft')
+		corp=$(find "$dir/corpus/$t" -type f | wc -l)
+		crashes=$(find "$dir/crashers/$t" -type f | wc -l)
+		printf '%-18s %7s %12s %8s %6s %7s %8s %7s\n' "$t" "$n" "$execs" \
+			"$((execs / (n > 0 ? n : 1)))" "${cov:-?}" "${ft:-?}" "$corp" "$crashes" >>"$sum"
+		rm -f "$dir/$t.run.log"
+	done
+	cat "$sum"
+}
+
+if [ "${1:-}" = "--long" ]; then
+	long_run "${2:-600}"
+else
+	short_run "${1:-60}"
+fi

@@ -380,6 +380,32 @@ test_caps(void **state)
 	rm_dir(dir);
 }
 
+/* tmpl_load_text: one template from memory, read as its file would be. */
+static void
+test_load_text(void **state)
+{
+	static const char good[] = "Subject: Hi {{n}}\r\n\r\nDear {{n}}.\n";
+	char err[256], *subject, *body;
+	struct tmpl_set *set;
+
+	(void)state;
+	set = tmpl_load_text("hello", good, strlen(good), err, sizeof(err));
+	assert_non_null(set);
+	assert_true(tmpl_has(set, "hello"));
+	assert_int_equal(tmpl_render(set, "hello", (struct tmpl_var[]){ { "n", "Ana" } }, 1,
+				     &subject, &body), 0);
+	assert_string_equal(subject, "Hi Ana");
+	assert_string_equal(body, "Dear Ana.\n");
+	free(subject);
+	free(body);
+	tmpl_free(set);
+	/* a NUL byte is a control character, and the file's errors name hello.txt */
+	assert_null(tmpl_load_text("hello", "Subject: a\0\n\nb\n", 15, err, sizeof(err)));
+	assert_string_equal(err, "hello.txt:1: control character 0x00");
+	assert_null(tmpl_load_text("hello", "Subject: a\n\n{{#x}}\n", 19, err, sizeof(err)));
+	assert_non_null(strstr(err, "unclosed section"));
+}
+
 int
 main(void)
 {
@@ -392,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_check_reports_all),
 		cmocka_unit_test(test_check_vars),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_load_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
