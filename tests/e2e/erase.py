@@ -57,6 +57,19 @@ def maildir_files(bot):
     return out
 
 
+
+def log_leaks(log, canaries):
+    """The canaries in the log at the default level. Addresses may stand in the outbound
+    lines (to=<...>), as Postfix's do (issue #16: nothing beyond addresses); names and
+    texts nowhere."""
+    bad = []
+    for line in log.splitlines():
+        for c in canaries:
+            if c.lower() in line.lower() and not ("@" in c and line.startswith("ilnbot: info: outbound: ")):
+                bad.append(line)
+    return bad
+
+
 def assert_clean(bot, canaries, what):
     for path in store_files(bot) + (maildir_files(bot) if e2e.MODE == "maildir" else []):
         with open(path, "rb") as f:
@@ -115,7 +128,7 @@ def delete_leaves_no_trace(bot):
         for c in canaries:
             assert not found(raw, c), f"{c!r} still in a processed message"
     assert len(left) == 1, len(left)    # the coordinator's EXPORT stays
-    assert not any(found(bot.log.encode(), c) for c in canaries), "a canary in the log"
+    assert not log_leaks(bot.log, canaries), "a canary in the log: %r" % log_leaks(bot.log, canaries)[:3]
     _, r = bot.send("SHOW", sender=NEW)
     assert "not registered" in body(r[0]), body(r[0])
 
@@ -180,7 +193,7 @@ def daemon_wal_holds_no_copy(bot):
             proc.kill()
             _, err = proc.communicate()
         bot.log += err.decode(errors="replace")
-    assert not any(found(bot.log.encode(), c) for c in CANARIES), "a canary in the log"
+    assert not log_leaks(bot.log, CANARIES), "a canary in the log: %r" % log_leaks(bot.log, CANARIES)[:3]
 
 
 @test

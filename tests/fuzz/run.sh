@@ -16,7 +16,7 @@
 # exec/s, cov, ft, corpus size, crashes) and the logs build/fuzz/long/TARGET.log.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-TARGETS="fuzz_inbound fuzz_msg_parse fuzz_auth_results fuzz_form fuzz_subject fuzz_tmpl"
+TARGETS="fuzz_inbound fuzz_msg_parse fuzz_auth_results fuzz_form fuzz_subject fuzz_tmpl fuzz_bounce"
 export ILNBOT_TOP="$TOP"
 # undefined behaviour is a finding too
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -37,6 +37,7 @@ target_flags() {
 	fuzz_form) echo "-max_len=16384 -dict=$TOP/tests/fuzz/form.dict" ;;
 	fuzz_subject) echo "-max_len=4096 -dict=$TOP/tests/fuzz/subject.dict" ;;
 	fuzz_tmpl) echo "-max_len=16384 -dict=$TOP/tests/fuzz/tmpl.dict" ;;
+	fuzz_bounce) echo "-max_len=65536 -dict=$TOP/tests/fuzz/msg.dict" ;;
 	esac
 }
 

@@ -3,7 +3,8 @@
 the folder OUT/TARGET, deterministically, from the shared corpus (ILNBOT_CORPUS, default
 ../shared/corpus from the checkout: its mail and strings/blns.txt), the monsters of
 tests/corpus/generate.py and the hand-written seeds of tests/fuzz/*_seeds/. TARGET is
-fuzz_inbound, fuzz_msg_parse, fuzz_auth_results, fuzz_form, fuzz_subject or fuzz_tmpl.
+fuzz_inbound, fuzz_msg_parse, fuzz_auth_results, fuzz_form, fuzz_subject, fuzz_tmpl
+or fuzz_bounce.
 Prints "TARGET N" for the N seeds written."""
 import functools
 import hashlib
@@ -142,6 +143,21 @@ def seeds(target):
             out.append(b"Subject: {{a}} re {{b}}\n\nDear {{a}},\n{{#b}}\nb is {{b}}\n{{/b}}\n"
                        b"end\0a=" + s + b"\0b=" + strings[(i + 1) % len(strings)])
         return out
+    if target == "fuzz_bounce":
+        dsn = (b"From: MAILER-DAEMON@mx.example.net\nTo: iln-bounces+%s@example.org\n"
+               b"Delivered-To: iln-bounces+%s@example.org\nAuto-Submitted: auto-replied\n"
+               b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+               b"--b\n\ntext\n--b\nContent-Type: message/delivery-status\n\n"
+               b"Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; %s\n"
+               b"Action: %s\nStatus: %s\nDiagnostic-Code: smtp; 550 no such user\n"
+               b"--b\nContent-Type: text/rfc822-headers\n\n"
+               b"Message-ID: <0123456789abcdef0123@example.org>\n--b--\n")
+        cases = [(b"0123456789abcdef", b"ana@example.net", b"failed", b"5.1.1"),
+                 (b"fedcba9876543210", b"bo@example.net", b"delayed", b"4.2.2")]
+        cases += [(b"x", s, b"delivered", b"2.0.0") for s in strings[:40]]
+        out = [dsn % (c[0], c[0], c[1], c[2], c[3])
+               for c in cases]
+        return out + [m for m in mails()] + hand_seeds("bounce")
     raise SystemExit("seeds.py: no target " + target)
 
 
