@@ -95,7 +95,7 @@ static const struct conf_key conf_keys[] = {
 	  0, MATCH_MAX_INTERESTS, NULL },
 };
 
-#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+#define NKEYS nitems(conf_keys)
 _Static_assert(NKEYS <= CONF_MAX_KEYS, "raise CONF_MAX_KEYS");
 
 struct conf_reader {

@@ -27,6 +27,7 @@
 
 #include "form.h"
 #include "iso_codes.h"
+#include "util.h"
 
 #define FIELD_NAME_MAX 40
 #define VALUE_MAX (16 * 1024)   /* bytes per value, continuations included */
@@ -297,11 +298,10 @@ values_read(const char *body, struct form_values *fv, struct buf *problems, int 
 		while (*value == ' ' || *value == '\t')
 			value++;
 		if (id < 0) {
-			if (fv->any && name_in(norm, stop_names, sizeof(stop_names) /
-					       sizeof(stop_names[0])))
+			if (fv->any && name_in(norm, stop_names, nitems(stop_names)))
 				break;
 			if (!fv->any || strncmp(value, "//", 2) == 0 ||
-			    name_in(norm, noise_names, sizeof(noise_names) / sizeof(noise_names[0])))
+			    name_in(norm, noise_names, nitems(noise_names)))
 				continue;
 			if (unknown++ < UNKNOWN_MAX) {
 				q = clip(raw);
@@ -372,7 +372,7 @@ word_index(const char *s, const char *const *list, size_t n)
 	snprintf(w, sizeof(w), "%s", s);
 	str_lower(w);
 	len = strlen(w);
-	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+	for (size_t i = 0; i < nitems(tails); i++) {
 		size_t tl = strlen(tails[i]);
 
 		if (len > tl && strcmp(w + len - tl, tails[i]) == 0) {

@@ -508,7 +508,7 @@ load_countries(const char *dir, char *err, size_t errsz)
 		set_add_name(&countries, json_str(o, "common_name"), item, 0);
 		set_add_name(&countries, json_str(o, "official_name"), item, 0);
 	}
-	for (size_t i = 0; i < sizeof(country_aliases) / sizeof(country_aliases[0]); i++)
+	for (size_t i = 0; i < nitems(country_aliases); i++)
 		if ((item = set_find_code(&countries, country_aliases[i].code)) >= 0)
 			set_add_key(&countries, country_aliases[i].name, item, PRIO_ALIAS);
 	for (size_t i = 0; i < n; i++) {
@@ -607,7 +607,7 @@ load_languages(const char *dir, char *err, size_t errsz)
 		for (p = alts; (alt = strsep(&p, ";")) != NULL;)
 			set_add_name(&languages, alt, (int)i, 0);
 	}
-	for (size_t i = 0; i < sizeof(language_aliases) / sizeof(language_aliases[0]); i++)
+	for (size_t i = 0; i < nitems(language_aliases); i++)
 		if ((item = set_find_code(&languages, language_aliases[i].code)) >= 0)
 			set_add_key(&languages, language_aliases[i].name, item, PRIO_ALIAS);
 
@@ -799,7 +799,7 @@ intl_load(void)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/iso_3166-1.mo", intl_dir(), e->d_name);
 		intl_add_catalog(&countries_intl, &countries, path);
-		for (size_t k = 0; k < sizeof(lang_domains) / sizeof(lang_domains[0]); k++) {
+		for (size_t k = 0; k < nitems(lang_domains); k++) {
 			snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/%s.mo", intl_dir(), e->d_name,
 				 lang_domains[k]);
 			intl_add_catalog(&languages_intl, &languages, path);

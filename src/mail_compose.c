@@ -448,7 +448,7 @@ hdr_refs(struct buf *b, const char *s, char *err, size_t errsz)
 			memcpy(id, s, (size_t)(gt - s + 1));
 			id[gt - s + 1] = '\0';
 			if (mail_msgid_valid(id)) {
-				if (n == sizeof(ids) / sizeof(ids[0])) {
+				if (n == nitems(ids)) {
 					memmove(ids + 1, ids + 2, (n - 2) * sizeof(ids[0]));
 					n--;
 				}
@@ -488,7 +488,7 @@ hdr_extra(struct buf *b, const struct mail_header *x, const struct mail_header *
 		seterr(err, errsz, "extra header: bad name");
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(own_headers) / sizeof(own_headers[0]); i++)
+	for (size_t i = 0; i < nitems(own_headers); i++)
 		if (strcasecmp(x->name, own_headers[i]) == 0) {
 			seterr(err, errsz, "extra header %s: written by mail_compose", x->name);
 			goto out;

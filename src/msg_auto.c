@@ -54,10 +54,10 @@ robot_sender(const char *addr)
 	for (i = 0; i < n; i++)
 		local[i] = (addr[i] >= 'A' && addr[i] <= 'Z') ? (char)(addr[i] - 'A' + 'a') : addr[i];
 	local[n] = '\0';
-	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+	for (i = 0; i < nitems(exact); i++)
 		if (strcmp(local, exact[i]) == 0)
 			return true;
-	for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+	for (i = 0; i < nitems(prefix); i++)
 		if (strncmp(local, prefix[i], strlen(prefix[i])) == 0)
 			return true;
 	if (has_suffix(local, n, "-request") || has_suffix(local, n, "-bounces"))

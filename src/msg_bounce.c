@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "msg_bounce.h"
+#include "util.h"
 
 struct scan {
 	const char *p, *end;
@@ -363,7 +364,7 @@ robot_local(const char *v)
 	}
 	at = strrchr(a, '@');
 	n = at ? (size_t)(at - a) : strlen(a);
-	for (size_t i = 0; i < sizeof(robots) / sizeof(robots[0]); i++)
+	for (size_t i = 0; i < nitems(robots); i++)
 		if (strlen(robots[i]) == n && strncasecmp(a, robots[i], n) == 0)
 			return true;
 	return false;
@@ -379,7 +380,7 @@ bounce_subject(const char *v)
 		"delivery problem", "warning: could not send", "delayed mail",
 	};
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	for (size_t i = 0; i < nitems(words); i++)
 		if (contains_ci(v, strlen(v), words[i]))
 			return true;
 	return false;

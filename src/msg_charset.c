@@ -32,7 +32,7 @@ charset_name(const char *label)
 
 	if (label == NULL || strcasecmp(label, "utf-8") == 0 || strcasecmp(label, "utf8") == 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof(as_1252) / sizeof(as_1252[0]); i++)
+	for (size_t i = 0; i < nitems(as_1252); i++)
 		if (strcasecmp(label, as_1252[i]) == 0)
 			return "WINDOWS-1252";
 	/* labels iconv knows under another name */

@@ -168,7 +168,7 @@ tag_breaks(const char *name, size_t len)
 		"header", "footer",
 	};
 
-	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+	for (size_t i = 0; i < nitems(tags); i++)
 		if (tag_is(name, len, tags[i]))
 			return true;
 	return false;
@@ -344,7 +344,7 @@ is_attribution(const char *l, size_t n)
 	}
 	if (n < 6 || n > QUOTE_MAX_ATTRIB)
 		return false;
-	for (k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+	for (k = 0; k < nitems(forms); k++) {
 		el = strlen(forms[k].end);
 		if (strncmp(l, forms[k].start, 3) != 0 || n < 3 + el ||
 		    strncasecmp(l + n - el, forms[k].end, el) != 0)
@@ -366,7 +366,7 @@ starts_attribution(const char *l, size_t n)
 		l++;
 		n--;
 	}
-	for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+	for (size_t k = 0; k < nitems(starts); k++)
 		if (n > 3 && strncmp(l, starts[k], 3) == 0)
 			return true;
 	return false;

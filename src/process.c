@@ -199,7 +199,7 @@ process_quarantine_tx(struct program *p, const char *transport_id, size_t len,
 	memset(&om, 0, sizeof(om));
 	om.tmpl = "quarantine_alert";
 	om.vars = v;
-	om.nvars = sizeof(v) / sizeof(v[0]);
+	om.nvars = nitems(v);
 	om.to = (const char *const *)coords;
 	om.nto = ncoords;
 	om.key = alert_key;

@@ -259,7 +259,7 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 		};
 
 		snprintf(in->detail, sizeof(in->detail), "status sent");
-		rc = reply_queue(p, in, "status", v, sizeof(v) / sizeof(v[0]), NULL, NULL);
+		rc = reply_queue(p, in, "status", v, nitems(v), NULL, NULL);
 	}
 out:
 	participant_clear(&part);

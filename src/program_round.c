@@ -621,7 +621,7 @@ round_introduce(struct program *p, const struct round *r, const struct partnersh
 		memset(&om, 0, sizeof(om));
 		om.tmpl = "introduction";
 		om.vars = v;
-		om.nvars = sizeof(v) / sizeof(v[0]);
+		om.nvars = nitems(v);
 		om.to = to;
 		om.nto = 2;
 		om.reply_to = to;

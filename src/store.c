@@ -265,7 +265,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX adjustments_round ON adjustments(round_id, id);",
 };
 
-#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define NMIGRATIONS ((int)nitems(migrations))
 
 static size_t
 stmt_slot_of(const char *sql)
@@ -436,7 +436,7 @@ store_pragmas(struct store *st, char *err, size_t errsz)
 	};
 
 	sqlite3_busy_handler(st->db, store_busy, NULL);
-	for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
+	for (size_t i = 0; i < nitems(pragmas); i++) {
 		char *msg = NULL;
 		int rc, tries = 0;
 

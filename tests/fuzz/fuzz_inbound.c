@@ -22,6 +22,7 @@
 #include "program.h"
 #include "store.h"
 #include "tmpl.h"
+#include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +42,7 @@ static const char *const fields[] = {
 	"Content-Disposition", "Auto-Submitted", "X-Loop", "X-Auto-Response-Suppress",
 	"List-Id", "List-Unsubscribe", "List-Help", "Precedence",
 };
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+#define NFIELDS nitems(fields)
 
 static struct conf conf;
 static struct program prog;

@@ -12,6 +12,7 @@
 
 #include "process.h"
 #include "store.h"
+#include "util.h"
 
 static char path[64];
 
@@ -68,7 +69,7 @@ test_sha256(void **state)
 	};
 	char hex[PROCESS_SHA256_HEX];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		process_sha256_hex(cases[i].in, strlen(cases[i].in), hex);
 		assert_string_equal(hex, cases[i].want);
 	}
@@ -92,7 +93,7 @@ test_counts(void **state)
 	};
 	int tries[3];
 
-	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+	for (size_t s = 0; s < nitems(steps); s++) {
 		memset(tries, 0xff, sizeof(tries));
 		assert_int_equal(store_attempts_begin(st, keys + steps[s].first, steps[s].n, 100 + s,
 						      tries), 0);

@@ -284,7 +284,7 @@ test_table(void **state)
 {
 	size_t failures = 0;
 
-	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+	for (size_t k = 0; k < nitems(cases); k++) {
 		const struct ar_case *t = &cases[k];
 		size_t n = 0;
 		const char *why = NULL;
@@ -300,7 +300,7 @@ test_table(void **state)
 			failures++;
 		}
 	}
-	print_message("%zu cases\n", sizeof(cases) / sizeof(cases[0]));
+	print_message("%zu cases\n", nitems(cases));
 	assert_int_equal(failures, 0);
 }
 
@@ -509,7 +509,7 @@ test_random(void **state)
 		if (run % 2 == 0)
 			o = (size_t)snprintf(v, sizeof(v), "%s; ", OURS);
 		while (o < 200) {
-			const char *w = bits[lcg(&seed) % (sizeof(bits) / sizeof(bits[0]))];
+			const char *w = bits[lcg(&seed) % nitems(bits)];
 
 			memcpy(v + o, w, strlen(w));
 			o += strlen(w);
@@ -531,7 +531,7 @@ test_volume(void **state)
 {
 	static const char *shapes[] = { "(", "()", "\"", "\\", "(\\)", "; a=b", " x.y=z",
 					 "dkim=pass ", "@", "((((((((((((((((((((((((((((((((" };
-	const size_t nshapes = sizeof(shapes) / sizeof(shapes[0]);
+	const size_t nshapes = nitems(shapes);
 	char *v[20];
 	const char *why;
 	clock_t t0 = clock();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "msg_bounce.h"
+#include "util.h"
 
 #define BA "iln@example.org"
 #define DOM "example.org"
@@ -37,7 +38,7 @@ test_verp_token(void **state)
 	};
 	char tok[BOUNCE_TOKEN_MAX];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		bool ok = bounce_verp_token(cases[i].addr, strlen(cases[i].addr), BA, tok, sizeof(tok));
 
 		assert_int_equal(ok, cases[i].tok != NULL);
@@ -149,7 +150,7 @@ test_text_shapes(void **state)
 		  "text", "a@e.example", BOUNCE_TEMPORARY },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		struct bounce b;
 
 		assert_int_equal(parse(cases[i].raw, &b), BOUNCE_DSN);
@@ -178,7 +179,7 @@ test_not_bounces(void **state)
 	};
 	struct bounce b;
 
-	for (size_t i = 0; i < sizeof(raws) / sizeof(raws[0]); i++)
+	for (size_t i = 0; i < nitems(raws); i++)
 		assert_int_equal(parse(raws[i], &b), BOUNCE_NONE);
 }
 

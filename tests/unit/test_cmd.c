@@ -133,7 +133,7 @@ test_table(void **state)
 {
 	struct cmd c;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		const struct cmd_case *t = &cases[i];
 
 		assert_int_equal(cmd_parse(t->subject, &c), 0);
@@ -195,7 +195,7 @@ test_hostile(void **state)
 	struct cmd c;
 	char *big;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < nitems(bad); i++) {
 		assert_int_equal(cmd_parse(bad[i], &c), -1);
 		assert_int_equal(c.kind, CMD_UNKNOWN);
 		cmd_free(&c);
@@ -252,7 +252,7 @@ test_blns(void **state)
 	char prefixed[4096];
 
 	if (env == NULL || file_read(env, 1 << 20, &data, &len) != 0)
-		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && data == NULL; i++)
+		for (size_t i = 0; i < nitems(paths) && data == NULL; i++)
 			if (file_read(paths[i], 1 << 20, &data, &len) != 0)
 				data = NULL;
 	if (data == NULL)

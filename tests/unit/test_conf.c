@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "util.h"
 
 static char path[64];
 
@@ -71,7 +72,7 @@ test_errors(void **state)
 		{ "[inbound]\ntransport = imap\n", "transport = imap needs imap_user" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		struct conf c;
 		char err[512] = "";
 
@@ -112,7 +113,7 @@ test_validate(void **state)
 	fputs("secret\n", f);
 	fclose(f);
 	chmod("/tmp/ilnbot-conf-open.pass", 0644);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		struct conf c;
 		char err[512] = "";
 		int warnings = -1, errors;

@@ -14,6 +14,7 @@
 
 #include "form.h"
 #include "iso_codes.h"
+#include "util.h"
 
 #define ANA                                                                     \
 	"Name: Ana Pereira\nCountry: Brazil\nSector: academic\n"                \
@@ -191,7 +192,7 @@ teardown(void **state)
 static void
 test_table(void **state)
 {
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		const struct form_case *t = &cases[i];
 		struct profile p;
 		struct buf problems;

@@ -14,6 +14,7 @@
 #include <json.h>
 
 #include "iso_codes.h"
+#include "util.h"
 
 struct lookup_case {
 	const char *input;
@@ -107,7 +108,7 @@ check_table(const struct lookup_case *t, size_t n, const char *(*lookup)(const c
 static void
 test_countries(void **state)
 {
-	check_table(countries, sizeof(countries) / sizeof(countries[0]), iso_country_lookup);
+	check_table(countries, nitems(countries), iso_country_lookup);
 	assert_string_equal(iso_country_name("BR"), "Brazil");
 	assert_string_equal(iso_country_name("br"), "Brazil");
 	assert_string_equal(iso_country_name("KR"), "South Korea");
@@ -121,7 +122,7 @@ test_countries(void **state)
 static void
 test_languages(void **state)
 {
-	check_table(languages, sizeof(languages) / sizeof(languages[0]), iso_language_lookup);
+	check_table(languages, nitems(languages), iso_language_lookup);
 	assert_string_equal(iso_language_name("spa"), "Spanish");
 	assert_string_equal(iso_language_name("swa"), "Swahili");
 	assert_string_equal(iso_language_name("por"), "Portuguese");

@@ -20,7 +20,7 @@
 #include "util.h"
 
 #define BLNS_DEFAULT "../shared/corpus/strings/blns.txt"
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) nitems(a)
 
 static const char *const one_to[] = { "ana@example.org" };
 

@@ -10,6 +10,7 @@
 
 #include "match.h"
 #include "match_blossom.h"
+#include "util.h"
 
 /* ---- raw graphs against brute force ---- */
 
@@ -89,7 +90,7 @@ solve_check(int n, int m, const int *eu, const int *ev, const int64_t *ew,
 static void
 test_raw_cases(void **state)
 {
-	for (size_t c = 0; c < sizeof(rawcases) / sizeof(rawcases[0]); c++) {
+	for (size_t c = 0; c < nitems(rawcases); c++) {
 		const struct rawcase *rc = &rawcases[c];
 		int eu[16], ev[16], pairs, bp = 0;
 		int64_t ew[16], w, bw = 0;
@@ -282,7 +283,7 @@ static const struct reasoncase reasoncases[] = {
 static void
 test_unmatched_reasons(void **state)
 {
-	for (size_t c = 0; c < sizeof(reasoncases) / sizeof(reasoncases[0]); c++) {
+	for (size_t c = 0; c < nitems(reasoncases); c++) {
 		const struct reasoncase *rc = &reasoncases[c];
 		struct match_pool *pool = match_pool_new();
 		struct match_result *r;

@@ -105,7 +105,7 @@ static const struct {
 static void
 test_from(void **state)
 {
-	for (size_t i = 0; i < sizeof(from_cases) / sizeof(from_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(from_cases); i++) {
 		char *raw = xasprintf("%sSubject: hi\r\n\r\nbody\r\n", from_cases[i].hdr);
 		struct msg *m = parse_str(raw);
 
@@ -156,7 +156,7 @@ static const struct {
 static void
 test_subject(void **state)
 {
-	for (size_t i = 0; i < sizeof(subject_cases) / sizeof(subject_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(subject_cases); i++) {
 		char *raw = xasprintf("From: a@example.org\r\nSubject: %s\r\n\r\nbody\r\n",
 		    subject_cases[i].raw);
 		struct msg *m = parse_str(raw);
@@ -261,7 +261,7 @@ static const struct {
 static void
 test_ids(void **state)
 {
-	for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(id_cases); i++) {
 		char *raw = xasprintf("From: a@example.org\r\n%s\r\nbody\r\n", id_cases[i].hdr);
 		struct msg *m = parse_str(raw);
 
@@ -392,7 +392,7 @@ static const struct {
 static void
 test_body(void **state)
 {
-	for (size_t i = 0; i < sizeof(body_cases) / sizeof(body_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(body_cases); i++) {
 		const char *raw = body_cases[i].raw;
 		size_t len = strlen(raw);
 		char why[128];
@@ -469,7 +469,7 @@ static const struct {
 static void
 test_strip_quotes(void **state)
 {
-	for (size_t i = 0; i < sizeof(quote_cases) / sizeof(quote_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(quote_cases); i++) {
 		char *out = msg_strip_quotes(quote_cases[i].in);
 
 		print_message("quotes: %s\n", quote_cases[i].name);
@@ -517,7 +517,7 @@ static const struct {
 static void
 test_html(void **state)
 {
-	for (size_t i = 0; i < sizeof(html_cases) / sizeof(html_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(html_cases); i++) {
 		char *out = msg_html_to_text(html_cases[i].in, strlen(html_cases[i].in));
 
 		print_message("html: %s\n", html_cases[i].name);
@@ -599,7 +599,7 @@ static const struct {
 static void
 test_automated(void **state)
 {
-	for (size_t i = 0; i < sizeof(auto_cases) / sizeof(auto_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(auto_cases); i++) {
 		char *raw = xasprintf("%sSubject: x\r\n\r\nbody\r\n", auto_cases[i].hdr);
 		struct msg *m = parse_str(raw);
 		const char *why = "unset";
@@ -676,7 +676,7 @@ test_gate_depth(void **state)
 		{ 10000, true, false }, { 40000, true, false },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		size_t len;
 		char *raw = nested(cases[i].levels, cases[i].rfc822, &len), why[128];
 		clock_t t0 = clock();
@@ -794,7 +794,7 @@ test_line_endings(void **state)
 		"From: Ann <ann@x.org>\r\nSubject: SIGNUP\nMessage-ID: <i@x>\r\r\nName: Ann\n\r",
 	};
 
-	for (size_t i = 0; i < sizeof(raws) / sizeof(raws[0]); i++) {
+	for (size_t i = 0; i < nitems(raws); i++) {
 		struct msg *m = parse_str(raws[i]);
 
 		assert_non_null(m);

@@ -15,6 +15,7 @@
 
 #include "net.h"
 #include "tls_verify.h"
+#include "util.h"
 
 static void
 test_addr_loopback(void **state)
@@ -26,7 +27,7 @@ test_addr_loopback(void **state)
 		{ "::ffff:127.0.0.1", false }, { "fe80::1", false },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		struct sockaddr_storage ss;
 
 		memset(&ss, 0, sizeof(ss));
@@ -108,7 +109,7 @@ test_tls_rules(void **state)
 	};
 	char err[256] = "";
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < nitems(cases); i++)
 		if (tls_host_is_ip(cases[i].host) != cases[i].ip)
 			fail_msg("%s: want %d", cases[i].host, cases[i].ip);
 	assert_null(tls_ca_file(NULL));

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "profile.h"
+#include "util.h"
 
 static void
 test_stage_rule(void **state)
@@ -20,7 +21,7 @@ test_stage_rule(void **state)
 		{ PROFILE_LATE_YEARS, "late" }, { PROFILE_YEARS_MAX, "late" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		const char *s = profile_stage(cases[i].years);
 
 		if (cases[i].stage == NULL)

@@ -186,7 +186,7 @@ test_reply_classes(void **state)
 	};
 	size_t i, n;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < nitems(cases); i++) {
 		struct fake_step steps[12];
 		struct fake_server fs;
 		struct conf c;
@@ -268,7 +268,7 @@ test_hostile_replies(void **state)
 	memset(many, 0, sizeof(many));
 	for (size_t n = 0; n + 8 < sizeof(many); n += 7)
 		memcpy(many + n, "250-ok\n", 7);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		struct fake_step steps[8];
 		struct fake_server fs;
 		struct conf c;
@@ -377,7 +377,7 @@ test_refused_before_sending(void **state)
 	conf_for(&c, fs.port);
 	h = outbound_smtp_ops.open(&c, err, sizeof(err));
 	assert_non_null(h);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < nitems(cases); i++) {
 		err[0] = '\0';
 		if (send_to(h, cases[i].from, cases[i].to, cases[i].msg, err, sizeof(err)) !=
 		    OUTBOUND_PERMANENT)
@@ -464,7 +464,7 @@ test_secret_file_read(void **state)
 	size_t i;
 	int fd;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < nitems(cases); i++) {
 		strcpy(path, "/tmp/ilnbot-test-secret-XXXXXX");
 		fd = mkstemp(path);
 		assert_true(fd >= 0);

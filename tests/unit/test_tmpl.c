@@ -109,7 +109,7 @@ static void
 test_render(void **state)
 {
 	char *dir = mkdir_tmp(), err[256];
-	size_t n = sizeof(render_cases) / sizeof(render_cases[0]);
+	size_t n = nitems(render_cases);
 	struct tmpl_set *set;
 
 	for (size_t i = 0; i < n; i++) {
@@ -276,7 +276,7 @@ static const struct bad_case {
 static void
 test_malformed(void **state)
 {
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+	for (size_t i = 0; i < nitems(bad_cases); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		char *dir = mkdir_tmp(), err[512], *f = xasprintf("%s.txt", c->name);
 		char *want = xasprintf("%s/%s", dir, c->want);

@@ -34,7 +34,7 @@ test_utf8(void **state)
 		{ "\xe0\x80\xaf", 0 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		char *s = utf8_sanitize(cases[i].s, strlen(cases[i].s));
 
 		assert_int_equal(utf8_valid(cases[i].s, strlen(cases[i].s)), cases[i].valid);
@@ -61,7 +61,7 @@ test_time(void **state)
 	};
 	char buf[64];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		int64_t t = -1;
 
 		assert_int_equal(time_parse(cases[i].in, &t) == 0, cases[i].ok);
@@ -140,7 +140,7 @@ test_utf8_clean_line(void **state)
 		{ "max 0", "abc", 0, 0, "" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < nitems(cases); i++) {
 		size_t n = cases[i].len ? cases[i].len : strlen(cases[i].in);
 		char *got = utf8_clean_line(cases[i].in, n, cases[i].max);
 
@@ -173,7 +173,7 @@ test_utf8_has_hidden(void **state)
 		{ "invalid", "Ana\xff", true },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < nitems(cases); i++)
 		if (utf8_has_hidden(cases[i].in, strlen(cases[i].in)) != cases[i].hidden)
 			fail_msg("%s: want %d", cases[i].name, cases[i].hidden);
 }
