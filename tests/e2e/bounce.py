@@ -265,6 +265,16 @@ def lab_pass(bot, now, want_mail=False):
     e2e.Bot.run(bot, now=now)
 
 
+def keep_sent(bot):
+    """sent_keep_days = 30, so the coordinators' mail is read back from the outbox (by
+    default a sent body is purged once delivered)."""
+    with open(bot.conf) as f:
+        conf = f.read()
+    conf = conf.replace("[outbound]\n", "[outbound]\nsent_keep_days = 30\n", 1)
+    with open(bot.conf, "w") as f:
+        f.write(conf)
+
+
 def told(bot, who):
     return [r for r in q(bot, "select rcpts, raw from outbox where kind = 'bounce_coordinators'")
             if who.encode() in bytes(r[1])]
@@ -277,6 +287,7 @@ def lab_introduction_to_a_missing_address(bot):
     coordinators are told. (relay.py refuses such an address at RCPT: the refusal at
     sending time tells them, a pass later.)"""
     gone = "gone@example.org"
+    keep_sent(bot)
     for i, p in enumerate(tl.PEOPLE):
         _, r = bot.send("SIGNUP", tl.form(i, p), sender=p[0], now="2026-03-01T09:00:00Z")
         e2e.reply_to(bot, r[0], sender=p[0], now="2026-03-01T09:00:00Z")

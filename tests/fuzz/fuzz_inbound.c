@@ -40,7 +40,7 @@ static const char *const fields[] = {
 	"From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To",
 	"References", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
 	"Content-Disposition", "Auto-Submitted", "X-Loop", "X-Auto-Response-Suppress",
-	"List-Id", "List-Unsubscribe", "List-Help", "Precedence",
+	"List-Id", "List-Unsubscribe", "List-Help", "Precedence", "Content-Language",
 };
 #define NFIELDS nitems(fields)
 
