@@ -35,7 +35,7 @@
 #define QUOTE_MAX 60
 #define FIELD_LIST                                                                  \
 	"Name, Country, Sector, Workplace, Years, Interests, Languages, About, Partner " \
-	"sector, Partner stage, Notes, Digest"
+	"sector, Partner stage, Notes, Digest, Mail language"
 
 enum field_id {
 	F_NAME,
@@ -50,6 +50,7 @@ enum field_id {
 	F_PARTNER_STAGE,
 	F_NOTES,
 	F_DIGEST,
+	F_MAIL_LANGUAGE,
 	F_COUNT
 };
 
@@ -78,6 +79,9 @@ static const struct {
 			      "different, same, any, or a list of early, mid, late" },
 	[F_NOTES] = { "Notes", false, "free text up to 2000 characters" },
 	[F_DIGEST] = { "Digest", false, "yes or no" },
+	[F_MAIL_LANGUAGE] = { "Mail language", false,
+			      "the language we write to you in: a language name or ISO 639 code, "
+			      "e.g. Spanish or es; empty for the first of your Languages" },
 };
 
 static const char *const *const sectors = profile_sector_names;
@@ -668,6 +672,12 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 		else
 			p->digest = n;
 		break;
+	case F_MAIL_LANGUAGE:
+		if ((code = iso_language_lookup(raw)) == NULL)
+			problem_value(problems, count, f, raw, "is not a language we know");
+		else
+			set_str(&p->mail_language, xstrdup(code));
+		break;
 	case F_COUNT:
 		break;
 	}
@@ -712,6 +722,9 @@ field_default(enum field_id f, struct profile *p, const char *default_language)
 	case F_DIGEST:
 		p->digest = 0;
 		break;
+	case F_MAIL_LANGUAGE:
+		set_str(&p->mail_language, NULL);
+		break;
 	default:
 		break;
 	}
@@ -745,6 +758,8 @@ field_is_set(enum field_id f, const struct profile *p)
 		return p->notes != NULL;
 	case F_DIGEST:
 		return p->digest >= 0;
+	case F_MAIL_LANGUAGE:
+		return p->mail_language != NULL;
 	default:
 		return false;
 	}
@@ -889,6 +904,9 @@ render_field(struct buf *b, enum field_id f, const struct profile *p)
 		break;
 	case F_DIGEST:
 		buf_adds(b, p->digest < 0 ? "" : p->digest ? "yes" : "no");
+		break;
+	case F_MAIL_LANGUAGE:
+		render_list(b, p->mail_language, iso_language_name);
 		break;
 	case F_COUNT:
 		break;

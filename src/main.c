@@ -406,7 +406,7 @@ out:
 static int
 cmd_export(struct bot *b)
 {
-	char *csv = round_export_csv(b->st);
+	char *csv = round_export_csv(&b->prog);
 
 	if (csv == NULL)
 		return 1;

@@ -37,6 +37,7 @@ profile_free(struct profile *p)
 	free(p->partner_sector);
 	free(p->partner_stage);
 	free(p->notes);
+	free(p->mail_language);
 	profile_init(p);
 }
 
@@ -61,6 +62,7 @@ profile_copy(struct profile *dst, const struct profile *src)
 	dst->partner_stage = dup_or_null(src->partner_stage);
 	dst->notes = dup_or_null(src->notes);
 	dst->digest = src->digest;
+	dst->mail_language = dup_or_null(src->mail_language);
 }
 
 int
@@ -101,6 +103,7 @@ static const struct {
 	{ "partner_sector", offsetof(struct profile, partner_sector) },
 	{ "partner_stage", offsetof(struct profile, partner_stage) },
 	{ "notes", offsetof(struct profile, notes) },
+	{ "mail_language", offsetof(struct profile, mail_language) },
 };
 
 static char **

@@ -40,6 +40,7 @@ struct profile {
 	char *partner_stage;    /* "different" | "same" | "any" | "early,mid" (in order) */
 	char *notes;
 	int digest;             /* 1 yes, 0 no, -1 unset */
+	char *mail_language;    /* the Mail language field: an ISO 639-3 code, NULL unset */
 };
 
 /* profile_init: all unset (NULL strings, years and digest -1). */

@@ -87,6 +87,12 @@ struct mail_header;
 size_t mail_list_headers(const struct conf *c, const char *list, struct mail_header *hdr,
 			 char *buf);
 int outmail_queue(struct program *p, const struct outmail *om);
+/* reply_person_language: the ISO 639-1 code of the language mail to someone with this
+ * Mail language (ISO 639-3, NULL for none) and Languages is written in, by
+ * mail_lang_choose(); the default set's language when none of theirs has a set. Static
+ * storage, valid until the next call. */
+const char *reply_person_language(const struct program *p, const char *mail_language,
+				  const char *languages);
 
 /* VERP (reply.c): the address bounces come back to (bounce_address, or the contact
  * address), and the envelope sender of the mail with Message-ID msgid: that address's
@@ -235,7 +241,7 @@ int round_match_preview(struct program *p, struct program_in *in, bool store_it,
 int round_adjust(struct program *p, struct program_in *in, const struct msg *m,
 		 const char *key);
 /* round_export_csv: every participant as CSV (caller frees), NULL on a store error. */
-char *round_export_csv(struct store *st);
+char *round_export_csv(struct program *p);
 
 /* Shared by the handlers. */
 struct profile;

@@ -1083,6 +1083,7 @@ out:
 struct export_ctx {
 	struct buf *b;
 	enum store_export kind;
+	const struct program *p;
 };
 
 /* Codes "fra,eng" as names "French, English" into b. */
@@ -1120,7 +1121,7 @@ export_row(void *arg, int n, const char *const *v)
 	struct export_ctx *x = arg;
 	struct buf *b = x->b;
 
-	if (x->kind == STORE_EXPORT_PARTICIPANTS && n >= 21) {
+	if (x->kind == STORE_EXPORT_PARTICIPANTS && n >= 22) {
 		const char *stage = profile_stage(atoi(v[5]));
 
 		preview_csv_field(b, v[0], 0);
@@ -1134,7 +1135,8 @@ export_row(void *arg, int n, const char *const *v)
 		preview_csv_field(b, v[7], 0);
 		for (int i = 8; i <= 20; i++)
 			preview_csv_field(b, v[i], 0);
-		preview_csv_field(b, "", 1);    /* mail_language: not kept yet */
+		/* mail_language: the language their mail is written in */
+		preview_csv_field(b, reply_person_language(x->p, *v[21] ? v[21] : NULL, v[7]), 1);
 	} else if (x->kind == STORE_EXPORT_PAIRS && n >= 15) {
 		for (int i = 0; i < n; i++) {
 			if (i == 3 || i == 6)
@@ -1159,15 +1161,15 @@ static const char *const export_headers[] = {
 };
 
 static char *
-export_csv(struct store *st, enum store_export kind, const char *arg)
+export_csv(const struct program *p, enum store_export kind, const char *arg)
 {
 	struct buf b;
-	struct export_ctx x = { &b, kind };
+	struct export_ctx x = { &b, kind, p };
 
 	buf_init(&b, 0);
 	buf_adds(&b, "\xEF\xBB\xBF");
 	buf_adds(&b, export_headers[kind]);
-	if (store_export_each(st, kind, arg, export_row, &x) < 0) {
+	if (store_export_each(p->st, kind, arg, export_row, &x) < 0) {
 		buf_free(&b);
 		return NULL;
 	}
@@ -1175,9 +1177,9 @@ export_csv(struct store *st, enum store_export kind, const char *arg)
 }
 
 char *
-round_export_csv(struct store *st)
+round_export_csv(struct program *p)
 {
-	return export_csv(st, STORE_EXPORT_PARTICIPANTS, "");
+	return export_csv(p, STORE_EXPORT_PARTICIPANTS, "");
 }
 
 int
@@ -1206,7 +1208,7 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 	}
 	while (*arg == ' ')
 		arg++;
-	if ((csv = export_csv(p->st, kind, arg)) == NULL)
+	if ((csv = export_csv(p, kind, arg)) == NULL)
 		return -1;
 	v[0] = (struct tmpl_var){ "what", what };
 	om.vars = v;

@@ -12,6 +12,7 @@
 #include "iso_codes.h"
 #include "log.h"
 #include "mail_compose.h"
+#include "mail_lang.h"
 #include "msg.h"
 #include "profile.h"
 #include "program.h"
@@ -221,74 +222,60 @@ lang_enabled(const struct program *p, const char *code)
 	return false;
 }
 
-/* The languages (ISO 639-3, ','-separated, a new string) a registered person lists; NULL
- * when not registered or on a store error (the mail is then in the default language). */
-static char *
-person_languages(struct program *p, const char *email)
-{
-	struct profile prof;
-	char *langs = NULL;
-
-	memset(&prof, 0, sizeof(prof));
-	if (store_participant_get(p->st, email, NULL, &prof) > 0 && prof.languages)
-		langs = xstrdup(prof.languages);
-	profile_free(&prof);
-	return langs;
-}
-
-/* Whether the ','-list list holds code. */
+/* lang_enabled for mail_lang_choose(). */
 static bool
-list_has(const char *list, const char *code)
+lang_has_set(const void *ctx, const char *a2)
 {
-	size_t n = strlen(code);
-
-	for (const char *s = list; s && *s; s += strcspn(s, ","), s += *s == ',')
-		if (strncmp(s, code, n) == 0 && (s[n] == ',' || s[n] == '\0'))
-			return true;
-	return false;
+	return lang_enabled(ctx, a2);
 }
 
-/* The language set a mail is written in (an ISO 639-1 code), NULL for the default: the
- * first of the first recipient's Languages that has a set (the default set's language,
- * default_language, counts) and that every other registered recipient lists too (an introduction: a language both share); for someone
- * not registered, the Content-Language or Accept-Language of the message answered. */
+/* The sets mail may be written in, for mail_lang_choose(). */
+static struct mail_lang_sets
+lang_sets(const struct program *p)
+{
+	return (struct mail_lang_sets){ iso_language_alpha2, lang_has_set, p, default_lang(p) };
+}
+
+const char *
+reply_person_language(const struct program *p, const char *mail_language,
+		      const char *languages)
+{
+	struct mail_lang_person who = { mail_language, languages ? languages : "" };
+	struct mail_lang_sets sets = lang_sets(p);
+	static char out[MAIL_LANG_MAX];
+	const char *a2 = mail_lang_choose(&who, 1, NULL, &sets, out);
+
+	return a2 ? a2 : default_lang(p);
+}
+
+/* The language set a mail is written in (an ISO 639-1 code), NULL for the default:
+ * mail_lang_choose() over the recipients' profiles (the first MAIL_LANG_TO of them), for
+ * someone not registered the Content-Language or Accept-Language of the message answered. */
+#define MAIL_LANG_TO 8
 static const char *
 mail_language(struct program *p, const struct outmail *om)
 {
-	static char found[8];
-	char *first = om->nto ? person_languages(p, om->to[0]) : NULL, *others[8];
-	const char *lang = NULL;
-	size_t nothers = 0;
+	static char found[MAIL_LANG_MAX];
+	struct profile prof[MAIL_LANG_TO];
+	struct mail_lang_person who[MAIL_LANG_TO];
+	struct mail_lang_sets sets = lang_sets(p);
+	const char *asked = NULL, *lang;
+	size_t n = 0;
 
-	for (size_t i = 1; i < om->nto && nothers < 8; i++)
-		others[nothers++] = person_languages(p, om->to[i]);
-	for (const char *s = first; s && *s && lang == NULL; s += strcspn(s, ","), s += *s == ',') {
-		char code[16];
-		const char *a2;
-		bool shared = true;
-
-		snprintf(code, sizeof(code), "%.*s", (int)strcspn(s, ","), s);
-		if ((a2 = iso_language_alpha2(code)) == NULL ||
-		    (!lang_enabled(p, a2) && strcmp(a2, default_lang(p)) != 0))
-			continue;
-		for (size_t i = 0; i < nothers; i++)
-			shared &= others[i] == NULL || list_has(others[i], code);
-		if (shared && strcmp(a2, default_lang(p)) == 0)
-			break;          /* the default set's language */
-		if (shared) {
-			snprintf(found, sizeof(found), "%s", a2);
-			lang = found;
+	for (; n < om->nto && n < MAIL_LANG_TO; n++) {
+		profile_init(&prof[n]);
+		who[n] = (struct mail_lang_person){ NULL, NULL };
+		if (store_participant_get(p->st, om->to[n], NULL, &prof[n]) > 0) {
+			who[n].mail_language = prof[n].mail_language;
+			who[n].languages = prof[n].languages ? prof[n].languages : "";
 		}
 	}
-	if (first == NULL && om->parent && om->parent->language && om->parent->from &&
-	    om->nto == 1 && strcasecmp(om->parent->from, om->to[0]) == 0 &&
-	    lang_enabled(p, om->parent->language)) {
-		snprintf(found, sizeof(found), "%s", om->parent->language);
-		lang = found;
-	}
-	free(first);
-	for (size_t i = 0; i < nothers; i++)
-		free(others[i]);
+	if (om->parent && om->parent->from && om->nto == 1 &&
+	    strcasecmp(om->parent->from, om->to[0]) == 0)
+		asked = om->parent->language;
+	lang = mail_lang_choose(who, n, asked, &sets, found);
+	for (size_t i = 0; i < n; i++)
+		profile_free(&prof[i]);
 	return lang;
 }
 

@@ -263,6 +263,8 @@ static const char *const migrations[] = {
 	"  by_email TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL);"
 	"CREATE INDEX adjustments_round ON adjustments(round_id, id);",
+	/* 11: the Mail language a participant chose (ISO 639-3), '' for none. */
+	"ALTER TABLE participants ADD COLUMN mail_language TEXT NOT NULL DEFAULT '';",
 };
 
 #define NMIGRATIONS ((int)nitems(migrations))

@@ -343,7 +343,7 @@ void store_adjust_rows_free(struct adjust_row *v, int n);
  * ("" the latest round). The count or -1. Columns, in order:
  *   PARTICIPANTS email name country(code) sector workplace years interests
  *     languages(codes) about partner_sector partner_stage notes digest state round
- *     partner_name partner_email applied confirmed introduced ended
+ *     partner_name partner_email applied confirmed introduced ended mail_language(code)
  *   PAIRS round a_name a_email a_country b_name b_email b_country status end a_choice
  *     b_choice proposed introduced ended weight
  *   ROUNDS name status signup_closes starts ends months proposals approved_by

@@ -135,7 +135,7 @@ static const char *const export_sql[] = {
 	"END, ifnull(r.name, ''), ifnull(q.name, ''), ifnull(q.email, ''), "
 	"date(p.created_at, 'unixepoch'), date(p.agreed_at, 'unixepoch'), "
 	"ifnull(date(x.introduced_at, 'unixepoch'), ''), "
-	"ifnull(date(x.ended_at, 'unixepoch'), '') "
+	"ifnull(date(x.ended_at, 'unixepoch'), ''), p.mail_language "
 	"FROM participants p LEFT JOIN partnerships x ON x.id = (SELECT y.id FROM partnerships y "
 	"WHERE (y.a = p.id OR y.b = p.id) AND y.status != 'proposed' ORDER BY y.id DESC LIMIT 1) "
 	"LEFT JOIN rounds r ON r.id = x.round_id LEFT JOIN participants q ON q.id = "

@@ -37,7 +37,9 @@ struct store {
 
 /* The participant columns a struct profile is made of, in profile_from_row()'s order. */
 #define PROFILE_COLS "name, country, sector, workplace, years, interests, languages, about, " \
-		     "partner_sector, partner_stage, notes, digest"
+		     "partner_sector, partner_stage, notes, digest, mail_language"
+/* How many columns PROFILE_COLS names. */
+#define PROFILE_NCOLS 13
 
 /* store_done: give a statement back: reset for reuse when cached, else finalized. */
 void store_done(struct store *st, sqlite3_stmt *stmt);

@@ -39,6 +39,11 @@ profile_from_row(sqlite3_stmt *stmt, int i, struct profile *prof)
 	prof->partner_stage = col_text(stmt, i++);
 	prof->notes = col_text(stmt, i++);
 	prof->digest = sqlite3_column_int(stmt, i++);
+	prof->mail_language = col_text(stmt, i++);
+	if (prof->mail_language && *prof->mail_language == '\0') {
+		free(prof->mail_language);
+		prof->mail_language = NULL;
+	}
 }
 
 int
@@ -75,12 +80,12 @@ store_participant_add(struct store *st, const char *email, const struct profile 
 		      int64_t now, int64_t *id)
 {
 	int n = store_exec(st, "INSERT INTO participants(email, " PROFILE_COLS ", agreed_at, "
-			   "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "sssssissssssiiii", email, prof->name, prof->country, prof->sector,
+			   "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			   "sssssissssssisiii", email, prof->name, prof->country, prof->sector,
 			   prof->workplace, (int64_t)prof->years, nz(prof->interests),
 			   nz(prof->languages), nz(prof->about), nz(prof->partner_sector),
 			   nz(prof->partner_stage), nz(prof->notes),
-			   (int64_t)(prof->digest > 0), now, now, now);
+			   (int64_t)(prof->digest > 0), nz(prof->mail_language), now, now, now);
 
 	if (n < 0)
 		return -1;
@@ -95,12 +100,13 @@ store_participant_update(struct store *st, const char *email, const struct profi
 {
 	return store_exec(st, "UPDATE participants SET name=?, country=?, sector=?, workplace=?, "
 			  "years=?, interests=?, languages=?, about=?, partner_sector=?, "
-			  "partner_stage=?, notes=?, digest=?, updated_at=? WHERE email = ?",
-			  "ssssissssssiis", prof->name, prof->country, prof->sector,
+			  "partner_stage=?, notes=?, digest=?, mail_language=?, updated_at=? "
+			  "WHERE email = ?",
+			  "ssssissssssisis", prof->name, prof->country, prof->sector,
 			  prof->workplace, (int64_t)prof->years, nz(prof->interests),
 			  nz(prof->languages), nz(prof->about), nz(prof->partner_sector),
 			  nz(prof->partner_stage), nz(prof->notes), (int64_t)(prof->digest > 0),
-			  now, email) < 0 ? -1 : 0;
+			  nz(prof->mail_language), now, email) < 0 ? -1 : 0;
 }
 
 int
@@ -160,8 +166,8 @@ store_pool_rows(struct store *st, sqlite3_stmt *stmt, struct pool_row **rows)
 		v[n].email = col_text(stmt, 1);
 		v[n].prof = xcalloc(1, sizeof(struct profile));
 		profile_from_row(stmt, 2, v[n].prof);
-		if (sqlite3_column_count(stmt) > 14)
-			v[n].priority = sqlite3_column_int(stmt, 14);
+		if (sqlite3_column_count(stmt) > 2 + PROFILE_NCOLS)
+			v[n].priority = sqlite3_column_int(stmt, 2 + PROFILE_NCOLS);
 		n++;
 	}
 	store_done(st, stmt);

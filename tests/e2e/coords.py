@@ -315,7 +315,7 @@ def seven_hundred_adjusted_and_approved(bot):
     x = by[lock_a]
     assert x["state"] == "partnered" and x["round"] == "2026A", x
     assert x["partner_email"] == lock_b and x["partner_name"].startswith("Person"), x
-    assert x["introduced"] == "2026-03-12" and x["ended"] == "" and x["mail_language"] == ""
+    assert x["introduced"] == "2026-03-12" and x["ended"] == "" and x["mail_language"] == "en"
     assert by["p000@lib0.example.net"]["country"] == "France"
     assert by["p000@lib0.example.net"]["country_code"] == "FR"
     assert by["p000@lib0.example.net"]["languages"] == "French"

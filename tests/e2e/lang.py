@@ -7,6 +7,8 @@ correction form sending back every value as typed; a round's impossible date ref
 a clear answer; an internationalised domain answered at its ASCII form, a UTF-8 local part
 set aside; countries and languages named in other languages ("Deutschland", "inglés").
 Usage: lang.py [--transport maildir|lab] [BINARY]. Prints "N passed, N failed"."""
+import csv
+import io
 import os
 import sys
 from email.message import EmailMessage
@@ -313,6 +315,45 @@ def pairs_sharing_only_spanish_or_french_are_introduced_in_it(bot):
     assert "Lieu de travail : Biblioteca" in body(fr), body(fr)
     for m in (es, fr):  # the privacy canary: nobody's notes reach a partner
         assert SECRET not in body(m), body(m)
+
+
+@test
+def a_mail_language_of_ones_own_is_kept(bot):
+    who = "ml@example.org"
+    f = form("Marta López", "Chile", "Spanish, English") + "Mail language: English\n"
+    _, r = bot.send("SIGNUP", f, sender=who)
+    assert subject(r[0]).startswith("CONFIRM "), body(r[0])
+    assert "Mail language: English\n" in body(r[0]), body(r[0])
+    _, r = reply_to(bot, r[0], sender=who)
+    # Spanish comes first in Languages, but the Mail language is English
+    assert "Welcome" in body(r[0]) and lang_of(r[0]) == "en", (lang_of(r[0]), body(r[0]))
+    _, r = bot.send("SHOW", sender=who)
+    assert lang_of(r[0]) == "en" and "Mail language: English\n" in body(r[0]), body(r[0])
+    # UPDATE switches it, named in another language; the answer is already in Spanish
+    _, r = bot.send("UPDATE", "Mail language: español\n", sender=who)
+    assert lang_of(r[0]) == "es" and WORDS["es"]["update"] in body(r[0]), body(r[0])
+    _, r = bot.send("SHOW", sender=who)
+    assert lang_of(r[0]) == "es" and WORDS["es"]["show"] in body(r[0]), body(r[0])
+    assert "Mail language: Spanish\n" in body(r[0]), body(r[0])
+    # by code; and a language without a set leaves their Languages to decide (Spanish)
+    _, r = bot.send("UPDATE", "Mail language: fr\n", sender=who)
+    assert lang_of(r[0]) == "fr", lang_of(r[0])
+    _, r = bot.send("UPDATE", "Mail language: Japanese\n", sender=who)
+    assert lang_of(r[0]) == "es" and "Mail language: Japanese\n" in body(r[0]), body(r[0])
+    # an unknown language is a problem line, and nothing changes
+    _, r = bot.send("UPDATE", "Mail language: Elvish\n", sender=who)
+    assert 'Mail language: "Elvish" is not a language we know; accepted: ' in body(r[0]), \
+        body(r[0])
+    _, r = bot.send("UPDATE", "Mail language: español\n", sender=who)
+    # EXPORT names the language each person's mail is written in
+    _, r = bot.send("EXPORT", sender=COORD, headers={"Authentication-Results": AR_OK})
+    att = list(r[0].iter_attachments())
+    rows = list(csv.DictReader(io.StringIO(att[0].get_content().lstrip("\ufeff"))))
+    by = {x["email"]: x for x in rows}
+    assert by[who]["mail_language"] == "es", by[who]
+    # emptied, the first of their Languages with a set decides again
+    _, r = bot.send("UPDATE", "Mail language:\nLanguages: English, Spanish\n", sender=who)
+    assert lang_of(r[0]) == "en" and "Mail language: \n" in body(r[0]), body(r[0])
 
 
 @test

@@ -24,7 +24,7 @@
 #define ANA_RENDER(rest)                                                        \
 	"Name: Ana Pereira\nCountry: Brazil\nSector: academic\n"                \
 	"Workplace: Universidade de São Paulo\nYears: 3\n"                       \
-	"Interests: cataloguing, open access, research data\n" rest
+	"Interests: cataloguing, open access, research data\n" rest "Mail language: \n"
 
 #define DEFAULTS "Partner sector: same\nPartner stage: different\nNotes: \nDigest: no\n"
 
@@ -133,7 +133,15 @@ static const struct form_case cases[] = {
 	  "Name: Ana Pereira\nCountry: United Kingdom\nSector: academic\n"
 	  "Workplace: Universidade de São Paulo\nYears: 3\n"
 	  "Interests: cataloguing, open access, research data\nLanguages: English, Welsh\n"
-	  "About: \n" DEFAULTS },
+	  "About: \n" DEFAULTS "Mail language: \n" },
+	{ "mail language in another language", "Mail language: español\n", false, 0, NULL,
+	  "Name: Ana Pereira\nCountry: Brazil\nSector: academic\n"
+	  "Workplace: Universidade de São Paulo\nYears: 3\n"
+	  "Interests: cataloguing, open access, research data\nLanguages: English\n"
+	  "About: \n" DEFAULTS "Mail language: Spanish\n" },
+	{ "mail language code", "Mail-language: fr\n", false, 0, NULL, NULL },
+	{ "mail language unknown", "Mail language: Elvish\n", false, 1,
+	  "Mail language: \"Elvish\" is not a language we know", NULL },
 	{ "same or any with list", "Partner sector: same, public\n", false, 1,
 	  "Partner sector: \"same\" is not a choice we know", NULL },
 	{ "interest too long",
@@ -340,7 +348,8 @@ test_render_typed(void **state)
 	assert_string_equal(r,
 		"Name: Ana\nCountry: Atlantis\nSector: public\nWorkplace: Biblioteca\n"
 		"Years: twelve\nInterests: cataloguing\nLanguages: es,   Klingonese\nAbout: \n"
-		"Partner sector: same\nPartner stage: sideways\nNotes: \nDigest: maybe\n");
+		"Partner sector: same\nPartner stage: sideways\nNotes: \nDigest: maybe\n"
+		"Mail language: \n");
 	free(r);
 	profile_free(&p);
 	buf_free(&problems);
@@ -377,7 +386,7 @@ test_profile(void **state)
 
 		assert_string_equal(r, "Name: \nCountry: \nSector: \nWorkplace: \nYears: \n"
 				       "Interests: \nLanguages: \nAbout: \nPartner sector: \n"
-				       "Partner stage: \nNotes: \nDigest: \n");
+				       "Partner stage: \nNotes: \nDigest: \nMail language: \n");
 		free(r);
 	}
 	/* A profile from elsewhere with a line break cannot add a field line. */
