@@ -74,6 +74,31 @@ static const unsigned short c1_1252[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 };
 
+/* The entity named by s[0..n) (name characters only, no '&' or ';'), case-sensitively as
+ * HTML does, by binary search of the sorted table; NULL when there is none. */
+static const struct html_entity *
+html_entity_find(const char *s, size_t n)
+{
+	unsigned lo = 0, hi = html_entities_count;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const char *name = html_entities[mid].name;
+		size_t len = strlen(name);
+		int c = memcmp(s, name, n < len ? n : len);
+
+		if (c == 0)
+			c = n < len ? -1 : n > len ? 1 : 0;
+		if (c == 0)
+			return &html_entities[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 /* A named reference at s[0] == '&' (the full HTML5 list): "&name;" exactly, or without
  * the ';' the longest legacy name that starts the run ("&copy2026" is "(c)2026").
  * Returns the bytes consumed, 0 when there is none. */
