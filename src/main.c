@@ -31,6 +31,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define EX_USAGE    64
 #define EX_TEMPFAIL 75
@@ -126,6 +127,10 @@ bot_open(struct bot *b, const char *path, bool with_store, bool validate)
 		log_errorx("templates: %s", err);
 		return -1;
 	}
+	if (words_load(b->conf.templates, err, sizeof(err)) < 0) {
+		log_errorx("templates: %s", err);
+		return -1;
+	}
 	if (iso_codes_load(NULL, err, sizeof(err)) < 0) {
 		log_errorx("iso-codes: %s", err);
 		return -1;
@@ -157,6 +162,7 @@ bot_close(struct bot *b)
 {
 	store_close(b->st);
 	tmpl_free(b->tmpl);
+	words_free();
 	conf_free(&b->conf);
 	iso_codes_free();
 	cmd_cleanup();
@@ -170,6 +176,11 @@ bot_reload_templates(struct bot *b)
 
 	if (t == NULL) {
 		log_errorx("SIGHUP: templates not reloaded: %s", err);
+		return;
+	}
+	if (words_load(b->conf.templates, err, sizeof(err)) < 0) {
+		log_errorx("SIGHUP: templates not reloaded: %s", err);
+		tmpl_free(t);
 		return;
 	}
 	tmpl_free(b->tmpl);
@@ -424,6 +435,10 @@ cmd_check_config(struct bot *b)
 
 	bad += conf_validate(&b->conf, &warnings);
 	if (tmpl_check(b->conf.templates, err, sizeof(err)) > 0) {
+		log_errorx("templates:\n%s", err);
+		bad++;
+	}
+	if (words_check(b->conf.templates, err, sizeof(err)) > 0) {
 		log_errorx("templates:\n%s", err);
 		bad++;
 	}

@@ -1,0 +1,57 @@
+/* words.h: each template set's table of words and sentences (issue #15 parts 2 and 3), so
+ * that a translator edits text files only. DIR/words.ini belongs to the default set,
+ * DIR/xx/words.ini to language set xx (an ISO 639-1 code, as templates/xx/), in INI form
+ * (libinih): "[section]" lines, then "key = text" lines; '#' or ';' starts a comment.
+ * Sections:
+ *   [commands]  a command's name = its other words in this language, space separated
+ *               ("HELP = AYUDA", "ROUND OPEN = ..."); the English words work everywhere.
+ *   [fields]    a form field's English name = its name in this language ("Name = Nombre").
+ *   [values]    a value word ("sector.public = pública", "yes = sí").
+ *   [messages]  a sentence the C code builds, with {{name}} placeholders.
+ * A key a language set lacks is the default set's. The table is process-wide, like
+ * iso_codes: words_load() replaces it (at start and on SIGHUP), words_free() frees it.
+ * Strings returned by words_get() belong to the table and live until the next load or
+ * free; words_format()'s result is the caller's to free(). */
+#ifndef ILN_WORDS_H
+#define ILN_WORDS_H
+
+#include <stddef.h>
+
+#include "tmpl.h"
+
+#define WORDS_MAX_FILE  (256u * 1024) /* bytes of one words.ini */
+#define WORDS_MAX_VALUE 4096          /* bytes of one value */
+
+/* words_load: read DIR/words.ini (missing is an empty default table) and every
+ * DIR/xx/words.ini. 0, or -1 with err "file:line: message" (the table loaded before, if
+ * any, is kept). */
+int words_load(const char *dir, char *err, size_t errsz);
+void words_free(void);
+
+/* words_get: section/key in language lang (an ISO 639-1 code, NULL for the default set),
+ * else in the default set, else NULL. */
+const char *words_get(const char *lang, const char *section, const char *key);
+
+/* words_lang_code: the i-th loaded language set's code (sorted), NULL past the last; the
+ * default set is not among them. */
+const char *words_lang_code(size_t i);
+
+/* words_each: fn(ctx, lang, value) for the default set's value of section/key (lang NULL)
+ * and then each language set's own (not inherited) value, in code order: for accepting
+ * what any language calls a thing. */
+void words_each(const char *section, const char *key,
+		void (*fn)(void *ctx, const char *lang, const char *value), void *ctx);
+
+/* words_format: words_get(lang, "messages", key) with each {{name}} replaced by its value
+ * in vars (an unknown name by ""); the key itself in brackets when no set has it, so a
+ * missing sentence shows rather than vanishes. Caller frees. */
+char *words_format(const char *lang, const char *key, const struct tmpl_var *vars,
+		   size_t nvars);
+
+/* words_check: every problem of DIR's tables, one "file:line: message" per line of err: an
+ * unreadable or malformed file; a key a language set has that the default set lacks; a
+ * message whose {{placeholders}} differ from the default set's. Returns the number of
+ * problems (0 = all good). */
+int words_check(const char *dir, char *err, size_t errsz);
+
+#endif
