@@ -110,9 +110,12 @@ MANDIR     := $(PREFIX)/share/man
 UNITDIR    := $(PREFIX)/lib/systemd/system
 SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
 MANPAGES   := man/ilnbot.8 man/ilnbot.conf.5 man/ilnbot-setup.7
+# The default template set and each language set (templates/<code>/).
+TEMPLATE_FILES = $(wildcard templates/*.txt templates/*.ini templates/*/*.txt templates/*/*.ini)
+TEMPLATE_LANGS = $(sort $(patsubst templates/%/,%,$(dir $(wildcard templates/*/*.txt))))
 # What `make install` writes, relative to $(DESTDIR): `make uninstall` removes exactly this.
 INSTALLED  = $(BINDIR)/ilnbot \
-	     $(patsubst templates/%,$(DATADIR)/templates/%,$(wildcard templates/*.txt)) \
+	     $(patsubst templates/%,$(DATADIR)/templates/%,$(TEMPLATE_FILES)) \
 	     $(foreach m,$(MANPAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 	     $(DOCDIR)/README.md $(DOCDIR)/LICENSE \
 	     $(DOCDIR)/examples/ilnbot.conf.example $(DOCDIR)/examples/ilnbot-servers.conf.example \
@@ -127,7 +130,11 @@ install: all
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
 	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BUILD)/ilnbot $(DESTDIR)$(BINDIR)/ilnbot
-	install -m 644 templates/*.txt $(DESTDIR)$(DATADIR)/templates/
+	install -m 644 $(wildcard templates/*.txt templates/*.ini) $(DESTDIR)$(DATADIR)/templates/
+	for l in $(TEMPLATE_LANGS); do \
+	  install -d $(DESTDIR)$(DATADIR)/templates/$$l && \
+	  install -m 644 templates/$$l/* $(DESTDIR)$(DATADIR)/templates/$$l/ || exit 1; \
+	done
 	for m in $(MANPAGES); do \
 	  s=$${m##*.}; sed $(INSTALL_SED) $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && \
 	  chmod 644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
@@ -158,6 +165,7 @@ install: all
 # /var/lib/ilnbot (the participants' data) stay.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(addprefix $(DESTDIR)$(DATADIR)/templates/,$(TEMPLATE_LANGS)) 2>/dev/null
 	-rmdir $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples \
 	  $(DESTDIR)$(DOCDIR) 2>/dev/null
 

@@ -29,7 +29,9 @@ expected() {
 	local p=$1
 	{
 		echo "$p/bin/ilnbot"
-		for t in templates/*.txt; do echo "$p/share/ilnbot/$t"; done
+		for t in templates/*.txt templates/*.ini templates/*/*.txt templates/*/*.ini; do
+			[ -e "$t" ] && echo "$p/share/ilnbot/$t"
+		done
 		echo "$p/share/man/man8/ilnbot.8"
 		echo "$p/share/man/man5/ilnbot.conf.5"
 		echo "$p/share/man/man7/ilnbot-setup.7"
