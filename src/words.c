@@ -5,6 +5,7 @@
  * A line is "[section]", "key = value", a comment starting with '#', blank, or (starting
  * with white space) the continuation of the previous value, joined with one space. In a
  * value "\n" is a line break. Keys may hold spaces ("ROUND OPEN", "Partner sector").
+ * A set is its folder's words.ini and messages.ini, read as one table.
  * Every string is owned by the table; words_free() frees it all. */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,16 +23,21 @@
 #define WORDS_MAX_ITEMS 4096 /* entries per file */
 #define WORDS_KEY_MAX   200
 
+/* The files of a set's folder, read in this order into one table: words.ini for what
+ * people type and read ([commands], [fields], [values]), messages.ini for sentences. */
+static const char *const files[] = { "words.ini", "messages.ini" };
+
 struct word {
 	char *section;
 	char *key;
 	char *value;
 	int line;
+	unsigned file;          /* index in files[] */
 };
 
 struct wset {
 	char code[3];           /* "" for the default set */
-	char *path;
+	char *paths[nitems(files)];
 	struct word *w;         /* sorted by (section, key) once loaded */
 	size_t n, cap;
 };
@@ -86,7 +92,8 @@ wset_clear(struct wset *s)
 		free(s->w[i].value);
 	}
 	free(s->w);
-	free(s->path);
+	for (size_t i = 0; i < nitems(files); i++)
+		free(s->paths[i]);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -120,10 +127,11 @@ unescape(char *s)
 	*o = '\0';
 }
 
-/* Parse text (NUL-terminated) into s; problems into e. */
+/* Parse text (NUL-terminated), the file files[file], into s; problems into e. */
 static void
-wset_parse(struct wset *s, char *text, struct errs *e)
+wset_parse(struct wset *s, unsigned file, char *text, struct errs *e)
 {
+	const char *path = s->paths[file];
 	char *section = NULL, *line, *next;
 	struct word *last = NULL;
 	int lineno = 0;
@@ -137,7 +145,7 @@ wset_parse(struct wset *s, char *text, struct errs *e)
 		if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
 			line += 3;
 		if (!utf8_valid(line, strlen(line))) {
-			err_add(e, s->path, lineno, "not UTF-8");
+			err_add(e, path, lineno, "not UTF-8");
 			last = NULL;
 			continue;
 		}
@@ -146,12 +154,12 @@ wset_parse(struct wset *s, char *text, struct errs *e)
 			size_t have;
 
 			if (last == NULL) {
-				err_add(e, s->path, lineno, "a continuation line with no value before it");
+				err_add(e, path, lineno, "a continuation line with no value before it");
 				continue;
 			}
 			have = strlen(last->value);
 			if (have + 1 + strlen(t) > WORDS_MAX_VALUE) {
-				err_add(e, s->path, lineno, "value longer than %u bytes",
+				err_add(e, path, lineno, "value longer than %u bytes",
 					WORDS_MAX_VALUE);
 				continue;
 			}
@@ -169,7 +177,7 @@ wset_parse(struct wset *s, char *text, struct errs *e)
 			char *close = strchr(t, ']');
 
 			if (close == NULL || close[1] != '\0' || close == t + 1) {
-				err_add(e, s->path, lineno, "a section line is \"[name]\"");
+				err_add(e, path, lineno, "a section line is \"[name]\"");
 				continue;
 			}
 			*close = '\0';
@@ -177,24 +185,24 @@ wset_parse(struct wset *s, char *text, struct errs *e)
 			continue;
 		}
 		if ((eq = strchr(t, '=')) == NULL) {
-			err_add(e, s->path, lineno, "not a \"key = value\" line or [section]");
+			err_add(e, path, lineno, "not a \"key = value\" line or [section]");
 			continue;
 		}
 		*eq = '\0';
 		if (section == NULL) {
-			err_add(e, s->path, lineno, "a key before the first [section]");
+			err_add(e, path, lineno, "a key before the first [section]");
 			continue;
 		}
 		if (*trim(t) == '\0' || strlen(trim(t)) > WORDS_KEY_MAX) {
-			err_add(e, s->path, lineno, "a key is 1 to %d bytes", WORDS_KEY_MAX);
+			err_add(e, path, lineno, "a key is 1 to %d bytes", WORDS_KEY_MAX);
 			continue;
 		}
 		if (strlen(eq + 1) > WORDS_MAX_VALUE) {
-			err_add(e, s->path, lineno, "value longer than %u bytes", WORDS_MAX_VALUE);
+			err_add(e, path, lineno, "value longer than %u bytes", WORDS_MAX_VALUE);
 			continue;
 		}
 		if (s->n >= WORDS_MAX_ITEMS) {
-			err_add(e, s->path, lineno, "more than %d entries", WORDS_MAX_ITEMS);
+			err_add(e, path, lineno, "more than %d entries", WORDS_MAX_ITEMS);
 			break;
 		}
 		if (s->n == s->cap) {
@@ -206,25 +214,20 @@ wset_parse(struct wset *s, char *text, struct errs *e)
 		last->key = xstrdup(trim(t));
 		last->value = xstrdup(trim(eq + 1));
 		last->line = lineno;
+		last->file = file;
 		unescape(last->value);
 	}
-	qsort(s->w, s->n, sizeof(*s->w), word_cmp);
-	for (size_t i = 1; i < s->n; i++)
-		if (word_cmp(&s->w[i - 1], &s->w[i]) == 0)
-			err_add(e, s->path, s->w[i].line > s->w[i - 1].line ? s->w[i].line :
-					    s->w[i - 1].line,
-				"[%s] %s given twice", s->w[i].section, s->w[i].key);
 }
 
-/* Read path into s; a missing file is an empty set. */
+/* Read the file files[file] of s's folder into s; a missing file is empty. */
 static void
-wset_read(struct wset *s, const char *path, struct errs *e)
+wfile_read(struct wset *s, unsigned file, struct errs *e)
 {
+	const char *path = s->paths[file];
 	FILE *f;
 	char *text = NULL;
 	size_t n;
 
-	s->path = xstrdup(path);
 	if ((f = fopen(path, "rb")) == NULL) {
 		if (errno != ENOENT)
 			err_add(e, path, 0, "%s", strerror(errno));
@@ -240,16 +243,36 @@ wset_read(struct wset *s, const char *path, struct errs *e)
 		err_add(e, path, 0, "holds a NUL byte");
 	else {
 		text[n] = '\0';
-		wset_parse(s, text, e);
+		wset_parse(s, file, text, e);
 	}
 	fclose(f);
 	free(text);
 }
 
+/* Read the set in folder dir into s, sorted; a key given twice is a problem. */
+static void
+wset_read(struct wset *s, const char *dir, struct errs *e)
+{
+	for (unsigned i = 0; i < nitems(files); i++) {
+		s->paths[i] = xasprintf("%s/%s", dir, files[i]);
+		wfile_read(s, i, e);
+	}
+	qsort(s->w, s->n, sizeof(*s->w), word_cmp);
+	for (size_t i = 1; i < s->n; i++)
+		if (word_cmp(&s->w[i - 1], &s->w[i]) == 0) {
+			const struct word *later = s->w[i].file > s->w[i - 1].file ||
+				(s->w[i].file == s->w[i - 1].file &&
+				 s->w[i].line > s->w[i - 1].line) ? &s->w[i] : &s->w[i - 1];
+
+			err_add(e, s->paths[later->file], later->line, "[%s] %s given twice",
+				later->section, later->key);
+		}
+}
+
 static const struct word *
 wset_find(const struct wset *s, const char *section, const char *key)
 {
-	struct word k = { (char *)section, (char *)key, NULL, 0 };
+	struct word k = { (char *)section, (char *)key, NULL, 0, 0 };
 
 	return s->n ? bsearch(&k, s->w, s->n, sizeof(*s->w), word_cmp) : NULL;
 }
@@ -282,17 +305,16 @@ tables_read(const char *dir, struct wset **out, size_t *nout, struct errs *e)
 {
 	struct wset *v = xcalloc(WORDS_MAX_SETS, sizeof(*v));
 	size_t n = 1;
-	char *path = xasprintf("%s/words.ini", dir);
 	struct dirent *de;
+	char *path;
 	DIR *d;
 
-	wset_read(&v[0], path, e);
-	free(path);
+	wset_read(&v[0], dir, e);
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL)
 			if (n < WORDS_MAX_SETS && lang_dir(dir, de->d_name)) {
 				snprintf(v[n].code, sizeof(v[n].code), "%s", de->d_name);
-				path = xasprintf("%s/%s/words.ini", dir, de->d_name);
+				path = xasprintf("%s/%s", dir, de->d_name);
 				wset_read(&v[n++], path, e);
 				free(path);
 			}
@@ -457,7 +479,7 @@ words_check(const char *dir, char *err, size_t errsz)
 			const struct word *d = wset_find(&v[0], w->section, w->key);
 
 			if (d == NULL) {
-				err_add(&e, v[i].path, w->line,
+				err_add(&e, v[i].paths[w->file], w->line,
 					"[%s] %s: not in the default set's words.ini", w->section,
 					w->key);
 				continue;
@@ -465,7 +487,7 @@ words_check(const char *dir, char *err, size_t errsz)
 			placeholders(w->value, &pa);
 			placeholders(d->value, &pb);
 			if (strcmp(pa.data, pb.data) != 0)
-				err_add(&e, v[i].path, w->line,
+				err_add(&e, v[i].paths[w->file], w->line,
 					"[%s] %s: placeholders \"%s\", the default set's are \"%s\"",
 					w->section, w->key, pa.data, pb.data);
 		}

@@ -1,7 +1,10 @@
 /* words.h: each template set's table of words and sentences (issue #15 parts 2 and 3), so
- * that a translator edits text files only. DIR/words.ini belongs to the default set,
- * DIR/xx/words.ini to language set xx (an ISO 639-1 code, as templates/xx/), in INI form
- * (libinih): "[section]" lines, then "key = text" lines; '#' or ';' starts a comment.
+ * that a translator edits text files only. DIR/words.ini and DIR/messages.ini belong to
+ * the default set, DIR/xx/words.ini and DIR/xx/messages.ini to language set xx (an ISO
+ * 639-1 code, as templates/xx/); the two files of a set are one table (words.ini holds by
+ * custom [commands], [fields] and [values], messages.ini [messages]). INI-like form:
+ * "[section]" lines, then "key = text" lines; '#' starts a comment line; a line starting
+ * with white space continues the value before it; "\n" in a value is a line break.
  * Sections:
  *   [commands]  a command's name = its other words in this language, space separated
  *               ("HELP = AYUDA", "ROUND OPEN = ..."); the English words work everywhere.
@@ -22,8 +25,7 @@
 #define WORDS_MAX_FILE  (256u * 1024) /* bytes of one words.ini */
 #define WORDS_MAX_VALUE 4096          /* bytes of one value */
 
-/* words_load: read DIR/words.ini (missing is an empty default table) and every
- * DIR/xx/words.ini. 0, or -1 with err "file:line: message" (the table loaded before, if
+/* words_load: read DIR's files (a missing one is empty) and every DIR/xx/'s. 0, or -1 with err "file:line: message" (the table loaded before, if
  * any, is kept). */
 int words_load(const char *dir, char *err, size_t errsz);
 void words_free(void);

@@ -114,6 +114,19 @@ test_check(void **state)
 	assert_int_equal(words_load(dir, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "given twice"));
 	assert_string_equal(words_get("es", "fields", "Name"), "Nombre");
+	/* words.ini and messages.ini are one table: a key in both is given twice. */
+	put("es/words.ini", "[fields]\nName = Nombre\n");
+	put("es/messages.ini", "[messages]\nrequired = {{field}}: falta\n[fields]\nName = X\n");
+	assert_int_equal(words_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "es/messages.ini:4: [fields] Name given twice"));
+	put("es/messages.ini", "[messages]\nrequired = {{field}}: falta\n");
+	assert_int_equal(words_load(dir, err, sizeof(err)), 0);
+	{
+		char *f = words_format("es", "required", NULL, 0);
+
+		assert_string_equal(f, ": falta");
+		free(f);
+	}
 	words_free();
 }
 
