@@ -6,6 +6,7 @@
 #   round.py --transport lab a whole round, introductions read from the mailboxes
 #   timeline.py --transport lab the round's calendar: digests, check-ins, reminder, close
 #   partnership.py --transport lab reports, nudges, dissolving, re-matching, cc's
+#   pipe_test.py       the guide's Postfix pipe transport to `ilnbot deliver`, as written
 #   faults.py          cut connections, 4xx/421/5xx relays, silent servers, untrusted
 #                      certificates, kill -9 during a 1,000-message batch
 # e2e and faults share one lab started here. Prints a line per part, then
@@ -72,6 +73,7 @@ if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
 	part "partnership (lab)" python3 "$root/tests/e2e/partnership.py" --transport lab "$bin"
 	part "erase (lab)" python3 "$root/tests/e2e/erase.py" --transport lab "$bin"
 	part "bounce (lab)" python3 "$root/tests/e2e/bounce.py" --transport lab "$bin"
+	part "pipe (lab)" python3 "$here/pipe_test.py" "$bin"
 	part faults python3 "$here/faults.py" "$bin"
 else
 	cat "$work/lab_start.out"
