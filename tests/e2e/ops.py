@@ -596,6 +596,40 @@ def setup_guide_postfix_lines_are_the_labs(bot):
         assert l in lab, f"the guide's {l!r} is not what the lab runs"
 
 
+@test
+def unreadable_password_file_is_a_config_error(bot):
+    """A password file the bot's user cannot read (root's 0600 file, the bot run as nobody;
+    not root: a file of mode 000) stops check-config and once with exit 78."""
+    path = write_secret(bot, "imap.pass", 0o600 if os.geteuid() == 0 else 0o000)
+    set_conf(bot, IMAP.format(extra="imap_password_file = imap.pass\n"))
+    env = None
+    if os.geteuid() == 0:
+        import pwd
+        import grp
+        import shutil
+        uid, gid = pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid
+        # The bot's folder is this test's own: hand it, and a copy of the binary, to nobody.
+        shutil.copy(BIN, os.path.join(bot.dir, "ilnbot"))
+        os.chmod(bot.dir, 0o755)
+        for root, dirs, files in os.walk(bot.dir):
+            for n in dirs + files:
+                if os.path.join(root, n) != path:
+                    os.chown(os.path.join(root, n), uid, gid)
+        os.chown(bot.dir, uid, gid)
+        runner = ["setpriv", "--reuid", str(uid), "--regid", str(gid), "--clear-groups",
+                  os.path.join(bot.dir, "ilnbot")]
+    else:
+        runner = [BIN]
+    for sub in ("check-config", "once"):
+        cmd = runner + [sub, "-c", bot.conf] + (["--now", NOW] if sub == "once" else [])
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+        bot.log += p.stderr
+        assert p.returncode == 78, (sub, p.returncode, p.stderr)
+        assert re.search(r"ilnbot\.conf:\d+: \[inbound\] imap_password_file: \S*imap\.pass: "
+                         r"Permission denied", p.stderr), (sub, p.stderr)
+    os.chmod(path, 0o600)
+
+
 def main():
     e2e.run_suite(TESTS, "ops")
 
