@@ -432,9 +432,8 @@ tmpl_load(const char *dir, char *err, size_t errsz)
 	return set;
 }
 
-/* A language set's folder name: an ISO 639-1 code, two lower-case letters. */
-static bool
-is_lang_dir(const char *dir, const char *name)
+bool
+tmpl_is_lang_dir(const char *dir, const char *name)
 {
 	char *path;
 	struct stat st;
@@ -462,7 +461,7 @@ langs_load(struct tmpl_set *set, const char *dir, bool all, struct errs *e)
 		struct tmpl_set *ls;
 		char *sub;
 
-		if (!is_lang_dir(dir, de->d_name) || set->nlangs >= TMPL_MAX_LANGS)
+		if (!tmpl_is_lang_dir(dir, de->d_name) || set->nlangs >= TMPL_MAX_LANGS)
 			continue;
 		sub = xasprintf("%s/%s", dir, de->d_name);
 		ls = set_load(sub, all, e);
@@ -471,7 +470,8 @@ langs_load(struct tmpl_set *set, const char *dir, bool all, struct errs *e)
 			closedir(d);
 			return -1;
 		}
-		snprintf(ls->lang, sizeof(ls->lang), "%s", de->d_name);
+		memcpy(ls->lang, de->d_name, 2);        /* two letters: tmpl_is_lang_dir */
+		ls->lang[2] = '\0';
 		set->langs = xrealloc(set->langs, (set->nlangs + 1) * sizeof(*set->langs));
 		set->langs[set->nlangs++] = ls;
 	}

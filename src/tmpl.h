@@ -38,6 +38,9 @@ const struct tmpl_set *tmpl_lang(const struct tmpl_set *set, const char *code);
 const char *tmpl_lang_code(const struct tmpl_set *set, size_t i);
 const struct tmpl_set *tmpl_for(const struct tmpl_set *set, const char *code, const char *name);
 const char *tmpl_set_lang(const struct tmpl_set *set);
+/* tmpl_is_lang_dir: whether dir/name is a language set's folder: a directory named by an
+ * ISO 639-1 code, two lower-case letters (the templates' and words.h's tables' alike). */
+bool tmpl_is_lang_dir(const char *dir, const char *name);
 /* tmpl_name_at: the name of a set's i-th template (sorted), NULL past the last. */
 const char *tmpl_name_at(const struct tmpl_set *set, size_t i);
 

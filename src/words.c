@@ -277,22 +277,6 @@ wset_find(const struct wset *s, const char *section, const char *key)
 	return s->n ? bsearch(&k, s->w, s->n, sizeof(*s->w), word_cmp) : NULL;
 }
 
-/* A language set's folder: two lower-case letters, a directory. */
-static bool
-lang_dir(const char *dir, const char *name)
-{
-	struct stat st;
-	char *path;
-	bool ok;
-
-	if (strlen(name) != 2 || name[0] < 'a' || name[0] > 'z' || name[1] < 'a' || name[1] > 'z')
-		return false;
-	path = xasprintf("%s/%s", dir, name);
-	ok = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-	free(path);
-	return ok;
-}
-
 static int
 code_cmp(const void *a, const void *b)
 {
@@ -312,8 +296,8 @@ tables_read(const char *dir, struct wset **out, size_t *nout, struct errs *e)
 	wset_read(&v[0], dir, e);
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL)
-			if (n < WORDS_MAX_SETS && lang_dir(dir, de->d_name)) {
-				snprintf(v[n].code, sizeof(v[n].code), "%s", de->d_name);
+			if (n < WORDS_MAX_SETS && tmpl_is_lang_dir(dir, de->d_name)) {
+				memcpy(v[n].code, de->d_name, 2); /* two letters */
 				path = xasprintf("%s/%s", dir, de->d_name);
 				wset_read(&v[n++], path, e);
 				free(path);
