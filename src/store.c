@@ -8,6 +8,7 @@
  * store_close(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <gnutls/crypto.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -381,6 +382,38 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt)
 		return -1;
 	}
 	return sqlite3_changes(st->db);
+}
+
+void *
+store_rows(struct store *st, sqlite3_stmt *stmt, size_t size,
+	   void (*row)(sqlite3_stmt *stmt, void *item), void (*clear)(void *item), int *n)
+{
+	char *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc = SQLITE_ERROR;
+
+	*n = -1;
+	if (stmt == NULL)
+		return NULL;
+	while (count < INT_MAX && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * size);
+		}
+		memset(v + count * size, 0, size);
+		row(stmt, v + count * size);
+		count++;
+	}
+	store_done(st, stmt);
+	if (rc != SQLITE_DONE) {
+		log_errorx("store: %s", sqlite3_errmsg(st->db));
+		for (size_t i = 0; clear && i < count; i++)
+			clear(v + i * size);
+		free(v);
+		return NULL;
+	}
+	*n = (int)count;
+	return v;
 }
 
 char *

@@ -70,6 +70,31 @@ adjust_kind_of(const char *s)
 	return 2;
 }
 
+static void
+adjust_row_read(sqlite3_stmt *stmt, void *item)
+{
+	struct adjust_row *r = item;
+
+	r->proposal = sqlite3_column_int(stmt, 0);
+	r->kind = adjust_kind_of((const char *)sqlite3_column_text(stmt, 1));
+	r->a = sqlite3_column_int64(stmt, 2);
+	r->b = sqlite3_column_int64(stmt, 3);
+	r->by = col_text(stmt, 4);
+	r->at = sqlite3_column_int64(stmt, 5);
+	r->a_email = col_text(stmt, 6);
+	r->b_email = col_text(stmt, 7);
+}
+
+static void
+adjust_row_undo(void *item)
+{
+	struct adjust_row *r = item;
+
+	free(r->by);
+	free(r->a_email);
+	free(r->b_email);
+}
+
 int
 store_adjust_list(struct store *st, int64_t round_id, struct adjust_row **out)
 {
@@ -78,47 +103,17 @@ store_adjust_list(struct store *st, int64_t round_id, struct adjust_row **out)
 					   "LEFT JOIN participants pa ON pa.id = x.a LEFT JOIN "
 					   "participants pb ON pb.id = x.b WHERE x.round_id = ? "
 					   "ORDER BY x.id", "i", round_id);
-	struct adjust_row *v = NULL;
-	int n = 0, cap = 0, rc;
+	int n;
 
-	*out = NULL;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct adjust_row *r;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xrealloc(v, (size_t)cap * sizeof(*v));
-		}
-		r = &v[n++];
-		memset(r, 0, sizeof(*r));
-		r->proposal = sqlite3_column_int(stmt, 0);
-		r->kind = adjust_kind_of((const char *)sqlite3_column_text(stmt, 1));
-		r->a = sqlite3_column_int64(stmt, 2);
-		r->b = sqlite3_column_int64(stmt, 3);
-		r->by = col_text(stmt, 4);
-		r->at = sqlite3_column_int64(stmt, 5);
-		r->a_email = col_text(stmt, 6);
-		r->b_email = col_text(stmt, 7);
-	}
-	store_done(st, stmt);
-	if (rc != SQLITE_DONE) {
-		store_adjust_rows_free(v, n);
-		return -1;
-	}
-	*out = v;
+	*out = store_rows(st, stmt, sizeof(**out), adjust_row_read, adjust_row_undo, &n);
 	return n;
 }
 
 void
 store_adjust_rows_free(struct adjust_row *v, int n)
 {
-	for (int i = 0; i < n; i++) {
-		free(v[i].by);
-		free(v[i].a_email);
-		free(v[i].b_email);
-	}
+	for (int i = 0; i < n; i++)
+		adjust_row_undo(&v[i]);
 	free(v);
 }
 

@@ -65,35 +65,34 @@ store_inbound_set_transport(struct store *st, int64_t id, const char *transport_
 			  id) < 0 ? -1 : 0;
 }
 
+static void
+erase_item_row(sqlite3_stmt *stmt, void *item)
+{
+	struct erase_item *e = item;
+
+	e->id = sqlite3_column_int64(stmt, 0);
+	e->transport_id = col_text(stmt, 1);
+	e->message_id = col_text(stmt, 2);
+}
+
+static void
+erase_item_undo(void *item)
+{
+	struct erase_item *e = item;
+
+	free(e->transport_id);
+	free(e->message_id);
+}
+
 int
 store_erase_queue_list(struct store *st, struct erase_item **out)
 {
 	sqlite3_stmt *stmt = store_prepare(st, "SELECT id, transport_id, message_id FROM erase_queue "
 					   "ORDER BY id LIMIT 1000", "");
-	struct erase_item *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	int n;
 
-	*out = NULL;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].transport_id = col_text(stmt, 1);
-		v[n].message_id = col_text(stmt, 2);
-		n++;
-	}
-	store_done(st, stmt);
-	if (rc != SQLITE_DONE) {
-		erase_items_free(v, n);
-		return -1;
-	}
-	*out = v;
-	return (int)n;
+	*out = store_rows(st, stmt, sizeof(**out), erase_item_row, erase_item_undo, &n);
+	return n;
 }
 
 int
@@ -106,10 +105,8 @@ store_erase_queue_done(struct store *st, int64_t id)
 void
 erase_items_free(struct erase_item *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].transport_id);
-		free(v[i].message_id);
-	}
+	for (size_t i = 0; i < n; i++)
+		erase_item_undo(&v[i]);
 	free(v);
 }
 

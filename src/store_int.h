@@ -56,6 +56,13 @@ int store_exec_stmt(struct store *st, sqlite3_stmt *stmt);
 /* store_count: step once and give back the first column of the row as an int (a count);
  * -1 when there is no row or an error (logged). stmt NULL gives -1. */
 int store_count(struct store *st, sqlite3_stmt *stmt);
+/* store_rows: step stmt to its end, reading each row with row(stmt, item) into a new
+ * item of size bytes (zeroed first) of a growing array, and give stmt back. Returns the
+ * array (NULL when there are no rows; the caller frees it and what row() put in each
+ * item) with *n the count; on an error (logged; stmt NULL too) NULL with *n = -1, each
+ * item read undone with clear(item) (NULL: nothing to undo) and the array freed. */
+void *store_rows(struct store *st, sqlite3_stmt *stmt, size_t size,
+		 void (*row)(sqlite3_stmt *stmt, void *item), void (*clear)(void *item), int *n);
 /* col_text: a copy of a text column, NULL for NULL. */
 char *col_text(sqlite3_stmt *stmt, int i);
 /* nz: s, or "" for NULL (for NOT NULL columns). */

@@ -146,40 +146,32 @@ pool_row_clear(struct pool_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void
+pool_row_read(sqlite3_stmt *stmt, void *item)
+{
+	struct pool_row *r = item;
+
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->email = col_text(stmt, 1);
+	r->prof = xcalloc(1, sizeof(struct profile));
+	profile_from_row(stmt, 2, r->prof);
+	if (sqlite3_column_count(stmt) > 2 + PROFILE_NCOLS)
+		r->priority = sqlite3_column_int(stmt, 2 + PROFILE_NCOLS);
+}
+
+static void
+pool_row_undo(void *item)
+{
+	pool_row_clear(item);
+}
+
 int
 store_pool_rows(struct store *st, sqlite3_stmt *stmt, struct pool_row **rows)
 {
-	struct pool_row *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	int n;
 
-	*rows = NULL;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].email = col_text(stmt, 1);
-		v[n].prof = xcalloc(1, sizeof(struct profile));
-		profile_from_row(stmt, 2, v[n].prof);
-		if (sqlite3_column_count(stmt) > 2 + PROFILE_NCOLS)
-			v[n].priority = sqlite3_column_int(stmt, 2 + PROFILE_NCOLS);
-		n++;
-	}
-	store_done(st, stmt);
-	if (rc != SQLITE_DONE) {
-		log_errorx("store: %s", sqlite3_errmsg(st->db));
-		for (size_t i = 0; i < n; i++)
-			pool_row_clear(&v[i]);
-		free(v);
-		return -1;
-	}
-	*rows = v;
-	return (int)n;
+	*rows = store_rows(st, stmt, sizeof(**rows), pool_row_read, pool_row_undo, &n);
+	return n;
 }
 
 int
@@ -209,26 +201,26 @@ store_subscriber_has(struct store *st, const char *email)
 					     "s", email));
 }
 
+static void
+email_row(sqlite3_stmt *stmt, void *item)
+{
+	*(char **)item = col_text(stmt, 0);
+}
+
+static void
+email_undo(void *item)
+{
+	free(*(char **)item);
+}
+
 int
 store_subscribers_list(struct store *st, char ***emails)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT email FROM subscribers ORDER BY email", "");
-	char **v = NULL;
-	size_t n = 0, cap = 0;
+	int n;
 
-	*emails = NULL;
-	if (stmt == NULL)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		v[n++] = col_text(stmt, 0);
-	}
-	store_done(st, stmt);
-	*emails = v;
-	return (int)n;
+	*emails = store_rows(st, store_prepare(st, "SELECT email FROM subscribers ORDER BY email",
+					       ""), sizeof(**emails), email_row, email_undo, &n);
+	return n;
 }
 
 int

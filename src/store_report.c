@@ -49,52 +49,43 @@ store_report_add(struct store *st, int64_t partnership_id, int64_t round_id, int
 	"FROM reports r LEFT JOIN participants pr ON pr.id = r.reporter " \
 	"LEFT JOIN participants pp ON pp.id = r.partner "
 
+/* One row of REPORT_SELECT, for store_rows(). */
+static void
+report_row(sqlite3_stmt *stmt, void *item)
+{
+	struct report *r = item;
+
+	r->id = sqlite3_column_int64(stmt, 0);
+	r->partnership_id = sqlite3_column_int64(stmt, 1);
+	r->round_id = sqlite3_column_int64(stmt, 2);
+	r->reporter = sqlite3_column_int64(stmt, 3);
+	r->partner = sqlite3_column_int64(stmt, 4);
+	r->reporter_email = col_text(stmt, 5);
+	r->partner_email = col_text(stmt, 6);
+	r->kind = REPORT_OTHER;
+	report_kind_parse((const char *)sqlite3_column_text(stmt, 7), &r->kind);
+	r->text = col_text(stmt, 8);
+	r->status = REPORT_OPEN;
+	report_status_parse((const char *)sqlite3_column_text(stmt, 9), &r->status);
+	r->created_at = sqlite3_column_int64(stmt, 10);
+	r->due_at = sqlite3_column_int64(stmt, 11);
+	r->closed_at = sqlite3_column_int64(stmt, 12);
+	r->closed_by = col_text(stmt, 13);
+}
+
+static void
+report_undo(void *item)
+{
+	report_clear(item);
+}
+
 static int
 store_report_rows(struct store *st, sqlite3_stmt *stmt, struct report **out)
 {
-	struct report *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	int n;
 
-	*out = NULL;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct report *r;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		r = &v[n++];
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(stmt, 0);
-		r->partnership_id = sqlite3_column_int64(stmt, 1);
-		r->round_id = sqlite3_column_int64(stmt, 2);
-		r->reporter = sqlite3_column_int64(stmt, 3);
-		r->partner = sqlite3_column_int64(stmt, 4);
-		r->reporter_email = col_text(stmt, 5);
-		r->partner_email = col_text(stmt, 6);
-		r->kind = REPORT_OTHER;
-		report_kind_parse((const char *)sqlite3_column_text(stmt, 7), &r->kind);
-		r->text = col_text(stmt, 8);
-		r->status = REPORT_OPEN;
-		report_status_parse((const char *)sqlite3_column_text(stmt, 9), &r->status);
-		r->created_at = sqlite3_column_int64(stmt, 10);
-		r->due_at = sqlite3_column_int64(stmt, 11);
-		r->closed_at = sqlite3_column_int64(stmt, 12);
-		r->closed_by = col_text(stmt, 13);
-	}
-	store_done(st, stmt);
-	if (rc != SQLITE_DONE) {
-		log_errorx("store: %s", sqlite3_errmsg(st->db));
-		for (size_t i = 0; i < n; i++)
-			report_clear(&v[i]);
-		free(v);
-		return -1;
-	}
-	*out = v;
-	return (int)n;
+	*out = store_rows(st, stmt, sizeof(**out), report_row, report_undo, &n);
+	return n;
 }
 
 int
@@ -186,6 +177,23 @@ store_note_add(struct store *st, int64_t participant, int64_t report_id, const c
 			  report_id, author, text, now) < 0 ? -1 : 0;
 }
 
+static void
+note_row(sqlite3_stmt *stmt, void *item)
+{
+	struct note *n = item;
+
+	n->author = col_text(stmt, 0);
+	n->text = col_text(stmt, 1);
+	n->created_at = sqlite3_column_int64(stmt, 2);
+	n->report_id = sqlite3_column_int64(stmt, 3);
+}
+
+static void
+note_undo(void *item)
+{
+	note_clear(item);
+}
+
 int
 store_notes_of(struct store *st, int64_t participant, struct note **out)
 {
@@ -193,33 +201,10 @@ store_notes_of(struct store *st, int64_t participant, struct note **out)
 					   "coalesce(n.report_id, 0) FROM notes n WHERE n.participant = ?1 "
 					   "OR n.report_id IN (SELECT id FROM reports WHERE reporter = ?1) "
 					   "ORDER BY n.id", "i", participant);
-	struct note *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	int n;
 
-	*out = NULL;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		v[n].author = col_text(stmt, 0);
-		v[n].text = col_text(stmt, 1);
-		v[n].created_at = sqlite3_column_int64(stmt, 2);
-		v[n].report_id = sqlite3_column_int64(stmt, 3);
-		n++;
-	}
-	store_done(st, stmt);
-	if (rc != SQLITE_DONE) {
-		for (size_t i = 0; i < n; i++)
-			note_clear(&v[i]);
-		free(v);
-		return -1;
-	}
-	*out = v;
-	return (int)n;
+	*out = store_rows(st, stmt, sizeof(**out), note_row, note_undo, &n);
+	return n;
 }
 
 int

@@ -196,48 +196,50 @@ partnership_clear(struct partnership *p)
 	"FROM partnerships x JOIN participants pa ON pa.id = x.a " \
 	"JOIN participants pb ON pb.id = x.b "
 
+/* One row of PARTNERSHIP_SELECT, for store_rows(). */
+static void
+partnership_row(sqlite3_stmt *stmt, void *item)
+{
+	struct partnership *p = item;
+
+	p->id = sqlite3_column_int64(stmt, 0);
+	p->a = sqlite3_column_int64(stmt, 1);
+	p->b = sqlite3_column_int64(stmt, 2);
+	p->weight = sqlite3_column_int64(stmt, 3);
+	p->a_email = col_text(stmt, 4);
+	p->b_email = col_text(stmt, 5);
+	p->why = col_text(stmt, 6);
+	p->status = PARTNERSHIP_PROPOSED;
+	partnership_status_parse((const char *)sqlite3_column_text(stmt, 7),
+				 &p->status);
+	p->round_id = sqlite3_column_int64(stmt, 8);
+	p->a_choice = p->b_choice = CHOICE_NONE;
+	partner_choice_parse((const char *)sqlite3_column_text(stmt, 9), &p->a_choice);
+	partner_choice_parse((const char *)sqlite3_column_text(stmt, 10), &p->b_choice);
+	p->introduced_at = sqlite3_column_int64(stmt, 11);
+	p->ended_at = sqlite3_column_int64(stmt, 12);
+	p->end = END_NONE;
+	partnership_end_parse((const char *)sqlite3_column_text(stmt, 13), &p->end);
+	p->a_status = p->b_status = PARTICIPANT_ACTIVE;
+	participant_status_parse((const char *)sqlite3_column_text(stmt, 14),
+				 &p->a_status);
+	participant_status_parse((const char *)sqlite3_column_text(stmt, 15),
+				 &p->b_status);
+}
+
+static void
+partnership_undo(void *item)
+{
+	partnership_clear(item);
+}
+
 static int
 store_partnership_rows(struct store *st, sqlite3_stmt *stmt, struct partnership **out)
 {
-	struct partnership *v = NULL;
-	size_t n = 0, cap = 0;
+	int n;
 
-	*out = NULL;
-	if (stmt == NULL)
-		return -1;
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].a = sqlite3_column_int64(stmt, 1);
-		v[n].b = sqlite3_column_int64(stmt, 2);
-		v[n].weight = sqlite3_column_int64(stmt, 3);
-		v[n].a_email = col_text(stmt, 4);
-		v[n].b_email = col_text(stmt, 5);
-		v[n].why = col_text(stmt, 6);
-		v[n].status = PARTNERSHIP_PROPOSED;
-		partnership_status_parse((const char *)sqlite3_column_text(stmt, 7),
-					 &v[n].status);
-		v[n].round_id = sqlite3_column_int64(stmt, 8);
-		v[n].a_choice = v[n].b_choice = CHOICE_NONE;
-		partner_choice_parse((const char *)sqlite3_column_text(stmt, 9), &v[n].a_choice);
-		partner_choice_parse((const char *)sqlite3_column_text(stmt, 10), &v[n].b_choice);
-		v[n].introduced_at = sqlite3_column_int64(stmt, 11);
-		v[n].ended_at = sqlite3_column_int64(stmt, 12);
-		v[n].end = END_NONE;
-		partnership_end_parse((const char *)sqlite3_column_text(stmt, 13), &v[n].end);
-		v[n].a_status = v[n].b_status = PARTICIPANT_ACTIVE;
-		participant_status_parse((const char *)sqlite3_column_text(stmt, 14),
-					 &v[n].a_status);
-		participant_status_parse((const char *)sqlite3_column_text(stmt, 15),
-					 &v[n].b_status);
-		n++;
-	}
-	store_done(st, stmt);
-	*out = v;
-	return (int)n;
+	*out = store_rows(st, stmt, sizeof(**out), partnership_row, partnership_undo, &n);
+	return n;
 }
 
 int
@@ -322,32 +324,25 @@ store_partnership_end(struct store *st, int64_t id, enum partnership_end end, in
 		       ? -1 : 0;
 }
 
+static void
+round_row(sqlite3_stmt *stmt, void *item)
+{
+	store_round_from_row(stmt, item);
+}
+
+static void
+round_undo(void *item)
+{
+	round_clear(item);
+}
+
 static int
 store_round_rows(struct store *st, sqlite3_stmt *stmt, struct round **out)
 {
-	struct round *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	int n;
 
-	*out = NULL;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		store_round_from_row(stmt, &v[n++]);
-	}
-	store_done(st, stmt);
-	if (rc != SQLITE_DONE) {
-		for (size_t i = 0; i < n; i++)
-			round_clear(&v[i]);
-		free(v);
-		return -1;
-	}
-	*out = v;
-	return (int)n;
+	*out = store_rows(st, stmt, sizeof(**out), round_row, round_undo, &n);
+	return n;
 }
 
 int

@@ -31,6 +31,25 @@ store_topic_add(struct store *st, const char *title, const char *body, const cha
 	return 0;
 }
 
+static void
+topic_row(sqlite3_stmt *stmt, void *item)
+{
+	struct topic *t = item;
+
+	t->id = sqlite3_column_int64(stmt, 0);
+	t->title = col_text(stmt, 1);
+	t->body = col_text(stmt, 2);
+	t->author = col_text(stmt, 3);
+	t->created_at = sqlite3_column_int64(stmt, 4);
+	t->sent_at = sqlite3_column_int64(stmt, 5);
+}
+
+static void
+topic_undo(void *item)
+{
+	topic_clear(item);
+}
+
 int
 store_topics_list(struct store *st, enum topic_status status, bool newest, int max,
 		  struct topic **out)
@@ -42,37 +61,12 @@ store_topics_list(struct store *st, enum topic_status status, bool newest, int m
 	    store_prepare(st, "SELECT id, title, body, author, created_at, coalesce(sent_at, 0), "
 			  "status FROM topics WHERE status = ? ORDER BY id LIMIT ?", "si",
 			  topic_status_name(status), (int64_t)max);
-	struct topic *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	int n;
 
-	*out = NULL;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		v[n].id = sqlite3_column_int64(stmt, 0);
-		v[n].title = col_text(stmt, 1);
-		v[n].body = col_text(stmt, 2);
-		v[n].author = col_text(stmt, 3);
-		v[n].created_at = sqlite3_column_int64(stmt, 4);
-		v[n].sent_at = sqlite3_column_int64(stmt, 5);
-		v[n].status = status;
-		n++;
-	}
-	store_done(st, stmt);
-	if (rc != SQLITE_DONE) {
-		log_errorx("store: %s", sqlite3_errmsg(st->db));
-		for (size_t i = 0; i < n; i++)
-			topic_clear(&v[i]);
-		free(v);
-		return -1;
-	}
-	*out = v;
-	return (int)n;
+	*out = store_rows(st, stmt, sizeof(**out), topic_row, topic_undo, &n);
+	for (int i = 0; i < n; i++)
+		(*out)[i].status = status;
+	return n;
 }
 
 int
