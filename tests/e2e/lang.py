@@ -5,7 +5,8 @@ Gmail- and Apple-Mail-like clients in windows-1252 (labelled ISO-8859-1), ISO-88
 KOI8-R, Shift_JIS, GB18030, Big5 and UTF-8, their names kept letter for letter; the
 correction form sending back every value as typed; a round's impossible date refused with
 a clear answer; an internationalised domain answered at its ASCII form, a UTF-8 local part
-set aside; countries and languages named in other languages ("Deutschland", "inglés").
+set aside; countries and languages named in other languages ("Deutschland", "inglés");
+every mail written in French and German, whose HELP form sent back as shown is a signup.
 Usage: lang.py [--transport maildir|lab] [BINARY]. Prints "N passed, N failed"."""
 import csv
 import io
@@ -362,6 +363,32 @@ def every_set_passes_check_config(bot):
     assert b"valid" in p.stdout, p.stdout
     for code in ("es", "fr", "pt", "de"):
         assert os.path.isdir(os.path.join(e2e.TOP, "templates", code)), code
+
+
+@test
+def french_and_german_write_every_mail(bot):
+    top = os.path.join(e2e.TOP, "templates")
+    names = sorted(f for f in os.listdir(top) if f.endswith(".txt"))
+    for code in ("fr", "de"):
+        missing = [n for n in names if not os.path.isfile(os.path.join(top, code, n))]
+        assert not missing, (code, missing)
+    # HELP in the reader's language, whose form sent back as shown is a signup
+    for code, words in (("fr", ("Le formulaire de candidature", "Merci de votre candidature",
+                                "Votre statut auprès de")),
+                        ("de", ("Das Anmeldeformular", "vielen Dank für Ihre Anmeldung",
+                                "Ihr Status bei"))):
+        who = f"help-{code}@example.org"
+        _, r = bot.send("HELP", sender=who, headers={"Accept-Language": code})
+        b = body(r[0])
+        assert lang_of(r[0]) == code and words[0] in b, (code, b)
+        start = b.index("\nName: ") + 1
+        f = b[start:b.index("\n\n", start)] + "\n"
+        _, r = bot.send("SIGNUP", f, sender=who, headers={"Accept-Language": code})
+        assert subject(r[0]).startswith("CONFIRM ") and words[1] in body(r[0]), (code, body(r[0]))
+        assert lang_of(r[0]) == code, (code, lang_of(r[0]))
+        reply_to(bot, r[0], sender=who)
+        _, r = bot.send("STATUS", sender=who)
+        assert words[2] in body(r[0]) and lang_of(r[0]) == code, (code, body(r[0]))
 
 
 def main():
