@@ -496,6 +496,23 @@ check_list(const struct tmpl_set *set, const char *dir, const char *list, struct
 	}
 }
 
+/* A language set's file uses the same placeholders and sections as the default's: one
+ * that leaves out {{#history}} hides that part of the mail from its readers. */
+static void
+place_same(const struct tmpl_set *set, const struct tmpl_set *ls, const char *dir,
+	   const char *sub, const char *name, struct buf *problems, int *bad)
+{
+	char *want = tmpl_placeholders(set, name), *have = tmpl_placeholders(ls, name);
+
+	if (want && have && strcmp(want, have) != 0) {
+		buf_printf(problems, "%s/%s.txt: placeholders \"%s\"; %s/%s.txt has \"%s\"\n", sub,
+			   name, have, dir, name, want);
+		(*bad)++;
+	}
+	free(want);
+	free(have);
+}
+
 int
 program_check_templates(const struct tmpl_set *set, const char *dir, struct buf *problems)
 {
@@ -522,6 +539,7 @@ program_check_templates(const struct tmpl_set *set, const char *dir, struct buf 
 				continue;
 			}
 			check_one(ls, sub, name, problems, &bad);
+			place_same(set, ls, dir, sub, name, problems, &bad);
 		}
 		free(sub);
 	}

@@ -61,4 +61,9 @@ int tmpl_check(const char *dir, char *err, size_t errsz);
 int tmpl_check_vars(const struct tmpl_set *set, const char *name, const char *const *known,
 		    size_t nknown, char *err, size_t errsz);
 
+/* tmpl_placeholders: the placeholders and sections template name uses, sorted, each once,
+ * space-separated ("{{#history}} {{name}} {{profile}}"); NULL when there is no such
+ * template. Caller frees. */
+char *tmpl_placeholders(const struct tmpl_set *set, const char *name);
+
 #endif

@@ -435,11 +435,11 @@ placeholders(const char *s, struct buf *out)
 			names[j] = names[j - 1];
 			names[j - 1] = t;
 		}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
 			buf_printf(out, "%s{{%s}}", out->len ? " " : "", names[i]);
+	for (size_t i = 0; i < n; i++)
 		free(names[i]);
-	}
 	buf_addc(out, '\0');
 	out->len--;
 }
@@ -455,8 +455,8 @@ words_check(const char *dir, char *err, size_t errsz)
 	if (err && errsz)
 		err[0] = '\0';
 	tables_read(dir, &v, &n, &e);
-	buf_init(&pa, 128);
-	buf_init(&pb, 128);
+	buf_init(&pa, 0);
+	buf_init(&pb, 0);
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = 0; j < v[i].n; j++) {
 			const struct word *w = &v[i].w[j];

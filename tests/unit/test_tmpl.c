@@ -406,6 +406,26 @@ test_load_text(void **state)
 	assert_non_null(strstr(err, "unclosed section"));
 }
 
+/* tmpl_placeholders: each placeholder and section once, sorted, subject and body alike
+ * (check-config compares a language set's file with the default's by it). */
+static void
+test_placeholders(void **state)
+{
+	const char text[] = "Subject: Re {{name}}\n\n{{#history}}{{history}} {{name}}{{/history}}"
+			    " {{b}} {{a}} {{b}}\n";
+	char err[256], *p;
+	struct tmpl_set *set;
+
+	(void)state;
+	set = tmpl_load_text("t", text, strlen(text), err, sizeof(err));
+	assert_non_null(set);
+	p = tmpl_placeholders(set, "t");
+	assert_string_equal(p, "{{#history}} {{a}} {{b}} {{history}} {{name}}");
+	free(p);
+	assert_null(tmpl_placeholders(set, "nope"));
+	tmpl_free(set);
+}
+
 int
 main(void)
 {
@@ -419,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_check_vars),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_load_text),
+		cmocka_unit_test(test_placeholders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
