@@ -257,7 +257,8 @@ wset_read(struct wset *s, const char *dir, struct errs *e)
 		s->paths[i] = xasprintf("%s/%s", dir, files[i]);
 		wfile_read(s, i, e);
 	}
-	qsort(s->w, s->n, sizeof(*s->w), word_cmp);
+	if (s->n > 0)
+		qsort(s->w, s->n, sizeof(*s->w), word_cmp);
 	for (size_t i = 1; i < s->n; i++)
 		if (word_cmp(&s->w[i - 1], &s->w[i]) == 0) {
 			const struct word *later = s->w[i].file > s->w[i - 1].file ||
