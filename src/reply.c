@@ -233,7 +233,8 @@ lang_has_set(const void *ctx, const char *a2)
 static struct mail_lang_sets
 lang_sets(const struct program *p)
 {
-	return (struct mail_lang_sets){ iso_language_alpha2, lang_has_set, p, default_lang(p) };
+	return (struct mail_lang_sets){ iso_language_alpha2, lang_has_set, p, default_lang(p),
+					 iso_language_macro };
 }
 
 const char *
