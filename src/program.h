@@ -61,8 +61,10 @@ struct outmail {
 	const char *attach_name, *attach_type, *attach_data;
 	size_t attach_len;
 	/* Already rendered (one mail to many: the digest): when body is set, subject, body
-	 * and body_html are used as they are and the template is not rendered again. */
+	 * and body_html are used as they are and the template is not rendered again; lang
+	 * is then the language set they were rendered in (NULL: the default set). */
 	const char *subject, *body, *body_html;
+	const char *lang;
 };
 
 /* One mail to many recipients, each their own copy (a digest): outmail_bulk_begin

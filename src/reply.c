@@ -409,7 +409,7 @@ outmail_bulk_begin(struct program *p, const struct outmail *om, struct outmail_b
 	mo.subject = subject;
 	mo.date = p->now;
 	mo.auto_submitted = "auto-generated";
-	mo.content_language = default_lang(p);
+	mo.content_language = om->body && om->lang ? om->lang : default_lang(p);
 	mo.extra = om->extra;
 	mo.nextra = om->nextra;
 	mo.body = body;
