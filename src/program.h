@@ -23,6 +23,8 @@ struct program {
 	const struct tmpl_set *tmpl;
 	int64_t now;
 	bool fixed_now;            /* --now given: time does not move */
+	int smtputf8;              /* the relay offers SMTPUTF8: 1, -1 not, 0 not asked yet */
+	int64_t smtputf8_at;       /* when it was asked (the wall clock) */
 };
 
 /* program_tick: p->now from the clock (unless fixed) and returned. */

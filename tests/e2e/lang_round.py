@@ -4,11 +4,15 @@
 partner's Mail language first; a Mandarin speaker is paired with a Chinese speaker, never
 with a Cantonese one; a digest's frame comes in each recipient's language and the topic
 as the coordinator wrote it, in any charset his client used; a repeated pass sends no
-digest twice; the privacy canary (coordinator-only notes) reaches no partner and no digest.
+digest twice; the privacy canary (coordinator-only notes) reaches no partner and no digest;
+a UTF-8 local part (RFC 6531) answered through an SMTP relay that offers SMTPUTF8 (a
+scripted one here), set aside with a clear log line when the relay does not.
 Usage: lang_round.py [--transport maildir|lab] [BINARY]. Prints "N passed, N failed"."""
 import os
 import shutil
+import socket
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
@@ -189,6 +193,125 @@ def a_digest_frame_in_each_readers_language_the_topic_as_written(bot):
     bot.run(now="2026-03-29T12:00:00Z")
     bot.run(now="2026-03-30T00:30:00Z")
     assert [subject(m) for m in bot.replies()] == []
+
+
+class Relay:
+    """A scripted SMTP server on 127.0.0.1 that accepts everything, offering SMTPUTF8 or
+    not; it keeps each transaction's MAIL and RCPT lines and data."""
+
+    def __init__(self, utf8):
+        self.utf8 = utf8
+        self.got = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(c,), daemon=True).start()
+
+    def session(self, c):
+        f = c.makefile("rwb")
+
+        def say(line):
+            f.write(line.encode() + b"\r\n")
+            f.flush()
+        say("220 relay.example ESMTP")
+        cur = None
+        while True:
+            line = f.readline()
+            if not line:
+                break
+            cmd = line.rstrip(b"\r\n")
+            up = cmd.upper()
+            if up.startswith(b"EHLO"):
+                caps = ["250-relay.example", "250-PIPELINING"]
+                if self.utf8:
+                    caps.append("250-SMTPUTF8")
+                say("\r\n".join(caps + ["250 8BITMIME"]))
+            elif up.startswith(b"MAIL FROM:"):
+                cur = {"mail": cmd.decode("utf-8"), "rcpt": [], "data": b""}
+                say("250 ok")
+            elif up.startswith(b"RCPT TO:"):
+                cur["rcpt"].append(cmd.decode("utf-8"))
+                say("250 ok")
+            elif up == b"DATA":
+                say("354 go")
+                while True:
+                    d = f.readline()
+                    if d in (b".\r\n", b""):
+                        break
+                    cur["data"] += d[1:] if d.startswith(b"..") else d
+                self.got.append(cur)
+                say("250 queued")
+            elif up == b"QUIT":
+                say("221 bye")
+                break
+            else:
+                say("250 ok")
+        c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def smtp_bot(relay):
+    class SmtpBot(e2e.Bot):
+        def transport_conf(self):
+            return f"""[inbound]
+transport = maildir
+maildir = var/inbox
+
+[outbound]
+transport = smtp
+smtp_host = 127.0.0.1
+smtp_port = {relay.port}
+smtp_tls = none
+smtp_timeout_seconds = 5
+"""
+    return SmtpBot("languages = es fr pt de\n")
+
+
+UTF8_HELP = ("From: J\u00f6rg <j\u00f6rg@example.org>\r\nTo: iln@example.org\r\nSubject: HELP\r\n"
+             "Message-ID: <u8help@client.example>\r\n\r\nhi\r\n").encode()
+
+
+@test
+def a_utf8_local_part_is_answered_when_the_relay_offers_smtputf8(bot):
+    if e2e.MODE == "lab":
+        return
+    for utf8 in (True, False):
+        relay = Relay(utf8)
+        b = smtp_bot(relay)
+        try:
+            b.drop(UTF8_HELP)
+            b.drop(b"From: <ana@example.org>\r\nTo: iln@example.org\r\nSubject: HELP\r\n"
+                   b"Message-ID: <asciihelp@client.example>\r\n\r\nhi\r\n")
+            b.run()
+            rcpts = [r for t in relay.got for r in t["rcpt"]]
+            assert "RCPT TO:<ana@example.org>" in rcpts, relay.got    # ASCII mail goes as ever
+            if utf8:
+                assert b.rejected() == 0, b.log[-2000:]
+                t = [t for t in relay.got if "RCPT TO:<jörg@example.org>" in t["rcpt"]]
+                assert len(t) == 1, relay.got
+                assert t[0]["mail"].endswith(" SMTPUTF8"), t[0]["mail"]
+                assert b"To: j\xc3\xb6rg@example.org" in t[0]["data"], t[0]["data"][:400]
+                a = [t for t in relay.got if "RCPT TO:<ana@example.org>" in t["rcpt"]]
+                assert not a[0]["mail"].endswith("SMTPUTF8"), a[0]["mail"]
+            else:
+                assert b.rejected() == 1, b.log[-2000:]
+                assert len(relay.got) == 1, relay.got
+                assert ("UTF-8 local part in From (RFC 6531): set aside, the relay does not "
+                        "offer SMTPUTF8") in b.log, b.log[-2000:]
+        finally:
+            b.close()
+            relay.close()
 
 
 def main():
