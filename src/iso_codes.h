@@ -7,6 +7,7 @@
 #ifndef ILN_ISO_CODES_H
 #define ILN_ISO_CODES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ISO_CODES_DIR "/usr/share/iso-codes/json"
@@ -47,5 +48,15 @@ const char *iso_language_name(const char *code);
 const char *iso_language_alpha2(const char *code);
 /* As iso_country_name_in, for languages ("Spanisch" for spa in "de"). */
 const char *iso_language_name_in(const char *code, const char *lang);
+
+/* Macrolanguages (iso_macro.c, a table of our own: iso-codes does not list members; these
+ * work without iso_codes_load). iso_language_macro: the ISO 639-3 macrolanguage an
+ * individual language belongs to ("zho" for cmn), or NULL. iso_language_member: the
+ * members of macro one by one: start with *i = 0, NULL after the last.
+ * iso_language_related: whether a and b count as one language for sharing it: the same
+ * code, or one is the other's macrolanguage (cmn and zho; not cmn and yue). */
+const char *iso_language_macro(const char *code);
+const char *iso_language_member(const char *macro, size_t *i);
+bool iso_language_related(const char *a, const char *b);
 
 #endif

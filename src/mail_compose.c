@@ -61,12 +61,14 @@ hdr_begin(struct hdr *h, struct buf *b, const char *name)
 	h->col = strlen(name) + 1;
 }
 
-/* Add one token (bytes 0x20-0x7e only), after a space or a fold. */
+/* Add one token (bytes 0x20-0x7e only; also UTF-8 beyond ASCII when utf8, for an
+ * address mail_addr_valid passed: RFC 6532), after a space or a fold. */
 static void
-hdr_tok(struct hdr *h, const char *tok, size_t n)
+hdr_tok_any(struct hdr *h, const char *tok, size_t n, bool utf8)
 {
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)tok[i] < 0x20 || (unsigned char)tok[i] > 0x7e)
+		if ((unsigned char)tok[i] < 0x20 || (unsigned char)tok[i] == 0x7f ||
+		    (!utf8 && (unsigned char)tok[i] > 0x7e))
 			h->bad = true;
 	if (n == 0 || h->bad)
 		return;
@@ -82,6 +84,12 @@ hdr_tok(struct hdr *h, const char *tok, size_t n)
 	h->first = false;
 	if (h->col > LINE_MAX_HDR)
 		h->bad = true;
+}
+
+static void
+hdr_tok(struct hdr *h, const char *tok, size_t n)
+{
+	hdr_tok_any(h, tok, n, false);
 }
 
 /* Add the space-separated words of s as tokens. */
@@ -171,6 +179,32 @@ domain_valid(const char *s, size_t n)
 	return s[n - 1] != '-';
 }
 
+/* A local part: a dot-atom whose atext may include UTF-8 beyond ASCII (RFC 6531, 6532),
+ * valid and without C1 controls. */
+static bool
+local_valid(const char *s, size_t n)
+{
+	bool ascii = true;
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80) {
+			ascii = false;
+			if ((unsigned char)s[i] == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0)
+				return false;
+		}
+	if (ascii)
+		return dot_atom(s, n);
+	if (!utf8_valid(s, n) || n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.' ? s[i + 1] == '.' : c < 0x80 && !atext(c))
+			return false;
+	}
+	return true;
+}
+
 bool
 mail_addr_valid(const char *addr)
 {
@@ -181,7 +215,7 @@ mail_addr_valid(const char *addr)
 		return false;
 	if ((at = strchr(addr, '@')) == NULL || strchr(at + 1, '@') != NULL)
 		return false;
-	if (at - addr > 64 || !dot_atom(addr, (size_t)(at - addr)))
+	if (at - addr > 64 || !local_valid(addr, (size_t)(at - addr)))
 		return false;
 	return domain_valid(at + 1, strlen(at + 1));
 }
@@ -374,7 +408,7 @@ hdr_addrs(struct buf *b, const char *name, const char *const *list, size_t n, ch
 	for (size_t i = 0; i < n; i++) {
 		char *t = xasprintf("%s%s", list[i], i + 1 < n ? "," : "");
 
-		hdr_tok(&h, t, strlen(t));
+		hdr_tok_any(&h, t, strlen(t), true);
 		free(t);
 	}
 	if (hdr_end(&h) < 0) {

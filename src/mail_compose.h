@@ -62,8 +62,9 @@ char *mail_compose(const struct mail_out *m, size_t *len, char *err, size_t errs
 char *mail_compose_prefix(const char *to, const char *message_id, size_t *len, char *err,
 			  size_t errsz);
 
-/* mail_addr_valid: one addr-spec local@domain, both dot-atoms of RFC 5321 characters,
- * local part <= 64, labels <= 63, whole <= 254. No quoted local parts, no literals. */
+/* mail_addr_valid: one addr-spec local@domain, both dot-atoms of RFC 5321 characters (the
+ * local part may also hold UTF-8, RFC 6531/6532: valid, no C1 controls), local part <= 64
+ * bytes, labels <= 63, whole <= 254. No quoted local parts, no literals. */
 bool mail_addr_valid(const char *addr);
 
 /* mail_addr_strict: mail_addr_valid, and the domain has at least two labels and a top

@@ -6,44 +6,91 @@
 
 #include "mail_lang.h"
 
-/* Whether the ','-list list holds code. */
-static bool
-list_has(const char *list, const char *code)
-{
-	size_t n = strlen(code);
+#define CODE_MAX 16             /* bytes of one ISO 639 code taken from a list, NUL included */
 
-	for (const char *s = list; s && *s; s += strcspn(s, ","), s += *s == ',')
-		if (strncmp(s, code, n) == 0 && (s[n] == ',' || s[n] == '\0'))
+/* Whether a and b count as one language: equal, or one the other's macrolanguage. */
+static bool
+related(const struct mail_lang_sets *sets, const char *a, const char *b)
+{
+	const char *m;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	if (sets->macro == NULL)
+		return false;
+	return ((m = sets->macro(a)) != NULL && strcmp(m, b) == 0) ||
+	       ((m = sets->macro(b)) != NULL && strcmp(m, a) == 0);
+}
+
+/* The next item of the ','-list at *s into code (cut to CODE_MAX - 1 bytes); false at
+ * the end. */
+static bool
+list_next(const char **s, char code[CODE_MAX])
+{
+	size_t n;
+
+	if (*s == NULL || **s == '\0')
+		return false;
+	n = strcspn(*s, ",");
+	snprintf(code, CODE_MAX, "%.*s", (int)n, *s);
+	*s += n + ((*s)[n] == ',');
+	return true;
+}
+
+/* Whether who reads code: their Mail language or one of their Languages is it. */
+static bool
+reads(const struct mail_lang_sets *sets, const struct mail_lang_person *who, const char *code)
+{
+	char c[CODE_MAX];
+
+	if (who->mail_language && *who->mail_language && related(sets, who->mail_language, code))
+		return true;
+	for (const char *s = who->languages; list_next(&s, c);)
+		if (related(sets, c, code))
 			return true;
 	return false;
 }
 
-/* The ISO 639-1 code of code (ISO 639-3) when mail may be written in it (its set, or the
- * default set's language), else NULL. */
+/* The ISO 639-1 code of the set mail in code (ISO 639-3) is written in: its own set, else
+ * its macrolanguage's, or the default set's language; NULL when there is none. *lang is
+ * the ISO 639-3 code of that set's language. */
 static const char *
-usable(const struct mail_lang_sets *sets, const char *code)
+usable(const struct mail_lang_sets *sets, const char *code, const char **lang)
 {
-	const char *a2 = sets->alpha2(code);
+	const char *try[2] = { code, sets->macro ? sets->macro(code) : NULL };
 
-	if (a2 == NULL)
-		return NULL;
-	if (strcmp(a2, sets->default_code) == 0 || sets->has_set(sets->ctx, a2))
-		return a2;
+	for (size_t i = 0; i < 2 && try[i]; i++) {
+		const char *a2 = sets->alpha2(try[i]);
+
+		if (a2 && (strcmp(a2, sets->default_code) == 0 || sets->has_set(sets->ctx, a2))) {
+			*lang = try[i];
+			return a2;
+		}
+	}
 	return NULL;
 }
 
-/* Whether every registered recipient after the first reads code (lists it or chose it). */
+/* Whether every registered recipient reads lang. */
 static bool
-shared(const struct mail_lang_person *to, size_t nto, const char *code)
+shared(const struct mail_lang_sets *sets, const struct mail_lang_person *to, size_t nto,
+       const char *lang)
 {
-	for (size_t i = 1; i < nto; i++) {
-		if (to[i].languages == NULL)
-			continue;
-		if (!list_has(to[i].languages, code) &&
-		    (to[i].mail_language == NULL || strcmp(to[i].mail_language, code) != 0))
+	for (size_t i = 0; i < nto; i++)
+		if (to[i].languages != NULL && !reads(sets, &to[i], lang))
 			return false;
-	}
 	return true;
+}
+
+/* The set's code when mail in code qualifies (it has a set, everyone reads it), else NULL. */
+static const char *
+qualifies(const struct mail_lang_sets *sets, const struct mail_lang_person *to, size_t nto,
+	  const char *code)
+{
+	const char *lang, *a2;
+
+	if ((a2 = usable(sets, code, &lang)) == NULL || !shared(sets, to, nto, lang))
+		return NULL;
+	return a2;
 }
 
 /* a2 into out, NULL when a2 is the default set's language. */
@@ -61,19 +108,18 @@ mail_lang_choose(const struct mail_lang_person *to, size_t nto, const char *aske
 		 const struct mail_lang_sets *sets, char out[MAIL_LANG_MAX])
 {
 	const char *a2;
+	char code[CODE_MAX];
 
 	if (nto == 0)
 		return NULL;
-	if (to[0].mail_language && *to[0].mail_language &&
-	    (a2 = usable(sets, to[0].mail_language)) != NULL && shared(to, nto, to[0].mail_language))
-		return chosen(sets, a2, out);
-	for (const char *s = to[0].languages; s && *s; s += strcspn(s, ","), s += *s == ',') {
-		char code[16];
-
-		snprintf(code, sizeof(code), "%.*s", (int)strcspn(s, ","), s);
-		if ((a2 = usable(sets, code)) != NULL && shared(to, nto, code))
+	for (size_t i = 0; i < nto; i++)
+		if (to[i].mail_language && *to[i].mail_language &&
+		    (a2 = qualifies(sets, to, nto, to[i].mail_language)) != NULL)
 			return chosen(sets, a2, out);
-	}
+	for (size_t i = 0; i < nto; i++)
+		for (const char *s = to[i].languages; list_next(&s, code);)
+			if ((a2 = qualifies(sets, to, nto, code)) != NULL)
+				return chosen(sets, a2, out);
 	if (to[0].languages == NULL && nto == 1 && asked && *asked &&
 	    sets->has_set(sets->ctx, asked))
 		return chosen(sets, asked, out);

@@ -214,6 +214,7 @@ census_meeting(const struct census *c, const struct match_person *x, bool sector
 	return k;
 }
 
+/* Whether r speaks one of codes (a macrolanguage and its members count as one). */
 static bool
 row_speaks(const struct pool_row *r, const char *codes)
 {
@@ -225,7 +226,7 @@ row_speaks(const struct pool_row *r, const char *codes)
 
 		t = str_trim(t);
 		for (char *u = strtok_r(want, ",", &s2); u; u = strtok_r(NULL, ",", &s2))
-			if (*t && strcmp(t, str_trim(u)) == 0) {
+			if (*t && iso_language_related(t, str_trim(u))) {
 				yes = true;
 				break;
 			}

@@ -1,11 +1,18 @@
 /* match_report.c: from store rows to the engine's pool, and from its result to text.
  * Languages and interests become small integers through one table per run; countries
- * and sectors are already codes. Pure: no store, no mail. */
+ * and sectors are already codes. Pure: no store, no mail.
+ * Macrolanguages (issue #15 part 4): the engine shares a language when two people hold
+ * the same integer, so someone who lists a macrolanguage (Chinese) also holds each of its
+ * members that someone in the pool lists (Mandarin, Cantonese): a Mandarin speaker then
+ * shares with them, while Mandarin and Cantonese speakers still share nothing. Only
+ * members present in the pool are added, after the person's own languages and within
+ * MATCH_MAX_LANGS, so the buckets grow only where a pair is really made possible. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "iso_codes.h"
 #include "profile.h"
 #include "log.h"
 #include "match_report.h"
@@ -65,6 +72,20 @@ intern_get(struct intern *t, const char *key)
 	return t->vals[i];
 }
 
+/* key's integer, or -1 when the table does not hold it. */
+static int
+intern_find(const struct intern *t, const char *key)
+{
+	size_t i;
+
+	if (t->size == 0)
+		return -1;
+	for (i = intern_hash(key) & (t->size - 1); t->keys[i]; i = (i + 1) & (t->size - 1))
+		if (strcmp(t->keys[i], key) == 0)
+			return t->vals[i];
+	return -1;
+}
+
 static void
 intern_free(struct intern *t)
 {
@@ -122,12 +143,107 @@ pref_parse(const char *v, enum match_pref_mode dflt, bool is_stage)
 	return p;
 }
 
+/* Each language of the run, by its integer: the integers of its members that someone
+ * in the pool lists, when it is a macrolanguage. One allocation each; lang_members_free. */
+struct lang_members {
+	int *off;       /* nlangs + 1 offsets into v */
+	int *v;
+};
+
+static void
+lang_members_build(const struct intern *langs, struct lang_members *lm)
+{
+	size_t nv = 0, cap = 16;
+	int **per = xcalloc(langs->n + 1, sizeof(int *));
+	int *nper = xcalloc(langs->n + 1, sizeof(int));
+
+	for (size_t j = 0; j < langs->size; j++) {
+		const char *m;
+		size_t k = 0;
+		int id;
+
+		if (langs->keys[j] == NULL)
+			continue;
+		id = langs->vals[j];
+		while ((m = iso_language_member(langs->keys[j], &k)) != NULL) {
+			int mid = intern_find(langs, m);
+
+			if (mid < 0)
+				continue;
+			per[id] = xrealloc(per[id], (size_t)(nper[id] + 1) * sizeof(int));
+			per[id][nper[id]++] = mid;
+		}
+	}
+	lm->off = xmalloc((langs->n + 1) * sizeof(int));
+	lm->v = xmalloc(cap * sizeof(int));
+	for (size_t id = 0; id < langs->n; id++) {
+		lm->off[id] = (int)nv;
+		for (int i = 0; i < nper[id]; i++) {
+			if (nv == cap)
+				lm->v = xrealloc(lm->v, (cap *= 2) * sizeof(int));
+			lm->v[nv++] = per[id][i];
+		}
+		free(per[id]);
+	}
+	lm->off[langs->n] = (int)nv;
+	free(per);
+	free(nper);
+}
+
+static void
+lang_members_free(struct lang_members *lm)
+{
+	free(lm->off);
+	free(lm->v);
+}
+
+/* Each member of mp's macrolanguages that the pool lists, appended while there is room. */
+static void
+langs_expand(struct match_person *mp, const struct lang_members *lm)
+{
+	int own = mp->nlangs;
+
+	for (int i = 0; i < own; i++)
+		for (int k = lm->off[mp->langs[i]]; k < lm->off[mp->langs[i] + 1]; k++) {
+			bool dup = false;
+
+			for (int j = 0; j < mp->nlangs && !dup; j++)
+				dup = mp->langs[j] == lm->v[k];
+			if (dup)
+				continue;
+			if (mp->nlangs == MATCH_MAX_LANGS)
+				return;
+			mp->langs[mp->nlangs++] = lm->v[k];
+		}
+}
+
+/* The languages of pr as integers of langs, at most MATCH_MAX_LANGS of them, into mp. */
+static void
+langs_of(const struct profile *pr, struct intern *langs, struct match_person *mp)
+{
+	char *copy = xstrdup(pr->languages ? pr->languages : ""), *save = NULL;
+
+	mp->nlangs = 0;
+	for (char *t = strtok_r(copy, ",", &save); t && mp->nlangs < MATCH_MAX_LANGS;
+	     t = strtok_r(NULL, ",", &save))
+		mp->langs[mp->nlangs++] = intern_get(langs, str_trim(t));
+	free(copy);
+}
+
 struct match_pool *
 match_pool_from_rows(const struct pool_row *rows, int n)
 {
 	struct match_pool *pool = match_pool_new();
 	struct intern langs = { 0 }, interests = { 0 };
+	struct lang_members lm;
 
+	/* every language someone lists first, so a macrolanguage knows its members here */
+	for (int i = 0; i < n; i++) {
+		struct match_person mp;
+
+		langs_of(rows[i].prof, &langs, &mp);
+	}
+	lang_members_build(&langs, &lm);
 	for (int i = 0; i < n; i++) {
 		const struct profile *pr = rows[i].prof;
 		struct match_person mp;
@@ -142,13 +258,9 @@ match_pool_from_rows(const struct pool_row *rows, int n)
 		mp.stage = profile_stage_of(pr->years);
 		mp.want_sector = pref_parse(pr->partner_sector, MATCH_PREF_SAME, false);
 		mp.want_stage = pref_parse(pr->partner_stage, MATCH_PREF_DIFFERENT, true);
-		copy = xstrdup(pr->languages ? pr->languages : "");
-		for (char *t = strtok_r(copy, ",", &save); t && mp.nlangs < MATCH_MAX_LANGS;
-		     t = strtok_r(NULL, ",", &save))
-			mp.langs[mp.nlangs++] = intern_get(&langs, str_trim(t));
-		free(copy);
+		langs_of(pr, &langs, &mp);
+		langs_expand(&mp, &lm);
 		copy = xstrdup(pr->interests ? pr->interests : "");
-		save = NULL;
 		for (char *t = strtok_r(copy, ",", &save); t && mp.ninterests < MATCH_MAX_INTERESTS;
 		     t = strtok_r(NULL, ",", &save)) {
 			char *k = str_trim(t);
@@ -165,9 +277,31 @@ match_pool_from_rows(const struct pool_row *rows, int n)
 		if (match_pool_add(pool, &mp) < 0)
 			log_warnx("match: participant %lld left out of the pool", (long long)rows[i].id);
 	}
+	lang_members_free(&lm);
 	intern_free(&langs);
 	intern_free(&interests);
 	return pool;
+}
+
+/* How many of a's languages b shares (the same, or one's macrolanguage); the engine's own
+ * count would also count the members a macrolanguage was given for the matching. */
+static int
+shared_languages(const struct profile *a, const struct profile *b)
+{
+	char *ca = xstrdup(a->languages ? a->languages : ""), *sa = NULL;
+	int k = 0;
+
+	for (char *x = strtok_r(ca, ",", &sa); x; x = strtok_r(NULL, ",", &sa)) {
+		char *cb = xstrdup(b->languages ? b->languages : ""), *sb = NULL;
+		bool hit = false;
+
+		for (char *y = strtok_r(cb, ",", &sb); y && !hit; y = strtok_r(NULL, ",", &sb))
+			hit = iso_language_related(str_trim(x), str_trim(y));
+		k += hit;
+		free(cb);
+	}
+	free(ca);
+	return k;
 }
 
 static void
@@ -191,6 +325,7 @@ match_pair_why(const struct pool_row *rows, const struct match_pair *pp)
 	const struct profile *a = x->prof, *b = y->prof;
 	const char *sa = profile_stage(a->years), *sb = profile_stage(b->years);
 	struct buf out;
+	int nl;
 
 	buf_init(&out, 4096);
 	buf_printf(&out, "%s/%s, ", a->country, b->country);
@@ -202,8 +337,9 @@ match_pair_why(const struct pool_row *rows, const struct match_pair *pp)
 		buf_printf(&out, "both %s", sa);
 	else
 		buf_printf(&out, "%s + %s", sa ? sa : "?", sb ? sb : "?");
-	buf_printf(&out, ", %d shared language%s, %d shared interest%s", pp->nshared_langs,
-		   pp->nshared_langs == 1 ? "" : "s", pp->nshared_interests,
+	nl = shared_languages(a, b);
+	buf_printf(&out, ", %d shared language%s, %d shared interest%s", nl,
+		   nl == 1 ? "" : "s", pp->nshared_interests,
 		   pp->nshared_interests == 1 ? "" : "s");
 	wish_text(&out, x, "partner sector", a->partner_sector, pp->side[0].sector,
 		  pp->side[0].sector_stated);

@@ -17,6 +17,8 @@ struct msg {
 	char *from;            /* addr-spec "local@domain", domain lower-cased; NULL if unusable */
 	char *from_name;       /* decoded display name, or NULL */
 	char *from_error;      /* why from is NULL: "no From", "several mailboxes", "group", ... */
+	char *from_utf8;       /* a From whose only fault is a UTF-8 local part (RFC 6531), as
+				* from would be; NULL otherwise (from is NULL when it is set) */
 	char *subject;         /* RFC 2047-decoded, valid UTF-8, one line; "" when absent */
 	char *message_id;      /* "<id>" as in the header, or NULL */
 	char *in_reply_to;     /* first "<id>" of In-Reply-To, or NULL */

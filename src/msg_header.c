@@ -275,8 +275,9 @@ has_8bit(const char *s, size_t n)
 
 /* A usable addr-spec: dot-atom local part, plain domain, printable ASCII only, except
  * that an internationalised domain (U-labels, IDNA2008 by libidn2) is taken in its ASCII
- * form (A-labels, "xn--"). Returns a copy with the domain lower-cased, or NULL; *utf8_local
- * is set when the only fault is a UTF-8 local part (RFC 6531). */
+ * form (A-labels, "xn--"), and that a local part may be UTF-8 (RFC 6531; no C1 controls).
+ * Returns a copy with the domain lower-cased, or NULL; *utf8_local is set when the local
+ * part is UTF-8 (an address only an SMTPUTF8 relay can answer). */
 static char *
 addr_clean(const char *spec, bool *utf8_local)
 {
@@ -289,8 +290,9 @@ addr_clean(const char *spec, bool *utf8_local)
 	    strchr(at + 1, '@') != NULL || at == spec || at[1] == '\0')
 		return NULL;
 	if (has_8bit(spec, (size_t)(at - spec))) {
-		*utf8_local = utf8_valid(spec, n);
-		return NULL;
+		if (!utf8_valid(spec, (size_t)(at - spec)))
+			return NULL;
+		*utf8_local = true;
 	}
 	if (has_8bit(at + 1, strlen(at + 1))) {
 		if (!utf8_valid(at + 1, strlen(at + 1)) ||
@@ -310,7 +312,9 @@ addr_clean(const char *spec, bool *utf8_local)
 	out = NULL;
 	for (p = spec; p < at; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL))
+		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL ||
+		    ((unsigned char)*p >= 0x80 &&
+		     !((unsigned char)*p == 0xc2 && (unsigned char)p[1] < 0xa0))))
 			goto out;
 	for (p = at + 1; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -376,10 +380,10 @@ msg_from(struct msg *m, const struct hdrs *hs)
 		goto out;
 	}
 	if ((m->from = addr_clean(mb->mb_addr_spec, &utf8_local)) == NULL) {
-		err = utf8_local ? "UTF-8 local part in From (RFC 6531): set aside, ilnbot does not "
-		    "yet send SMTPUTF8" : "bad From address";
+		err = "bad From address";
 		goto out;
 	}
+
 	if (mb->mb_display_name != NULL) {
 		char *dec = decode_words(mb->mb_display_name, strlen(mb->mb_display_name));
 
@@ -396,6 +400,12 @@ msg_from(struct msg *m, const struct hdrs *hs)
 			m->from_name = name;
 			name = NULL;
 		}
+	}
+	if (utf8_local) {
+		/* answered only through a relay that offers SMTPUTF8 (process.c decides) */
+		m->from_utf8 = m->from;
+		m->from = NULL;
+		err = "UTF-8 local part in From (RFC 6531)";
 	}
 out:
 	if (err != NULL)

@@ -39,6 +39,7 @@ msg_free(struct msg *m)
 	free(m->from);
 	free(m->from_name);
 	free(m->from_error);
+	free(m->from_utf8);
 	free(m->subject);
 	free(m->message_id);
 	free(m->in_reply_to);

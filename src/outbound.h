@@ -42,6 +42,9 @@ struct outbound_ops {
 	size_t (*send_many)(void *h, const struct outbound_msg *msgs, size_t n,
 			    int (*done)(void *arg, size_t i, enum outbound_result r, const char *err),
 			    void *arg);
+	/* smtputf8 (may be NULL: never): whether a UTF-8 address (RFC 6531) can be sent, 1
+	 * or 0, or -1 with err when that cannot be known now (the relay unreachable). */
+	int (*smtputf8)(void *h, char *err, size_t errsz);
 	void (*close)(void *h);
 };
 

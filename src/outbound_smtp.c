@@ -9,7 +9,9 @@
  * the next message and dropped after any failure that leaves it in doubt. Replies are
  * judged by their SMTP code: 4xx and network errors are transient, 5xx permanent.
  * Every envelope address and the message's line endings are checked before a byte is
- * sent, so no caller's text can end or extend a command.
+ * sent, so no caller's text can end or extend a command. A UTF-8 local part (RFC 6531)
+ * goes only to a server that offers SMTPUTF8, with the SMTPUTF8 parameter on MAIL;
+ * smtputf8() tells whether the relay offers it (connecting to find out).
  * open() returns a handle freed by close(); send() never keeps the caller's pointers. */
 #include <poll.h>
 #include <stdbool.h>
@@ -57,6 +59,7 @@ struct smtp_out {
 	/* what the last EHLO answer offered, read from curl's dialogue */
 	bool in_ehlo;
 	bool pipelining;
+	bool smtputf8;          /* RFC 6531 */
 	size_t size_max;        /* 0: not announced */
 	time_t last_used;
 	char in[SMTP_REPLY_LINE_MAX * 2];       /* bytes read, not yet parsed */
@@ -65,20 +68,34 @@ struct smtp_out {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/* Whether s has a byte outside ASCII. */
+static bool
+smtp_8bit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
 /* smtp_addr_valid: one plain addr-spec "local@domain" with nothing that could end or
- * extend an SMTP command: no CR, LF, NUL, space, controls, <>, quotes or non-ASCII. */
+ * extend an SMTP command: no CR, LF, NUL, space, controls, <>, quotes, and nothing
+ * outside ASCII but a local part in valid UTF-8 (RFC 6531; sent only with SMTPUTF8). */
 static bool
 smtp_addr_valid(const char *a)
 {
-	const char *at = NULL, *p;
+	const char *at = strchr(a, '@'), *p;
 	size_t len = strlen(a);
 
-	if (len < 3 || len > 254)
+	if (len < 3 || len > 254 || at == NULL)
 		return false;
+	if (smtp_8bit(at) || (smtp_8bit(a) && !utf8_valid(a, (size_t)(at - a))))
+		return false;
+	at = NULL;
 	for (p = a; *p; p++) {
 		unsigned char ch = (unsigned char)*p;
 
-		if (ch <= 0x20 || ch >= 0x7f)
+		if (ch <= 0x20 || ch == 0x7f || (ch == 0xc2 && (unsigned char)p[1] < 0xa0))
 			return false;
 		if (strchr("<>()[]\\,;:\"", ch))
 			return false;
@@ -217,6 +234,7 @@ smtp_debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
 		o->in_ehlo = size >= 5 && strncasecmp(data, "EHLO ", 5) == 0;
 		if (o->in_ehlo) {
 			o->pipelining = false;
+			o->smtputf8 = false;
 			o->size_max = 0;
 		}
 		return 0;
@@ -228,6 +246,8 @@ smtp_debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
 	kw[n] = '\0';
 	if (strcasecmp(kw, "PIPELINING") == 0)
 		o->pipelining = true;
+	else if (strcasecmp(kw, "SMTPUTF8") == 0)
+		o->smtputf8 = true;
 	else if (strcasecmp(kw, "SIZE") == 0 && i < size && data[i] == ' ') {
 		char num[24];
 
@@ -513,15 +533,36 @@ smtp_fail(const struct smtp_reply *rep, const char *at, char *err, size_t errsz)
 	return res;
 }
 
+/* Whether m's envelope has a UTF-8 address (RFC 6531). */
+static bool
+smtp_msg_utf8(const struct outbound_msg *m)
+{
+	if (smtp_8bit(m->envelope_from))
+		return true;
+	for (size_t i = 0; i < m->nrcpts; i++)
+		if (smtp_8bit(m->rcpts[i]))
+			return true;
+	return false;
+}
+
+/* smtp_mail_add: the MAIL command with its SIZE and SMTPUTF8 parameters, to o->out. */
+static void
+smtp_mail_add(struct smtp_out *o, const struct outbound_msg *m)
+{
+	buf_printf(&o->out, "MAIL FROM:<%s>", m->envelope_from);
+	if (o->size_max > 0)
+		buf_printf(&o->out, " SIZE=%zu", m->len);
+	if (o->smtputf8 && smtp_msg_utf8(m))
+		buf_adds(&o->out, " SMTPUTF8");
+	buf_adds(&o->out, "\r\n");
+}
+
 /* smtp_envelope_add: MAIL, each RCPT and DATA, appended to o->out. */
 static void
 smtp_envelope_add(struct smtp_out *o, const struct outbound_msg *m)
 {
 	log_debug("smtp: >>> MAIL FROM:<%s>, %zu RCPT TO, DATA", m->envelope_from, m->nrcpts);
-	buf_printf(&o->out, "MAIL FROM:<%s>", m->envelope_from);
-	if (o->size_max > 0)
-		buf_printf(&o->out, " SIZE=%zu", m->len);
-	buf_adds(&o->out, "\r\n");
+	smtp_mail_add(o, m);
 	for (size_t i = 0; i < m->nrcpts; i++)
 		buf_printf(&o->out, "RCPT TO:<%s>\r\n", m->rcpts[i]);
 	buf_adds(&o->out, "DATA\r\n");
@@ -553,10 +594,8 @@ smtp_transaction(struct smtp_out *o, const struct outbound_msg *m, bool env_sent
 		buf_reset(&o->out);
 		if (pipe)
 			smtp_envelope_add(o, m);
-		else if (o->size_max > 0)
-			buf_printf(&o->out, "MAIL FROM:<%s> SIZE=%zu\r\n", m->envelope_from, m->len);
 		else
-			buf_printf(&o->out, "MAIL FROM:<%s>\r\n", m->envelope_from);
+			smtp_mail_add(o, m);
 		if (o->out.overflow || smtp_write(o, o->out.data, o->out.len, err, errsz) < 0)
 			goto out;
 	}
@@ -691,10 +730,16 @@ smtp_check(const struct outbound_msg *m, char *err, size_t errsz)
 	return OUTBOUND_SENT;
 }
 
-/* smtp_size_ok: within the SIZE the connected server announced (if any). */
+/* smtp_size_ok: within the SIZE the connected server announced (if any), and a UTF-8
+ * address only to a server that offers SMTPUTF8. */
 static bool
 smtp_size_ok(const struct smtp_out *o, const struct outbound_msg *m, char *err, size_t errsz)
 {
+	if (!o->smtputf8 && smtp_msg_utf8(m)) {
+		snprintf(err, errsz, "a UTF-8 address (RFC 6531) and the server does not offer "
+			 "SMTPUTF8");
+		return false;
+	}
 	if (o->size_max == 0 || m->len <= o->size_max)
 		return true;
 	snprintf(err, errsz, "message of %zu bytes is over the server's SIZE %zu", m->len,
@@ -791,6 +836,21 @@ smtp_send(void *h, const char *envelope_from, const char *const *rcpts, size_t n
 	return one.r;
 }
 
+/* smtp_smtputf8: whether the relay offers SMTPUTF8, from its last EHLO (connecting when
+ * no connection is kept); 1, 0, or -1 with err when it cannot be reached. */
+static int
+smtp_smtputf8(void *h, char *err, size_t errsz)
+{
+	struct smtp_out *o = h;
+
+	if (o->curl && !smtp_kept_usable(o))
+		smtp_drop(o, true);
+	if (o->curl == NULL && smtp_connect(o, err, errsz) < 0)
+		return -1;
+	o->last_used = time(NULL);
+	return o->smtputf8;
+}
+
 static void
 smtp_close(void *h)
 {
@@ -814,5 +874,6 @@ const struct outbound_ops outbound_smtp_ops = {
 	.open = smtp_open,
 	.send = smtp_send,
 	.send_many = smtp_send_many,
+	.smtputf8 = smtp_smtputf8,
 	.close = smtp_close,
 };

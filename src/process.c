@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
 #include "inbound.h"
+#include "outbound.h"
 #include "process.h"
 #include "program.h"
 #include "sender.h"
@@ -56,6 +58,55 @@ process_test_crash(const char *raw, size_t len)
 	}
 }
 
+#define SMTPUTF8_ASK_EVERY 3600        /* seconds the relay's answer is kept */
+
+/* A From whose only fault is a UTF-8 local part (RFC 6531): answered when the outbound
+ * transport is SMTP and the relay offers SMTPUTF8 (asked on a connection of its own, at
+ * most once an hour, only when such a sender comes), else set aside with the reason in
+ * from_error. Maildir outbound cannot know what the MTA behind it offers: set aside. */
+static void
+process_utf8_from(struct program *p, struct msg *m)
+{
+	const char *t = p->conf->out_transport ? p->conf->out_transport : "maildir";
+	time_t now = time(NULL);
+	char err[256] = "", *why = NULL;
+	struct outbound out;
+	int r = -1;
+
+	if (strcmp(t, "smtp") != 0) {
+		why = xasprintf("%s: set aside, the %s outbound transport cannot tell whether a "
+				"relay behind it offers SMTPUTF8", m->from_error, t);
+		goto out;
+	}
+	if (p->smtputf8 == 0 || now - (time_t)p->smtputf8_at >= SMTPUTF8_ASK_EVERY) {
+		if (outbound_open(&out, p->conf, err, sizeof(err)) == 0) {
+			r = out.ops->smtputf8 ? out.ops->smtputf8(out.h, err, sizeof(err)) : 0;
+			outbound_close(&out);
+		}
+		if (r < 0) {
+			why = xasprintf("%s: set aside, the relay could not be asked whether it offers "
+					"SMTPUTF8 (%s); ilnbot reprocess answers it later", m->from_error,
+					err);
+			goto out;
+		}
+		p->smtputf8 = r ? 1 : -1;
+		p->smtputf8_at = now;
+	}
+	if (p->smtputf8 < 0) {
+		why = xasprintf("%s: set aside, the relay does not offer SMTPUTF8", m->from_error);
+		goto out;
+	}
+	m->from = m->from_utf8;
+	m->from_utf8 = NULL;
+	free(m->from_error);
+	m->from_error = NULL;
+out:
+	if (why) {
+		free(m->from_error);
+		m->from_error = why;
+	}
+}
+
 int
 process_message_tx(struct program *p, const char *transport_id, const char *raw, size_t len,
 		   bool too_big, bool *rejected)
@@ -75,6 +126,8 @@ process_message_tx(struct program *p, const char *transport_id, const char *raw,
 	else {
 		process_test_crash(raw, len);
 		m = msg_parse(raw, len, why, sizeof(why));
+		if (m && m->from == NULL && m->from_utf8)
+			process_utf8_from(p, m);
 	}
 	key = process_dedup_key(m, raw, len);
 	added = store_inbound_add(p->st, key, m ? m->message_id : NULL, m ? m->from : NULL,

@@ -23,6 +23,8 @@ struct program {
 	const struct tmpl_set *tmpl;
 	int64_t now;
 	bool fixed_now;            /* --now given: time does not move */
+	int smtputf8;              /* the relay offers SMTPUTF8: 1, -1 not, 0 not asked yet */
+	int64_t smtputf8_at;       /* when it was asked (the wall clock) */
 };
 
 /* program_tick: p->now from the clock (unless fixed) and returned. */
@@ -61,8 +63,10 @@ struct outmail {
 	const char *attach_name, *attach_type, *attach_data;
 	size_t attach_len;
 	/* Already rendered (one mail to many: the digest): when body is set, subject, body
-	 * and body_html are used as they are and the template is not rendered again. */
+	 * and body_html are used as they are and the template is not rendered again; lang
+	 * is then the language set they were rendered in (NULL: the default set). */
 	const char *subject, *body, *body_html;
+	const char *lang;
 };
 
 /* One mail to many recipients, each their own copy (a digest): outmail_bulk_begin

@@ -4,7 +4,9 @@
  * process sends nothing twice. Like mlmmj's maintenance run, it is a fixed, ordered list
  * of jobs, each logged before it runs:
  *   digest    the queued topics to subscribers and the round's participants, one copy
- *             per address, text and HTML, with the List-* headers; none when no topic
+ *             per address, text and HTML, with the List-* headers; none when no topic;
+ *             its frame in each recipient's language, the topics as their authors
+ *             wrote them (one shared body per language set used)
  *   check-in  to each partner of an active partnership
  *   reminder  to each partner: the end date, CONTINUE or CONCLUDE
  *   close     the round closes, its partnerships end (continuing or concluded), and each
@@ -106,11 +108,12 @@ html_paragraphs(struct buf *b, const char *text)
 		buf_adds(b, "</p>\n");
 }
 
-/* The digest of topics t[0..n), rendered once for every recipient: its subject, text and
- * HTML (the frame's text as paragraphs, the topics as headings and paragraphs). */
+/* The digest of topics t[0..n) in the template set set, rendered once for all its
+ * readers: its subject, text and HTML (the frame's text as paragraphs, the topics as
+ * headings and paragraphs). */
 static int
-digest_render(struct program *p, const struct round *r, const struct topic *t, int n,
-	      char **subject, char **body, char **html)
+digest_render(const struct tmpl_set *set, const struct round *r, const struct topic *t,
+	      int n, char **subject, char **body, char **html)
 {
 	struct buf text, titles, h;
 	char *frame = NULL, *mark;
@@ -129,10 +132,10 @@ digest_render(struct program *p, const struct round *r, const struct topic *t, i
 	v[0] = (struct tmpl_var){ "round_name", r->name };
 	v[1] = (struct tmpl_var){ "titles", titles.data ? titles.data : "" };
 	v[2] = (struct tmpl_var){ "topics", text.data ? text.data : "" };
-	if (tmpl_render(p->tmpl, "digest", v, nitems(v), subject, body) != 0)
+	if (tmpl_render(set, "digest", v, nitems(v), subject, body) != 0)
 		goto out;
 	v[2].value = TOPICS_MARK;
-	if (tmpl_render(p->tmpl, "digest", v, nitems(v), &mark, &frame) != 0)
+	if (tmpl_render(set, "digest", v, nitems(v), &mark, &frame) != 0)
 		goto out;
 	free(mark);
 	buf_adds(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n");
@@ -160,23 +163,88 @@ out:
 	return rc;
 }
 
-struct digest_fanout {
-	const struct round *r;
-	int64_t day;
+#define DIGEST_LANGS 32    /* language sets one digest is rendered in; more go by default */
+
+/* The digest in one language set: rendered and stored the first time a reader of it
+ * comes up. */
+struct digest_copy {
+	const struct tmpl_set *set;
 	struct outmail_bulk bulk;
+};
+
+struct digest_fanout {
+	struct program *p;
+	const struct round *r;
+	const struct topic *t;
+	int n;
+	int64_t day;
+	struct mail_header hdr[MAIL_LIST_HEADERS];
+	size_t nhdr;
+	struct digest_copy copy[DIGEST_LANGS];
+	int ncopies;
 	int queued;
 };
 
+/* The copy of f's digest in set, rendered and stored on first use; NULL on error. */
+static struct digest_copy *
+digest_copy_for(struct digest_fanout *f, const struct tmpl_set *set)
+{
+	char *subject = NULL, *body = NULL, *html = NULL;
+	struct digest_copy *c = NULL;
+	struct outmail om;
+
+	for (int i = 0; i < f->ncopies; i++)
+		if (f->copy[i].set == set)
+			return &f->copy[i];
+	/* the default set always finds a slot: the others take at most all but one */
+	if (f->ncopies >= DIGEST_LANGS - 1 && set != f->p->tmpl)
+		return digest_copy_for(f, f->p->tmpl);
+	if (digest_render(set, f->r, f->t, f->n, &subject, &body, &html) < 0) {
+		log_errorx("schedule: the digest template cannot be rendered (%s)",
+			   tmpl_set_lang(set) ? tmpl_set_lang(set) : "default set");
+		goto out;
+	}
+	memset(&om, 0, sizeof(om));
+	om.tmpl = "digest";
+	om.subject = subject;
+	om.body = body;
+	om.body_html = html;
+	om.lang = tmpl_set_lang(set);
+	om.extra = f->hdr;
+	om.nextra = f->nhdr;
+	c = &f->copy[f->ncopies];
+	if (outmail_bulk_begin(f->p, &om, &c->bulk) < 0) {
+		c = NULL;
+		goto out;
+	}
+	c->set = set;
+	f->ncopies++;
+out:
+	free(subject);
+	free(body);
+	free(html);
+	return c;
+}
+
 static int
-digest_one(void *arg, const char *email)
+digest_one(void *arg, const char *email, const char *mail_language, const char *languages)
 {
 	struct digest_fanout *f = arg;
+	const struct tmpl_set *set = f->p->tmpl;
+	struct digest_copy *c;
 	char key[400];
 	int rc;
 
+	/* a subscriber who is not a participant has no language of record: the default */
+	if (languages)
+		set = tmpl_for(f->p->tmpl, reply_person_language(f->p, mail_language && *mail_language
+								     ? mail_language : NULL,
+								     languages), "digest");
+	if ((c = digest_copy_for(f, set)) == NULL)
+		return -1;
 	snprintf(key, sizeof(key), "digest:%lld:%lld:%s", (long long)f->r->id,
 		 (long long)f->day, email);
-	if ((rc = outmail_bulk_add(&f->bulk, email, key)) > 0)
+	if ((rc = outmail_bulk_add(&c->bulk, email, key)) > 0)
 		f->queued++;
 	return rc < 0 ? -1 : 0;
 }
@@ -185,10 +253,8 @@ static int
 job_digest(struct program *p, const struct round *r, int64_t day, int *queued)
 {
 	struct topic *t = NULL;
-	char *subject = NULL, *body = NULL, *html = NULL, lbuf[MAIL_LIST_BUF];
-	struct mail_header hdr[MAIL_LIST_HEADERS];
-	struct digest_fanout f;
-	struct outmail om;
+	char lbuf[MAIL_LIST_BUF];
+	struct digest_fanout *f = NULL;
 	int n, rc = -1;
 
 	if ((n = store_topics_list(p->st, TOPIC_QUEUED, false, DIGEST_TOPICS_MAX, &t)) < 0)
@@ -199,35 +265,25 @@ job_digest(struct program *p, const struct round *r, int64_t day, int *queued)
 		rc = 0;
 		goto out;
 	}
-	if (digest_render(p, r, t, n, &subject, &body, &html) < 0) {
-		log_errorx("schedule: the digest template cannot be rendered");
-		goto out;
-	}
-	memset(&f, 0, sizeof(f));
-	memset(&om, 0, sizeof(om));
-	f.r = r;
-	f.day = day;
-	om.tmpl = "digest";
-	om.subject = subject;
-	om.body = body;
-	om.body_html = html;
-	om.extra = hdr;
-	om.nextra = mail_list_headers(p->conf, "topics", hdr, lbuf);
-	if (outmail_bulk_begin(p, &om, &f.bulk) < 0 ||
-	    store_digest_recipients(p->st, r->id, digest_one, &f) < 0)
+	f = xcalloc(1, sizeof(*f));
+	f->p = p;
+	f->r = r;
+	f->t = t;
+	f->n = n;
+	f->day = day;
+	f->nhdr = mail_list_headers(p->conf, "topics", f->hdr, lbuf);
+	if (store_digest_recipients(p->st, r->id, digest_one, f) < 0)
 		goto out;
 	for (int i = 0; i < n; i++)
 		if (store_topic_sent(p->st, t[i].id, r->id, p->now) < 0)
 			goto out;
-	*queued = f.queued;
+	*queued = f->queued;
 	rc = 0;
 out:
 	for (int i = 0; i < n; i++)
 		topic_clear(&t[i]);
 	free(t);
-	free(subject);
-	free(body);
-	free(html);
+	free(f);
 	return rc;
 }
 

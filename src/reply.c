@@ -233,7 +233,8 @@ lang_has_set(const void *ctx, const char *a2)
 static struct mail_lang_sets
 lang_sets(const struct program *p)
 {
-	return (struct mail_lang_sets){ iso_language_alpha2, lang_has_set, p, default_lang(p) };
+	return (struct mail_lang_sets){ iso_language_alpha2, lang_has_set, p, default_lang(p),
+					 iso_language_macro };
 }
 
 const char *
@@ -408,7 +409,7 @@ outmail_bulk_begin(struct program *p, const struct outmail *om, struct outmail_b
 	mo.subject = subject;
 	mo.date = p->now;
 	mo.auto_submitted = "auto-generated";
-	mo.content_language = default_lang(p);
+	mo.content_language = om->body && om->lang ? om->lang : default_lang(p);
 	mo.extra = om->extra;
 	mo.nextra = om->nextra;
 	mo.body = body;

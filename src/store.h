@@ -379,10 +379,13 @@ int store_schedule_set(struct store *st, int64_t round_id, const char *kind, int
 		       int64_t now);
 /* store_digest_recipients: every address a digest of the round goes to, once each:
  * confirmed subscribers and the round's partnered participants who did not say
- * "Digest: no", never a withdrawn participant; fn(arg, email) for each, in order, streamed
- * (nothing is held). Stops when fn returns -1 (and returns -1). 0 or -1. */
+ * "Digest: no", never a withdrawn participant; fn(arg, email, mail_language, languages)
+ * for each, in order, streamed (nothing is held), with the participant's Mail language
+ * and Languages (both NULL for a subscriber who is not a participant). Stops when fn
+ * returns -1 (and returns -1). 0 or -1. */
 int store_digest_recipients(struct store *st, int64_t round_id,
-			    int (*fn)(void *arg, const char *email), void *arg);
+			    int (*fn)(void *arg, const char *email, const char *mail_language,
+				      const char *languages), void *arg);
 /* store_checkin_answer: participant answered the round's check-in of due_day: 1 recorded,
  * 0 already was. */
 int store_checkin_answer(struct store *st, int64_t participant, int64_t round_id,

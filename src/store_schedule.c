@@ -47,15 +47,19 @@ store_schedule_set(struct store *st, int64_t round_id, const char *kind, int64_t
 
 int
 store_digest_recipients(struct store *st, int64_t round_id,
-			int (*fn)(void *arg, const char *email), void *arg)
+			int (*fn)(void *arg, const char *email, const char *mail_language,
+				  const char *languages), void *arg)
 {
 	sqlite3_stmt *stmt = store_prepare(st,
-	    "SELECT s.email FROM subscribers s WHERE NOT EXISTS (SELECT 1 FROM participants p "
+	    "SELECT s.email, q.mail_language, q.languages FROM subscribers s "
+	    "LEFT JOIN participants q ON q.email = s.email "
+	    "WHERE NOT EXISTS (SELECT 1 FROM participants p "
 	    "  WHERE p.email = s.email AND (p.status != 'active' OR p.digest = 0)) "
 	    "AND NOT EXISTS (SELECT 1 FROM bounce_addresses b WHERE b.email = s.email "
 	    "  AND b.digest_stopped_at IS NOT NULL) "
 	    "UNION "
-	    "SELECT p.email FROM participants p JOIN partnerships x ON (x.a = p.id OR x.b = p.id) "
+	    "SELECT p.email, p.mail_language, p.languages FROM participants p "
+	    "  JOIN partnerships x ON (x.a = p.id OR x.b = p.id) "
 	    "  WHERE x.round_id = ?1 AND x.status = 'active' AND p.status = 'active' "
 	    "  AND p.digest != 0 AND NOT EXISTS (SELECT 1 FROM bounce_addresses b "
 	    "  WHERE b.email = p.email AND b.digest_stopped_at IS NOT NULL) "
@@ -65,7 +69,9 @@ store_digest_recipients(struct store *st, int64_t round_id,
 	if (stmt == NULL)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		if (fn(arg, (const char *)sqlite3_column_text(stmt, 0)) < 0) {
+		if (fn(arg, (const char *)sqlite3_column_text(stmt, 0),
+		       (const char *)sqlite3_column_text(stmt, 1),
+		       (const char *)sqlite3_column_text(stmt, 2)) < 0) {
 			store_done(st, stmt);
 			return -1;
 		}

@@ -79,6 +79,7 @@ note "bounces: VERP, DSNs, digest failures, complaints, forged reports, the corp
 suite "bounce" python3 tests/e2e/bounce.py build/ilnbot
 note "participants from everywhere: charsets, entities, what people type is kept (Maildir)"
 suite "lang" python3 tests/e2e/lang.py build/ilnbot
+suite "lang_round" python3 tests/e2e/lang_round.py build/ilnbot
 note "coordinators at scale: 700 through MATCH, adjustments, APPROVE, STATS (Maildir)"
 suite "coords" python3 tests/e2e/coords.py build/ilnbot
 note "a poison message crashes the bot until it is quarantined (Maildir)"
@@ -103,6 +104,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		suite "erase (asan)" python3 tests/e2e/erase.py build/asan/ilnbot
 		suite "bounce (asan)" python3 tests/e2e/bounce.py build/asan/ilnbot
 		suite "lang (asan)" python3 tests/e2e/lang.py build/asan/ilnbot
+		suite "lang_round (asan)" python3 tests/e2e/lang_round.py build/asan/ilnbot
 		suite "coords (asan)" python3 tests/e2e/coords.py build/asan/ilnbot
 		suite "poison (asan)" tests/e2e/poison.sh build/asan/ilnbot
 		suite "ops (asan)" python3 tests/e2e/ops.py build/asan/ilnbot

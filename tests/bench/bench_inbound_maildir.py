@@ -14,9 +14,16 @@ tmp/, fsync, rename into new/, fsync new/), once into the bot's inbox (that is h
 gets there) and once more into a scratch Maildir after the bot's run; their mean is the
 reference. Peak memory is the bot's ru_maxrss, measured by /usr/bin/time (package time).
 
+--intl P (issue 15): P% of the timed batch comes from Outlook-, Gmail- and Apple-Mail-like
+clients in other languages and charsets (windows-1252 labelled ISO-8859-1, KOI8-R,
+Shift_JIS, GB18030, Big5, and HTML-only UTF-8 with named entities): the sender's name in
+its script in From (RFC 2047) and in the text, and for SIGNUP the country in its language.
+
 Usage: bench_inbound_maildir.py --bin build/ilnbot --disk build/bench/bench_inbound_maildir
-       [--n 10000] [--keep] [--strace]   (--strace: count syscalls on a 1,000-message run)
+       [--n 10000] [--intl 40] [--keep] [--strace]   (--strace: count syscalls on a
+       1,000-message run)
 """
+import html.entities
 import argparse
 import email
 import email.policy
@@ -62,6 +69,38 @@ If you have received it in error, please notify the sender and delete it.
 """
 
 
+# (charset label, Python codec, client, name, country as its people write it)
+INTL = [
+    ("ISO-8859-1", "cp1252", "Microsoft Outlook 16.0", "Zoë O’Connor – “Zo”", "Ireland"),
+    ("KOI8-R", "koi8_r", "Gmail", "Мария Иванова", "Россия"),
+    ("Shift_JIS", "shift_jis", "Apple Mail (2.3774)", "山田 太郎", "日本"),
+    ("GB18030", "gb18030", "Gmail", "王芳", "中国"),
+    ("Big5", "big5", "Microsoft Outlook 16.0", "陳美玲", "Taiwan"),
+    ("html", "utf-8", "Apple Mail (2.3774)", "Renée Ñúñez Çelik", "España"),
+]
+
+
+def html_entities(text):
+    """text as HTML-only mail writes it: named entities for every non-ASCII letter that
+    has one, numeric ones for the rest, <br> line ends."""
+    out = []
+    for ch in text:
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == "\n":
+            out.append("<br>\n")
+        elif ord(ch) > 127:
+            name = html.entities.codepoint2name.get(ord(ch))
+            out.append(f"&{name};" if name else f"&#{ord(ch)};")
+        else:
+            out.append(ch)
+    return "<html><body><div>" + "".join(out) + "</div></body></html>\n"
+
+
 def form(rng, name, bad=False):
     country, langs = rng.choice(COUNTRIES)
     if bad:
@@ -92,7 +131,9 @@ def quoted(rng, size):
             f"Example Librarians Network <{BOT}> wrote:\n" + "\n".join(out) + "\n")
 
 
-def message(rng, seq, sender, name, subject, text, in_reply_to=None, size=3000):
+def message(rng, seq, sender, name, subject, text, in_reply_to=None, size=3000, intl=None):
+    if intl is not None:
+        return message_intl(rng, seq, sender, name, subject, text, in_reply_to, size, intl)
     user = sender.split("@")[0]
     dom = sender.split("@")[1]
     mid = f"<{seq:06d}.{rng.getrandbits(48):012x}@mail.{dom}>"
@@ -124,6 +165,48 @@ def message(rng, seq, sender, name, subject, text, in_reply_to=None, size=3000):
     if room > 200:
         body += "\n" + quoted(rng, room - 80)
     return (head + body).encode()
+
+
+def message_intl(rng, seq, sender, name, subject, text, in_reply_to, size, style):
+    """As message(), from a client writing in INTL[style]'s charset."""
+    import email.header
+    label, codec, mailer, iname, country = INTL[style]
+    user, dom = sender.split("@")
+    text = text.replace(name, iname)
+    text = re.sub(r"^Country: (?!Atlantis).*$", f"Country: {country}", text, flags=re.M)
+    mid = f"<{seq:06d}.{rng.getrandbits(48):012x}@mail.{dom}>"
+    enc = "utf-8" if label == "html" else codec
+    disp = email.header.Header(iname, enc).encode()
+    hdr = [
+        f"Return-Path: <{sender}>",
+        f"Received: from mail.{dom} (mail.{dom} [192.0.2.{seq % 250 + 1}])\n"
+        f"\tby mx.example.org (Postfix) with ESMTPS id {rng.getrandbits(40):010X}\n"
+        f"\tfor <{BOT}>; Mon,  2 Mar 2026 09:{seq % 60:02d}:00 +0000 (UTC)",
+        f"Authentication-Results: mx.example.org; dkim=pass header.d={dom}; spf=pass "
+        f"smtp.mailfrom={dom}; dmarc=pass header.from={dom}",
+        f"From: {disp} <{sender}>",
+        f"To: Example Librarians Network <{BOT}>",
+        f"Subject: {subject}",
+        f"Date: Mon, 2 Mar 2026 09:{seq % 60:02d}:{seq % 59:02d} +0000",
+        f"Message-ID: {mid}",
+        f"X-Mailer: {mailer}",
+    ]
+    if in_reply_to:
+        hdr += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
+    body = f"Hello,\n\n{text}\n" + SIG.format(name=iname, work="City Library",
+                                               tel=rng.randint(10**9, 10**10), user=user)
+    room = size - 900 - len(body.encode(enc))
+    if room > 200:
+        body += "\n" + quoted(rng, room - 80)
+    if label == "html":
+        hdr += ["MIME-Version: 1.0", 'Content-Type: text/html; charset="us-ascii"',
+                "Content-Transfer-Encoding: 7bit"]
+        data = html_entities(body).encode("ascii")
+    else:
+        hdr += ["MIME-Version: 1.0", f'Content-Type: text/plain; charset="{label}"',
+                "Content-Transfer-Encoding: 8bit"]
+        data = body.encode(codec)
+    return ("\n".join(hdr) + "\n\n").encode() + data
 
 
 def write_conf(d, rate_limit):
@@ -236,6 +319,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(TOP, "build", "ilnbot"))
     ap.add_argument("--disk", default=os.path.join(TOP, "build", "bench", "bench_inbound_maildir"))
     ap.add_argument("--n", type=int, default=10000)
+    ap.add_argument("--intl", type=int, default=0, help="percent of the batch in other charsets")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--strace", action="store_true")
     ap.add_argument("--perf", action="store_true", help="perf record the timed run (perf.data in the folder; implies --keep)")
@@ -302,40 +386,46 @@ def main():
     print(f"setup: {len(grp_a)} registered, {len(grp_b)} pending tokens "
           f"({time.monotonic() - t0:.1f} s, untimed)")
 
-    # The timed batch.
+    # The timed batch; --intl of it from clients in other charsets (decided per mail).
+    irng = random.Random(15)
+
+    def style():
+        return irng.randrange(len(INTL)) if irng.random() * 100 < a.intl else None
     batch = []
     for i in range(n_signup):
         seq += 1
         s, nm = f"n{i:05d}@lib{i % 83}.example.com", rng.choice(NAMES)
         batch.append(message(rng, seq, s, nm, rng.choice(["SIGNUP", "Signup", "JOIN", "[ILN] APPLY"]),
-                             form(rng, nm, bad=(i % 10 == 9))))
+                             form(rng, nm, bad=(i % 10 == 9)), intl=style()))
     for s, nm in grp_b:
         seq += 1
         tok, mid = tokens[s]
         batch.append(message(rng, seq, s, nm, f"Re: CONFIRM {tok} - please confirm your application",
-                             "Yes, I agree to the obligations.", in_reply_to=mid))
+                             "Yes, I agree to the obligations.", in_reply_to=mid, intl=style()))
     for i in range(n_conf_bad):
         seq += 1
         s, nm = rng.choice(grp_a + grp_b)
-        batch.append(message(rng, seq, s, nm, f"Re: CONFIRM {rng.getrandbits(128):032x}", "Yes."))
+        batch.append(message(rng, seq, s, nm, f"Re: CONFIRM {rng.getrandbits(128):032x}", "Yes.", intl=style()))
     for i in range(n_show):
         seq += 1
         s, nm = rng.choice(grp_a)
         batch.append(message(rng, seq, s, nm, rng.choice(["SHOW", "show", "Re: SHOW", "MYDATA"]),
-                             "What do you hold about me?"))
+                             "What do you hold about me?", intl=style()))
     for i in range(n_update):
         seq += 1
         s, nm = rng.choice(grp_a)
         country, langs = rng.choice(COUNTRIES)
         batch.append(message(rng, seq, s, nm, "UPDATE",
-                             f"Country: {country}\nLanguages: {langs}\nYears: {rng.randint(1, 30)}\n"))
+                             f"Country: {country}\nLanguages: {langs}\nYears: {rng.randint(1, 30)}\n",
+                             intl=style()))
     for i in range(n_help):
         seq += 1
         s, nm = (rng.choice(grp_a) if i % 2 else (f"h{i:05d}@lib{i % 79}.example.org", rng.choice(NAMES)))
         batch.append(message(rng, seq, s, nm, rng.choice(["HELP", "help", "Question", "Hi there"]),
-                             "How does this work?"))
+                             "How does this work?", intl=style()))
     rng.shuffle(batch)
     senders = len(set(re.search(rb"^From: .*<([^>]+)>", m, re.M).group(1) for m in batch))
+    nintl = sum(b"X-Mailer: " in m for m in batch)
     avg = sum(len(m) for m in batch) / len(batch)
     src = os.path.join(d, "batch")
     shutil.rmtree(src, ignore_errors=True)
@@ -343,7 +433,9 @@ def main():
     shutil.rmtree(os.path.join(inbox, "new"))
     print(f"batch: {len(batch)} mails, {avg:.0f} bytes on average, {senders} distinct senders: "
           f"{n_signup} SIGNUP ({n_signup // 10} with a bad form), {n_pend} CONFIRM, "
-          f"{n_conf_bad} CONFIRM unknown token, {n_show} SHOW, {n_update} UPDATE, {n_help} HELP")
+          f"{n_conf_bad} CONFIRM unknown token, {n_show} SHOW, {n_update} UPDATE, {n_help} HELP"
+          + (f"; {nintl} ({100 * nintl / len(batch):.0f}%) in other charsets "
+             "(windows-1252, KOI8-R, Shift_JIS, GB18030, Big5, HTML with entities)" if a.intl else ""))
 
     def disk_run(dst):
         out = subprocess.run([disk, src, dst], capture_output=True, text=True)

@@ -1,6 +1,7 @@
 # bench_mail.mk: the mail benchmarks of issues 3 and 4 (included by the Makefile).
 #   make bench-maildir   issue 3: 10,000 command mails through one `ilnbot once` on
 #                        Maildirs, beside the disk's fsynced Maildir delivery rate
+#   make bench-maildir-intl  issue 15: the same with 40% of it in other charsets
 #   make bench-lab       issue 4: IMAP in, SMTP out and IDLE latency against a private
 #                        Dovecot + Postfix (tests/lab); needs root, skipped otherwise
 #   make bench-digest    issue 12: a digest to 10,000 and 100,000 subscribers through SMTP
@@ -12,9 +13,9 @@ BENCH_N ?= 10000
 
 BENCH_DIGEST_SIZES ?= 10000 100000
 
-.PHONY: bench bench-mail bench-maildir bench-lab bench-digest bench-rematch
+.PHONY: bench bench-mail bench-maildir bench-maildir-intl bench-lab bench-digest bench-rematch
 bench: bench-mail
-bench-mail: bench-maildir bench-lab bench-digest bench-rematch bench-names
+bench-mail: bench-maildir bench-maildir-intl bench-lab bench-digest bench-rematch bench-names
 
 $(BUILD)/bench/bench_inbound_maildir: tests/bench/bench_inbound_maildir.c
 	@mkdir -p $(dir $@)
@@ -23,6 +24,11 @@ $(BUILD)/bench/bench_inbound_maildir: tests/bench/bench_inbound_maildir.c
 bench-maildir: $(BUILD)/ilnbot $(BUILD)/bench/bench_inbound_maildir
 	python3 tests/bench/bench_inbound_maildir.py --bin $(BUILD)/ilnbot \
 	  --disk $(BUILD)/bench/bench_inbound_maildir --n $(BENCH_N)
+
+# issue 15: the same with 40% of the batch in other languages and charsets
+bench-maildir-intl: $(BUILD)/ilnbot $(BUILD)/bench/bench_inbound_maildir
+	python3 tests/bench/bench_inbound_maildir.py --bin $(BUILD)/ilnbot \
+	  --disk $(BUILD)/bench/bench_inbound_maildir --n $(BENCH_N) --intl 40
 
 bench-lab: $(BUILD)/ilnbot
 	tests/bench/bench_lab.sh $(BUILD)/ilnbot $(BENCH_N)

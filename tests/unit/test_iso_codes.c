@@ -239,6 +239,88 @@ test_volume(void **state)
 	print_message("200,000 lookups: %.3f s\n", secs);
 }
 
+/* The scope ("M", "I") iso_639-3.json gives code, or NULL. */
+static const char *
+json_scope(struct json_object *items, const char *code)
+{
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i), *v;
+
+		if (json_object_object_get_ex(it, "alpha_3", &v) &&
+		    strcmp(json_object_get_string(v), code) == 0)
+			return json_object_object_get_ex(it, "scope", &v) ? json_object_get_string(v)
+									 : NULL;
+	}
+	return NULL;
+}
+
+/* Every macrolanguage of iso-codes has members in iso_macro.c, every member is an
+ * individual language of iso-codes, and each belongs to one macrolanguage only. */
+static void
+test_macrolanguages_against_iso_codes(void **state)
+{
+	struct json_object *root = json_object_from_file(ISO_CODES_DIR "/iso_639-3.json"), *items;
+	size_t nmacro = 0, nmember = 0;
+
+	(void)state;
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "639-3", &items));
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i), *v, *c;
+		size_t k = 0, members = 0;
+		const char *m;
+
+		if (!json_object_object_get_ex(it, "scope", &v) ||
+		    strcmp(json_object_get_string(v), "M") != 0)
+			continue;
+		assert_true(json_object_object_get_ex(it, "alpha_3", &c));
+		nmacro++;
+		while ((m = iso_language_member(json_object_get_string(c), &k)) != NULL) {
+			const char *scope = json_scope(items, m);
+
+			if (scope == NULL || strcmp(scope, "I") != 0)
+				fail_msg("%s, a member of %s, is not an individual language", m,
+					 json_object_get_string(c));
+			assert_string_equal(iso_language_macro(m), json_object_get_string(c));
+			members++;
+		}
+		if (members == 0)
+			fail_msg("macrolanguage %s has no members", json_object_get_string(c));
+		nmember += members;
+	}
+	assert_int_equal(nmacro, 62);
+	assert_true(nmember > 400);
+	json_object_put(root);
+}
+
+static void
+test_macrolanguages_related(void **state)
+{
+	static const struct { const char *a, *b; bool want; } t[] = {
+		{ "cmn", "zho", true }, { "zho", "cmn", true }, { "yue", "zho", true },
+		{ "cmn", "yue", false }, { "zho", "zho", true }, { "arz", "ara", true },
+		{ "arz", "ary", false }, { "zsm", "msa", true }, { "ind", "msa", true },
+		{ "pes", "fas", true }, { "prs", "fas", true }, { "swh", "swa", true },
+		{ "nob", "nor", true }, { "nob", "nno", false }, { "hrv", "hbs", true },
+		{ "hrv", "srp", false }, { "spa", "por", false }, { "spa", "spa", true },
+		{ "ekk", "est", true }, { "khk", "mon", true }, { "ckb", "kur", true },
+		{ "cmn", NULL, false },
+	};
+	size_t k = 0;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(t); i++)
+		if (iso_language_related(t[i].a, t[i].b) != t[i].want)
+			fail_msg("%s and %s", t[i].a, t[i].b);
+	assert_null(iso_language_macro("spa"));
+	assert_null(iso_language_macro("zho"));
+	assert_null(iso_language_macro(""));
+	assert_null(iso_language_member("spa", &k));
+	/* names reach the codes: "Mandarin Chinese" is cmn, "Chinese" zho */
+	assert_string_equal(iso_language_macro(iso_language_lookup("Mandarin Chinese")), "zho");
+	assert_string_equal(iso_language_lookup("Chinese"), "zho");
+}
+
 int
 main(void)
 {
@@ -249,6 +331,8 @@ main(void)
 		cmocka_unit_test(test_names_in),
 		cmocka_unit_test(test_reload_and_unloaded),
 		cmocka_unit_test(test_volume),
+		cmocka_unit_test(test_macrolanguages_against_iso_codes),
+		cmocka_unit_test(test_macrolanguages_related),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -804,7 +804,12 @@ static const struct addr_case {
 	{ "ana@-example.org", false },
 	{ "ana@example-.org", false },
 	{ "ana@exa_mple.org", false },
-	{ "änä@example.org", false },
+	{ "änä@example.org", true },          /* RFC 6531: sent only through SMTPUTF8 */
+	{ "j\xc3" "rg@example.org", false },     /* not UTF-8 */
+	{ "a\xc2\x85" "b@example.org", false },  /* a C1 control */
+	{ "änä.@example.org", false },
+	{ "än..ä@example.org", false },
+	{ "än ä@example.org", false },
 	{ "ana@exämple.org", false },
 	{ "ana\t@example.org", false },
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org",

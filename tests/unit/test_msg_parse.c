@@ -870,11 +870,37 @@ test_corpus(void **state)
 	assert_true(corpus_files > 0);
 }
 
+/* A UTF-8 local part: not From, but kept aside as from_utf8 for an SMTPUTF8 relay, its
+ * domain in A-labels and its display name read. */
+static void
+test_utf8_local_part_kept_aside(void **state)
+{
+	static const char raw[] = "From: J\xc3\xb6rg <j\xc3\xb6rg@M\xc3\xbcnchen.example>\r\n"
+				  "Subject: HELP\r\n\r\nhi\r\n";
+	static const char bad[] = "From: <j\xc3\xb6\xc2\x85rg@example.org>\r\n\r\nhi\r\n";
+	char why[128];
+	struct msg *m = msg_parse(raw, strlen(raw), why, sizeof(why));
+
+	(void)state;
+	assert_non_null(m);
+	assert_null(m->from);
+	assert_string_equal(m->from_utf8, "j\xc3\xb6rg@xn--mnchen-3ya.example");
+	assert_string_equal(m->from_name, "J\xc3\xb6rg");
+	assert_non_null(strstr(m->from_error, "UTF-8 local part"));
+	msg_free(m);
+	m = msg_parse(bad, strlen(bad), why, sizeof(why));     /* a C1 control: unusable */
+	assert_non_null(m);
+	assert_null(m->from);
+	assert_null(m->from_utf8);
+	msg_free(m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from),
+		cmocka_unit_test(test_utf8_local_part_kept_aside),
 		cmocka_unit_test(test_subject),
 		cmocka_unit_test(test_subject_cap),
 		cmocka_unit_test(test_no_subject),

@@ -3,7 +3,9 @@
  * (4xx, 421, 5xx at RCPT and after DATA), the pipelined dialogue (dot-stuffing, SIZE,
  * recipients partly refused or deferred, a 354 that must not be answered), a silent
  * server timing out, STARTTLS with an injected reply or not offered, hostile replies,
- * and invalid addresses or line endings refused before any byte is sent. */
+ * invalid addresses or line endings refused before any byte is sent, and a UTF-8 local
+ * part (RFC 6531) sent with SMTPUTF8 to a server that offers it, refused without a MAIL
+ * by one that does not. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -361,7 +363,9 @@ test_refused_before_sending(void **state)
 		{ "iln@example.org", "alice@@example.org", MSG },
 		{ "iln@example.org", "alice", MSG },
 		{ "iln@example.org", "", MSG },
-		{ "iln@example.org", "al\xc3\xa9@example.org", MSG },
+		{ "iln@example.org", "al\xc3@example.org", MSG },            /* not UTF-8 */
+		{ "iln@example.org", "al\xc2\x85@example.org", MSG },        /* a C1 control */
+		{ "iln@example.org", "alice@exa\xc3\xa9mple.org", MSG },     /* a U-label */
 		{ "iln@example.org", "alice@example.org", "Subject: x\n\nbare LF\r\n" },
 		{ "iln@example.org", "alice@example.org", "Subject: x\r\n\r\nbare CR\r here\r\n" },
 		{ "iln@example.org", "alice@example.org", "Subject: x\r\n\r\nno final CRLF" },
@@ -396,6 +400,67 @@ test_refused_before_sending(void **state)
 	}
 	outbound_smtp_ops.close(h);
 	assert_int_equal(fake_end(&fs), 0);     /* nobody connected */
+}
+
+static void
+test_smtputf8(void **state)
+{
+	static const struct fake_step offered[] = {
+		GREET,
+		{ "EHLO example.org", "250-fake\r\n250-SMTPUTF8\r\n250 8BITMIME\r\n", 0 },
+		/* an ASCII envelope: no parameter */
+		{ "MAIL FROM:<iln@example.org>\r", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		{ "MAIL FROM:<iln@example.org> SMTPUTF8", "250 ok\r\n", 0 },
+		{ "RCPT TO:<j\xc3\xb6rg@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		{ "QUIT", "221 bye\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	static const struct fake_step not_offered[] = {
+		GREET, EHLO,
+		/* nothing of the UTF-8 message: straight to the ASCII one */
+		{ "MAIL FROM:<iln@example.org>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		{ "QUIT", "221 bye\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	struct fake_server fs;
+	struct conf c;
+	char err[256] = "";
+	void *h;
+
+	fake_start(&fs, offered);
+	conf_for(&c, fs.port);
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_non_null(h);
+	assert_int_equal(outbound_smtp_ops.smtputf8(h, err, sizeof(err)), 1);
+	assert_int_equal(send_to(h, "iln@example.org", "alice@example.org", MSG, err, sizeof(err)),
+	    OUTBOUND_SENT);
+	assert_int_equal(send_to(h, "iln@example.org", "j\xc3\xb6rg@example.org", MSG, err,
+	    sizeof(err)), OUTBOUND_SENT);
+	outbound_smtp_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);
+
+	fake_start(&fs, not_offered);
+	conf_for(&c, fs.port);
+	h = outbound_smtp_ops.open(&c, err, sizeof(err));
+	assert_non_null(h);
+	assert_int_equal(outbound_smtp_ops.smtputf8(h, err, sizeof(err)), 0);
+	assert_int_equal(send_to(h, "iln@example.org", "j\xc3\xb6rg@example.org", MSG, err,
+	    sizeof(err)), OUTBOUND_PERMANENT);
+	assert_non_null(strstr(err, "SMTPUTF8"));
+	assert_int_equal(send_to(h, "iln@example.org", "alice@example.org", MSG, err, sizeof(err)),
+	    OUTBOUND_SENT);
+	outbound_smtp_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);
 }
 
 static void
@@ -516,6 +581,7 @@ main(void)
 		cmocka_unit_test(test_starttls_injection),
 		cmocka_unit_test(test_hostile_replies),
 		cmocka_unit_test(test_refused_before_sending),
+		cmocka_unit_test(test_smtputf8),
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_transport_by_name),
 		cmocka_unit_test(test_secret_file_read),
