@@ -1,18 +1,22 @@
 /* cmd_parse.c: the Subject command parser (see cmd.h). The subject is checked for UTF-8,
  * cut to its first SUBJECT_MAX bytes and cleaned (control and line-separator characters
  * become spaces, invisible format characters go, space runs become one space); then
- * prefixes and [tags] are stripped with a PCRE2 pattern, repeatedly, and the first word
- * is looked up in a table. The patterns are compiled once and freed by cmd_cleanup(). */
+ * prefixes and [tags] are stripped with a PCRE2 pattern, repeatedly, and the first words
+ * are looked up in the command table and every loaded set's [commands], compared by
+ * their utf8_fold() keys. The patterns are compiled once and freed by cmd_cleanup(). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cmd.h"
 #include "log.h"
 #include "util.h"
+#include "words.h"
 
 #define SUBJECT_MAX 2048        /* nothing we need lies further into a subject */
 #define CMD_NAME_WORDS 3        /* words of the longest command name */
@@ -131,57 +135,96 @@ words_at(const char *s, size_t len, size_t pos, size_t (*w)[2], int max)
 	return n;
 }
 
-/* How many of the words w[0..nw) of s the phrase p[0..plen) (words separated by one
- * space) is, case-insensitively; 0 when it is not their beginning. */
+/* The comparison key of a word: utf8_fold() (case and accents ignored). */
+typedef char word_key[4 * CMD_WORD_MAX + 8];
+
+/* How many of the words keyed k[0..nw) the phrase p[0..plen) is (its words separated by
+ * spaces); 0 when it is not their beginning. */
 static int
-phrase_words(const char *p, size_t plen, const char *s, size_t (*w)[2], int nw)
+phrase_words(const char *p, size_t plen, const word_key *k, int nw)
 {
+	word_key pk;
 	size_t off = 0;
-	int k = 0;
+	int n = 0;
 
 	while (off < plen) {
-		size_t wl = strcspn(p + off, " "), n;
+		size_t wl;
 
+		if (p[off] == ' ' || p[off] == '\t') {
+			off++;
+			continue;
+		}
+		wl = strcspn(p + off, " \t");
 		if (wl > plen - off)
 			wl = plen - off;
-		if (k == nw)
+		if (n == nw || !utf8_fold(p + off, wl, pk, sizeof(pk)) || strcmp(pk, k[n]) != 0)
 			return 0;
-		n = w[k][1] - w[k][0];
-		if (wl != n || strncasecmp(p + off, s + w[k][0], n) != 0)
-			return 0;
-		k++;
-		off += wl + 1;
+		n++;
+		off += wl;
 	}
-	return k;
+	return n;
 }
 
-/* The row whose name, or one of its one-word aliases, is the longest beginning of the
- * words w[0..nw), and how many words it took; NULL when none. */
+/* command_find's search: the subject's keyed words, the best row so far. */
+struct find {
+	const word_key *k;
+	int nw;
+	const struct command *row, *best;
+	int took;
+};
+
+/* A '|'-list of phrases (a set's [commands] value) of f->row. */
+static void
+find_in_list(void *ctx, const char *lang, const char *list)
+{
+	struct find *f = ctx;
+	int n;
+
+	for (const char *a = list; *a; a += *a == '|') {
+		size_t alen = strcspn(a, "|");
+
+		if ((n = phrase_words(a, alen, f->k, f->nw)) > f->took) {
+			f->best = f->row;
+			f->took = n;
+		}
+		a += alen;
+	}
+}
+
+/* The row whose name, one of its one-word aliases or one of the phrases a set gives it
+ * ([commands], words.h) is the longest beginning of the words w[0..nw) of s, and how
+ * many words it took; NULL when none. */
 static const struct command *
 command_find(const char *s, size_t (*w)[2], int nw, int *took)
 {
-	const struct command *best = NULL;
-	int k;
+	word_key k[CMD_NAME_WORDS];
+	struct find f = { k, nw, NULL, NULL, 0 };
+	int n;
 
-	*took = 0;
+	for (int i = 0; i < nw; i++)
+		if (!utf8_fold(s + w[i][0], w[i][1] - w[i][0], k[i], sizeof(k[i])))
+			k[i][0] = '\0';
 	for (size_t i = 0; i < ncommands; i++) {
 		const struct command *row = &commands[i];
 
-		if ((k = phrase_words(row->name, strlen(row->name), s, w, nw)) > *took) {
-			best = row;
-			*took = k;
+		f.row = row;
+		if ((n = phrase_words(row->name, strlen(row->name), k, nw)) > f.took) {
+			f.best = row;
+			f.took = n;
 		}
 		for (const char *a = row->aliases; *a; a += strspn(a, " ")) {
 			size_t alen = strcspn(a, " ");
 
-			if ((k = phrase_words(a, alen, s, w, nw)) > *took) {
-				best = row;
-				*took = k;
+			if ((n = phrase_words(a, alen, k, nw)) > f.took) {
+				f.best = row;
+				f.took = n;
 			}
 			a += alen;
 		}
+		words_each("commands", row->name, find_in_list, &f);
 	}
-	return best;
+	*took = f.took;
+	return f.best;
 }
 
 /* The first token of s, without wrapping punctuation ("(abc)." -> "abc"). */
@@ -283,4 +326,95 @@ cmd_name(enum cmd_kind k)
 	const struct command *row = command_of(k);
 
 	return row ? row->name : "UNKNOWN";
+}
+
+/* cmd_check_words: every phrase that names a command, keyed, and whose. */
+struct phrase_use {
+	char key[4 * CMD_ARG_MAX];
+	char lang[3];
+	enum cmd_kind kind;
+};
+
+struct phrase_uses {
+	struct phrase_use *v;
+	size_t n, cap;
+	enum cmd_kind kind;
+	struct buf *problems;
+	int bad;
+};
+
+/* The phrase p[0..n) as one key (its words folded, one space between), into out. */
+static bool
+phrase_key(const char *p, size_t n, char *out, size_t outsz)
+{
+	return utf8_fold(p, n, out, outsz) && *out != '\0';
+}
+
+static void
+phrase_use_add(struct phrase_uses *u, const char *lang, const char *p, size_t n)
+{
+	struct phrase_use *x;
+	int words = 1;
+
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 64;
+		u->v = xrealloc(u->v, u->cap * sizeof(*u->v));
+	}
+	x = &u->v[u->n];
+	if (!phrase_key(p, n, x->key, sizeof(x->key)))
+		return;
+	for (const char *c = x->key; *c; c++)
+		words += *c == ' ';
+	if (words > CMD_NAME_WORDS) {
+		buf_printf(u->problems, "words.ini [commands] %s (%s): \"%.*s\" is more than %d "
+			   "words\n", cmd_name(u->kind), lang ? lang : "default", (int)n, p,
+			   CMD_NAME_WORDS);
+		u->bad++;
+		return;
+	}
+	snprintf(x->lang, sizeof(x->lang), "%s", lang ? lang : "");
+	x->kind = u->kind;
+	u->n++;
+}
+
+static void
+phrase_uses_list(void *ctx, const char *lang, const char *list)
+{
+	for (const char *a = list; *a; a += *a == '|') {
+		size_t alen = strcspn(a, "|");
+
+		phrase_use_add(ctx, lang, a, alen);
+		a += alen;
+	}
+}
+
+int
+cmd_check_words(struct buf *problems)
+{
+	struct phrase_uses u = { NULL, 0, 0, CMD_UNKNOWN, problems, 0 };
+
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *row = &commands[i];
+
+		u.kind = row->kind;
+		phrase_use_add(&u, NULL, row->name, strlen(row->name));
+		for (const char *a = row->aliases; *a; a += strspn(a, " ")) {
+			size_t alen = strcspn(a, " ");
+
+			phrase_use_add(&u, NULL, a, alen);
+			a += alen;
+		}
+		words_each("commands", row->name, phrase_uses_list, &u);
+	}
+	for (size_t i = 0; i < u.n; i++)
+		for (size_t j = i + 1; j < u.n; j++)
+			if (strcmp(u.v[i].key, u.v[j].key) == 0 && u.v[i].kind != u.v[j].kind) {
+				buf_printf(problems, "words.ini [commands]: \"%s\" names %s (%s) and "
+					   "%s (%s): a word may name one command only\n", u.v[i].key,
+					   cmd_name(u.v[i].kind), u.v[i].lang[0] ? u.v[i].lang : "English",
+					   cmd_name(u.v[j].kind), u.v[j].lang[0] ? u.v[j].lang : "English");
+				u.bad++;
+			}
+	free(u.v);
+	return u.bad;
 }

@@ -407,7 +407,7 @@ words_format(const char *lang, const char *key, const struct tmpl_var *vars, siz
 
 	if (t == NULL)
 		return xasprintf("[%s]", key);
-	buf_init(&b, strlen(t) + 64);
+	buf_init(&b, 0); /* a cap, not a size hint: the values may be long */
 	while (*t) {
 		const char *open = strstr(t, "{{"), *close;
 

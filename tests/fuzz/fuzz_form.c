@@ -19,6 +19,7 @@
 #include "iso_codes.h"
 #include "profile.h"
 #include "util.h"
+#include "words.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,10 +54,20 @@ setup(void)
 		fprintf(stderr, "fuzz_form: %s\n", err);
 		abort();
 	}
+	{
+		const char *top = getenv("ILNBOT_TOP");
+		char *dir = xasprintf("%s/templates", top ? top : ".");
+
+		if (words_load(dir, err, sizeof(err)) < 0) {
+			fprintf(stderr, "fuzz_form: %s\n", err);
+			abort();
+		}
+		free(dir);
+	}
 	buf_init(&problems, 0);
 	if (form_parse("Name: Ana Souza\nCountry: Brazil\nSector: public\nWorkplace: "
 		       "Biblioteca Municipal\nYears: 3\nInterests: cataloguing, outreach\n",
-		       true, NULL, DEFAULT_LANGUAGE, &base, &problems) != 0)
+		       true, NULL, DEFAULT_LANGUAGE, NULL, &base, &problems) != 0)
 		fail("the base form has problems", problems.data);
 	buf_free(&problems);
 	ready = true;
@@ -194,9 +205,9 @@ check_round_trip(const struct profile *p)
 	const char *d;
 
 	check_profile(p);
-	form = form_render(p, true);
+	form = form_render(p, true, NULL);
 	buf_init(&problems, 0);
-	if (form_parse(form, true, NULL, DEFAULT_LANGUAGE, &q, &problems) != 0) {
+	if (form_parse(form, true, NULL, DEFAULT_LANGUAGE, NULL, &q, &problems) != 0) {
 		fprintf(stderr, "form:\n%s\nproblems:\n%s\n", form, problems.data);
 		fail("the rendered form has problems", "");
 	}
@@ -229,7 +240,7 @@ parse_one(const char *body, bool full)
 	int n, lines = 0;
 
 	buf_init(&problems, 0);
-	n = form_parse(body, full, full ? NULL : &base, DEFAULT_LANGUAGE, &out, &problems);
+	n = form_parse(body, full, full ? NULL : &base, DEFAULT_LANGUAGE, NULL, &out, &problems);
 	for (size_t i = 0; problems.data && i < problems.len; i++)
 		lines += problems.data[i] == '\n';
 	if (n != lines)
@@ -238,7 +249,7 @@ parse_one(const char *body, bool full)
 		fail("problem text", "not valid UTF-8");
 	if (n == 0)
 		check_round_trip(&out);
-	free(form_render(&out, true));  /* what a form with problems is answered with */
+	free(form_render(&out, true, NULL));  /* what a form with problems is answered with */
 	profile_free(&out);
 	buf_free(&problems);
 }

@@ -15,6 +15,7 @@
 #include "form.h"
 #include "iso_codes.h"
 #include "util.h"
+#include "words.h"
 
 #define ANA                                                                     \
 	"Name: Ana Pereira\nCountry: Brazil\nSector: academic\n"                \
@@ -34,7 +35,7 @@ struct form_case {
 	bool full;
 	int want_count;
 	const char *want_problem;       /* a substring of the problems, or NULL */
-	const char *want_render;        /* form_render(out, true), or NULL */
+	const char *want_render;        /* form_render(out, true, NULL), or NULL */
 };
 
 static const struct form_case cases[] = {
@@ -180,8 +181,13 @@ setup(void **state)
 		fprintf(stderr, "iso_codes_load: %s\n", err);
 		return -1;
 	}
+	/* run from the top of the checkout, as make unit does */
+	if (words_load("templates", err, sizeof(err)) < 0) {
+		fprintf(stderr, "words_load: %s\n", err);
+		return -1;
+	}
 	buf_init(&problems, 0);
-	if (form_parse(ANA, true, NULL, "eng", &ana, &problems) != 0) {
+	if (form_parse(ANA, true, NULL, "eng", NULL, &ana, &problems) != 0) {
 		fprintf(stderr, "base profile: %s\n", problems.data);
 		return -1;
 	}
@@ -194,6 +200,7 @@ teardown(void **state)
 {
 	profile_free(&ana);
 	iso_codes_free();
+	words_free();
 	return 0;
 }
 
@@ -209,13 +216,13 @@ test_table(void **state)
 		int n;
 
 		buf_init(&problems, 0);
-		n = form_parse(t->body, t->full, t->full ? NULL : &ana, "English", &p, &problems);
+		n = form_parse(t->body, t->full, t->full ? NULL : &ana, "English", NULL, &p, &problems);
 		got = problems.data ? problems.data : "";
 		if (n != t->want_count)
 			fail_msg("%s: %d problems, want %d:\n%s", t->name, n, t->want_count, got);
 		if (t->want_problem && strstr(got, t->want_problem) == NULL)
 			fail_msg("%s: no \"%s\" in:\n%s", t->name, t->want_problem, got);
-		render = form_render(&p, true);
+		render = form_render(&p, true, NULL);
 		if (t->want_render && strcmp(render, t->want_render) != 0)
 			fail_msg("%s: rendered\n%s\nwant\n%s", t->name, render, t->want_render);
 		/* Every problem is one line "Field: ...; accepted: ...". */
@@ -243,12 +250,12 @@ test_limits(void **state)
 	for (int i = 0; i < 100; i++)
 		memcpy(name + 2 * i, "\xc3\xa9", 2);
 	body = xasprintf("Name: %s\n", name);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 0);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 0);
 	assert_string_equal(p.name, name);
 	profile_free(&p);
 	free(body);
 	body = xasprintf("Name: %sx\n", name);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 1);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 1);
 	assert_string_equal(p.name, "Ana Pereira");
 	profile_free(&p);
 	free(body);
@@ -258,18 +265,18 @@ test_limits(void **state)
 	strcpy(body, "About: ");
 	memset(body + 7, 'a', 2000);
 	strcpy(body + 2007, "\n");
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 0);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 0);
 	assert_int_equal(strlen(p.about), 2000);
 	profile_free(&p);
 	strcpy(body + 2007, "a\n");
 	buf_reset(&problems);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 1);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 1);
 	assert_non_null(strstr(problems.data, "About: is 2001 characters long"));
 	assert_null(p.about);
 	profile_free(&p);
 	memset(body + 7, 'a', 40000);
 	strcpy(body + 40007, "\n");
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 1);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 1);
 	profile_free(&p);
 
 	/* A huge body of unknown fields gives a bounded answer. */
@@ -284,7 +291,7 @@ test_limits(void **state)
 		body = buf_steal(&b);
 	}
 	buf_reset(&problems);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 10);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 10);
 	assert_true(problems.len < 2000);
 	profile_free(&p);
 	free(body);
@@ -305,19 +312,19 @@ test_roundtrip(void **state)
 	char *r1, *r2;
 
 	buf_init(&problems, 0);
-	assert_int_equal(form_parse(body, true, NULL, NULL, &p, &problems), 0);
+	assert_int_equal(form_parse(body, true, NULL, NULL, NULL, &p, &problems), 0);
 	assert_string_equal(p.country, "CI");
 	assert_string_equal(p.languages, "fra,swa,ell,ben,cmn");
 	assert_string_equal(p.interests, "AI/ML, digitisation, rare books");
 	assert_string_equal(p.partner_sector, "national,government");
 	assert_string_equal(p.partner_stage, "early,mid");
 	assert_string_equal(profile_stage(p.years), "late");
-	r1 = form_render(&p, true);
-	assert_int_equal(form_parse(r1, true, NULL, NULL, &q, &problems), 0);
-	r2 = form_render(&q, true);
+	r1 = form_render(&p, true, NULL);
+	assert_int_equal(form_parse(r1, true, NULL, NULL, NULL, &q, &problems), 0);
+	r2 = form_render(&q, true, NULL);
 	assert_string_equal(r1, r2);
 	free(r2);
-	r2 = form_render(&q, false);
+	r2 = form_render(&q, false, NULL);
 	assert_null(strstr(r2, "Notes"));
 	assert_null(strstr(r2, "Partner"));
 	assert_null(strstr(r2, "Digest"));
@@ -343,8 +350,8 @@ test_render_typed(void **state)
 	char *r;
 
 	buf_init(&problems, 0);
-	assert_true(form_parse(body, true, NULL, "eng", &p, &problems) > 0);
-	r = form_render_typed(body, &p, true);
+	assert_true(form_parse(body, true, NULL, "eng", NULL, &p, &problems) > 0);
+	r = form_render_typed(body, &p, true, NULL);
 	assert_string_equal(r,
 		"Name: Ana\nCountry: Atlantis\nSector: public\nWorkplace: Biblioteca\n"
 		"Years: twelve\nInterests: cataloguing\nLanguages: es,   Klingonese\nAbout: \n"
@@ -382,7 +389,7 @@ test_profile(void **state)
 
 	/* An empty profile renders every line with an empty value. */
 	{
-		char *r = form_render(&p, true);
+		char *r = form_render(&p, true, NULL);
 
 		assert_string_equal(r, "Name: \nCountry: \nSector: \nWorkplace: \nYears: \n"
 				       "Interests: \nLanguages: \nAbout: \nPartner sector: \n"
@@ -392,7 +399,7 @@ test_profile(void **state)
 	/* A profile from elsewhere with a line break cannot add a field line. */
 	p.name = xstrdup("Eve\nCountry: XX");
 	{
-		char *r = form_render(&p, false);
+		char *r = form_render(&p, false, NULL);
 
 		assert_non_null(strstr(r, "Name: Eve Country: XX\n"));
 		free(r);
@@ -412,7 +419,7 @@ test_volume(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (int i = 0; i < 10000; i++) {
 		form_parse(ANA "Languages: Portuguese, English\nPartner sector: any\n", true, NULL,
-			   "eng", &p, &problems);
+			   "eng", NULL, &p, &problems);
 		profile_free(&p);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
