@@ -336,6 +336,109 @@ test_roundtrip(void **state)
 	buf_free(&problems);
 }
 
+/* Every shipped set: the form rendered in it reads back to the same profile, in it and
+ * in English, and its field names are its own. */
+static void
+test_roundtrip_languages(void **state)
+{
+	static const char *body =
+		"Name: Zoë Ñandú\nCountry: DE\nSector: special\nWorkplace: Stadtbibliothek\n"
+		"Years: 12\nInterests: archives, maps\nLanguages: de, es, pt, fr\n"
+		"About: hi\nPartner sector: public, school\nPartner stage: early, late\n"
+		"Notes: n\nDigest: yes\nMail language: pt\n";
+	static const struct {
+		const char *lang, *line;
+	} sets[] = {
+		{ "es", "País: Alemania\n" }, { "fr", "Pays: Allemagne\n" },
+		{ "pt", "País: Alemanha\n" }, { "de", "Land: Deutschland\n" },
+		{ "es", "Sector de la pareja: pública, escolar\n" },
+		{ "fr", "Étape du binôme: début, fin\n" }, { "pt", "Boletim: sim\n" },
+		{ "de", "Rundbrief: ja\n" },
+	};
+	struct profile p, q;
+	struct buf problems;
+	char *en, *r, *back;
+
+	buf_init(&problems, 0);
+	assert_int_equal(form_parse(body, true, NULL, NULL, NULL, &p, &problems), 0);
+	en = form_render(&p, true, NULL);
+	for (size_t i = 0; i < nitems(sets); i++) {
+		r = form_render(&p, true, sets[i].lang);
+		if (strstr(r, sets[i].line) == NULL)
+			fail_msg("%s: no \"%s\" in:\n%s", sets[i].lang, sets[i].line, r);
+		if (form_parse(r, true, NULL, NULL, sets[i].lang, &q, &problems) != 0)
+			fail_msg("%s: %s", sets[i].lang, problems.data);
+		back = form_render(&q, true, NULL);
+		assert_string_equal(back, en);
+		free(back);
+		profile_free(&q);
+		free(r);
+	}
+	free(en);
+	profile_free(&p);
+	buf_free(&problems);
+}
+
+/* What people type in their language: field names and words of any set, in any capitals,
+ * with or without accents, stored as the English values; problems in the reader's set. */
+static void
+test_native_words(void **state)
+{
+	static const char *body =
+		"NOMBRE: Ana\npais: españa\nSECTOR: Universitaria\nlugar de trabajo: UCM\n"
+		"Anos: 7 años\nIntereses: datos\nIdiomas: español\nSector de la pareja: IGUAL\n"
+		"Etapa de la pareja: media, avanzada\nBoletin: SI\nidioma del correo: inglés\n";
+	static const char *mixed =
+		"Nom: Jean\nLand: Frankreich\nSetor: escolar\nLieu de travail: BnF\n"
+		"Berufsjahre: 2 Jahre\nInteresses: x\nLangues: français\n"
+		"Partner sector: pareil\nDigest: nein\n";
+	struct profile p;
+	struct buf problems;
+
+	buf_init(&problems, 0);
+	assert_int_equal(form_parse(body, true, NULL, NULL, "es", &p, &problems), 0);
+	assert_string_equal(p.country, "ES");
+	assert_string_equal(p.sector, "academic");
+	assert_int_equal(p.years, 7);
+	assert_string_equal(p.partner_sector, "same");
+	assert_string_equal(p.partner_stage, "mid,late");
+	assert_int_equal(p.digest, 1);
+	assert_string_equal(p.mail_language, "eng");
+	profile_free(&p);
+	/* one form in four languages; "pareil" is no word of any set ("égal" would be: German "egal") */
+	assert_int_equal(form_parse(mixed, true, NULL, NULL, "de", &p, &problems), 1);
+	assert_string_equal(p.sector, "school");
+	assert_int_equal(p.digest, 0);
+	assert_string_equal(problems.data,
+			    "Bereich des Partners: „pareil“ ist keine Auswahl, die wir kennen; "
+			    "möglich: gleich, egal oder eine Liste von Bereichen (öffentlich, "
+			    "wissenschaftlich, Schule, Spezialbibliothek, Nationalbibliothek, Behörde, "
+			    "andere)\n");
+	profile_free(&p);
+	buf_reset(&problems);
+	/* an unknown field names the reader's field names */
+	assert_int_equal(form_parse("Nombre: Ana\nColor: rojo\n", false, &ana, NULL, "es", &p,
+				    &problems), 1);
+	assert_string_equal(problems.data,
+			    "Color: campo desconocido; se acepta: Nombre, País, Sector, Lugar de "
+			    "trabajo, Años, Intereses, Idiomas, Sobre mí, Sector de la pareja, Etapa "
+			    "de la pareja, Notas, Boletín, Idioma del correo\n");
+	profile_free(&p);
+	buf_free(&problems);
+}
+
+/* The shipped sets' words name one field or value each; a clash is named. */
+static void
+test_check_words(void **state)
+{
+	struct buf problems;
+
+	buf_init(&problems, 0);
+	assert_int_equal(form_check_words(&problems), 0);
+	assert_int_equal(problems.len, 0);
+	buf_free(&problems);
+}
+
 /* The correction form shows every typed value as typed, valid or not, and no default in
  * place of an invalid one. */
 static void
@@ -436,6 +539,9 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_roundtrip_languages),
+		cmocka_unit_test(test_native_words),
+		cmocka_unit_test(test_check_words),
 		cmocka_unit_test(test_render_typed),
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_volume),
