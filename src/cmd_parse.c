@@ -134,60 +134,87 @@ words_at(const char *s, size_t len, size_t pos, size_t (*w)[2], int max)
 	return n;
 }
 
-/* The comparison key of a word: utf8_fold() (case and accents ignored). */
-typedef char word_key[4 * CMD_WORD_MAX + 8];
+/* Every name of every command, keyed once per load of the words (words_generation()):
+ * its utf8_fold() key (capitals and accents ignored, one space between words), its
+ * number of words and its row. Kept for the process, rebuilt when the words change. */
+#define PHRASE_KEY_MAX (4 * CMD_WORD_MAX * CMD_NAME_WORDS + 8)
 
-/* How many of the words keyed k[0..nw) the phrase p[0..plen) is (its words separated by
- * spaces); 0 when it is not their beginning. */
-static int
-phrase_words(const char *p, size_t plen, const word_key *k, int nw)
-{
-	word_key pk;
-	size_t off = 0;
-	int n = 0;
-
-	while (off < plen) {
-		size_t wl;
-
-		if (p[off] == ' ' || p[off] == '\t') {
-			off++;
-			continue;
-		}
-		wl = strcspn(p + off, " \t");
-		if (wl > plen - off)
-			wl = plen - off;
-		if (n == nw || !utf8_fold(p + off, wl, pk, sizeof(pk)) || strcmp(pk, k[n]) != 0)
-			return 0;
-		n++;
-		off += wl;
-	}
-	return n;
-}
-
-/* command_find's search: the subject's keyed words, the best row so far. */
-struct find {
-	const word_key *k;
-	int nw;
-	const struct command *row, *best;
-	int took;
+struct phrase {
+	char key[PHRASE_KEY_MAX];
+	int words;
+	const struct command *row;
 };
 
-/* A '|'-list of phrases (a set's [commands] value) of f->row. */
-static void
-find_in_list(void *ctx, const char *lang, const char *list)
-{
-	struct find *f = ctx;
-	int n;
+static struct {
+	bool ready;
+	unsigned long gen;
+	struct phrase *v;
+	size_t n, cap;
+} phrases;
 
+/* The key of the phrase p[0..n) into out and its number of words; 0 when it has none or
+ * does not fold. */
+static int
+phrase_key(const char *p, size_t n, char *out, size_t outsz)
+{
+	int words = 1;
+
+	if (!utf8_fold(p, n, out, outsz) || *out == '\0')
+		return 0;
+	for (const char *c = out; *c; c++)
+		words += *c == ' ';
+	return words;
+}
+
+static void
+phrase_add(const struct command *row, const char *p, size_t n)
+{
+	struct phrase *x;
+
+	if (phrases.n == phrases.cap) {
+		phrases.cap = phrases.cap ? 2 * phrases.cap : 128;
+		phrases.v = xrealloc(phrases.v, phrases.cap * sizeof(*phrases.v));
+	}
+	x = &phrases.v[phrases.n];
+	if ((x->words = phrase_key(p, n, x->key, sizeof(x->key))) == 0 ||
+	    x->words > CMD_NAME_WORDS)
+		return;
+	x->row = row;
+	phrases.n++;
+}
+
+/* A '|'-list of phrases (a set's [commands] value) of the row ctx. */
+static void
+phrase_add_list(void *ctx, const char *lang, const char *list)
+{
 	for (const char *a = list; *a; a += *a == '|') {
 		size_t alen = strcspn(a, "|");
 
-		if ((n = phrase_words(a, alen, f->k, f->nw)) > f->took) {
-			f->best = f->row;
-			f->took = n;
-		}
+		phrase_add(ctx, a, alen);
 		a += alen;
 	}
+}
+
+static void
+phrases_build(void)
+{
+	if (phrases.ready && phrases.gen == words_generation())
+		return;
+	phrases.n = 0;
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *row = &commands[i];
+
+		phrase_add(row, row->name, strlen(row->name));
+		for (const char *a = row->aliases; *a; a += strspn(a, " ")) {
+			size_t alen = strcspn(a, " ");
+
+			phrase_add(row, a, alen);
+			a += alen;
+		}
+		words_each("commands", row->name, phrase_add_list, (void *)row);
+	}
+	phrases.gen = words_generation();
+	phrases.ready = true;
 }
 
 /* The row whose name, one of its one-word aliases or one of the phrases a set gives it
@@ -196,34 +223,24 @@ find_in_list(void *ctx, const char *lang, const char *list)
 static const struct command *
 command_find(const char *s, size_t (*w)[2], int nw, int *took)
 {
-	word_key k[CMD_NAME_WORDS];
-	struct find f = { k, nw, NULL, NULL, 0 };
-	int n;
+	char k[CMD_NAME_WORDS][PHRASE_KEY_MAX];
+	const struct command *best = NULL;
 
+	*took = 0;
+	phrases_build();
+	/* k[i]: the key of the first i + 1 words */
 	for (int i = 0; i < nw; i++)
-		if (!utf8_fold(s + w[i][0], w[i][1] - w[i][0], k[i], sizeof(k[i])))
-			k[i][0] = '\0';
-	for (size_t i = 0; i < ncommands; i++) {
-		const struct command *row = &commands[i];
+		if (phrase_key(s + w[0][0], w[i][1] - w[0][0], k[i], sizeof(k[i])) != i + 1)
+			nw = i;
+	for (size_t i = 0; i < phrases.n; i++) {
+		const struct phrase *x = &phrases.v[i];
 
-		f.row = row;
-		if ((n = phrase_words(row->name, strlen(row->name), k, nw)) > f.took) {
-			f.best = row;
-			f.took = n;
+		if (x->words <= nw && x->words > *took && strcmp(x->key, k[x->words - 1]) == 0) {
+			best = x->row;
+			*took = x->words;
 		}
-		for (const char *a = row->aliases; *a; a += strspn(a, " ")) {
-			size_t alen = strcspn(a, " ");
-
-			if ((n = phrase_words(a, alen, k, nw)) > f.took) {
-				f.best = row;
-				f.took = n;
-			}
-			a += alen;
-		}
-		words_each("commands", row->name, find_in_list, &f);
 	}
-	*took = f.took;
-	return f.best;
+	return best;
 }
 
 /* The first token of s, without wrapping punctuation ("(abc)." -> "abc"). */
@@ -329,7 +346,7 @@ cmd_name(enum cmd_kind k)
 
 /* cmd_check_words: every phrase that names a command, keyed, and whose. */
 struct phrase_use {
-	char key[4 * CMD_ARG_MAX];
+	char key[PHRASE_KEY_MAX];
 	char lang[3];
 	enum cmd_kind kind;
 };
@@ -342,28 +359,19 @@ struct phrase_uses {
 	int bad;
 };
 
-/* The phrase p[0..n) as one key (its words folded, one space between), into out. */
-static bool
-phrase_key(const char *p, size_t n, char *out, size_t outsz)
-{
-	return utf8_fold(p, n, out, outsz) && *out != '\0';
-}
-
 static void
 phrase_use_add(struct phrase_uses *u, const char *lang, const char *p, size_t n)
 {
 	struct phrase_use *x;
-	int words = 1;
+	int words;
 
 	if (u->n == u->cap) {
 		u->cap = u->cap ? 2 * u->cap : 64;
 		u->v = xrealloc(u->v, u->cap * sizeof(*u->v));
 	}
 	x = &u->v[u->n];
-	if (!phrase_key(p, n, x->key, sizeof(x->key)))
+	if ((words = phrase_key(p, n, x->key, sizeof(x->key))) == 0)
 		return;
-	for (const char *c = x->key; *c; c++)
-		words += *c == ' ';
 	if (words > CMD_NAME_WORDS) {
 		buf_printf(u->problems, "words.ini [commands] %s (%s): \"%.*s\" is more than %d "
 			   "words\n", cmd_name(u->kind), lang ? lang : "default", (int)n, p,

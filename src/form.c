@@ -290,50 +290,84 @@ name_key(const char *s, size_t n, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
-/* Whether key is one of the words of a '|'-list (words.h), as name_key or utf8_fold
- * keys them. */
-static bool
-list_has_key(const char *list, const char *key, bool field)
-{
-	char w[4 * FIELD_NAME_MAX + 8], k[4 * FIELD_NAME_MAX + 8];
+/* The [values] keys form.c reads. */
+static const char *const value_keys[] = {
+	"sector.public", "sector.academic", "sector.school", "sector.special",
+	"sector.national", "sector.government", "sector.other", "stage.early", "stage.mid",
+	"stage.late", "pref.same", "pref.any", "pref.different", "yes", "no", "years",
+};
 
-	for (size_t i = 0; list_word(list, i, w, sizeof(w)); i++) {
-		if (*w == '\0')
-			continue;
-		if (field)
-			name_key(w, strlen(w), k, sizeof(k));
-		else if (!utf8_fold(w, strlen(w), k, sizeof(k)))
-			continue;
-		if (strcmp(k, key) == 0)
-			return true;
-	}
-	return false;
-}
+/* Every word of every set keyed once per load of the table (words_generation()): the
+ * fields' (name_key, with the English names) and the values' (utf8_fold). Kept for the
+ * process, rebuilt when the table changes. */
+struct keyed {
+	char key[4 * FIELD_NAME_MAX + 8];
+	int id;                 /* a field_id, or an index in value_keys[] */
+};
 
-/* words_each() context: does any set's list name key. */
-struct word_hit {
-	const char *key;
+static struct {
+	bool ready;
+	unsigned long gen;
+	struct keyed *v;
+	size_t n, cap;
+	size_t nfields;         /* v[0..nfields) are the fields', the rest the values' */
+} keys;
+
+/* words_each() context of keys_build. */
+struct keys_ctx {
+	int id;
 	bool field;
-	bool hit;
 };
 
 static void
-word_hit_one(void *ctx, const char *lang, const char *value)
+keys_add(const struct keys_ctx *k, const char *word)
 {
-	struct word_hit *h = ctx;
+	struct keyed *e;
 
-	h->hit = h->hit || list_has_key(value, h->key, h->field);
+	if (keys.n == keys.cap) {
+		keys.cap = keys.cap ? 2 * keys.cap : 128;
+		keys.v = xrealloc(keys.v, keys.cap * sizeof(*keys.v));
+	}
+	e = &keys.v[keys.n];
+	if (k->field)
+		name_key(word, strlen(word), e->key, sizeof(e->key));
+	else if (!utf8_fold(word, strlen(word), e->key, sizeof(e->key)))
+		e->key[0] = '\0';
+	if (e->key[0] == '\0')
+		return;
+	e->id = k->id;
+	keys.n++;
 }
 
-/* Whether key (name_key for a field, else utf8_fold) is a word of section/name in any
- * set. */
-static bool
-any_set_has(const char *section, const char *name, const char *key, bool field)
+static void
+keys_add_list(void *ctx, const char *lang, const char *list)
 {
-	struct word_hit h = { key, field, false };
+	char w[4 * FIELD_NAME_MAX + 8];
 
-	words_each(section, name, word_hit_one, &h);
-	return h.hit;
+	for (size_t i = 0; list_word(list, i, w, sizeof(w)); i++)
+		keys_add(ctx, w);
+}
+
+static void
+keys_build(void)
+{
+	struct keys_ctx k;
+
+	if (keys.ready && keys.gen == words_generation())
+		return;
+	keys.n = 0;
+	for (int f = 0; f < F_COUNT; f++) {
+		k = (struct keys_ctx){ f, true };
+		keys_add(&k, fields[f].name);
+		words_each("fields", fields[f].name, keys_add_list, &k);
+	}
+	keys.nfields = keys.n;
+	for (size_t i = 0; i < nitems(value_keys); i++) {
+		k = (struct keys_ctx){ (int)i, false };
+		words_each("values", value_keys[i], keys_add_list, &k);
+	}
+	keys.gen = words_generation();
+	keys.ready = true;
 }
 
 /* The field a normalised name means ("partner sector", "Lugar de trabajo", "pais"), in
@@ -341,16 +375,15 @@ any_set_has(const char *section, const char *name, const char *key, bool field)
 static int
 field_find(const char *norm)
 {
-	char a[4 * FIELD_NAME_MAX + 8], b[4 * FIELD_NAME_MAX + 8];
+	char a[4 * FIELD_NAME_MAX + 8];
 
 	name_key(norm, strlen(norm), a, sizeof(a));
 	if (*a == '\0')
 		return -1;
-	for (int i = 0; i < F_COUNT; i++) {
-		name_key(fields[i].name, strlen(fields[i].name), b, sizeof(b));
-		if (strcmp(a, b) == 0 || any_set_has("fields", fields[i].name, a, true))
-			return i;
-	}
+	keys_build();
+	for (size_t i = 0; i < keys.nfields; i++)
+		if (strcmp(keys.v[i].key, a) == 0)
+			return keys.v[i].id;
 	return -1;
 }
 
@@ -359,14 +392,20 @@ field_find(const char *norm)
 static int
 value_find(const char *s, const char *group, const char *const *list, size_t n)
 {
-	char key[256], name[64];
+	char key[4 * FIELD_NAME_MAX + 8], name[64];
 
 	if (!utf8_fold(s, strlen(s), key, sizeof(key)) || *key == '\0')
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "%s%s%s", group ? group : "", group ? "." : "", list[i]);
-		if (any_set_has("values", name, key, false))
-			return (int)i;
+	keys_build();
+	for (size_t j = keys.nfields; j < keys.n; j++) {
+		if (strcmp(keys.v[j].key, key) != 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "%s%s%s", group ? group : "", group ? "." : "",
+				 list[i]);
+			if (strcmp(value_keys[keys.v[j].id], name) == 0)
+				return (int)i;
+		}
 	}
 	return -1;
 }
@@ -1274,11 +1313,6 @@ word_uses_clash(const struct word_uses *u, const char *section, struct buf *prob
 int
 form_check_words(struct buf *problems)
 {
-	static const char *const values[] = {
-		"sector.public", "sector.academic", "sector.school", "sector.special",
-		"sector.national", "sector.government", "sector.other", "stage.early", "stage.mid",
-		"stage.late", "pref.same", "pref.any", "pref.different", "yes", "no", "years",
-	};
 	struct word_uses u = { NULL, 0, 0, NULL, true };
 	int bad;
 
@@ -1290,9 +1324,9 @@ form_check_words(struct buf *problems)
 	bad = word_uses_clash(&u, "fields", problems);
 	u.n = 0;
 	u.field = false;
-	for (size_t i = 0; i < nitems(values); i++) {
-		u.thing = values[i];
-		words_each("values", values[i], word_uses_one, &u);
+	for (size_t i = 0; i < nitems(value_keys); i++) {
+		u.thing = value_keys[i];
+		words_each("values", value_keys[i], word_uses_one, &u);
 	}
 	bad += word_uses_clash(&u, "values", problems);
 	free(u.v);

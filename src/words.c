@@ -44,6 +44,7 @@ struct wset {
 
 static struct wset *sets;     /* sets[0] is the default set */
 static size_t nsets;
+static unsigned long generation; /* bumped whenever the table changes */
 
 /* Problems of a load or a check, one line each. */
 struct errs {
@@ -339,6 +340,13 @@ words_free(void)
 	tables_free(sets, nsets);
 	sets = NULL;
 	nsets = 0;
+	generation++;
+}
+
+unsigned long
+words_generation(void)
+{
+	return generation;
 }
 
 int

@@ -39,6 +39,10 @@
 int words_load(const char *dir, char *err, size_t errsz);
 void words_free(void);
 
+/* words_generation: a number that changes whenever the table does (words_load,
+ * words_free), for a caller keeping what it derived from the table. */
+unsigned long words_generation(void);
+
 /* words_get: section/key in language lang (an ISO 639-1 code, NULL for the default set),
  * else in the default set, else NULL. */
 const char *words_get(const char *lang, const char *section, const char *key);
