@@ -496,6 +496,32 @@ def every_set_passes_check_config(bot):
         assert os.path.isdir(os.path.join(e2e.TOP, "templates", code)), code
 
 
+@test
+def check_config_names_a_word_for_two_things(bot):
+    """A set's word that is another command's (in any set, accents and capitals aside),
+    or two fields', is a configuration error naming the word and both things."""
+    import shutil
+    import subprocess
+    tdir = os.path.join(bot.dir, "templates")
+    shutil.copytree(os.path.join(e2e.TOP, "templates"), tdir)
+    with open(bot.conf) as f:
+        conf = f.read().replace(f"templates = {e2e.TOP}/templates", f"templates = {tdir}")
+    with open(bot.conf, "w") as f:
+        f.write(conf)
+    path = os.path.join(tdir, "fr", "words.ini")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace("DELETE = SUPPRIMER | OUBLIER", "DELETE = SUPPRIMER | Mostrar")
+                .replace("Notes = Remarques", "Notes = Remarques | Pais"))
+    p = subprocess.run([e2e.BIN, "check-config", "-c", bot.conf], capture_output=True,
+                       text=True)
+    assert p.returncode == 78, (p.returncode, p.stderr)
+    assert '"mostrar" names SHOW (es) and DELETE (fr)' in p.stderr or \
+        '"mostrar" names SHOW (pt) and DELETE (fr)' in p.stderr, p.stderr
+    assert '"País" (es) is Country and "Pais" (fr) is Notes' in p.stderr, p.stderr
+
+
 def main():
     # every bot of this suite writes mail in the shipped language sets (e2e.py's config
     # ends inside [program])
