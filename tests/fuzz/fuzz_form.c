@@ -5,8 +5,9 @@
  *   gives a valid profile: every required field set, each value of its stated shape
  *   (a known country code, a sector, years from 0 to 70, known language codes, the
  *   preference words, digest yes/no), clean one-line UTF-8 within its length cap;
- * - a valid profile survives its own rendering: form_parse(form_render(p)) has no
- *   problem and gives p back, and so does the JSON a pending application waits in.
+ * - a valid profile survives its own rendering in the default set and in every language
+ *   set: form_parse(form_render(p, lang)) has no problem and gives p back, and so does
+ *   the JSON a pending application waits in.
  * The base profile is set up once and lives for the run; everything else is freed before
  * the input returns. */
 #include <stddef.h>
@@ -195,29 +196,33 @@ profile_diff(const struct profile *a, const struct profile *b)
 	return NULL;
 }
 
-/* p is valid: it must come back unchanged from its form and from its JSON. */
+/* p is valid: it must come back unchanged from its form, rendered in the default set
+ * and in each language set, and from its JSON. */
 static void
 check_round_trip(const struct profile *p)
 {
 	struct profile q;
 	struct buf problems;
 	char *form, *json;
-	const char *d;
+	const char *d, *lang = NULL;
 
 	check_profile(p);
-	form = form_render(p, true, NULL);
-	buf_init(&problems, 0);
-	if (form_parse(form, true, NULL, DEFAULT_LANGUAGE, NULL, &q, &problems) != 0) {
-		fprintf(stderr, "form:\n%s\nproblems:\n%s\n", form, problems.data);
-		fail("the rendered form has problems", "");
+	for (size_t l = 0; l == 0 || (lang = words_lang_code(l - 1)) != NULL; l++) {
+		form = form_render(p, true, lang);
+		buf_init(&problems, 0);
+		if (form_parse(form, true, NULL, DEFAULT_LANGUAGE, lang, &q, &problems) != 0) {
+			fprintf(stderr, "form (%s):\n%s\nproblems:\n%s\n", lang ? lang : "default",
+				form, problems.data);
+			fail("the rendered form has problems", "");
+		}
+		if ((d = profile_diff(p, &q)) != NULL) {
+			fprintf(stderr, "form (%s):\n%s\n", lang ? lang : "default", form);
+			fail("the rendered form reads back different", d);
+		}
+		profile_free(&q);
+		buf_free(&problems);
+		free(form);
 	}
-	if ((d = profile_diff(p, &q)) != NULL) {
-		fprintf(stderr, "form:\n%s\n", form);
-		fail("the rendered form reads back different", d);
-	}
-	profile_free(&q);
-	buf_free(&problems);
-	free(form);
 
 	json = profile_to_json(p);
 	if (profile_from_json(json, &q) < 0)
