@@ -379,6 +379,16 @@ phrase_use_add(struct phrase_uses *u, const char *lang, const char *p, size_t n)
 		u->bad++;
 		return;
 	}
+	/* a Subject's words are letters and digits: "INSCREVER-ME" would never match */
+	for (const char *c = x->key; *c; c++)
+		if ((unsigned char)*c < 0x80 && *c != ' ' && *c != '_' &&
+		    !(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9')) {
+			buf_printf(u->problems, "words.ini [commands] %s (%s): \"%.*s\" holds '%c'; "
+				   "a command's words are letters and digits\n", cmd_name(u->kind),
+				   lang ? lang : "default", (int)n, p, *c);
+			u->bad++;
+			return;
+		}
 	snprintf(x->lang, sizeof(x->lang), "%s", lang ? lang : "");
 	x->kind = u->kind;
 	u->n++;

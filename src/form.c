@@ -37,6 +37,7 @@
 #include "words.h"
 
 #define FIELD_NAME_MAX 40
+#define LABEL_MAX (4 * FIELD_NAME_MAX + 8) /* bytes of a set's field name or value word */
 #define VALUE_MAX (16 * 1024)   /* bytes per value, continuations included */
 #define UNKNOWN_MAX 10
 #define QUOTE_MAX 60
@@ -184,7 +185,7 @@ value_shown(const char *lang, const char *group, const char *word, char *out, si
 static void
 field_names(const char *lang, struct buf *b)
 {
-	char w[FIELD_NAME_MAX + 1];
+	char w[LABEL_MAX];
 
 	for (int f = 0; f < F_COUNT; f++)
 		buf_printf(b, "%s%s", f ? ", " : "", label(f, lang, w, sizeof(w)));
@@ -195,7 +196,7 @@ static void
 value_names(const char *lang, const char *group, const char *const *list, size_t n,
 	    struct buf *b)
 {
-	char w[64];
+	char w[LABEL_MAX];
 
 	for (size_t i = 0; i < n; i++)
 		buf_printf(b, "%s%s", i ? ", " : "", value_shown(lang, group, list[i], w, sizeof(w)));
@@ -255,7 +256,7 @@ static void
 report_field(struct report *r, enum field_id f, const char *key, const char *value, long max,
 	     size_t count)
 {
-	char name[FIELD_NAME_MAX + 1], m[24], c[24];
+	char name[LABEL_MAX], m[24], c[24];
 	char *q = value ? clip(value) : NULL, *what, *acc;
 
 	snprintf(m, sizeof(m), "%ld", max);
@@ -542,7 +543,7 @@ values_read(const char *body, struct form_values *fv, struct report *r)
 		}
 		fv->any = true;
 		if (fv->seen[id]) {
-			char name[FIELD_NAME_MAX + 1];
+			char name[LABEL_MAX];
 			char *what = words_format(r->lang, "form.twice", NULL, 0);
 			char *acc = words_format(r->lang, "form.twice.accepted", NULL, 0);
 
@@ -1117,7 +1118,7 @@ static void
 render_field(struct buf *b, enum field_id f, const struct profile *p, const char *lang)
 {
 	const char *country = p->country ? iso_country_name_in(p->country, lang) : NULL;
-	char w[64];
+	char w[LABEL_MAX];
 
 	switch (f) {
 	case F_NAME:
@@ -1172,7 +1173,7 @@ static char *
 render(const struct profile *p, const struct form_values *typed, bool include_private,
        const char *lang)
 {
-	char name[FIELD_NAME_MAX + 1];
+	char name[LABEL_MAX];
 	struct buf b;
 
 	buf_init(&b, 0);
@@ -1322,6 +1323,20 @@ form_check_words(struct buf *problems)
 		words_each("fields", fields[f].name, word_uses_one, &u);
 	}
 	bad = word_uses_clash(&u, "fields", problems);
+	/* each must read back as a field name: "Name: value" as values_read splits it */
+	for (size_t i = 0; i < u.n; i++) {
+		char line[LABEL_MAX + 8], norm[FIELD_NAME_MAX + 1], raw[FIELD_NAME_MAX + 1];
+
+		snprintf(line, sizeof(line), "%s: x", u.v[i].word);
+		if (strlen(u.v[i].word) > FIELD_NAME_MAX || field_split(line, norm, raw) == NULL ||
+		    strcmp(raw, u.v[i].word) != 0) {
+			buf_printf(problems, "words.ini [fields] %s (%s): \"%s\" is not a field name "
+				   "a form can hold: up to %d bytes, four words of letters, spaces and "
+				   "'-', no ':'\n", u.v[i].thing, u.v[i].lang[0] ? u.v[i].lang : "default",
+				   u.v[i].word, FIELD_NAME_MAX);
+			bad++;
+		}
+	}
 	u.n = 0;
 	u.field = false;
 	for (size_t i = 0; i < nitems(value_keys); i++) {

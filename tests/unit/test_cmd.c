@@ -358,15 +358,16 @@ test_clash(void **state)
 	snprintf(path, sizeof(path), "%s/words.ini", dir);
 	assert_non_null(f = fopen(path, "w"));
 	fputs("[commands]\nHELP = MOSTRAR\nSHOW = Mostrar | uno dos tres cuatro\n"
-	      "STATUS = show\n", f);
+	      "STATUS = show\nSIGNUP = INSCREVER-ME\n", f);
 	fclose(f);
 	if (words_load(dir, err, sizeof(err)) < 0)
 		fail_msg("words_load: %s", err);
 	buf_init(&problems, 0);
-	assert_int_equal(cmd_check_words(&problems), 3);
+	assert_int_equal(cmd_check_words(&problems), 4);
 	assert_non_null(strstr(problems.data, "\"mostrar\" names HELP"));
 	assert_non_null(strstr(problems.data, "\"show\" names SHOW (English) and STATUS"));
 	assert_non_null(strstr(problems.data, "is more than 3 words"));
+	assert_non_null(strstr(problems.data, "\"INSCREVER-ME\" holds '-'"));
 	buf_free(&problems);
 	words_free();
 	unlink(path);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -427,16 +428,38 @@ test_native_words(void **state)
 	buf_free(&problems);
 }
 
-/* The shipped sets' words name one field or value each; a clash is named. */
+/* The shipped sets' words name one field or value each; a clash, or a field name no
+ * form line can hold, is named. */
 static void
 test_check_words(void **state)
 {
+	char dir[] = "/tmp/test_form.XXXXXX", path[64], err[1024];
 	struct buf problems;
+	FILE *f;
 
 	buf_init(&problems, 0);
 	assert_int_equal(form_check_words(&problems), 0);
 	assert_int_equal(problems.len, 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/words.ini", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[fields]\nNotes = Notas | COUNTRY\nAbout = Sobre: mi\n"
+	      "[values]\nyes = sí | Öffentlich\nsector.public = oeffentlich | offentlich\n", f);
+	fclose(f);
+	if (words_load(dir, err, sizeof(err)) < 0)
+		fail_msg("words_load: %s", err);
+	assert_int_equal(form_check_words(&problems), 3);
+	assert_non_null(strstr(problems.data, "\"Country\" (default) is Country and \"COUNTRY\" "
+					      "(default) is Notes"));
+	assert_non_null(strstr(problems.data, "\"Sobre: mi\" is not a field name"));
+	assert_non_null(strstr(problems.data, "\"offentlich\" (default) is sector.public and "
+					      "\"Öffentlich\" (default) is yes"));
 	buf_free(&problems);
+	unlink(path);
+	rmdir(dir);
+	/* the other tests read the shipped words */
+	if (words_load("templates", err, sizeof(err)) < 0)
+		fail_msg("words_load: %s", err);
 }
 
 /* The correction form shows every typed value as typed, valid or not, and no default in
