@@ -2,9 +2,9 @@
  *
  * How a body is read, line by line (only its first FORM_BODY_MAX bytes):
  * - "Field: value" (or a full-width '：') where Field is 1..40 bytes of letters, spaces, '-'
- *   or '_', at most four words. Field names are matched case-insensitively, ignoring
- *   spaces, '-' and '_', with a trailing 's' optional ("Language", "partner-sectors",
- *   "Work place"). Other lines (no colon, or prose before the colon) are ignored:
+ *   or '_', at most four words. Field names are matched ignoring case, accents, spaces,
+ *   '-' and '_', with a trailing 's' optional ("Language", "partner-sectors",
+ *   "Work place", "pais"). Other lines (no colon, or prose before the colon) are ignored:
  *   people write greetings and thanks.
  * - An unknown field name is a problem ("Colour: unknown field; accepted: <the field
  *   names>"), except: before the first known field (a greeting such as "Dear team: ..."),
@@ -41,6 +41,7 @@
 #define VALUE_MAX (16 * 1024)   /* bytes per value, continuations included */
 #define UNKNOWN_MAX 10
 #define QUOTE_MAX 60
+
 enum field_id {
 	F_NAME,
 	F_COUNTRY,
