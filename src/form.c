@@ -296,7 +296,8 @@ name_key(const char *s, size_t n, char *out, size_t outsz)
 static const char *const value_keys[] = {
 	"sector.public", "sector.academic", "sector.school", "sector.special",
 	"sector.national", "sector.government", "sector.other", "stage.early", "stage.mid",
-	"stage.late", "pref.same", "pref.any", "pref.different", "yes", "no", "years",
+	"stage.late", "pref.same", "pref.any", "pref.different", "yes", "no", "years", "and",
+	"or",
 };
 
 /* Every word of every set keyed once per load of the table (words_generation()): the
@@ -596,6 +597,30 @@ str_replace_all(const char *s, const char *what, const char *with)
 	return buf_steal(&b);
 }
 
+/* words_each() context: each of a set's words for "and" and "or", between spaces,
+ * becomes ','. */
+static void
+conjunction_one(void *ctx, const char *lang, const char *list)
+{
+	char **s = ctx, w[LABEL_MAX], *pat;
+
+	for (size_t i = 0; list_word(list, i, w, sizeof(w)); i++) {
+		if (*w == '\0')
+			continue;
+		pat = xasprintf(" %s ", w);
+		set_str(s, str_replace_all(*s, pat, ","));
+		free(pat);
+	}
+}
+
+/* "pública y escolar", "Deutsch und Englisch": every set's "and" and "or" as ','. */
+static void
+conjunctions_split(char **s)
+{
+	words_each("values", "and", conjunction_one, s);
+	words_each("values", "or", conjunction_one, s);
+}
+
 /* One word of a closed list ("academic"), in its canonical index, or -1. */
 static int
 word_index(const char *s, const char *const *list, size_t n)
@@ -650,6 +675,7 @@ preference_parse(const char *value, const char *const *keywords, size_t nkw,
 		return xstrdup("any");
 	copy = str_replace_all(value, " or ", ",");
 	set_str(&copy, str_replace_all(copy, " and ", ","));
+	conjunctions_split(&copy);
 	count = list_split(copy, ",;/", items, 16);
 	if (count == 0 || count > 16) {
 		*bad = xstrdup(value);
@@ -736,6 +762,7 @@ languages_parse(const char *value, char **bad)
 			 * name ("Antigua and Barbuda Creole English" is). */
 			split = str_replace_all(items[i], " and ", ",");
 			set_str(&split, str_replace_all(split, " & ", ","));
+			conjunctions_split(&split);
 			np = list_split(split, ",", parts, FORM_LANGUAGES_MAX);
 			if (np < 2)
 				np = 0;

@@ -417,6 +417,20 @@ test_native_words(void **state)
 			    "andere)\n");
 	profile_free(&p);
 	buf_reset(&problems);
+	/* lists joined with the sets' "and" and "or" */
+	assert_int_equal(form_parse("Sector de la pareja: pública y escolar\n"
+				    "Etapa del binôme: début ou fin\nSprachen: Deutsch und Englisch\n",
+				    false, &ana, NULL, "es", &p, &problems), 1);
+	assert_string_equal(p.partner_sector, "public,school");
+	assert_string_equal(p.languages, "deu,eng");
+	assert_non_null(strstr(problems.data, "Etapa del binôme: campo desconocido"));
+	profile_free(&p);
+	buf_reset(&problems);
+	assert_int_equal(form_parse("Étape du binôme: début ou fin\nIdiomas: español e inglés\n",
+				    false, &ana, NULL, "es", &p, &problems), 0);
+	assert_string_equal(p.partner_stage, "early,late");
+	assert_string_equal(p.languages, "spa,eng");
+	profile_free(&p);
 	/* an unknown field names the reader's field names */
 	assert_int_equal(form_parse("Nombre: Ana\nColor: rojo\n", false, &ana, NULL, "es", &p,
 				    &problems), 1);
