@@ -285,7 +285,7 @@ NATIVE = {
            "f": {"Name": "Nome", "Country": "País", "Sector": "Setor",
                  "Workplace": "Local de trabalho", "Years": "Anos", "Interests": "Interesses",
                  "Languages": "Idiomas", "Notes": "Observações", "Digest": "Boletim",
-                 "Partner stage": "Etapa da dupla"},
+                 "Partner stage": "Etapa do par"},
            "academic": "acadêmica", "public": "pública", "no": "não", "yes": "sim",
            "any": "qualquer", "years": "3 anos", "Brazil": "Brasil",
            "country_unknown": "não é um país que conheçamos",
