@@ -2,8 +2,9 @@
  * one row of the table `commands[]` (program.c): its words, what its argument is, its
  * handler, whether it is for coordinators, needs confirmation or a partnership, and the
  * templates it sends. cmd_parse() strips reply/forward prefixes in many languages ("Re:",
- * "AW:", "回复：", "Re[2]:") and [tags], then finds the command's words in that table,
- * case-insensitively. struct cmd's strings belong to it: cmd_free() frees them. */
+ * "AW:", "回复：", "Re[2]:") and [tags], then finds the command's words in that table or
+ * in any loaded language set's [commands] (words.h), ignoring case and accents
+ * ("INSCRIPCIÓN" = "inscripcion"). struct cmd's strings belong to it: cmd_free() frees them. */
 #ifndef ILN_CMD_H
 #define ILN_CMD_H
 
@@ -98,6 +99,11 @@ void cmd_free(struct cmd *c);
 /* The command's name from the table: "SIGNUP", "ROUND OPEN", ...; "UNKNOWN" for
  * CMD_UNKNOWN or a kind without a row. */
 const char *cmd_name(enum cmd_kind k);
+/* cmd_check_words: every phrase of the loaded sets' [commands] that names two different
+ * commands (counting the English names and aliases), or is longer than a command may be,
+ * one line each into problems (for check-config). Returns how many. */
+struct buf;
+int cmd_check_words(struct buf *problems);
 /* Frees the compiled patterns (they are compiled again when needed). */
 void cmd_cleanup(void);
 

@@ -1,18 +1,21 @@
 /* cmd_parse.c: the Subject command parser (see cmd.h). The subject is checked for UTF-8,
  * cut to its first SUBJECT_MAX bytes and cleaned (control and line-separator characters
  * become spaces, invisible format characters go, space runs become one space); then
- * prefixes and [tags] are stripped with a PCRE2 pattern, repeatedly, and the first word
- * is looked up in a table. The patterns are compiled once and freed by cmd_cleanup(). */
+ * prefixes and [tags] are stripped with a PCRE2 pattern, repeatedly, and the first words
+ * are looked up in the command table and every loaded set's [commands], compared by
+ * their utf8_fold() keys. The patterns are compiled once and freed by cmd_cleanup(). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cmd.h"
 #include "log.h"
 #include "util.h"
+#include "words.h"
 
 #define SUBJECT_MAX 2048        /* nothing we need lies further into a subject */
 #define CMD_NAME_WORDS 3        /* words of the longest command name */
@@ -131,54 +134,110 @@ words_at(const char *s, size_t len, size_t pos, size_t (*w)[2], int max)
 	return n;
 }
 
-/* How many of the words w[0..nw) of s the phrase p[0..plen) (words separated by one
- * space) is, case-insensitively; 0 when it is not their beginning. */
+/* Every name of every command, keyed once per load of the words (words_generation()):
+ * its utf8_fold() key (capitals and accents ignored, one space between words), its
+ * number of words and its row. Kept for the process, rebuilt when the words change. */
+#define PHRASE_KEY_MAX (4 * CMD_WORD_MAX * CMD_NAME_WORDS + 8)
+
+struct phrase {
+	char key[PHRASE_KEY_MAX];
+	int words;
+	const struct command *row;
+};
+
+static struct {
+	bool ready;
+	unsigned long gen;
+	struct phrase *v;
+	size_t n, cap;
+} phrases;
+
+/* The key of the phrase p[0..n) into out and its number of words; 0 when it has none or
+ * does not fold. */
 static int
-phrase_words(const char *p, size_t plen, const char *s, size_t (*w)[2], int nw)
+phrase_key(const char *p, size_t n, char *out, size_t outsz)
 {
-	size_t off = 0;
-	int k = 0;
+	int words = 1;
 
-	while (off < plen) {
-		size_t wl = strcspn(p + off, " "), n;
-
-		if (wl > plen - off)
-			wl = plen - off;
-		if (k == nw)
-			return 0;
-		n = w[k][1] - w[k][0];
-		if (wl != n || strncasecmp(p + off, s + w[k][0], n) != 0)
-			return 0;
-		k++;
-		off += wl + 1;
-	}
-	return k;
+	if (!utf8_fold(p, n, out, outsz) || *out == '\0')
+		return 0;
+	for (const char *c = out; *c; c++)
+		words += *c == ' ';
+	return words;
 }
 
-/* The row whose name, or one of its one-word aliases, is the longest beginning of the
- * words w[0..nw), and how many words it took; NULL when none. */
-static const struct command *
-command_find(const char *s, size_t (*w)[2], int nw, int *took)
+static void
+phrase_add(const struct command *row, const char *p, size_t n)
 {
-	const struct command *best = NULL;
-	int k;
+	struct phrase *x;
 
-	*took = 0;
+	if (phrases.n == phrases.cap) {
+		phrases.cap = phrases.cap ? 2 * phrases.cap : 128;
+		phrases.v = xrealloc(phrases.v, phrases.cap * sizeof(*phrases.v));
+	}
+	x = &phrases.v[phrases.n];
+	if ((x->words = phrase_key(p, n, x->key, sizeof(x->key))) == 0 ||
+	    x->words > CMD_NAME_WORDS)
+		return;
+	x->row = row;
+	phrases.n++;
+}
+
+/* A '|'-list of phrases (a set's [commands] value) of the row ctx. */
+static void
+phrase_add_list(void *ctx, const char *lang, const char *list)
+{
+	for (const char *a = list; *a; a += *a == '|') {
+		size_t alen = strcspn(a, "|");
+
+		phrase_add(ctx, a, alen);
+		a += alen;
+	}
+}
+
+static void
+phrases_build(void)
+{
+	if (phrases.ready && phrases.gen == words_generation())
+		return;
+	phrases.n = 0;
 	for (size_t i = 0; i < ncommands; i++) {
 		const struct command *row = &commands[i];
 
-		if ((k = phrase_words(row->name, strlen(row->name), s, w, nw)) > *took) {
-			best = row;
-			*took = k;
-		}
+		phrase_add(row, row->name, strlen(row->name));
 		for (const char *a = row->aliases; *a; a += strspn(a, " ")) {
 			size_t alen = strcspn(a, " ");
 
-			if ((k = phrase_words(a, alen, s, w, nw)) > *took) {
-				best = row;
-				*took = k;
-			}
+			phrase_add(row, a, alen);
 			a += alen;
+		}
+		words_each("commands", row->name, phrase_add_list, (void *)row);
+	}
+	phrases.gen = words_generation();
+	phrases.ready = true;
+}
+
+/* The row whose name, one of its one-word aliases or one of the phrases a set gives it
+ * ([commands], words.h) is the longest beginning of the words w[0..nw) of s, and how
+ * many words it took; NULL when none. */
+static const struct command *
+command_find(const char *s, size_t (*w)[2], int nw, int *took)
+{
+	char k[CMD_NAME_WORDS][PHRASE_KEY_MAX];
+	const struct command *best = NULL;
+
+	*took = 0;
+	phrases_build();
+	/* k[i]: the key of the first i + 1 words */
+	for (int i = 0; i < nw; i++)
+		if (phrase_key(s + w[0][0], w[i][1] - w[0][0], k[i], sizeof(k[i])) != i + 1)
+			nw = i;
+	for (size_t i = 0; i < phrases.n; i++) {
+		const struct phrase *x = &phrases.v[i];
+
+		if (x->words <= nw && x->words > *took && strcmp(x->key, k[x->words - 1]) == 0) {
+			best = x->row;
+			*took = x->words;
 		}
 	}
 	return best;
@@ -283,4 +342,96 @@ cmd_name(enum cmd_kind k)
 	const struct command *row = command_of(k);
 
 	return row ? row->name : "UNKNOWN";
+}
+
+/* cmd_check_words: every phrase that names a command, keyed, and whose. */
+struct phrase_use {
+	char key[PHRASE_KEY_MAX];
+	char lang[3];
+	enum cmd_kind kind;
+};
+
+struct phrase_uses {
+	struct phrase_use *v;
+	size_t n, cap;
+	enum cmd_kind kind;
+	struct buf *problems;
+	int bad;
+};
+
+static void
+phrase_use_add(struct phrase_uses *u, const char *lang, const char *p, size_t n)
+{
+	struct phrase_use *x;
+	int words;
+
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 64;
+		u->v = xrealloc(u->v, u->cap * sizeof(*u->v));
+	}
+	x = &u->v[u->n];
+	if ((words = phrase_key(p, n, x->key, sizeof(x->key))) == 0)
+		return;
+	if (words > CMD_NAME_WORDS) {
+		buf_printf(u->problems, "words.ini [commands] %s (%s): \"%.*s\" is more than %d "
+			   "words\n", cmd_name(u->kind), lang ? lang : "default", (int)n, p,
+			   CMD_NAME_WORDS);
+		u->bad++;
+		return;
+	}
+	/* a Subject's words are letters and digits: "INSCREVER-ME" would never match */
+	for (const char *c = x->key; *c; c++)
+		if ((unsigned char)*c < 0x80 && *c != ' ' && *c != '_' &&
+		    !(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9')) {
+			buf_printf(u->problems, "words.ini [commands] %s (%s): \"%.*s\" holds '%c'; "
+				   "a command's words are letters and digits\n", cmd_name(u->kind),
+				   lang ? lang : "default", (int)n, p, *c);
+			u->bad++;
+			return;
+		}
+	snprintf(x->lang, sizeof(x->lang), "%s", lang ? lang : "");
+	x->kind = u->kind;
+	u->n++;
+}
+
+static void
+phrase_uses_list(void *ctx, const char *lang, const char *list)
+{
+	for (const char *a = list; *a; a += *a == '|') {
+		size_t alen = strcspn(a, "|");
+
+		phrase_use_add(ctx, lang, a, alen);
+		a += alen;
+	}
+}
+
+int
+cmd_check_words(struct buf *problems)
+{
+	struct phrase_uses u = { NULL, 0, 0, CMD_UNKNOWN, problems, 0 };
+
+	for (size_t i = 0; i < ncommands; i++) {
+		const struct command *row = &commands[i];
+
+		u.kind = row->kind;
+		phrase_use_add(&u, NULL, row->name, strlen(row->name));
+		for (const char *a = row->aliases; *a; a += strspn(a, " ")) {
+			size_t alen = strcspn(a, " ");
+
+			phrase_use_add(&u, NULL, a, alen);
+			a += alen;
+		}
+		words_each("commands", row->name, phrase_uses_list, &u);
+	}
+	for (size_t i = 0; i < u.n; i++)
+		for (size_t j = i + 1; j < u.n; j++)
+			if (strcmp(u.v[i].key, u.v[j].key) == 0 && u.v[i].kind != u.v[j].kind) {
+				buf_printf(problems, "words.ini [commands]: \"%s\" names %s (%s) and "
+					   "%s (%s): a word may name one command only\n", u.v[i].key,
+					   cmd_name(u.v[i].kind), u.v[i].lang[0] ? u.v[i].lang : "English",
+					   cmd_name(u.v[j].kind), u.v[j].lang[0] ? u.v[j].lang : "English");
+				u.bad++;
+			}
+	free(u.v);
+	return u.bad;
 }

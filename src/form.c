@@ -2,9 +2,9 @@
  *
  * How a body is read, line by line (only its first FORM_BODY_MAX bytes):
  * - "Field: value" (or a full-width '：') where Field is 1..40 bytes of letters, spaces, '-'
- *   or '_', at most four words. Field names are matched case-insensitively, ignoring
- *   spaces, '-' and '_', with a trailing 's' optional ("Language", "partner-sectors",
- *   "Work place"). Other lines (no colon, or prose before the colon) are ignored:
+ *   or '_', at most four words. Field names are matched ignoring case, accents, spaces,
+ *   '-' and '_', with a trailing 's' optional ("Language", "partner-sectors",
+ *   "Work place", "pais"). Other lines (no colon, or prose before the colon) are ignored:
  *   people write greetings and thanks.
  * - An unknown field name is a problem ("Colour: unknown field; accepted: <the field
  *   names>"), except: before the first known field (a greeting such as "Dear team: ..."),
@@ -19,7 +19,13 @@
  * Values: valid UTF-8; in Name and Workplace a control, line-separator or bidi-override
  * character is refused; in other fields controls become spaces and invisible format
  * characters are dropped; space runs become one space. A value quoted in a problem line is
- * cleaned the same way and cut to QUOTE_MAX characters. */
+ * cleaned the same way and cut to QUOTE_MAX characters.
+ * Languages (words.h): a field's name, a Sector, Partner sector, Partner stage or Digest
+ * word, and the unit after Years may be written in any loaded set's words, compared
+ * without case or accents; what is stored is the English canonical value. The problem
+ * lines are the form.* sentences of the reader's set, and the form is rendered with that
+ * set's field names and words and with country and language names in its language, so
+ * what a reader gets back parses to the same profile. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +34,13 @@
 #include "form.h"
 #include "iso_codes.h"
 #include "util.h"
+#include "words.h"
 
 #define FIELD_NAME_MAX 40
+#define LABEL_MAX (4 * FIELD_NAME_MAX + 8) /* bytes of a set's field name or value word */
 #define VALUE_MAX (16 * 1024)   /* bytes per value, continuations included */
 #define UNKNOWN_MAX 10
 #define QUOTE_MAX 60
-#define FIELD_LIST                                                                  \
-	"Name, Country, Sector, Workplace, Years, Interests, Languages, About, Partner " \
-	"sector, Partner stage, Notes, Digest, Mail language"
 
 enum field_id {
 	F_NAME,
@@ -55,33 +60,25 @@ enum field_id {
 };
 
 static const struct {
-	const char *name;
+	const char *name;       /* its English name, its key in [fields] */
 	bool required;
-	const char *accepted;
+	const char *accepted;   /* its form.accepted.* sentence */
+	int max, item_max;      /* the {{max}} and {{item_max}} of that sentence */
 } fields[F_COUNT] = {
-	[F_NAME] = { "Name", true, "your name, 1 to 100 characters, without @ < >" },
-	[F_COUNTRY] = { "Country", true, "a country name or ISO 3166 code, e.g. Brazil or BR" },
-	[F_SECTOR] = { "Sector", true,
-		       "public, academic, school, special, national, government, other" },
-	[F_WORKPLACE] = { "Workplace", true,
-			  "the name of your library or institution, 1 to 200 characters" },
-	[F_YEARS] = { "Years", true, "years in the profession, a whole number from 0 to " STR(PROFILE_YEARS_MAX) },
-	[F_INTERESTS] = { "Interests", true,
-			  "1 to 20 interests separated by commas, each up to 60 characters" },
-	[F_LANGUAGES] = { "Languages", false,
-			  "up to 10 language names or ISO 639 codes separated by commas, "
-			  "e.g. Portuguese, English" },
-	[F_ABOUT] = { "About", false, "free text up to 2000 characters" },
-	[F_PARTNER_SECTOR] = { "Partner sector", false,
-			       "same, any, or a list of sectors (public, academic, school, "
-			       "special, national, government, other)" },
-	[F_PARTNER_STAGE] = { "Partner stage", false,
-			      "different, same, any, or a list of early, mid, late" },
-	[F_NOTES] = { "Notes", false, "free text up to 2000 characters" },
-	[F_DIGEST] = { "Digest", false, "yes or no" },
-	[F_MAIL_LANGUAGE] = { "Mail language", false,
-			      "the language we write to you in: a language name or ISO 639 code, "
-			      "e.g. Spanish or es; empty for the first of your Languages" },
+	[F_NAME] = { "Name", true, "form.accepted.name", FORM_NAME_MAX, 0 },
+	[F_COUNTRY] = { "Country", true, "form.accepted.country", 0, 0 },
+	[F_SECTOR] = { "Sector", true, "form.accepted.sector", 0, 0 },
+	[F_WORKPLACE] = { "Workplace", true, "form.accepted.workplace", FORM_WORKPLACE_MAX, 0 },
+	[F_YEARS] = { "Years", true, "form.accepted.years", FORM_YEARS_MAX, 0 },
+	[F_INTERESTS] = { "Interests", true, "form.accepted.interests", FORM_INTERESTS_MAX,
+			  FORM_INTEREST_MAX },
+	[F_LANGUAGES] = { "Languages", false, "form.accepted.languages", FORM_LANGUAGES_MAX, 0 },
+	[F_ABOUT] = { "About", false, "form.accepted.about", FORM_ABOUT_MAX, 0 },
+	[F_PARTNER_SECTOR] = { "Partner sector", false, "form.accepted.partner_sector", 0, 0 },
+	[F_PARTNER_STAGE] = { "Partner stage", false, "form.accepted.partner_stage", 0, 0 },
+	[F_NOTES] = { "Notes", false, "form.accepted.notes", FORM_NOTES_MAX, 0 },
+	[F_DIGEST] = { "Digest", false, "form.accepted.digest", 0, 0 },
+	[F_MAIL_LANGUAGE] = { "Mail language", false, "form.accepted.mail_language", 0, 0 },
 };
 
 static const char *const *const sectors = profile_sector_names;
@@ -138,59 +135,280 @@ clip(const char *s)
 	return q;
 }
 
+/* A '|'-list's i-th word (words.h), trimmed, into out; false past the last. */
+static bool
+list_word(const char *list, size_t i, char *out, size_t outsz)
+{
+	const char *s = list;
+	size_t n;
+
+	for (; s != NULL && i > 0; i--)
+		if ((s = strchr(s, '|')) != NULL)
+			s++;
+	if (s == NULL)
+		return false;
+	s += strspn(s, " \t");
+	n = strcspn(s, "|");
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	snprintf(out, outsz, "%.*s", (int)n, s);
+	return true;
+}
+
+/* What set lang shows for section/key: the first of its words, else fallback. */
+static const char *
+shown_word(const char *lang, const char *section, const char *key, const char *fallback,
+	   char *out, size_t outsz)
+{
+	if (!list_word(words_get(lang, section, key), 0, out, outsz) || *out == '\0')
+		snprintf(out, outsz, "%s", fallback);
+	return out;
+}
+
+static const char *
+label(enum field_id f, const char *lang, char *out, size_t outsz)
+{
+	return shown_word(lang, "fields", fields[f].name, fields[f].name, out, outsz);
+}
+
+/* The word lang shows for a closed-list value: group "sector", "stage" or "pref", the
+ * English word; "yes" and "no" are their own key. */
+static const char *
+value_shown(const char *lang, const char *group, const char *word, char *out, size_t outsz)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s%s%s", group ? group : "", group ? "." : "", word);
+	return shown_word(lang, "values", key, word, out, outsz);
+}
+
+/* The field names in lang, ", "-separated, into b. */
+static void
+field_names(const char *lang, struct buf *b)
+{
+	char w[LABEL_MAX];
+
+	for (int f = 0; f < F_COUNT; f++)
+		buf_printf(b, "%s%s", f ? ", " : "", label(f, lang, w, sizeof(w)));
+}
+
+/* The words of a closed list (profile_sector_names) in lang, ", "-separated, into b. */
+static void
+value_names(const char *lang, const char *group, const char *const *list, size_t n,
+	    struct buf *b)
+{
+	char w[LABEL_MAX];
+
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", value_shown(lang, group, list[i], w, sizeof(w)));
+}
+
+/* Field f's form.accepted.* sentence in lang. Caller frees. */
 static char *
-quote(const char *s)
+accepted(enum field_id f, const char *lang)
 {
-	char *c = clip(s), *q = xasprintf("\"%s\"", c);
+	char max[16], item[16];
+	struct buf names, sects, stgs;
+	char *out;
 
-	free(c);
-	return q;
+	buf_init(&names, 0);
+	buf_init(&sects, 0);
+	buf_init(&stgs, 0);
+	field_names(lang, &names);
+	value_names(lang, "sector", sectors, PROFILE_NSECTORS, &sects);
+	value_names(lang, "stage", stages, PROFILE_NSTAGES, &stgs);
+	snprintf(max, sizeof(max), "%d", fields[f].max);
+	snprintf(item, sizeof(item), "%d", fields[f].item_max);
+	{
+		struct tmpl_var v[] = { { "max", max }, { "item_max", item },
+					{ "fields", names.data }, { "sectors", sects.data },
+					{ "stages", stgs.data } };
+
+		out = words_format(lang, fields[f].accepted, v, nitems(v));
+	}
+	buf_free(&names);
+	buf_free(&sects);
+	buf_free(&stgs);
+	return out;
 }
 
+/* Where problems go: the reader's set, the lines, how many. */
+struct report {
+	const char *lang;
+	struct buf *b;
+	int count;
+};
+
+/* One problem line "Field: what; accepted: ..." (form.problem). */
 static void
-problem(struct buf *problems, int *count, const char *field, const char *what,
-	const char *accepted)
+report_line(struct report *r, const char *field, const char *what, const char *acc)
 {
-	buf_printf(problems, "%s: %s; accepted: %s\n", field, what, accepted);
-	(*count)++;
+	struct tmpl_var v[] = { { "field", field }, { "what", what }, { "accepted", acc } };
+	char *line = words_format(r->lang, "form.problem", v, nitems(v));
+
+	buf_printf(r->b, "%s\n", line);
+	free(line);
+	r->count++;
 }
 
-/* problem() with a quoted value: "Country: \"Narnia\" is not a country we know". */
+/* A problem of field f: the sentence key with {{value}} (value made safe to show, when
+ * not NULL), {{max}} and {{count}}; the field's accepted text after it. */
 static void
-problem_value(struct buf *problems, int *count, enum field_id f, const char *value,
-	      const char *what)
+report_field(struct report *r, enum field_id f, const char *key, const char *value, long max,
+	     size_t count)
 {
-	char *q = quote(value), *msg = xasprintf("%s %s", q, what);
+	char name[LABEL_MAX], m[24], c[24];
+	char *q = value ? clip(value) : NULL, *what, *acc;
 
-	problem(problems, count, fields[f].name, msg, fields[f].accepted);
-	free(msg);
+	snprintf(m, sizeof(m), "%ld", max);
+	snprintf(c, sizeof(c), "%zu", count);
+	{
+		struct tmpl_var v[] = { { "value", q }, { "max", m }, { "count", c } };
+
+		what = words_format(r->lang, key, v, nitems(v));
+	}
+	acc = accepted(f, r->lang);
+	report_line(r, label(f, r->lang, name, sizeof(name)), what, acc);
+	free(what);
+	free(acc);
 	free(q);
 }
 
-/* The field a normalised name means ("partner sector", "partnersector", "language",
- * "notes"), or -1: spaces are ignored and a final 's' is optional. */
+/* The comparison key of a field name: folded (utf8_fold), without spaces, '-' and '_',
+ * a final 's' dropped; "" when it does not fold. */
+static void
+name_key(const char *s, size_t n, char *out, size_t outsz)
+{
+	char folded[4 * FIELD_NAME_MAX + 8];
+	size_t o = 0;
+
+	if (!utf8_fold(s, n, folded, sizeof(folded)))
+		folded[0] = '\0';
+	for (const char *p = folded; *p && o + 1 < outsz; p++)
+		if (*p != ' ' && *p != '-' && *p != '_')
+			out[o++] = *p;
+	if (o > 0 && out[o - 1] == 's')
+		o--;
+	out[o] = '\0';
+}
+
+/* The [values] keys form.c reads. */
+static const char *const value_keys[] = {
+	"sector.public", "sector.academic", "sector.school", "sector.special",
+	"sector.national", "sector.government", "sector.other", "stage.early", "stage.mid",
+	"stage.late", "pref.same", "pref.any", "pref.different", "yes", "no", "years", "and",
+	"or",
+};
+
+/* Every word of every set keyed once per load of the table (words_generation()): the
+ * fields' (name_key, with the English names) and the values' (utf8_fold). Kept for the
+ * process, rebuilt when the table changes. */
+struct keyed {
+	char key[4 * FIELD_NAME_MAX + 8];
+	int id;                 /* a field_id, or an index in value_keys[] */
+};
+
+static struct {
+	bool ready;
+	unsigned long gen;
+	struct keyed *v;
+	size_t n, cap;
+	size_t nfields;         /* v[0..nfields) are the fields', the rest the values' */
+} keys;
+
+/* words_each() context of keys_build. */
+struct keys_ctx {
+	int id;
+	bool field;
+};
+
+static void
+keys_add(const struct keys_ctx *k, const char *word)
+{
+	struct keyed *e;
+
+	if (keys.n == keys.cap) {
+		keys.cap = keys.cap ? 2 * keys.cap : 128;
+		keys.v = xrealloc(keys.v, keys.cap * sizeof(*keys.v));
+	}
+	e = &keys.v[keys.n];
+	if (k->field)
+		name_key(word, strlen(word), e->key, sizeof(e->key));
+	else if (!utf8_fold(word, strlen(word), e->key, sizeof(e->key)))
+		e->key[0] = '\0';
+	if (e->key[0] == '\0')
+		return;
+	e->id = k->id;
+	keys.n++;
+}
+
+static void
+keys_add_list(void *ctx, const char *lang, const char *list)
+{
+	char w[4 * FIELD_NAME_MAX + 8];
+
+	for (size_t i = 0; list_word(list, i, w, sizeof(w)); i++)
+		keys_add(ctx, w);
+}
+
+static void
+keys_build(void)
+{
+	struct keys_ctx k;
+
+	if (keys.ready && keys.gen == words_generation())
+		return;
+	keys.n = 0;
+	for (int f = 0; f < F_COUNT; f++) {
+		k = (struct keys_ctx){ f, true };
+		keys_add(&k, fields[f].name);
+		words_each("fields", fields[f].name, keys_add_list, &k);
+	}
+	keys.nfields = keys.n;
+	for (size_t i = 0; i < nitems(value_keys); i++) {
+		k = (struct keys_ctx){ (int)i, false };
+		words_each("values", value_keys[i], keys_add_list, &k);
+	}
+	keys.gen = words_generation();
+	keys.ready = true;
+}
+
+/* The field a normalised name means ("partner sector", "Lugar de trabajo", "pais"), in
+ * English or any set's words, or -1. */
 static int
 field_find(const char *norm)
 {
-	char a[FIELD_NAME_MAX + 2], b[FIELD_NAME_MAX + 2];
-	size_t n = 0, m;
+	char a[4 * FIELD_NAME_MAX + 8];
 
-	for (const char *p = norm; *p && n < FIELD_NAME_MAX; p++)
-		if (*p != ' ')
-			a[n++] = *p;
-	if (n > 0 && a[n - 1] == 's')
-		n--;
-	a[n] = '\0';
-	for (int i = 0; i < F_COUNT; i++) {
-		m = 0;
-		for (const char *p = fields[i].name; *p; p++)
-			if (*p != ' ')
-				b[m++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		if (m > 0 && b[m - 1] == 's')
-			m--;
-		b[m] = '\0';
-		if (strcmp(a, b) == 0)
-			return i;
+	name_key(norm, strlen(norm), a, sizeof(a));
+	if (*a == '\0')
+		return -1;
+	keys_build();
+	for (size_t i = 0; i < keys.nfields; i++)
+		if (strcmp(keys.v[i].key, a) == 0)
+			return keys.v[i].id;
+	return -1;
+}
+
+/* The index in list (n English words, the keys "group.word" of [values]) that s is in
+ * any set's words, or -1. */
+static int
+value_find(const char *s, const char *group, const char *const *list, size_t n)
+{
+	char key[4 * FIELD_NAME_MAX + 8], name[64];
+
+	if (!utf8_fold(s, strlen(s), key, sizeof(key)) || *key == '\0')
+		return -1;
+	keys_build();
+	for (size_t j = keys.nfields; j < keys.n; j++) {
+		if (strcmp(keys.v[j].key, key) != 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "%s%s%s", group ? group : "", group ? "." : "",
+				 list[i]);
+			if (strcmp(value_keys[keys.v[j].id], name) == 0)
+				return (int)i;
+		}
 	}
 	return -1;
 }
@@ -257,7 +475,7 @@ struct form_values {
 };
 
 static void
-values_read(const char *body, struct form_values *fv, struct buf *problems, int *count)
+values_read(const char *body, struct form_values *fv, struct report *r)
 {
 	char norm[FIELD_NAME_MAX + 1], raw[FIELD_NAME_MAX + 1];
 	const char *p = body, *end, *value;
@@ -308,16 +526,32 @@ values_read(const char *body, struct form_values *fv, struct buf *problems, int 
 			    name_in(norm, noise_names, nitems(noise_names)))
 				continue;
 			if (unknown++ < UNKNOWN_MAX) {
+				struct buf names;
+				struct tmpl_var v[1];
+				char *what = words_format(r->lang, "form.unknown_field", NULL, 0), *acc;
+
+				buf_init(&names, 0);
+				field_names(r->lang, &names);
+				v[0] = (struct tmpl_var){ "fields", names.data };
+				acc = words_format(r->lang, "form.accepted.fields", v, 1);
 				q = clip(raw);
-				problem(problems, count, q, "unknown field", FIELD_LIST);
+				report_line(r, q, what, acc);
 				free(q);
+				free(what);
+				free(acc);
+				buf_free(&names);
 			}
 			continue;
 		}
 		fv->any = true;
 		if (fv->seen[id]) {
-			problem(problems, count, fields[id].name, "given more than once",
-				"one line per field");
+			char name[LABEL_MAX];
+			char *what = words_format(r->lang, "form.twice", NULL, 0);
+			char *acc = words_format(r->lang, "form.twice.accepted", NULL, 0);
+
+			report_line(r, label(id, r->lang, name, sizeof(name)), what, acc);
+			free(what);
+			free(acc);
 			continue;
 		}
 		fv->seen[id] = true;
@@ -363,6 +597,30 @@ str_replace_all(const char *s, const char *what, const char *with)
 	return buf_steal(&b);
 }
 
+/* words_each() context: each of a set's words for "and" and "or", between spaces,
+ * becomes ','. */
+static void
+conjunction_one(void *ctx, const char *lang, const char *list)
+{
+	char **s = ctx, w[LABEL_MAX], *pat;
+
+	for (size_t i = 0; list_word(list, i, w, sizeof(w)); i++) {
+		if (*w == '\0')
+			continue;
+		pat = xasprintf(" %s ", w);
+		set_str(s, str_replace_all(*s, pat, ","));
+		free(pat);
+	}
+}
+
+/* "pública y escolar", "Deutsch und Englisch": every set's "and" and "or" as ','. */
+static void
+conjunctions_split(char **s)
+{
+	words_each("values", "and", conjunction_one, s);
+	words_each("values", "or", conjunction_one, s);
+}
+
 /* One word of a closed list ("academic"), in its canonical index, or -1. */
 static int
 word_index(const char *s, const char *const *list, size_t n)
@@ -392,7 +650,7 @@ word_index(const char *s, const char *const *list, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(w, list[i]) == 0)
 			return (int)i;
-	return -1;
+	return value_find(s, list == sectors ? "sector" : "stage", list, n);
 }
 
 /* A partner preference: one of the keywords, or a list of words of list, joined with ','
@@ -411,10 +669,13 @@ preference_parse(const char *value, const char *const *keywords, size_t nkw,
 	for (size_t i = 0; i < nkw; i++)
 		if (strcasecmp(value, keywords[i]) == 0)
 			return xstrdup(keywords[i]);
+	if ((idx = value_find(value, "pref", keywords, nkw)) >= 0)
+		return xstrdup(keywords[idx]);
 	if (strcasecmp(value, "no preference") == 0 || strcasecmp(value, "either") == 0)
 		return xstrdup("any");
 	copy = str_replace_all(value, " or ", ",");
 	set_str(&copy, str_replace_all(copy, " and ", ","));
+	conjunctions_split(&copy);
 	count = list_split(copy, ",;/", items, 16);
 	if (count == 0 || count > 16) {
 		*bad = xstrdup(value);
@@ -449,7 +710,8 @@ years_parse(const char *s)
 	while (*end == ' ')
 		end++;
 	if (*end && strcasecmp(end, "years") != 0 && strcasecmp(end, "year") != 0 &&
-	    strcasecmp(end, "yrs") != 0 && strcasecmp(end, "y") != 0)
+	    strcasecmp(end, "yrs") != 0 && strcasecmp(end, "y") != 0 &&
+	    value_find(end, NULL, (const char *const[]){ "years" }, 1) < 0)
 		return -1;
 	return v > FORM_YEARS_MAX ? -1 : (int)v;
 }
@@ -460,13 +722,20 @@ digest_parse(const char *s)
 	static const char *const yes[] = { "yes", "y", "true", "1", "on" };
 	static const char *const no[] = { "no", "n", "false", "0", "off" };
 
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < nitems(yes); i++) {
 		if (strcasecmp(s, yes[i]) == 0)
 			return 1;
 		if (strcasecmp(s, no[i]) == 0)
 			return 0;
 	}
-	return -1;
+	switch (value_find(s, NULL, (const char *const[]){ "yes", "no" }, 2)) {
+	case 0:
+		return 1;
+	case 1:
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 /* Language codes for a list value, "por,eng"; NULL with *bad (caller frees) on error. */
@@ -493,6 +762,7 @@ languages_parse(const char *value, char **bad)
 			 * name ("Antigua and Barbuda Creole English" is). */
 			split = str_replace_all(items[i], " and ", ",");
 			set_str(&split, str_replace_all(split, " & ", ","));
+			conjunctions_split(&split);
 			np = list_split(split, ",", parts, FORM_LANGUAGES_MAX);
 			if (np < 2)
 				np = 0;
@@ -535,15 +805,14 @@ out:
 
 /* Interests as "a, b, c": NULL with a problem on error. */
 static char *
-interests_parse(const char *value, struct buf *problems, int *count)
+interests_parse(const char *value, struct report *r)
 {
-	char *copy = xstrdup(value), *items[FORM_INTERESTS_MAX + 1], *out = NULL, *msg;
+	char *copy = xstrdup(value), *items[FORM_INTERESTS_MAX + 1], *out = NULL;
 	size_t n = list_split(copy, ",;", items, FORM_INTERESTS_MAX), kept = 0, chars;
 	struct buf b;
 
 	if (n > FORM_INTERESTS_MAX) {
-		problem(problems, count, "Interests", "more than 20 interests",
-			fields[F_INTERESTS].accepted);
+		report_field(r, F_INTERESTS, "form.interests_many", NULL, FORM_INTERESTS_MAX, 0);
 		goto out;
 	}
 	buf_init(&b, 0);
@@ -552,9 +821,7 @@ interests_parse(const char *value, struct buf *problems, int *count)
 
 		free(text_clean(items[i], false, &chars));
 		if (chars > FORM_INTEREST_MAX) {
-			msg = xasprintf("is longer than %d characters", FORM_INTEREST_MAX);
-			problem_value(problems, count, F_INTERESTS, items[i], msg);
-			free(msg);
+			report_field(r, F_INTERESTS, "form.too_long", items[i], FORM_INTEREST_MAX, 0);
 			buf_free(&b);
 			goto out;
 		}
@@ -567,8 +834,7 @@ interests_parse(const char *value, struct buf *problems, int *count)
 	out = kept ? buf_steal(&b) : NULL;
 	buf_free(&b);
 	if (out == NULL)
-		problem(problems, count, "Interests", "no interest given",
-			fields[F_INTERESTS].accepted);
+		report_field(r, F_INTERESTS, "form.interests_none", NULL, 0, 0);
 out:
 	free(copy);
 	return out;
@@ -576,10 +842,9 @@ out:
 
 /* Applies one present, non-empty, cleaned value to p; a problem on error. */
 static void
-field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *problems,
-	    int *count)
+field_apply(enum field_id f, const char *raw, struct profile *p, struct report *rep)
 {
-	char *v = NULL, *r = NULL, *bad = NULL, *msg;
+	char *v = NULL, *r = NULL, *bad = NULL;
 	const char *code;
 	size_t chars;
 	int n;
@@ -588,18 +853,15 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 	case F_NAME:
 	case F_WORKPLACE:
 		if ((v = text_clean(raw, true, &chars)) == NULL) {
-			problem_value(problems, count, f, raw, "contains control characters");
+			report_field(rep, f, "form.controls", raw, 0, 0);
 			break;
 		}
 		if (chars > (f == F_NAME ? FORM_NAME_MAX : FORM_WORKPLACE_MAX)) {
-			msg = xasprintf("is longer than %d characters",
-					f == F_NAME ? FORM_NAME_MAX : FORM_WORKPLACE_MAX);
-			problem_value(problems, count, f, raw, msg);
-			free(msg);
+			report_field(rep, f, "form.too_long", raw, fields[f].max, 0);
 			break;
 		}
 		if (f == F_NAME && strpbrk(v, "@<>") != NULL) {
-			problem_value(problems, count, f, raw, "contains @, < or >");
+			report_field(rep, f, "form.at_sign", raw, 0, 0);
 			break;
 		}
 		set_str(f == F_NAME ? &p->name : &p->workplace, v);
@@ -607,24 +869,24 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 		break;
 	case F_COUNTRY:
 		if ((code = iso_country_lookup(raw)) == NULL)
-			problem_value(problems, count, f, raw, "is not a country we know");
+			report_field(rep, f, "form.country_unknown", raw, 0, 0);
 		else
 			set_str(&p->country, xstrdup(code));
 		break;
 	case F_SECTOR:
 		if ((n = word_index(raw, sectors, PROFILE_NSECTORS)) < 0)
-			problem_value(problems, count, f, raw, "is not a sector we know");
+			report_field(rep, f, "form.sector_unknown", raw, 0, 0);
 		else
 			set_str(&p->sector, xstrdup(sectors[n]));
 		break;
 	case F_YEARS:
 		if ((n = years_parse(raw)) < 0)
-			problem_value(problems, count, f, raw, "is not a number from 0 to " STR(PROFILE_YEARS_MAX));
+			report_field(rep, f, "form.years_bad", raw, PROFILE_YEARS_MAX, 0);
 		else
 			p->years = n;
 		break;
 	case F_INTERESTS:
-		if ((v = interests_parse(raw, problems, count)) != NULL)
+		if ((v = interests_parse(raw, rep)) != NULL)
 			set_str(&p->interests, v);
 		v = NULL;
 		break;
@@ -633,19 +895,16 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 			set_str(&p->languages, r);
 			r = NULL;
 		} else if (*bad == '\0') {
-			problem(problems, count, "Languages", "more than 10 languages",
-				fields[f].accepted);
+			report_field(rep, f, "form.languages_many", NULL, FORM_LANGUAGES_MAX, 0);
 		} else {
-			problem_value(problems, count, f, bad, "is not a language we know");
+			report_field(rep, f, "form.language_unknown", bad, 0, 0);
 		}
 		break;
 	case F_ABOUT:
 	case F_NOTES:
 		v = text_clean(raw, false, &chars);
 		if (chars > (f == F_ABOUT ? FORM_ABOUT_MAX : FORM_NOTES_MAX)) {
-			msg = xasprintf("is %zu characters long, more than 2000", chars);
-			problem(problems, count, fields[f].name, msg, fields[f].accepted);
-			free(msg);
+			report_field(rep, f, "form.text_too_long", NULL, fields[f].max, chars);
 			break;
 		}
 		set_str(f == F_ABOUT ? &p->about : &p->notes, v);
@@ -660,7 +919,7 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 			r = preference_parse(raw, (const char *const[]){ "different", "same", "any" },
 					     3, stages, PROFILE_NSTAGES, &bad);
 		if (r == NULL) {
-			problem_value(problems, count, f, bad, "is not a choice we know");
+			report_field(rep, f, "form.choice_unknown", bad, 0, 0);
 			break;
 		}
 		set_str(f == F_PARTNER_SECTOR ? &p->partner_sector : &p->partner_stage, r);
@@ -668,13 +927,13 @@ field_apply(enum field_id f, const char *raw, struct profile *p, struct buf *pro
 		break;
 	case F_DIGEST:
 		if ((n = digest_parse(raw)) < 0)
-			problem_value(problems, count, f, raw, "is not yes or no");
+			report_field(rep, f, "form.yes_no", raw, 0, 0);
 		else
 			p->digest = n;
 		break;
 	case F_MAIL_LANGUAGE:
 		if ((code = iso_language_lookup(raw)) == NULL)
-			problem_value(problems, count, f, raw, "is not a language we know");
+			report_field(rep, f, "form.language_unknown", raw, 0, 0);
 		else
 			set_str(&p->mail_language, xstrdup(code));
 		break;
@@ -767,11 +1026,12 @@ field_is_set(enum field_id f, const struct profile *p)
 
 int
 form_parse(const char *body, bool full, const struct profile *base, const char *default_language,
-	   struct profile *out, struct buf *problems)
+	   const char *lang, struct profile *out, struct buf *problems)
 {
 	struct form_values fv;
+	struct report rep = { lang, problems, 0 };
 	bool reported[F_COUNT] = { false };
-	int count = 0, before;
+	int before;
 	char *raw, *v;
 
 	profile_init(out);
@@ -780,38 +1040,36 @@ form_parse(const char *body, bool full, const struct profile *base, const char *
 	memset(&fv, 0, sizeof(fv));
 	for (int f = 0; f < F_COUNT; f++)
 		buf_init(&fv.v[f], VALUE_MAX);
-	values_read(body ? body : "", &fv, problems, &count);
+	values_read(body ? body : "", &fv, &rep);
 
 	for (int f = 0; f < F_COUNT; f++) {
 		if (!fv.seen[f])
 			continue;
 		raw = fv.v[f].data ? fv.v[f].data : "";
-		before = count;
+		before = rep.count;
 		if (fv.v[f].overflow) {
-			problem(problems, &count, fields[f].name, "is far too long",
-				fields[f].accepted);
+			report_field(&rep, f, "form.far_too_long", NULL, 0, 0);
 			reported[f] = true;
 			continue;
 		}
 		if (!utf8_valid(raw, strlen(raw))) {
-			problem_value(problems, &count, f, raw, "is not valid UTF-8 text");
+			report_field(&rep, f, "form.not_utf8", raw, 0, 0);
 			reported[f] = true;
 			continue;
 		}
 		v = text_clean(raw, false, NULL);
 		if (*v == '\0') {
 			if (fields[f].required && !full)
-				problem(problems, &count, fields[f].name, "is empty",
-					fields[f].accepted);
+				report_field(&rep, f, "form.empty", NULL, 0, 0);
 			else if (!fields[f].required)
 				field_default(f, out, default_language);
 		} else {
 			/* Name and Workplace refuse what text_clean folded: pass them raw. */
 			field_apply(f, (f == F_NAME || f == F_WORKPLACE) ? str_trim(raw) : v, out,
-				    problems, &count);
+				    &rep);
 		}
 		free(v);
-		reported[f] = count > before;
+		reported[f] = rep.count > before;
 	}
 	if (full) {
 		for (int f = 0; f < F_COUNT; f++) {
@@ -819,19 +1077,30 @@ form_parse(const char *body, bool full, const struct profile *base, const char *
 				continue;
 			if (fields[f].required) {
 				if (!reported[f])
-					problem(problems, &count, fields[f].name, "is missing",
-						fields[f].accepted);
+					report_field(&rep, f, "form.missing", NULL, 0, 0);
 			} else if (f != F_ABOUT && f != F_NOTES) {
 				field_default(f, out, default_language);
 			}
 		}
 	} else if (!fv.any) {
-		problem(problems, &count, "Form", "no fields found",
-			"lines such as \"Country: Brazil\" with the fields " FIELD_LIST);
+		struct buf names;
+		struct tmpl_var nv[1];
+		char *field = words_format(lang, "form.no_fields.field", NULL, 0);
+		char *what = words_format(lang, "form.no_fields", NULL, 0), *acc;
+
+		buf_init(&names, 0);
+		field_names(lang, &names);
+		nv[0] = (struct tmpl_var){ "fields", names.data };
+		acc = words_format(lang, "form.no_fields.accepted", nv, 1);
+		report_line(&rep, field, what, acc);
+		free(field);
+		free(what);
+		free(acc);
+		buf_free(&names);
 	}
 	for (int f = 0; f < F_COUNT; f++)
 		buf_free(&fv.v[f]);
-	return count;
+	return rep.count;
 }
 
 /* Appends s with any control character as a space, so a value is always one line. */
@@ -842,10 +1111,14 @@ render_value(struct buf *b, const char *s)
 		buf_addc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
+/* What the items of a ','-list render_list shows are: language codes, or English words
+ * of [values] (a preference keyword, else a sector or a stage). */
+enum item_kind { ITEM_LANGUAGE, ITEM_SECTOR, ITEM_STAGE };
+
 static void
-render_list(struct buf *b, const char *list, const char *(*name)(const char *))
+render_list(struct buf *b, const char *list, enum item_kind kind, const char *lang)
 {
-	char *copy = xstrdup(list ? list : ""), *p = copy, *it;
+	char *copy = xstrdup(list ? list : ""), *p = copy, *it, w[64];
 	bool first = true;
 	const char *n;
 
@@ -855,17 +1128,25 @@ render_list(struct buf *b, const char *list, const char *(*name)(const char *))
 		if (!first)
 			buf_adds(b, ", ");
 		first = false;
-		n = name ? name(it) : NULL;
+		if (kind == ITEM_LANGUAGE)
+			n = iso_language_name_in(it, lang);
+		else if (strcmp(it, "same") == 0 || strcmp(it, "any") == 0 ||
+			   strcmp(it, "different") == 0)
+			n = value_shown(lang, "pref", it, w, sizeof(w));
+		else
+			n = value_shown(lang, kind == ITEM_SECTOR ? "sector" : "stage", it, w,
+					sizeof(w));
 		render_value(b, n ? n : it);
 	}
 	free(copy);
 }
 
-/* The profile's value of field f, as form_render shows it. */
+/* The profile's value of field f, as form_render shows it in lang. */
 static void
-render_field(struct buf *b, enum field_id f, const struct profile *p)
+render_field(struct buf *b, enum field_id f, const struct profile *p, const char *lang)
 {
-	const char *country = p->country ? iso_country_name(p->country) : NULL;
+	const char *country = p->country ? iso_country_name_in(p->country, lang) : NULL;
+	char w[LABEL_MAX];
 
 	switch (f) {
 	case F_NAME:
@@ -875,7 +1156,8 @@ render_field(struct buf *b, enum field_id f, const struct profile *p)
 		render_value(b, country ? country : p->country);
 		break;
 	case F_SECTOR:
-		render_value(b, p->sector);
+		if (p->sector)
+			render_list(b, p->sector, ITEM_SECTOR, lang);
 		break;
 	case F_WORKPLACE:
 		render_value(b, p->workplace);
@@ -888,42 +1170,45 @@ render_field(struct buf *b, enum field_id f, const struct profile *p)
 		render_value(b, p->interests);
 		break;
 	case F_LANGUAGES:
-		render_list(b, p->languages, iso_language_name);
+		render_list(b, p->languages, ITEM_LANGUAGE, lang);
 		break;
 	case F_ABOUT:
 		render_value(b, p->about);
 		break;
 	case F_PARTNER_SECTOR:
-		render_list(b, p->partner_sector, NULL);
+		render_list(b, p->partner_sector, ITEM_SECTOR, lang);
 		break;
 	case F_PARTNER_STAGE:
-		render_list(b, p->partner_stage, NULL);
+		render_list(b, p->partner_stage, ITEM_STAGE, lang);
 		break;
 	case F_NOTES:
 		render_value(b, p->notes);
 		break;
 	case F_DIGEST:
-		buf_adds(b, p->digest < 0 ? "" : p->digest ? "yes" : "no");
+		if (p->digest >= 0)
+			buf_adds(b, value_shown(lang, NULL, p->digest ? "yes" : "no", w, sizeof(w)));
 		break;
 	case F_MAIL_LANGUAGE:
-		render_list(b, p->mail_language, iso_language_name);
+		render_list(b, p->mail_language, ITEM_LANGUAGE, lang);
 		break;
 	case F_COUNT:
 		break;
 	}
 }
 
-/* The form with typed (may be NULL) taking the place of the profile's values. */
+/* The form in lang with typed (may be NULL) taking the place of the profile's values. */
 static char *
-render(const struct profile *p, const struct form_values *typed, bool include_private)
+render(const struct profile *p, const struct form_values *typed, bool include_private,
+       const char *lang)
 {
+	char name[LABEL_MAX];
 	struct buf b;
 
 	buf_init(&b, 0);
 	for (int f = 0; f < F_COUNT; f++) {
 		if (!include_private && f >= F_PARTNER_SECTOR)
 			break;
-		buf_printf(&b, "%s: ", fields[f].name);
+		buf_printf(&b, "%s: ", label(f, lang, name, sizeof(name)));
 		if (typed != NULL && typed->seen[f]) {
 			const struct buf *v = &typed->v[f];
 			char *u = utf8_sanitize(v->data ? v->data : "", v->len);
@@ -931,7 +1216,7 @@ render(const struct profile *p, const struct form_values *typed, bool include_pr
 			render_value(&b, str_trim(u));
 			free(u);
 		} else {
-			render_field(&b, f, p);
+			render_field(&b, f, p, lang);
 		}
 		buf_addc(&b, '\n');
 	}
@@ -939,9 +1224,9 @@ render(const struct profile *p, const struct form_values *typed, bool include_pr
 }
 
 char *
-form_render(const struct profile *p, bool include_private)
+form_render(const struct profile *p, bool include_private, const char *lang)
 {
-	return render(p, NULL, include_private);
+	return render(p, NULL, include_private, lang);
 }
 
 int
@@ -949,13 +1234,14 @@ form_field_count(const char *body)
 {
 	struct form_values fv;
 	struct buf scratch;
-	int count = 0, given = 0;
+	struct report rep = { NULL, &scratch, 0 };
+	int given = 0;
 
 	memset(&fv, 0, sizeof(fv));
 	for (int f = 0; f < F_COUNT; f++)
 		buf_init(&fv.v[f], VALUE_MAX);
 	buf_init(&scratch, 0);
-	values_read(body ? body : "", &fv, &scratch, &count);
+	values_read(body ? body : "", &fv, &rep);
 	for (int f = 0; f < F_COUNT; f++) {
 		char *v = fv.v[f].data ? str_trim(fv.v[f].data) : NULL;
 
@@ -967,21 +1253,125 @@ form_field_count(const char *body)
 }
 
 char *
-form_render_typed(const char *body, const struct profile *p, bool include_private)
+form_render_typed(const char *body, const struct profile *p, bool include_private,
+		  const char *lang)
 {
 	struct form_values fv;
 	struct buf scratch;
-	int count = 0;
+	struct report rep = { lang, &scratch, 0 };
 	char *out;
 
 	memset(&fv, 0, sizeof(fv));
 	for (int f = 0; f < F_COUNT; f++)
 		buf_init(&fv.v[f], VALUE_MAX);
 	buf_init(&scratch, 0);
-	values_read(body ? body : "", &fv, &scratch, &count);
-	out = render(p, &fv, include_private);
+	values_read(body ? body : "", &fv, &rep);
+	out = render(p, &fv, include_private, lang);
 	for (int f = 0; f < F_COUNT; f++)
 		buf_free(&fv.v[f]);
 	buf_free(&scratch);
 	return out;
+}
+
+/* form_check_words: what words_each() gives, as (key, thing) pairs to compare. */
+struct word_use {
+	char key[4 * FIELD_NAME_MAX + 8];
+	char word[4 * FIELD_NAME_MAX + 8];
+	const char *thing;
+	char lang[3];
+};
+
+struct word_uses {
+	struct word_use *v;
+	size_t n, cap;
+	const char *thing;
+	bool field;
+};
+
+static void
+word_use_add(struct word_uses *u, const char *lang, const char *word)
+{
+	struct word_use *w;
+
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 64;
+		u->v = xrealloc(u->v, u->cap * sizeof(*u->v));
+	}
+	w = &u->v[u->n];
+	if (u->field)
+		name_key(word, strlen(word), w->key, sizeof(w->key));
+	else if (!utf8_fold(word, strlen(word), w->key, sizeof(w->key)))
+		w->key[0] = '\0';
+	if (w->key[0] == '\0')
+		return;
+	snprintf(w->word, sizeof(w->word), "%s", word);
+	snprintf(w->lang, sizeof(w->lang), "%s", lang ? lang : "");
+	w->thing = u->thing;
+	u->n++;
+}
+
+static void
+word_uses_one(void *ctx, const char *lang, const char *value)
+{
+	char w[4 * FIELD_NAME_MAX + 8];
+
+	for (size_t i = 0; list_word(value, i, w, sizeof(w)); i++)
+		word_use_add(ctx, lang, w);
+}
+
+/* Every pair of uses of one key for two things, into problems. */
+static int
+word_uses_clash(const struct word_uses *u, const char *section, struct buf *problems)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < u->n; i++)
+		for (size_t j = i + 1; j < u->n; j++)
+			if (strcmp(u->v[i].key, u->v[j].key) == 0 &&
+			    strcmp(u->v[i].thing, u->v[j].thing) != 0) {
+				buf_printf(problems, "words.ini [%s]: \"%s\" (%s) is %s and \"%s\" (%s) "
+					   "is %s: a word may name one only\n", section,
+					   u->v[i].word, u->v[i].lang[0] ? u->v[i].lang : "default",
+					   u->v[i].thing, u->v[j].word,
+					   u->v[j].lang[0] ? u->v[j].lang : "default", u->v[j].thing);
+				bad++;
+			}
+	return bad;
+}
+
+int
+form_check_words(struct buf *problems)
+{
+	struct word_uses u = { NULL, 0, 0, NULL, true };
+	int bad;
+
+	for (int f = 0; f < F_COUNT; f++) {
+		u.thing = fields[f].name;
+		word_use_add(&u, NULL, fields[f].name);
+		words_each("fields", fields[f].name, word_uses_one, &u);
+	}
+	bad = word_uses_clash(&u, "fields", problems);
+	/* each must read back as a field name: "Name: value" as values_read splits it */
+	for (size_t i = 0; i < u.n; i++) {
+		char line[LABEL_MAX + 8], norm[FIELD_NAME_MAX + 1], raw[FIELD_NAME_MAX + 1];
+
+		snprintf(line, sizeof(line), "%s: x", u.v[i].word);
+		if (strlen(u.v[i].word) > FIELD_NAME_MAX || field_split(line, norm, raw) == NULL ||
+		    strcmp(raw, u.v[i].word) != 0) {
+			buf_printf(problems, "words.ini [fields] %s (%s): \"%s\" is not a field name "
+				   "a form can hold: up to %d bytes, four words of letters, spaces and "
+				   "'-', no ':'\n", u.v[i].thing, u.v[i].lang[0] ? u.v[i].lang : "default",
+				   u.v[i].word, FIELD_NAME_MAX);
+			bad++;
+		}
+	}
+	u.n = 0;
+	u.field = false;
+	for (size_t i = 0; i < nitems(value_keys); i++) {
+		u.thing = value_keys[i];
+		words_each("values", value_keys[i], word_uses_one, &u);
+	}
+	bad += word_uses_clash(&u, "values", problems);
+	free(u.v);
+	return bad;
 }

@@ -1,7 +1,10 @@
 /* form.h: the application form (SPEC §3): parsing "Field: value" lines into a struct
  * profile (profile.h) with every problem named, and rendering it back as a form to fill
  * in. form_render's result is the caller's to free(). Country and language lookups need
- * iso_codes_load() first. */
+ * iso_codes_load() first, and the field names, value words and problem sentences of
+ * every language words_load() (words.h). lang is the reader's set, an ISO 639-1 code as
+ * words_get() takes it (NULL for the default set): the field names and words of every set
+ * are read whatever lang is; lang chooses the language of the problems and of the form. */
 #ifndef ILN_FORM_H
 #define ILN_FORM_H
 
@@ -27,21 +30,31 @@
  * iso_language_lookup accepts, a ','-list allowed; NULL = none), Partner sector = same,
  * Partner stage = different, Digest = no) and false for UPDATE (only the fields present
  * change; an empty optional value resets it to its default; at least one field needed).
- * Every problem is appended to *problems as one line "Field: what is wrong; accepted: ...".
+ * Every problem is appended to *problems as one line "Field: what is wrong; accepted: ..."
+ * (form.problem of lang's [messages]).
  * Returns the number of problem lines (0 = *out is valid). With problems, *out holds the
  * valid fields only, the others as in base or unset, for form_render. */
 int form_parse(const char *body, bool full, const struct profile *base,
-	       const char *default_language, struct profile *out, struct buf *problems);
+	       const char *default_language, const char *lang, struct profile *out,
+	       struct buf *problems);
 
 /* form_render: "Name: ...\nCountry: Brazil\n...", names rather than codes, every field line
  * present (empty value when unset), one line each; include_private adds Partner sector,
- * Partner stage, Notes and Digest. Caller frees. */
-char *form_render(const struct profile *p, bool include_private);
+ * Partner stage, Notes and Digest. In lang: its field names and value words, countries
+ * and languages named in it ("Nombre: ...\nPaís: Brasil\n"); form_parse reads it back
+ * to the same profile. Caller frees. */
+char *form_render(const struct profile *p, bool include_private, const char *lang);
 /* form_field_count: how many of the form's fields body gives with a value. */
 int form_field_count(const char *body);
 /* form_render_typed: the correction form sent back with problems: every field the body
  * gave shows exactly what was typed there (valid or not, never a default in its place),
  * the others p's values. Caller frees. */
-char *form_render_typed(const char *body, const struct profile *p, bool include_private);
+char *form_render_typed(const char *body, const struct profile *p, bool include_private,
+			const char *lang);
+
+/* form_check_words: every word of the loaded sets' [fields] (and the English names) or
+ * [values] that names two different fields or values, one line each into problems (for
+ * check-config). Returns how many. */
+int form_check_words(struct buf *problems);
 
 #endif

@@ -133,86 +133,6 @@ static const struct iso_alias language_aliases[] = {
 	{ "Slovenščina", "slv" }, { "isiZulu", "zul" }, { "Te reo Māori", "mri" },
 };
 
-static size_t
-utf8_encode(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | c >> 18);
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
-static bool
-cp_is_space(uint32_t c)
-{
-	return c <= 0x20 || c == 0x7f || (c >= 0x80 && c <= 0xa0) || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200b) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
-	       c == 0x205f || c == 0x3000 || c == 0xfeff;
-}
-
-static uint32_t
-cp_fold(uint32_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c + 32;
-	if (c >= 0xc0 && c <= 0xde && c != 0xd7)
-		return c + 32;
-	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
-		return c | 1;
-	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
-		return (c & 1) ? c + 1 : c;
-	if (c == 0x178)
-		return 0xff;
-	if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
-		return c + 32;
-	if (c >= 0x410 && c <= 0x42f)
-		return c + 32;
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 80;
-	if (c == 0x2018 || c == 0x2019 || c == 0x2bc || c == 0x60 || c == 0xb4)
-		return '\'';
-	return c;
-}
-
-/* The base letter of a Latin letter with diacritics (U+00C0 to U+017F, already case
- * folded), else c itself; combining marks (U+0300 to U+036F) give 0 (dropped). */
-static uint32_t
-cp_base(uint32_t c)
-{
-	/* one letter per code point from U+00C0; '.' keeps the code point */
-	static const char latin[] =
-		"aaaaaaaceeeeiiii" "dnooooo.ouuuuyts"      /* U+00C0 - U+00DF */
-		"aaaaaaaceeeeiiii" "dnooooo.ouuuuyty"      /* U+00E0 - U+00FF */
-		"aaaaaaccccccccdd" "ddeeeeeeeeeegggg"      /* U+0100 - U+011F */
-		"gggghhhhiiiiiiii" "ii..jjkkklllllll"      /* U+0120 - U+013F */
-		"lllnnnnnnnnnoooo" "oo..rrrrrrssssss"      /* U+0140 - U+015F */
-		"ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";     /* U+0160 - U+017F */
-
-	if (c >= 0x300 && c <= 0x36f)
-		return 0;
-	if (c >= 0xc0 && c <= 0x17f && latin[c - 0xc0] != '.')
-		return (uint32_t)latin[c - 0xc0];
-	if (c == 0xdf)
-		return 's';
-	return c;
-}
-
 /* The lookup key of a name, into out; false when empty, too long or not UTF-8. */
 static bool
 key_fold(const char *in, bool strip_the, bool strip_accents, char *out, size_t outsz)
@@ -225,14 +145,14 @@ key_fold(const char *in, bool strip_the, bool strip_accents, char *out, size_t o
 		return false;
 	while (i < n) {
 		i += utf8_next(in + i, &c);
-		if (cp_is_space(c)) {
+		if (utf8_is_space(c)) {
 			space = o > 0;
 			continue;
 		}
 		if (o + 6 > outsz)
 			return false;
-		c = cp_fold(c);
-		if (strip_accents && (c = cp_base(c)) == 0)
+		c = utf8_fold_case(c);
+		if (strip_accents && (c = utf8_fold_accent(c)) == 0)
 			continue;
 		if (space) {
 			out[o++] = ' ';

@@ -17,6 +17,7 @@
 
 #include "admin.h"
 #include "cmd.h"
+#include "form.h"
 #include "conf.h"
 #include "inbound.h"
 #include "iso_codes.h"
@@ -443,6 +444,12 @@ cmd_check_config(struct bot *b)
 		bad++;
 	}
 	buf_init(&problems, 0);
+	/* the loaded words: no word may name two commands, fields or values */
+	if (cmd_check_words(&problems) + form_check_words(&problems) > 0) {
+		log_errorx("templates:\n%s", problems.data);
+		bad++;
+	}
+	buf_reset(&problems);
 	if (program_check_templates(b->tmpl, b->conf.templates, &problems) > 0) {
 		log_errorx("templates:\n%s", problems.data);
 		bad++;

@@ -25,7 +25,7 @@
 static int program_help(struct program *p, struct program_in *in, const struct cmd *c);
 
 const struct command commands[] = {
-	{ CMD_HELP, "HELP", "", CMD_ARG_TEXT, 0, program_help, NULL, "help" },
+	{ CMD_HELP, "HELP", "", CMD_ARG_TEXT, 0, program_help, NULL, "help help_short" },
 	{ CMD_SIGNUP, "SIGNUP", "JOIN APPLY", CMD_ARG_TEXT, CMD_CONFIRMED, program_signup,
 	  program_signup_confirmed,
 	  "signup_confirm signup_problems signup_already signup_done" },
@@ -122,6 +122,12 @@ program_help(struct program *p, struct program_in *in, const struct cmd *c)
 				{ "coordinator", coord ? "yes" : "" } };
 
 	in->outcome = c->kind == CMD_HELP ? OUTCOME_DONE : OUTCOME_UNKNOWN;
+	/* a word we do not know gets the short help in the sender's language, which points
+	 * to HELP for everything */
+	if (c->kind != CMD_HELP) {
+		snprintf(in->detail, sizeof(in->detail), "short help sent");
+		return reply_queue(p, in, "help_short", v, 1, NULL, NULL);
+	}
 	snprintf(in->detail, sizeof(in->detail), "help sent");
 	return reply_queue(p, in, "help", v, nitems(v), NULL, NULL);
 }

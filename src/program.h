@@ -46,6 +46,7 @@ int program_handle(struct program *p, struct program_in *in);
  * key never queues twice). With a parent it is a threaded reply (auto-replied);
  * without, scheduled or generated mail (auto-generated). All pointers are borrowed. */
 struct mail_header;
+struct profile;
 struct outmail {
 	const char *tmpl;
 	const struct tmpl_var *vars;
@@ -67,6 +68,9 @@ struct outmail {
 	 * is then the language set they were rendered in (NULL: the default set). */
 	const char *subject, *body, *body_html;
 	const char *lang;
+	/* The form a recipient not yet registered sent (a signup): its Mail language and
+	 * Languages choose the mail's language as a registered person's would. */
+	const struct profile *applicant;
 };
 
 /* One mail to many recipients, each their own copy (a digest): outmail_bulk_begin
@@ -97,6 +101,13 @@ int outmail_queue(struct program *p, const struct outmail *om);
  * storage, valid until the next call. */
 const char *reply_person_language(const struct program *p, const char *mail_language,
 				  const char *languages);
+
+/* reply_lang: the language set (its ISO 639-1 code, NULL for the default set) that a
+ * reply to in's sender made from template tmpl is written in, decided as outmail_queue
+ * decides it (applicant as struct outmail's), so that what a handler writes into the mail
+ * (a form, its problems) is in the mail's language. Valid while the templates are. */
+const char *reply_lang(struct program *p, const struct program_in *in, const char *tmpl,
+		       const struct profile *applicant);
 
 /* VERP (reply.c): the address bounces come back to (bounce_address, or the contact
  * address), and the envelope sender of the mail with Message-ID msgid: that address's

@@ -112,7 +112,7 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 			 temp, perm + temp == 1 ? "" : "s",
 			 stopped ? "; digests to you were stopped" : "");
 	if (found) {
-		form = form_render(&prof, true);
+		form = form_render(&prof, true, reply_lang(p, in, "show", NULL));
 		time_format_iso(part.agreed_at, agreed, sizeof(agreed));
 		time_format_iso(part.created_at, created, sizeof(created));
 		if (show_history(p, part.id, &history) < 0)
@@ -146,6 +146,7 @@ program_update(struct program *p, struct program_in *in, const struct cmd *c)
 	struct profile cur, next;
 	struct buf problems;
 	char *form = NULL;
+	const char *lang;
 	int found, n, rc = -1;
 
 	memset(&cur, 0, sizeof(cur));
@@ -157,9 +158,11 @@ program_update(struct program *p, struct program_in *in, const struct cmd *c)
 		rc = profile_not_registered(p, in, "UPDATE");
 		goto out;
 	}
-	n = form_parse(in->m->body, false, &cur, p->conf->default_language, &next, &problems);
+	lang = reply_lang(p, in, "update_problems", NULL);
+	n = form_parse(in->m->body, false, &cur, p->conf->default_language, lang, &next,
+		       &problems);
 	if (n > 0) {
-		char *orig = form_render(&cur, true);
+		char *orig = form_render(&cur, true, lang);
 		struct tmpl_var v[] = { { "problems", problems.data ? problems.data : "" },
 					{ "form", orig } };
 
@@ -175,7 +178,8 @@ program_update(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	if (next.digest == 0 && cur.digest > 0 && store_subscriber_remove(p->st, in->m->from) < 0)
 		goto out;
-	form = form_render(&next, true);
+	/* after the store: a Mail language just changed writes this answer in it */
+	form = form_render(&next, true, reply_lang(p, in, "update_done", NULL));
 	{
 		struct tmpl_var v[] = { { "profile", form } };
 

@@ -51,6 +51,7 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 	struct profile prof;
 	struct buf problems;
 	char *form = NULL, *json = NULL, *token = NULL;
+	const char *lang;
 	int found, nproblems, made, rc = -1;
 
 	memset(&prof, 0, sizeof(prof));
@@ -63,16 +64,29 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 		rc = reply_queue(p, in, "signup_already", NULL, 0, NULL, NULL);
 		goto out;
 	}
-	nproblems = form_parse(in->m->body, true, NULL, p->conf->default_language, &prof, &problems);
+	nproblems = form_parse(in->m->body, true, NULL, p->conf->default_language, NULL, &prof,
+			       &problems);
+	/* the answer is in the language the form itself asks for, or else the client's: the
+	 * problems are read again in it */
+	lang = reply_lang(p, in, nproblems > 0 ? "signup_problems" : "signup_confirm", &prof);
+	if (nproblems > 0 && lang != NULL) {
+		profile_free(&prof);
+		buf_reset(&problems);
+		nproblems = form_parse(in->m->body, true, NULL, p->conf->default_language, lang,
+				       &prof, &problems);
+	}
 	/* the correction form keeps every value as typed, valid or not */
-	form = nproblems > 0 ? form_render_typed(in->m->body, &prof, true) : form_render(&prof, true);
+	form = nproblems > 0 ? form_render_typed(in->m->body, &prof, true, lang) :
+			       form_render(&prof, true, lang);
 	if (nproblems > 0) {
 		struct tmpl_var v[] = { { "problems", problems.data ? problems.data : "" },
 					{ "form", form } };
+		struct outmail om = { .tmpl = "signup_problems", .vars = v, .nvars = nitems(v),
+				      .applicant = &prof };
 
 		in->outcome = OUTCOME_REFUSED;
 		snprintf(in->detail, sizeof(in->detail), "application with %d problem(s)", nproblems);
-		rc = reply_queue(p, in, "signup_problems", v, 2, NULL, NULL);
+		rc = reply_queue_mail(p, in, &om);
 		goto out;
 	}
 	json = profile_to_json(&prof);
@@ -86,9 +100,11 @@ program_signup(struct program *p, struct program_in *in, const struct cmd *c)
 	}
 	{
 		struct tmpl_var v[] = { { "token", token }, { "form", form }, { "name", prof.name } };
+		struct outmail om = { .tmpl = "signup_confirm", .vars = v, .nvars = nitems(v),
+				      .applicant = &prof };
 
 		snprintf(in->detail, sizeof(in->detail), "confirmation requested");
-		rc = reply_queue(p, in, "signup_confirm", v, 3, NULL, NULL);
+		rc = reply_queue_mail(p, in, &om);
 	}
 out:
 	participant_clear(&part);
@@ -123,7 +139,7 @@ program_signup_confirmed(struct program *p, struct program_in *in, const char *p
 	}
 	if (prof.digest > 0 && store_subscriber_add(p->st, in->m->from, p->now) < 0)
 		goto out;
-	form = form_render(&prof, true);
+	form = form_render(&prof, true, reply_lang(p, in, "signup_done", NULL));
 	{
 		struct tmpl_var v[] = { { "name", prof.name }, { "profile", form } };
 

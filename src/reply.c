@@ -29,6 +29,7 @@ const char mail_common_vars[] =
 /* Every template and the variables its sender provides besides mail_common_vars. */
 const struct mail_kind mail_kinds[] = {
 	{ "help", "unknown coordinator" },
+	{ "help_short", "unknown" },
 	{ "rate_limited", "" },
 	{ "coordinators_only", "command" },
 	{ "confirm_coordinator", "command token details" },
@@ -250,8 +251,10 @@ reply_person_language(const struct program *p, const char *mail_language,
 }
 
 /* The language set a mail is written in (an ISO 639-1 code), NULL for the default:
- * mail_lang_choose() over the recipients' profiles (the first MAIL_LANG_TO of them), for
- * someone not registered the Content-Language or Accept-Language of the message answered. */
+ * mail_lang_choose() over the recipients' profiles (the first MAIL_LANG_TO of them); for
+ * one recipient not registered, the Mail language and Languages of the form they sent
+ * (om->applicant) when one has a set, else the Content-Language or Accept-Language of the
+ * message answered. */
 #define MAIL_LANG_TO 8
 static const char *
 mail_language(struct program *p, const struct outmail *om)
@@ -274,10 +277,38 @@ mail_language(struct program *p, const struct outmail *om)
 	if (om->parent && om->parent->from && om->nto == 1 &&
 	    strcasecmp(om->parent->from, om->to[0]) == 0)
 		asked = om->parent->language;
-	lang = mail_lang_choose(who, n, asked, &sets, found);
+	if (n == 1 && who[0].languages == NULL && om->applicant != NULL) {
+		struct mail_lang_person form = { om->applicant->mail_language,
+						 om->applicant->languages ?
+						 om->applicant->languages : "" };
+
+		lang = mail_lang_choose(&form, 1, NULL, &sets, found);
+		if (lang == NULL)
+			lang = mail_lang_choose(who, n, asked, &sets, found);
+	} else {
+		lang = mail_lang_choose(who, n, asked, &sets, found);
+	}
 	for (size_t i = 0; i < n; i++)
 		profile_free(&prof[i]);
 	return lang;
+}
+
+/* The template set om is rendered in: the one rule for a mail's language. */
+static const struct tmpl_set *
+outmail_set(struct program *p, const struct outmail *om)
+{
+	return tmpl_for(p->tmpl, om->body ? NULL : mail_language(p, om), om->tmpl);
+}
+
+const char *
+reply_lang(struct program *p, const struct program_in *in, const char *tmpl,
+	   const struct profile *applicant)
+{
+	const char *to[1] = { in->m->from };
+	struct outmail om = { .tmpl = tmpl, .to = to, .nto = 1, .parent = in->m,
+			      .applicant = applicant };
+
+	return tmpl_set_lang(outmail_set(p, &om));
 }
 
 int
@@ -294,8 +325,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 	struct buf rcpts;
 	size_t n = 0, len;
 	int rc = -1;
-	const struct tmpl_set *set = tmpl_for(p->tmpl, om->body ? NULL : mail_language(p, om),
-					      om->tmpl);
+	const struct tmpl_set *set = outmail_set(p, om);
 
 	buf_init(&rcpts, 0);
 	if ((kind = mail_kind_find(om->tmpl)) == NULL) {

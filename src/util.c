@@ -336,6 +336,113 @@ utf8_has_hidden(const char *s, size_t n)
 	return false;
 }
 
+size_t
+utf8_encode(uint32_t c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | c >> 18);
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+bool
+utf8_is_space(uint32_t c)
+{
+	return c <= 0x20 || c == 0x7f || (c >= 0x80 && c <= 0xa0) || c == 0x1680 ||
+	       (c >= 0x2000 && c <= 0x200b) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
+	       c == 0x205f || c == 0x3000 || c == 0xfeff;
+}
+
+uint32_t
+utf8_fold_case(uint32_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c + 32;
+	if (c >= 0xc0 && c <= 0xde && c != 0xd7)
+		return c + 32;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
+		return c | 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return (c & 1) ? c + 1 : c;
+	if (c == 0x178)
+		return 0xff;
+	if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
+		return c + 32;
+	if (c >= 0x410 && c <= 0x42f)
+		return c + 32;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 80;
+	if (c == 0x2018 || c == 0x2019 || c == 0x2bc || c == 0x60 || c == 0xb4)
+		return '\'';
+	return c;
+}
+
+uint32_t
+utf8_fold_accent(uint32_t c)
+{
+	/* one letter per code point from U+00C0; '.' keeps the code point */
+	static const char latin[] =
+		"aaaaaaaceeeeiiii" "dnooooo.ouuuuyts"      /* U+00C0 - U+00DF */
+		"aaaaaaaceeeeiiii" "dnooooo.ouuuuyty"      /* U+00E0 - U+00FF */
+		"aaaaaaccccccccdd" "ddeeeeeeeeeegggg"      /* U+0100 - U+011F */
+		"gggghhhhiiiiiiii" "ii..jjkkklllllll"      /* U+0120 - U+013F */
+		"lllnnnnnnnnnoooo" "oo..rrrrrrssssss"      /* U+0140 - U+015F */
+		"ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";     /* U+0160 - U+017F */
+
+	if (c >= 0x300 && c <= 0x36f)
+		return 0;
+	if (c >= 0xc0 && c <= 0x17f && latin[c - 0xc0] != '.')
+		return (uint32_t)latin[c - 0xc0];
+	if (c == 0xdf)
+		return 's';
+	return c;
+}
+
+bool
+utf8_fold(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t i = 0, o = 0;
+	bool space = false;
+	uint32_t c;
+
+	if (outsz == 0 || !utf8_valid(s, n))
+		return false;
+	while (i < n) {
+		i += utf8_next(s + i, &c);
+		if (utf8_is_space(c)) {
+			space = o > 0;
+			continue;
+		}
+		if ((c = utf8_fold_accent(utf8_fold_case(c))) == 0)
+			continue;
+		if (o + 6 > outsz)
+			return false;
+		if (space) {
+			out[o++] = ' ';
+			space = false;
+		}
+		o += utf8_encode(c, out + o);
+	}
+	out[o] = '\0';
+	return true;
+}
+
 char *
 str_trim(char *s)
 {

@@ -63,6 +63,21 @@ char *utf8_clean_line(const char *s, size_t n, size_t max_bytes);
  * a format character, or an invalid sequence. For fields that refuse rather than clean. */
 bool utf8_has_hidden(const char *s, size_t n);
 
+/* utf8_encode: code point c as UTF-8 into out (room for 4 bytes); its length. */
+size_t utf8_encode(uint32_t c, char *out);
+/* utf8_is_space: white space or a control (C0, C1, no-break, the U+2000 spaces...). */
+bool utf8_is_space(uint32_t c);
+/* utf8_fold_case: the simple case fold of c (ASCII, Latin-1, Latin Extended-A, Greek,
+ * Cyrillic), typographic apostrophes as '. utf8_fold_accent: the base letter of a Latin
+ * letter with diacritics (U+00C0 to U+017F, already case folded), else c; a combining
+ * mark (U+0300 to U+036F) gives 0 (dropped). */
+uint32_t utf8_fold_case(uint32_t c);
+uint32_t utf8_fold_accent(uint32_t c);
+/* utf8_fold: s[0..n) as a comparison key, into out (outsz bytes): case folded, accents
+ * dropped ("INSCRIPCIÓN" and "inscripcion" alike), white space runs as one space,
+ * trimmed. false when s is not UTF-8 or the key does not fit. */
+bool utf8_fold(const char *s, size_t n, char *out, size_t outsz);
+
 char *str_trim(char *s);                 /* in place; returns s advanced past spaces */
 void str_lower(char *s);                 /* ASCII only */
 bool str_has_prefix_ci(const char *s, const char *prefix);

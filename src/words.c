@@ -44,6 +44,7 @@ struct wset {
 
 static struct wset *sets;     /* sets[0] is the default set */
 static size_t nsets;
+static unsigned long generation; /* bumped whenever the table changes */
 
 /* Problems of a load or a check, one line each. */
 struct errs {
@@ -324,6 +325,13 @@ words_free(void)
 	tables_free(sets, nsets);
 	sets = NULL;
 	nsets = 0;
+	generation++;
+}
+
+unsigned long
+words_generation(void)
+{
+	return generation;
 }
 
 int
@@ -392,7 +400,7 @@ words_format(const char *lang, const char *key, const struct tmpl_var *vars, siz
 
 	if (t == NULL)
 		return xasprintf("[%s]", key);
-	buf_init(&b, strlen(t) + 64);
+	buf_init(&b, 0); /* a cap, not a size hint: the values may be long */
 	while (*t) {
 		const char *open = strstr(t, "{{"), *close;
 
@@ -439,6 +447,7 @@ placeholders(const char *s, struct buf *out)
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
 			buf_printf(out, "%s{{%s}}", out->len ? " " : "", names[i]);
+	/* freed only now: each name is compared with the one before it */
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	buf_addc(out, '\0');

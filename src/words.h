@@ -6,11 +6,20 @@
  * "[section]" lines, then "key = text" lines; '#' starts a comment line; a line starting
  * with white space continues the value before it; "\n" in a value is a line break.
  * Sections:
- *   [commands]  a command's name = its other words in this language, space separated
- *               ("HELP = AYUDA", "ROUND OPEN = ..."); the English words work everywhere.
- *   [fields]    a form field's English name = its name in this language ("Name = Nombre").
- *   [values]    a value word ("sector.public = pública", "yes = sí").
- *   [messages]  a sentence the C code builds, with {{name}} placeholders.
+ *   [commands]  a command's English name = the words for it in this language, '|'
+ *               between alternatives, an alternative of up to three words
+ *               ("SIGNUP = INSCRIBIR | INSCRIPCIÓN", "SHOW = MOSTRAR | MIS DATOS");
+ *               the English words work everywhere (cmd_parse.c).
+ *   [fields]    a form field's English name = its names in this language, '|' between
+ *               them, the first as the form shows it ("Workplace = Lugar de trabajo |
+ *               Institución"; form.c).
+ *   [values]    a closed-list value = its words, '|' between them, the first as the form
+ *               shows it ("sector.public = pública | público", "yes = sí").
+ *   [messages]  a sentence the C code builds, with {{name}} placeholders (the form's,
+ *               form.*, are in words.ini; the others in messages.ini).
+ * What people write is compared with every set's words by utf8_fold() keys (capitals
+ * and accents ignored); a word naming two commands, fields or values is a check-config
+ * error (cmd_check_words, form_check_words).
  * A key a language set lacks is the default set's. The table is process-wide, like
  * iso_codes: words_load() replaces it (at start and on SIGHUP), words_free() frees it.
  * Strings returned by words_get() belong to the table and live until the next load or
@@ -29,6 +38,10 @@
  * any, is kept). */
 int words_load(const char *dir, char *err, size_t errsz);
 void words_free(void);
+
+/* words_generation: a number that changes whenever the table does (words_load,
+ * words_free), for a caller keeping what it derived from the table. */
+unsigned long words_generation(void);
 
 /* words_get: section/key in language lang (an ISO 639-1 code, NULL for the default set),
  * else in the default set, else NULL. */

@@ -255,28 +255,136 @@ def lang_of(m):
     return str(m["Content-Language"] or "")
 
 
+# Each set's own words (templates/<code>/words.ini): commands, field names, and what a
+# form shows for the values form() and native_form() give; a phrase of its short HELP.
+NATIVE = {
+    "es": {"signup": "INSCRIBIR", "show": "MOSTRAR", "update": "ACTUALIZAR",
+           "withdraw": "RETIRARME", "unknown": "Hola",
+           "f": {"Name": "Nombre", "Country": "País", "Sector": "Sector",
+                 "Workplace": "Lugar de trabajo", "Years": "Años", "Interests": "Intereses",
+                 "Languages": "Idiomas", "Notes": "Notas", "Digest": "Boletín",
+                 "Partner stage": "Etapa de la pareja"},
+           "academic": "académica", "public": "pública", "no": "no", "yes": "sí",
+           "any": "cualquiera", "years": "3 años", "Brazil": "Brasil",
+           "country_unknown": "no es un país que conozcamos",
+           "years_bad": "no es un número de 0 a 70",
+           "short": "No reconocemos «Hola» como una orden", "short_alias": "MOSTRAR (SHOW)"},
+    "fr": {"signup": "INSCRIPTION", "show": "AFFICHER", "update": "MODIFIER",
+           "withdraw": "RETRAIT", "unknown": "Bonjour",
+           "f": {"Name": "Nom", "Country": "Pays", "Sector": "Secteur",
+                 "Workplace": "Lieu de travail", "Years": "Années", "Interests": "Intérêts",
+                 "Languages": "Langues", "Notes": "Remarques", "Digest": "Lettre",
+                 "Partner stage": "Étape du binôme"},
+           "academic": "universitaire", "public": "publique", "no": "non", "yes": "oui",
+           "any": "indifférent", "years": "3 ans", "Brazil": "Brésil",
+           "country_unknown": "n’est pas un pays que nous connaissons",
+           "years_bad": "n’est pas un nombre de 0 à 70",
+           "short": "Nous ne reconnaissons pas « Bonjour » comme une commande",
+           "short_alias": "AFFICHER (SHOW)"},
+    "pt": {"signup": "INSCRIÇÃO", "show": "MOSTRAR", "update": "ATUALIZAR",
+           "withdraw": "SAIR", "unknown": "Olá",
+           "f": {"Name": "Nome", "Country": "País", "Sector": "Setor",
+                 "Workplace": "Local de trabalho", "Years": "Anos", "Interests": "Interesses",
+                 "Languages": "Idiomas", "Notes": "Observações", "Digest": "Boletim",
+                 "Partner stage": "Etapa do par"},
+           "academic": "acadêmica", "public": "pública", "no": "não", "yes": "sim",
+           "any": "qualquer", "years": "3 anos", "Brazil": "Brasil",
+           "country_unknown": "não é um país que conheçamos",
+           "years_bad": "não é um número de 0 a 70",
+           "short": "Não reconhecemos \"Olá\" como um comando", "short_alias": "MOSTRAR (SHOW)"},
+    "de": {"signup": "ANMELDEN", "show": "ZEIGEN", "update": "ÄNDERN",
+           "withdraw": "AUSTRETEN", "unknown": "Hallo",
+           "f": {"Name": "Name", "Country": "Land", "Sector": "Bereich",
+                 "Workplace": "Arbeitsplatz", "Years": "Berufsjahre", "Interests": "Interessen",
+                 "Languages": "Sprachen", "Notes": "Notizen", "Digest": "Rundbrief",
+                 "Partner stage": "Berufsphase des Partners"},
+           "academic": "wissenschaftlich", "public": "öffentlich", "no": "nein", "yes": "ja",
+           "any": "egal", "years": "3 Jahre", "Brazil": "Brasilien",
+           "country_unknown": "ist kein Land, das wir kennen",
+           "years_bad": "ist keine Zahl von 0 bis 70",
+           "short": "„Hallo“ kennen wir nicht als Befehl", "short_alias": "ZEIGEN (SHOW)"},
+}
+
+
+def native_form(code, name, country, langs):
+    """form() with the set's own field names, value words in accents and capitals of
+    their own ("PÚBLICA"), the Years unit in the language."""
+    n = NATIVE[code]
+    f = n["f"]
+    return (f"{f['Name']}: {name}\n{f['Country']}: {country}\n"
+            f"{f['Sector'].upper()}: {n['public'].upper()}\n{f['Workplace']}: Biblioteca\n"
+            f"{f['Years']}: {n['years']}\n{f['Interests']}: catalogación\n"
+            f"{f['Languages']}: {langs}\n{f['Partner stage']}: {n['any']}\n"
+            f"{f['Notes']}: {SECRET}\n{f['Digest']}: {n['no']}\n")
+
+
+def form_in(m, code, english_line, native_line):
+    """The form in m is in m's language: the native line when m is in code's set, the
+    English one when the template fell back to the default set."""
+    want = native_line if lang_of(m) == code else english_line
+    return want + "\n" in body(m)
+
+
 @test
 def conversations_in_each_shipped_language(bot):
+    later = "2026-03-03T10:00:00Z"
     for code, langs, country, welcome in SETS:
         who = f"{code}@example.org"
-        w = WORDS[code]
-        # problems first, from someone not yet registered whose client says its language
-        bad = form(f"Persona {code}", "Atlantis", langs)
-        _, r = bot.send("SIGNUP", bad, sender=who,
+        w, n = WORDS[code], NATIVE[code]
+        f = n["f"]
+        # problems first, from someone not yet registered whose client says its language,
+        # with the set's word for SIGNUP and its field names
+        bad = native_form(code, f"Persona {code}", "Atlantis", langs)
+        _, r = bot.send(n["signup"], bad, sender=who,
                         headers={"Accept-Language": f"{code}-XX, en;q=0.8"})
-        assert w["problems"] in body(r[0]) and lang_of(r[0]) == code, (code, body(r[0]))
-        assert "Country: Atlantis\n" in body(r[0])
-        _, r = bot.send("SIGNUP", form(f"Persona {code}", country, langs), sender=who)
+        b = body(r[0])
+        assert w["problems"] in b and lang_of(r[0]) == code, (code, b)
+        assert f'{f["Country"]}: «Atlantis»' in b or f'{f["Country"]}: "Atlantis"' in b or \
+            f'{f["Country"]} : « Atlantis »' in b or f'{f["Country"]}: „Atlantis“' in b, (code, b)
+        assert n["country_unknown"] in b, (code, b)
+        # the correction form: the set's field names, every value as typed
+        assert f"{f['Country']}: Atlantis\n" in b and f"{f['Years']}: {n['years']}\n" in b, \
+            (code, b)
+        # the application again, mixing the set's field names and a command in capitals
+        _, r = bot.send(n["signup"].lower(), native_form(code, f"Persona {code}", country, langs),
+                        sender=who)
         assert subject(r[0]).startswith("CONFIRM "), (code, body(r[0]))
+        assert form_in(r[0], code, f"Workplace: Biblioteca", f"{f['Workplace']}: Biblioteca"), \
+            (code, body(r[0]))
         _, r = reply_to(bot, r[0], sender=who)
-        assert welcome in body(r[0]) and lang_of(r[0]) == code, (code, lang_of(r[0]), body(r[0]))
+        b = body(r[0])
+        assert welcome in b and lang_of(r[0]) == code, (code, lang_of(r[0]), b)
+        # the profile in the reader's words: field names, values, the country's own name
+        assert f"{f['Workplace']}: Biblioteca\n" in b, (code, b)
+        assert f"{f['Sector']}: {n['public']}\n" in b and f"{f['Digest']}: {n['no']}\n" in b, \
+            (code, b)
+        assert f"{f['Country']}: {country}\n" in b, (code, b)
+        _, r = bot.send(n["show"], sender=who)
+        b = body(r[0])
+        assert w["show"] in b and lang_of(r[0]) == code, (code, b)
+        assert f"{f['Name']}: Persona {code}\n" in b and f"{f['Years']}: 3\n" in b, (code, b)
+        # the English words work for every reader
         _, r = bot.send("SHOW", sender=who)
         assert w["show"] in body(r[0]) and lang_of(r[0]) == code, (code, body(r[0]))
-        _, r = bot.send("UPDATE", "Years: 9\n", sender=who)
-        assert w["update"] in body(r[0]) and "Years: 9\n" in body(r[0]), (code, body(r[0]))
-        _, r = bot.send("WITHDRAW", sender=who)
+        _, r = bot.send(n["update"], f"{f['Years']}: 9\n{f['Country']}: Brazil\n", sender=who)
+        b = body(r[0])
+        assert w["update"] in b and f"{f['Years']}: 9\n" in b, (code, b)
+        assert f"{f['Country']}: {n['Brazil']}\n" in b, (code, b)
+        # a correction in the language of the mail, its field names in the form
+        _, r = bot.send(n["update"], f"{f['Years']}: doce\n", sender=who, now=later)
+        b = body(r[0])
+        assert form_in(r[0], code, "Years: 9", f"{f['Years']}: 9"), (code, b)
+        if lang_of(r[0]) == code:
+            assert n["years_bad"] in b, (code, b)
+        # a word that is no command: the short help, in the reader's language
+        _, r = bot.send(f"{n['unknown']} !", sender=who, now=later)
+        b = body(r[0])
+        assert lang_of(r[0]) == code and n["short"] in b and n["short_alias"] in b, (code, b)
+        assert "Taking part" not in b and "Partner stage" not in b, b
+        _, r = bot.send(n["withdraw"], sender=who, now=later)
         assert lang_of(r[0]), "every mail names its language"
-        _, r = reply_to(bot, r[0], sender=who)
+        assert subject(r[0]).startswith("CONFIRM "), (code, subject(r[0]), body(r[0]))
+        _, r = reply_to(bot, r[0], sender=who, now=later)
         assert w["withdraw"] in body(r[0]) and lang_of(r[0]) == code, (code, body(r[0]))
     # English stays English, and says so; Content-Language as a client writes it
     _, r = bot.send("HELP", sender="en@example.org")
@@ -286,6 +394,30 @@ def conversations_in_each_shipped_language(bot):
     bot.run()
     r = bot.replies()
     assert lang_of(r[0]) == "fr" and WORDS["fr"]["problems"] in body(r[0]), body(r[0])
+    # English field names in a French reply: read, and answered in French field names
+    assert "Pays : « Atlantis » n’est pas un pays" in body(r[0]), body(r[0])
+    assert "Pays: Atlantis\n" in body(r[0]), body(r[0])
+
+
+@test
+def unknown_words_get_the_short_help_in_the_senders_language(bot):
+    # someone not registered: their client's language
+    _, r = bot.send("Bonjour", sender="nouveau@example.org",
+                    headers={"Accept-Language": "fr-CA"})
+    b = body(r[0])
+    assert lang_of(r[0]) == "fr" and NATIVE["fr"]["short"] in b, b
+    assert "HELP" in b and "AIDE" in b and "SIGNUP" in b, b
+    # in English, the short help names the word and points to HELP
+    _, r = bot.send("Hello there", sender="new@example.org")
+    b = body(r[0])
+    assert lang_of(r[0]) == "en" and 'We did not recognise "Hello" as a command.' in b, b
+    assert "HELP         every command" in b and "Discussion topics" not in b, b
+    # the set's words are commands in any capitals and without their accents
+    for subj, want in (("ayuda", "SIGNUP"), ("Inscripcion", "problems"),
+                       ("INSCRIPCIÓN", "problems"), ("mis datos", "SHOW"),
+                       ("Hilfe", "SIGNUP"), ("désabonnement", "not subscribed")):
+        _, r = bot.send(subj, sender="words@example.org", now="2026-03-04T10:00:00Z")
+        assert "did not recognise" not in body(r[0]) and want in body(r[0]), (subj, body(r[0]))
 
 
 @test
@@ -335,12 +467,12 @@ def a_mail_language_of_ones_own_is_kept(bot):
     assert lang_of(r[0]) == "es" and WORDS["es"]["update"] in body(r[0]), body(r[0])
     _, r = bot.send("SHOW", sender=who)
     assert lang_of(r[0]) == "es" and WORDS["es"]["show"] in body(r[0]), body(r[0])
-    assert "Mail language: Spanish\n" in body(r[0]), body(r[0])
+    assert "Idioma del correo: Español\n" in body(r[0]), body(r[0])
     # by code; and a language without a set leaves their Languages to decide (Spanish)
     _, r = bot.send("UPDATE", "Mail language: fr\n", sender=who)
     assert lang_of(r[0]) == "fr", lang_of(r[0])
     _, r = bot.send("UPDATE", "Mail language: Japanese\n", sender=who)
-    assert lang_of(r[0]) == "es" and "Mail language: Japanese\n" in body(r[0]), body(r[0])
+    assert lang_of(r[0]) == "es" and "Idioma del correo: Japonés\n" in body(r[0]), body(r[0])
     # an unknown language is a problem line, and nothing changes
     _, r = bot.send("UPDATE", "Mail language: Elvish\n", sender=who)
     assert 'Mail language: "Elvish" is not a language we know; accepted: ' in body(r[0]), \
@@ -389,6 +521,32 @@ def french_and_german_write_every_mail(bot):
         reply_to(bot, r[0], sender=who)
         _, r = bot.send("STATUS", sender=who)
         assert words[2] in body(r[0]) and lang_of(r[0]) == code, (code, body(r[0]))
+
+
+@test
+def check_config_names_a_word_for_two_things(bot):
+    """A set's word that is another command's (in any set, accents and capitals aside),
+    or two fields', is a configuration error naming the word and both things."""
+    import shutil
+    import subprocess
+    tdir = os.path.join(bot.dir, "templates")
+    shutil.copytree(os.path.join(e2e.TOP, "templates"), tdir)
+    with open(bot.conf) as f:
+        conf = f.read().replace(f"templates = {e2e.TOP}/templates", f"templates = {tdir}")
+    with open(bot.conf, "w") as f:
+        f.write(conf)
+    path = os.path.join(tdir, "fr", "words.ini")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace("DELETE = SUPPRIMER | OUBLIER", "DELETE = SUPPRIMER | Mostrar")
+                .replace("Notes = Remarques", "Notes = Remarques | Pais"))
+    p = subprocess.run([e2e.BIN, "check-config", "-c", bot.conf], capture_output=True,
+                       text=True)
+    assert p.returncode == 78, (p.returncode, p.stderr)
+    assert '"mostrar" names SHOW (es) and DELETE (fr)' in p.stderr or \
+        '"mostrar" names SHOW (pt) and DELETE (fr)' in p.stderr, p.stderr
+    assert '"País" (es) is Country and "Pais" (fr) is Notes' in p.stderr, p.stderr
 
 
 def main():

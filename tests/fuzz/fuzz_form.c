@@ -5,8 +5,9 @@
  *   gives a valid profile: every required field set, each value of its stated shape
  *   (a known country code, a sector, years from 0 to 70, known language codes, the
  *   preference words, digest yes/no), clean one-line UTF-8 within its length cap;
- * - a valid profile survives its own rendering: form_parse(form_render(p)) has no
- *   problem and gives p back, and so does the JSON a pending application waits in.
+ * - a valid profile survives its own rendering in the default set and in every language
+ *   set: form_parse(form_render(p, lang)) has no problem and gives p back, and so does
+ *   the JSON a pending application waits in.
  * The base profile is set up once and lives for the run; everything else is freed before
  * the input returns. */
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "iso_codes.h"
 #include "profile.h"
 #include "util.h"
+#include "words.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,10 +55,20 @@ setup(void)
 		fprintf(stderr, "fuzz_form: %s\n", err);
 		abort();
 	}
+	{
+		const char *top = getenv("ILNBOT_TOP");
+		char *dir = xasprintf("%s/templates", top ? top : ".");
+
+		if (words_load(dir, err, sizeof(err)) < 0) {
+			fprintf(stderr, "fuzz_form: %s\n", err);
+			abort();
+		}
+		free(dir);
+	}
 	buf_init(&problems, 0);
 	if (form_parse("Name: Ana Souza\nCountry: Brazil\nSector: public\nWorkplace: "
 		       "Biblioteca Municipal\nYears: 3\nInterests: cataloguing, outreach\n",
-		       true, NULL, DEFAULT_LANGUAGE, &base, &problems) != 0)
+		       true, NULL, DEFAULT_LANGUAGE, NULL, &base, &problems) != 0)
 		fail("the base form has problems", problems.data);
 	buf_free(&problems);
 	ready = true;
@@ -184,29 +196,33 @@ profile_diff(const struct profile *a, const struct profile *b)
 	return NULL;
 }
 
-/* p is valid: it must come back unchanged from its form and from its JSON. */
+/* p is valid: it must come back unchanged from its form, rendered in the default set
+ * and in each language set, and from its JSON. */
 static void
 check_round_trip(const struct profile *p)
 {
 	struct profile q;
 	struct buf problems;
 	char *form, *json;
-	const char *d;
+	const char *d, *lang = NULL;
 
 	check_profile(p);
-	form = form_render(p, true);
-	buf_init(&problems, 0);
-	if (form_parse(form, true, NULL, DEFAULT_LANGUAGE, &q, &problems) != 0) {
-		fprintf(stderr, "form:\n%s\nproblems:\n%s\n", form, problems.data);
-		fail("the rendered form has problems", "");
+	for (size_t l = 0; l == 0 || (lang = words_lang_code(l - 1)) != NULL; l++) {
+		form = form_render(p, true, lang);
+		buf_init(&problems, 0);
+		if (form_parse(form, true, NULL, DEFAULT_LANGUAGE, lang, &q, &problems) != 0) {
+			fprintf(stderr, "form (%s):\n%s\nproblems:\n%s\n", lang ? lang : "default",
+				form, problems.data);
+			fail("the rendered form has problems", "");
+		}
+		if ((d = profile_diff(p, &q)) != NULL) {
+			fprintf(stderr, "form (%s):\n%s\n", lang ? lang : "default", form);
+			fail("the rendered form reads back different", d);
+		}
+		profile_free(&q);
+		buf_free(&problems);
+		free(form);
 	}
-	if ((d = profile_diff(p, &q)) != NULL) {
-		fprintf(stderr, "form:\n%s\n", form);
-		fail("the rendered form reads back different", d);
-	}
-	profile_free(&q);
-	buf_free(&problems);
-	free(form);
 
 	json = profile_to_json(p);
 	if (profile_from_json(json, &q) < 0)
@@ -229,7 +245,7 @@ parse_one(const char *body, bool full)
 	int n, lines = 0;
 
 	buf_init(&problems, 0);
-	n = form_parse(body, full, full ? NULL : &base, DEFAULT_LANGUAGE, &out, &problems);
+	n = form_parse(body, full, full ? NULL : &base, DEFAULT_LANGUAGE, NULL, &out, &problems);
 	for (size_t i = 0; problems.data && i < problems.len; i++)
 		lines += problems.data[i] == '\n';
 	if (n != lines)
@@ -238,7 +254,7 @@ parse_one(const char *body, bool full)
 		fail("problem text", "not valid UTF-8");
 	if (n == 0)
 		check_round_trip(&out);
-	free(form_render(&out, true));  /* what a form with problems is answered with */
+	free(form_render(&out, true, NULL));  /* what a form with problems is answered with */
 	profile_free(&out);
 	buf_free(&problems);
 }

@@ -6,8 +6,10 @@
  * an address argument is "" or holds an '@'; the same answer twice; a reply prefix
  * ("Re: ", "AW: ") or a [tag] put in front changes neither kind nor argument; and a
  * command written back canonically ("NAME arg") parses to the same kind and argument
- * (for CONFIRM, when the token starts with a letter or digit, as ilnbot's hex ones do). The
- * compiled patterns live for the run; each input's strings are freed before it returns. */
+ * (for CONFIRM, when the token starts with a letter or digit, as ilnbot's hex ones do).
+ * The shipped sets' command words are loaded, so "INSCRIPCIÓN x" must write back as
+ * "SIGNUP x". The compiled patterns and the words live for the run; each input's strings
+ * are freed before it returns. */
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +19,9 @@
 
 #include "cmd.h"
 #include "util.h"
+#include "words.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__asan_default_options(void);
 
@@ -89,6 +93,24 @@ check_canonical(const char *subject, const struct cmd *c)
 	}
 	cmd_free(&p);
 	free(s);
+}
+
+/* The language sets' command words (templates/<code>/words.ini under ILNBOT_TOP, else
+ * the current folder), read once before the first input. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *top = getenv("ILNBOT_TOP");
+	char *dir = xasprintf("%s/templates", top ? top : "."), err[1024];
+
+	(void)argc;
+	(void)argv;
+	if (words_load(dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fuzz_subject: %s\n", err);
+		abort();
+	}
+	free(dir);
+	return 0;
 }
 
 int

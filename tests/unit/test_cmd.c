@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cmd.h"
 #include "util.h"
+#include "words.h"
 
 struct cmd_case {
 	const char *name;
@@ -299,12 +301,87 @@ teardown(void **state)
 	return 0;
 }
 
+/* The language sets' words (templates/<code>/words.ini): every set's, in any capitals,
+ * with or without accents, phrases too; the English names still win everywhere. */
+static void
+test_languages(void **state)
+{
+	static const struct cmd_case lcases[] = {
+		{ "spanish", "AYUDA", CMD_HELP, "AYUDA", "" },
+		{ "accent", "Inscripción por favor", CMD_SIGNUP, "Inscripción", "por favor" },
+		{ "no accent", "INSCRIPCION", CMD_SIGNUP, "INSCRIPCION", "" },
+		{ "capital accent", "INSCRIPCIÓN", CMD_SIGNUP, "INSCRIPCIÓN", "" },
+		{ "phrase", "Re: mis datos", CMD_SHOW, "mis datos", "" },
+		{ "phrase accents", "mes DONNEES", CMD_SHOW, "mes DONNEES", "" },
+		{ "french", "désabonnement", CMD_UNSUBSCRIBE, "désabonnement", "" },
+		{ "portuguese", "AW: inscrição", CMD_SIGNUP, "inscrição", "" },
+		{ "german umlaut", "ÄNDERN", CMD_UPDATE, "ÄNDERN", "" },
+		{ "german eszett", "abschließen", CMD_CONCLUDE, "abschließen", "" },
+		{ "two words", "cancelar assinatura agora", CMD_UNSUBSCRIBE, "cancelar assinatura",
+		  "agora" },
+		{ "round phrase", "ABRIR RONDA 2026A", CMD_ROUND_OPEN, "ABRIR RONDA", "2026A" },
+		{ "confirm token", "Confirmar abc123", CMD_CONFIRM, "Confirmar", "abc123" },
+		{ "english", "SHOW", CMD_SHOW, "SHOW", "" },
+		{ "not a word", "Hola", CMD_UNKNOWN, "Hola", "" },
+	};
+	char err[1024];
+	struct buf problems;
+	struct cmd c;
+
+	if (words_load("templates", err, sizeof(err)) < 0)
+		fail_msg("words_load: %s", err);
+	for (size_t i = 0; i < nitems(lcases); i++) {
+		const struct cmd_case *t = &lcases[i];
+
+		cmd_parse(t->subject, &c);
+		if (c.kind != t->kind || strcmp(c.word, t->word) != 0 || strcmp(c.arg, t->arg) != 0)
+			fail_msg("%s: \"%s\" gave %s \"%s\" \"%s\"", t->name, t->subject,
+				 cmd_name(c.kind), c.word, c.arg);
+		cmd_free(&c);
+	}
+	buf_init(&problems, 0);
+	assert_int_equal(cmd_check_words(&problems), 0);
+	buf_free(&problems);
+	words_free();
+}
+
+/* A word naming two commands (in two sets, or one set), and a phrase too long to match,
+ * are named by cmd_check_words. */
+static void
+test_clash(void **state)
+{
+	char dir[] = "/tmp/test_cmd.XXXXXX", path[64], err[1024];
+	struct buf problems;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/words.ini", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[commands]\nHELP = MOSTRAR\nSHOW = Mostrar | uno dos tres cuatro\n"
+	      "STATUS = show\nSIGNUP = INSCREVER-ME\n", f);
+	fclose(f);
+	if (words_load(dir, err, sizeof(err)) < 0)
+		fail_msg("words_load: %s", err);
+	buf_init(&problems, 0);
+	assert_int_equal(cmd_check_words(&problems), 4);
+	assert_non_null(strstr(problems.data, "\"mostrar\" names HELP"));
+	assert_non_null(strstr(problems.data, "\"show\" names SHOW (English) and STATUS"));
+	assert_non_null(strstr(problems.data, "is more than 3 words"));
+	assert_non_null(strstr(problems.data, "\"INSCREVER-ME\" holds '-'"));
+	buf_free(&problems);
+	words_free();
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_languages),
+		cmocka_unit_test(test_clash),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_blns),
 		cmocka_unit_test(test_volume),

@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "form.h"
 #include "iso_codes.h"
 #include "util.h"
+#include "words.h"
 
 #define ANA                                                                     \
 	"Name: Ana Pereira\nCountry: Brazil\nSector: academic\n"                \
@@ -34,7 +36,7 @@ struct form_case {
 	bool full;
 	int want_count;
 	const char *want_problem;       /* a substring of the problems, or NULL */
-	const char *want_render;        /* form_render(out, true), or NULL */
+	const char *want_render;        /* form_render(out, true, NULL), or NULL */
 };
 
 static const struct form_case cases[] = {
@@ -180,8 +182,13 @@ setup(void **state)
 		fprintf(stderr, "iso_codes_load: %s\n", err);
 		return -1;
 	}
+	/* run from the top of the checkout, as make unit does */
+	if (words_load("templates", err, sizeof(err)) < 0) {
+		fprintf(stderr, "words_load: %s\n", err);
+		return -1;
+	}
 	buf_init(&problems, 0);
-	if (form_parse(ANA, true, NULL, "eng", &ana, &problems) != 0) {
+	if (form_parse(ANA, true, NULL, "eng", NULL, &ana, &problems) != 0) {
 		fprintf(stderr, "base profile: %s\n", problems.data);
 		return -1;
 	}
@@ -194,6 +201,7 @@ teardown(void **state)
 {
 	profile_free(&ana);
 	iso_codes_free();
+	words_free();
 	return 0;
 }
 
@@ -209,13 +217,13 @@ test_table(void **state)
 		int n;
 
 		buf_init(&problems, 0);
-		n = form_parse(t->body, t->full, t->full ? NULL : &ana, "English", &p, &problems);
+		n = form_parse(t->body, t->full, t->full ? NULL : &ana, "English", NULL, &p, &problems);
 		got = problems.data ? problems.data : "";
 		if (n != t->want_count)
 			fail_msg("%s: %d problems, want %d:\n%s", t->name, n, t->want_count, got);
 		if (t->want_problem && strstr(got, t->want_problem) == NULL)
 			fail_msg("%s: no \"%s\" in:\n%s", t->name, t->want_problem, got);
-		render = form_render(&p, true);
+		render = form_render(&p, true, NULL);
 		if (t->want_render && strcmp(render, t->want_render) != 0)
 			fail_msg("%s: rendered\n%s\nwant\n%s", t->name, render, t->want_render);
 		/* Every problem is one line "Field: ...; accepted: ...". */
@@ -243,12 +251,12 @@ test_limits(void **state)
 	for (int i = 0; i < 100; i++)
 		memcpy(name + 2 * i, "\xc3\xa9", 2);
 	body = xasprintf("Name: %s\n", name);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 0);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 0);
 	assert_string_equal(p.name, name);
 	profile_free(&p);
 	free(body);
 	body = xasprintf("Name: %sx\n", name);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 1);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 1);
 	assert_string_equal(p.name, "Ana Pereira");
 	profile_free(&p);
 	free(body);
@@ -258,18 +266,18 @@ test_limits(void **state)
 	strcpy(body, "About: ");
 	memset(body + 7, 'a', 2000);
 	strcpy(body + 2007, "\n");
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 0);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 0);
 	assert_int_equal(strlen(p.about), 2000);
 	profile_free(&p);
 	strcpy(body + 2007, "a\n");
 	buf_reset(&problems);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 1);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 1);
 	assert_non_null(strstr(problems.data, "About: is 2001 characters long"));
 	assert_null(p.about);
 	profile_free(&p);
 	memset(body + 7, 'a', 40000);
 	strcpy(body + 40007, "\n");
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 1);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 1);
 	profile_free(&p);
 
 	/* A huge body of unknown fields gives a bounded answer. */
@@ -284,7 +292,7 @@ test_limits(void **state)
 		body = buf_steal(&b);
 	}
 	buf_reset(&problems);
-	assert_int_equal(form_parse(body, false, &ana, NULL, &p, &problems), 10);
+	assert_int_equal(form_parse(body, false, &ana, NULL, NULL, &p, &problems), 10);
 	assert_true(problems.len < 2000);
 	profile_free(&p);
 	free(body);
@@ -305,19 +313,19 @@ test_roundtrip(void **state)
 	char *r1, *r2;
 
 	buf_init(&problems, 0);
-	assert_int_equal(form_parse(body, true, NULL, NULL, &p, &problems), 0);
+	assert_int_equal(form_parse(body, true, NULL, NULL, NULL, &p, &problems), 0);
 	assert_string_equal(p.country, "CI");
 	assert_string_equal(p.languages, "fra,swa,ell,ben,cmn");
 	assert_string_equal(p.interests, "AI/ML, digitisation, rare books");
 	assert_string_equal(p.partner_sector, "national,government");
 	assert_string_equal(p.partner_stage, "early,mid");
 	assert_string_equal(profile_stage(p.years), "late");
-	r1 = form_render(&p, true);
-	assert_int_equal(form_parse(r1, true, NULL, NULL, &q, &problems), 0);
-	r2 = form_render(&q, true);
+	r1 = form_render(&p, true, NULL);
+	assert_int_equal(form_parse(r1, true, NULL, NULL, NULL, &q, &problems), 0);
+	r2 = form_render(&q, true, NULL);
 	assert_string_equal(r1, r2);
 	free(r2);
-	r2 = form_render(&q, false);
+	r2 = form_render(&q, false, NULL);
 	assert_null(strstr(r2, "Notes"));
 	assert_null(strstr(r2, "Partner"));
 	assert_null(strstr(r2, "Digest"));
@@ -327,6 +335,145 @@ test_roundtrip(void **state)
 	profile_free(&p);
 	profile_free(&q);
 	buf_free(&problems);
+}
+
+/* Every shipped set: the form rendered in it reads back to the same profile, in it and
+ * in English, and its field names are its own. */
+static void
+test_roundtrip_languages(void **state)
+{
+	static const char *body =
+		"Name: Zoë Ñandú\nCountry: DE\nSector: special\nWorkplace: Stadtbibliothek\n"
+		"Years: 12\nInterests: archives, maps\nLanguages: de, es, pt, fr\n"
+		"About: hi\nPartner sector: public, school\nPartner stage: early, late\n"
+		"Notes: n\nDigest: yes\nMail language: pt\n";
+	static const struct {
+		const char *lang, *line;
+	} sets[] = {
+		{ "es", "País: Alemania\n" }, { "fr", "Pays: Allemagne\n" },
+		{ "pt", "País: Alemanha\n" }, { "de", "Land: Deutschland\n" },
+		{ "es", "Sector de la pareja: pública, escolar\n" },
+		{ "fr", "Étape du binôme: début, fin\n" }, { "pt", "Boletim: sim\n" },
+		{ "de", "Rundbrief: ja\n" },
+	};
+	struct profile p, q;
+	struct buf problems;
+	char *en, *r, *back;
+
+	buf_init(&problems, 0);
+	assert_int_equal(form_parse(body, true, NULL, NULL, NULL, &p, &problems), 0);
+	en = form_render(&p, true, NULL);
+	for (size_t i = 0; i < nitems(sets); i++) {
+		r = form_render(&p, true, sets[i].lang);
+		if (strstr(r, sets[i].line) == NULL)
+			fail_msg("%s: no \"%s\" in:\n%s", sets[i].lang, sets[i].line, r);
+		if (form_parse(r, true, NULL, NULL, sets[i].lang, &q, &problems) != 0)
+			fail_msg("%s: %s", sets[i].lang, problems.data);
+		back = form_render(&q, true, NULL);
+		assert_string_equal(back, en);
+		free(back);
+		profile_free(&q);
+		free(r);
+	}
+	free(en);
+	profile_free(&p);
+	buf_free(&problems);
+}
+
+/* What people type in their language: field names and words of any set, in any capitals,
+ * with or without accents, stored as the English values; problems in the reader's set. */
+static void
+test_native_words(void **state)
+{
+	static const char *body =
+		"NOMBRE: Ana\npais: españa\nSECTOR: Universitaria\nlugar de trabajo: UCM\n"
+		"Anos: 7 años\nIntereses: datos\nIdiomas: español\nSector de la pareja: IGUAL\n"
+		"Etapa de la pareja: media, avanzada\nBoletin: SI\nidioma del correo: inglés\n";
+	static const char *mixed =
+		"Nom: Jean\nLand: Frankreich\nSetor: escolar\nLieu de travail: BnF\n"
+		"Berufsjahre: 2 Jahre\nInteresses: x\nLangues: français\n"
+		"Partner sector: pareil\nDigest: nein\n";
+	struct profile p;
+	struct buf problems;
+
+	buf_init(&problems, 0);
+	assert_int_equal(form_parse(body, true, NULL, NULL, "es", &p, &problems), 0);
+	assert_string_equal(p.country, "ES");
+	assert_string_equal(p.sector, "academic");
+	assert_int_equal(p.years, 7);
+	assert_string_equal(p.partner_sector, "same");
+	assert_string_equal(p.partner_stage, "mid,late");
+	assert_int_equal(p.digest, 1);
+	assert_string_equal(p.mail_language, "eng");
+	profile_free(&p);
+	/* one form in four languages; "pareil" is no word of any set ("égal" would be: German "egal") */
+	assert_int_equal(form_parse(mixed, true, NULL, NULL, "de", &p, &problems), 1);
+	assert_string_equal(p.sector, "school");
+	assert_int_equal(p.digest, 0);
+	assert_string_equal(problems.data,
+			    "Bereich des Partners: „pareil“ ist keine Auswahl, die wir kennen; "
+			    "möglich: gleich, egal oder eine Liste von Bereichen (öffentlich, "
+			    "wissenschaftlich, Schule, Spezialbibliothek, Nationalbibliothek, Behörde, "
+			    "andere)\n");
+	profile_free(&p);
+	buf_reset(&problems);
+	/* lists joined with the sets' "and" and "or" */
+	assert_int_equal(form_parse("Sector de la pareja: pública y escolar\n"
+				    "Etapa del binôme: début ou fin\nSprachen: Deutsch und Englisch\n",
+				    false, &ana, NULL, "es", &p, &problems), 1);
+	assert_string_equal(p.partner_sector, "public,school");
+	assert_string_equal(p.languages, "deu,eng");
+	assert_non_null(strstr(problems.data, "Etapa del binôme: campo desconocido"));
+	profile_free(&p);
+	buf_reset(&problems);
+	assert_int_equal(form_parse("Étape du binôme: début ou fin\nIdiomas: español e inglés\n",
+				    false, &ana, NULL, "es", &p, &problems), 0);
+	assert_string_equal(p.partner_stage, "early,late");
+	assert_string_equal(p.languages, "spa,eng");
+	profile_free(&p);
+	/* an unknown field names the reader's field names */
+	assert_int_equal(form_parse("Nombre: Ana\nColor: rojo\n", false, &ana, NULL, "es", &p,
+				    &problems), 1);
+	assert_string_equal(problems.data,
+			    "Color: campo desconocido; se acepta: Nombre, País, Sector, Lugar de "
+			    "trabajo, Años, Intereses, Idiomas, Sobre mí, Sector de la pareja, Etapa "
+			    "de la pareja, Notas, Boletín, Idioma del correo\n");
+	profile_free(&p);
+	buf_free(&problems);
+}
+
+/* The shipped sets' words name one field or value each; a clash, or a field name no
+ * form line can hold, is named. */
+static void
+test_check_words(void **state)
+{
+	char dir[] = "/tmp/test_form.XXXXXX", path[64], err[1024];
+	struct buf problems;
+	FILE *f;
+
+	buf_init(&problems, 0);
+	assert_int_equal(form_check_words(&problems), 0);
+	assert_int_equal(problems.len, 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/words.ini", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[fields]\nNotes = Notas | COUNTRY\nAbout = Sobre: mi\n"
+	      "[values]\nyes = sí | Öffentlich\nsector.public = oeffentlich | offentlich\n", f);
+	fclose(f);
+	if (words_load(dir, err, sizeof(err)) < 0)
+		fail_msg("words_load: %s", err);
+	assert_int_equal(form_check_words(&problems), 3);
+	assert_non_null(strstr(problems.data, "\"Country\" (default) is Country and \"COUNTRY\" "
+					      "(default) is Notes"));
+	assert_non_null(strstr(problems.data, "\"Sobre: mi\" is not a field name"));
+	assert_non_null(strstr(problems.data, "\"offentlich\" (default) is sector.public and "
+					      "\"Öffentlich\" (default) is yes"));
+	buf_free(&problems);
+	unlink(path);
+	rmdir(dir);
+	/* the other tests read the shipped words */
+	if (words_load("templates", err, sizeof(err)) < 0)
+		fail_msg("words_load: %s", err);
 }
 
 /* The correction form shows every typed value as typed, valid or not, and no default in
@@ -343,8 +490,8 @@ test_render_typed(void **state)
 	char *r;
 
 	buf_init(&problems, 0);
-	assert_true(form_parse(body, true, NULL, "eng", &p, &problems) > 0);
-	r = form_render_typed(body, &p, true);
+	assert_true(form_parse(body, true, NULL, "eng", NULL, &p, &problems) > 0);
+	r = form_render_typed(body, &p, true, NULL);
 	assert_string_equal(r,
 		"Name: Ana\nCountry: Atlantis\nSector: public\nWorkplace: Biblioteca\n"
 		"Years: twelve\nInterests: cataloguing\nLanguages: es,   Klingonese\nAbout: \n"
@@ -382,7 +529,7 @@ test_profile(void **state)
 
 	/* An empty profile renders every line with an empty value. */
 	{
-		char *r = form_render(&p, true);
+		char *r = form_render(&p, true, NULL);
 
 		assert_string_equal(r, "Name: \nCountry: \nSector: \nWorkplace: \nYears: \n"
 				       "Interests: \nLanguages: \nAbout: \nPartner sector: \n"
@@ -392,7 +539,7 @@ test_profile(void **state)
 	/* A profile from elsewhere with a line break cannot add a field line. */
 	p.name = xstrdup("Eve\nCountry: XX");
 	{
-		char *r = form_render(&p, false);
+		char *r = form_render(&p, false, NULL);
 
 		assert_non_null(strstr(r, "Name: Eve Country: XX\n"));
 		free(r);
@@ -412,7 +559,7 @@ test_volume(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (int i = 0; i < 10000; i++) {
 		form_parse(ANA "Languages: Portuguese, English\nPartner sector: any\n", true, NULL,
-			   "eng", &p, &problems);
+			   "eng", NULL, &p, &problems);
 		profile_free(&p);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -429,6 +576,9 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_roundtrip_languages),
+		cmocka_unit_test(test_native_words),
+		cmocka_unit_test(test_check_words),
 		cmocka_unit_test(test_render_typed),
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_volume),

@@ -130,12 +130,36 @@ test_check(void **state)
 	words_free();
 }
 
+/* Placeholders given more than once, in another order, are the same placeholders; a
+ * value longer than the sentence it goes in is kept whole. */
+static void
+test_repeated_placeholders(void **state)
+{
+	char err[2048], value[301];
+	struct tmpl_var v[] = { { "a", value }, { "b", "B" } };
+	char *f;
+
+	(void)state;
+	put("es/messages.ini", "");
+	put("words.ini", "[messages]\nm = {{b}} and {{a}}, {{b}} again\n");
+	put("es/words.ini", "[messages]\nm = {{a}} {{b}} {{b}} {{a}}\n");
+	assert_int_equal(words_check(dir, err, sizeof(err)), 0);
+	memset(value, 'x', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	assert_int_equal(words_load(dir, err, sizeof(err)), 0);
+	f = words_format(NULL, "m", v, nitems(v));
+	assert_int_equal(strlen(f), 1 + 5 + 300 + 2 + 1 + 6);
+	free(f);
+	words_free();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_repeated_placeholders),
 	};
 	int rc;
 
