@@ -230,16 +230,15 @@ static int
 digest_one(void *arg, const char *email, const char *mail_language, const char *languages)
 {
 	struct digest_fanout *f = arg;
-	const struct tmpl_set *set = f->p->tmpl;
+	const struct tmpl_set *set;
 	struct digest_copy *c;
 	char key[400];
 	int rc;
 
 	/* a subscriber who is not a participant has no language of record: the default */
-	if (languages)
-		set = tmpl_for(f->p->tmpl, reply_person_language(f->p, mail_language && *mail_language
-								     ? mail_language : NULL,
-								     languages), "digest");
+	set = tmpl_for(f->p->tmpl, reply_person_language(f->p, mail_language && *mail_language
+							 ? mail_language : NULL, languages),
+		       "digest");
 	if ((c = digest_copy_for(f, set)) == NULL)
 		return -1;
 	snprintf(key, sizeof(key), "digest:%lld:%lld:%s", (long long)f->r->id,

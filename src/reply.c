@@ -293,11 +293,15 @@ mail_language(struct program *p, const struct outmail *om)
 	return lang;
 }
 
-/* The template set om is rendered in: the one rule for a mail's language. */
+/* The template set om is rendered in: the one rule for a mail's language. Mail in the
+ * default language is written in that language's own set when there is one
+ * (templates/es/ for a network whose default_language is Spanish), else in templates/. */
 static const struct tmpl_set *
 outmail_set(struct program *p, const struct outmail *om)
 {
-	return tmpl_for(p->tmpl, om->body ? NULL : mail_language(p, om), om->tmpl);
+	const char *lang = om->body ? NULL : mail_language(p, om);
+
+	return tmpl_for(p->tmpl, lang ? lang : default_lang(p), om->tmpl);
 }
 
 const char *

@@ -122,16 +122,17 @@ def signups_in_every_charset_keep_the_name(bot):
 
 @test
 def countries_and_languages_named_in_any_language(bot):
+    # the form comes back in the first of their Languages with a set, names in it
     for i, (country, langs, want_c, want_l) in enumerate([
-            ("Deutschland", "Englisch, Spanisch", "Germany", "English, Spanish"),
-            ("españa", "inglés, francés", "Spain", "English, French"),
-            ("Brasil", "Português, inglês", "Brazil", "Portuguese, English"),
-            ("日本", "日本語, anglais", "Japan", "Japanese, English"),
-            ("ÖSTERREICH", "deutsch", "Austria", "German")]):
+            ("Deutschland", "Englisch, Spanisch", "Country: Germany", "Languages: English, Spanish"),
+            ("españa", "inglés, francés", "Country: Spain", "Languages: English, French"),
+            ("Brasil", "Português, inglês", "País: Brasil", "Idiomas: Português, Inglês"),
+            ("日本", "日本語, anglais", "Country: Japan", "Languages: Japanese, English"),
+            ("ÖSTERREICH", "deutsch", "Land: Österreich", "Sprachen: Deutsch")]):
         _, r = bot.send("SIGNUP", form(f"Person {i}", country, langs), sender=f"n{i}@example.org")
         b = body(r[0])
         assert subject(r[0]).startswith("CONFIRM "), (country, b)
-        assert f"Country: {want_c}\n" in b and f"Languages: {want_l}\n" in b, (country, b)
+        assert f"{want_c}\n" in b and f"{want_l}\n" in b, (country, b)
     _, r = bot.send("SIGNUP", form("Person X", "Narnia", "Elvish"), sender="x@example.org")
     assert "not a country we know" in body(r[0]) and "not a language" in body(r[0])
 
@@ -225,7 +226,7 @@ def reply_to_the_announcement_with_a_form_is_a_signup(bot):
     _, r = bot.send("Count me in!", form("Sub Two", "Peru", "Spanish"), sender="sub2@example.org",
                     headers={"In-Reply-To": m["Message-ID"]})
     assert subject(r[0]).startswith("CONFIRM "), (subject(r[0]), body(r[0]))
-    assert "Name: Sub Two\n" in body(r[0])
+    assert "Nombre: Sub Two\n" in body(r[0])    # the form in its Languages' Spanish
     # a reply without a form is no signup
     _, r = bot.send("Thanks!", "Great news.", sender="sub2@example.org",
                     headers={"In-Reply-To": m["Message-ID"]})
@@ -475,8 +476,8 @@ def a_mail_language_of_ones_own_is_kept(bot):
     assert lang_of(r[0]) == "es" and "Idioma del correo: Japonés\n" in body(r[0]), body(r[0])
     # an unknown language is a problem line, and nothing changes
     _, r = bot.send("UPDATE", "Mail language: Elvish\n", sender=who)
-    assert 'Mail language: "Elvish" is not a language we know; accepted: ' in body(r[0]), \
-        body(r[0])
+    assert 'Idioma del correo: «Elvish» no es un idioma que conozcamos; se acepta: ' in \
+        body(r[0]), body(r[0])
     _, r = bot.send("UPDATE", "Mail language: español\n", sender=who)
     # EXPORT names the language each person's mail is written in
     _, r = bot.send("EXPORT", sender=COORD, headers={"Authentication-Results": AR_OK})
@@ -547,6 +548,24 @@ def check_config_names_a_word_for_two_things(bot):
     assert '"mostrar" names SHOW (es) and DELETE (fr)' in p.stderr or \
         '"mostrar" names SHOW (pt) and DELETE (fr)' in p.stderr, p.stderr
     assert '"País" (es) is Country and "Pais" (fr) is Notes' in p.stderr, p.stderr
+
+
+@test
+def default_language_spanish_writes_the_spanish_set(bot):
+    """A network whose default_language is Spanish writes its default mail from
+    templates/es/, to newcomers and to coordinators alike, labelled es."""
+    with open(bot.conf) as f:
+        conf = f.read()
+    with open(bot.conf, "w") as f:
+        f.write(conf.replace("default_language = English", "default_language = Spanish")
+                .replace("languages = es fr pt de\n", ""))
+    _, r = bot.send("HELP", sender="nadie@example.org")
+    assert lang_of(r[0]) == "es" and "Hola:" in body(r[0]), (lang_of(r[0]), body(r[0]))
+    _, r = bot.send("ROUND OPEN 2026B", "Signup closes: 2026-04-01\nStarts: 2026-04-15\n",
+                    sender="coord@example.org")
+    assert subject(r[0]).startswith("CONFIRM ") and "llevar a cabo" in subject(r[0]), \
+        subject(r[0])
+    assert "una dirección de coordinación" in body(r[0]) and lang_of(r[0]) == "es", body(r[0])
 
 
 def main():
