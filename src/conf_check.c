@@ -89,7 +89,7 @@ static int
 check_oauth2(const struct conf *c, int *warn)
 {
 	char where[700], err[700];
-	char *secret = NULL, *dir;
+	char *secret = NULL, *dir, *slash;
 	int bad = 0;
 
 	conf_where(c, "oauth2", "oauth2_token_url", where, sizeof(where));
@@ -122,10 +122,13 @@ check_oauth2(const struct conf *c, int *warn)
 	secret_free(secret);
 	/* A provider that rotates refresh tokens needs the new one written beside it. */
 	dir = xstrdup(c->oauth2_refresh_token_file);
-	*strrchr(dir, '/') = '\0';
-	if (access(dir[0] ? dir : "/", W_OK | X_OK) != 0) {
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	if (access(dir, W_OK | X_OK) != 0) {
 		log_warnx("%s: the folder %s is not writable: a rotated refresh token can only be "
-			  "kept in memory", where, dir[0] ? dir : "/");
+			  "kept in memory", where, dir);
 		(*warn)++;
 	}
 	free(dir);
