@@ -35,6 +35,7 @@ struct conf {
 	int imap_port;
 	char *imap_tls;                 /* implicit | starttls | none */
 	char *imap_user;
+	char *imap_auth;                /* password | oauth2 */
 	char *imap_password_file;
 	char *imap_ca_file;             /* "" = system store */
 	char *imap_mailbox;
@@ -51,12 +52,21 @@ struct conf {
 	int smtp_port;
 	char *smtp_tls;
 	char *smtp_user;
+	char *smtp_auth;                /* password | oauth2 */
 	char *smtp_password_file;
 	char *smtp_ca_file;
 	char *bounce_address;
 	int smtp_timeout_seconds;
 	int smtp_retry_max_hours;
 	int sent_keep_days;     /* a sent mail's body is purged this many days after it left */
+
+	/* [oauth2]: one grant for the mailbox, used by whichever of imap_auth and
+	 * smtp_auth is oauth2 */
+	char *oauth2_token_url;
+	char *oauth2_client_id;
+	char *oauth2_client_secret_file;        /* "": a public client, no secret */
+	char *oauth2_refresh_token_file;
+	char *oauth2_scope;                     /* "": none sent */
 
 	/* [program] */
 	char *templates;
@@ -98,7 +108,9 @@ const char *conf_key_at(const struct conf *c, size_t i, const char **section, ch
 /* conf_validate (conf_check.c): what would fail at start although the file parses:
  * password files missing, unreadable or open to group/others, TLS none to a host that
  * is not loopback, a user without a password file or the reverse, a store folder that
- * cannot be written. Each problem is logged as an error naming the file and line or the
+ * cannot be written; with imap_auth or smtp_auth = oauth2, the [oauth2] keys (token URL
+ * https or loopback http, a client id, the secret and refresh token files as password
+ * files). Each problem is logged as an error naming the file and line or the
  * key; no coordinators or no trusted_authserv_id are logged as warnings. Returns the
  * number of errors. */
 int conf_validate(const struct conf *c, int *warnings);

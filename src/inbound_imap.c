@@ -1,13 +1,14 @@
 /* inbound_imap.c: command mail from an IMAP mailbox, with libetpan.
  * open() dials (net.c: implicit TLS, STARTTLS, or plaintext to a loopback address only),
  * checks the server certificate itself before LOGIN (tls_verify.c; Debian's libetpan
- * checks nothing), selects the mailbox and loads UIDVALIDITY and the last processed UID through
+ * checks nothing), logs in (LOGIN, or with imap_auth = oauth2 AUTHENTICATE OAUTHBEARER
+ * when offered, else XOAUTH2, with a token from oauth2.c), selects the mailbox and loads UIDVALIDITY and the last processed UID through
  * store_state_*. next() finds new mail with UID SEARCH UID n:* and fetches it with
  * BODY.PEEK[] in batches, sizes first. done() sets \Seen and moves the message to the
  * done (or rejects) mailbox, then records its UID. erase() removes processed messages
  * (DELETE) from those mailboxes, found by Message-ID. wait() IDLEs or sleeps.
  * The handle owns everything it holds; an item's raw buffer passes to the caller, who
- * frees it with inbound_item_clear(). The password is never logged. */
+ * frees it with inbound_item_clear(). The password and tokens are never logged. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
+#include "oauth2.h"
 #include "secret.h"
 #include "store.h"
 #include "tls_verify.h"
@@ -37,6 +40,8 @@
 #define IMAP_PREFIX_BYTES       (64u * 1024)          /* kept of a message over MSG_MAX_SIZE */
 #define IMAP_MAX_PENDING        1000000               /* UIDs kept from one SEARCH */
 #define IMAP_SLICE_MS           250                   /* stop flag checked this often */
+
+#define IMAP_AUTH_TAG           "ilnauth"     /* libetpan's own tags are numbers */
 
 #define STATE_UIDVALIDITY       "imap.uidvalidity"
 #define STATE_LAST_UID          "imap.last_uid"
@@ -90,6 +95,113 @@ imap_why(struct imap_in *h, const char *what, int r, char *err, size_t errsz)
 	}
 	snprintf(err, errsz, "IMAP %s failed (libetpan error %d)%s%s", what, r,
 	    text[0] ? ": " : "", text);
+}
+
+/* imap_send: a whole line of our own to the server. 0, or -1 with err set. */
+static int
+imap_send(struct imap_in *h, const char *line, char *err, size_t errsz)
+{
+	size_t len = strlen(line);
+
+	if (mailstream_write(h->s->imap_stream, line, len) != (ssize_t)len ||
+	    mailstream_flush(h->s->imap_stream) == -1) {
+		snprintf(err, errsz, "IMAP connection lost during AUTHENTICATE");
+		return -1;
+	}
+	return 0;
+}
+
+/* imap_oauthbearer: AUTHENTICATE OAUTHBEARER (RFC 7628), which libetpan lacks, spoken
+ * here: the response inline with SASL-IR, else after the server's empty challenge; a
+ * challenge after the response carries the server's error, answered with ^A as section
+ * 3.2.3 says. Then the session is authenticated for libetpan. 0, or -1 with err set. */
+static int
+imap_oauthbearer(struct imap_in *h, int port, const char *token, char *err, size_t errsz)
+{
+	size_t len, taglen = strlen(IMAP_AUTH_TAG);
+	char *sasl = oauth2_sasl_oauthbearer(h->c->imap_user, h->host, port, token, &len);
+	char *b64 = oauth2_base64(sasl, len);
+	bool answered = mailimap_has_extension(h->s, "SASL-IR");
+	char *cmd = xasprintf("%s AUTHENTICATE OAUTHBEARER%s%s\r\n", IMAP_AUTH_TAG,
+			      answered ? " " : "", answered ? b64 : "");
+	int rc = -1;
+
+	if (imap_send(h, cmd, err, errsz) < 0)
+		goto out;
+	for (int i = 0; i < 100; i++) {
+		char *line = mailimap_read_line(h->s), text[200];
+		size_t n = 0;
+
+		if (line == NULL) {
+			snprintf(err, errsz, "IMAP connection lost during AUTHENTICATE");
+			goto out;
+		}
+		if (line[0] == '+') {
+			secret_free(cmd);
+			cmd = answered ? xstrdup("AQ==\r\n") : xasprintf("%s\r\n", b64);
+			answered = true;
+			if (imap_send(h, cmd, err, errsz) < 0)
+				goto out;
+			continue;
+		}
+		if (strncmp(line, "* ", 2) == 0)
+			continue;
+		for (const char *p = line; *p && *p != '\r' && *p != '\n' && n + 1 < sizeof(text); p++)
+			text[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+		text[n] = '\0';
+		if (strncmp(line, IMAP_AUTH_TAG " ", taglen + 1) != 0) {
+			snprintf(err, errsz, "IMAP AUTHENTICATE OAUTHBEARER: unexpected answer: %s",
+				 text);
+			goto out;
+		}
+		if (strncasecmp(line + taglen + 1, "OK", 2) != 0) {
+			snprintf(err, errsz, "IMAP AUTHENTICATE OAUTHBEARER refused: %s",
+				 text + taglen + 1);
+			goto out;
+		}
+		h->s->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+		rc = 0;
+		goto out;
+	}
+	snprintf(err, errsz, "IMAP AUTHENTICATE OAUTHBEARER: no end to the server's answer");
+out:
+	secret_free(cmd);
+	secret_free(b64);
+	secret_free(sasl);
+	return rc;
+}
+
+/* imap_oauth2: log in with an OAuth2 token: OAUTHBEARER when the server offers it, else
+ * XOAUTH2 (libetpan's, which Microsoft 365 and Gmail speak). A token the server refused
+ * is forgotten, so the next attempt gets a new one. 0, or -1 with err set. */
+static int
+imap_oauth2(struct imap_in *h, int port, char *err, size_t errsz)
+{
+	bool bearer = mailimap_has_authentication(h->s, "OAUTHBEARER");
+	char *token = NULL;
+	int r, rc = -1;
+
+	if (!bearer && !mailimap_has_authentication(h->s, "XOAUTH2")) {
+		snprintf(err, errsz, "%s offers neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2 "
+			 "(imap_auth = oauth2)", h->host);
+		return -1;
+	}
+	if (oauth2_token(h->c, h->timeout, &token, err, errsz) != OAUTH2_OK)
+		return -1;
+	log_debug("imap: AUTHENTICATE %s %s", bearer ? "OAUTHBEARER" : "XOAUTH2",
+		  h->c->imap_user);
+	if (bearer) {
+		rc = imap_oauthbearer(h, port, token, err, errsz);
+	} else if ((r = mailimap_oauth2_authenticate(h->s, h->c->imap_user, token)) ==
+		   MAILIMAP_NO_ERROR) {
+		rc = 0;
+	} else {
+		imap_why(h, "AUTHENTICATE XOAUTH2", r, err, errsz);
+	}
+	if (rc < 0)
+		oauth2_forget(token);
+	secret_free(token);
+	return rc;
 }
 
 static bool
@@ -253,6 +365,7 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 	struct imap_in *h = xcalloc(1, sizeof(*h));
 	const char *mode = c->imap_tls ? c->imap_tls : "implicit";
 	char *password = NULL;
+	bool oauth2 = c->imap_auth && strcmp(c->imap_auth, "oauth2") == 0;
 	const char *ca_file = tls_ca_file(c->imap_ca_file);
 	mailstream *stream = NULL;
 	enum imap_tls tls;
@@ -297,7 +410,7 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 	h->batch = c->imap_batch > 0 ? (size_t)c->imap_batch : IMAP_DEFAULT_BATCH;
 	if (h->batch > IMAP_MAX_BATCH)
 		h->batch = IMAP_MAX_BATCH;
-	if (secret_file_read(c->imap_password_file, &password, err, errsz) == -1)
+	if (!oauth2 && secret_file_read(c->imap_password_file, &password, err, errsz) == -1)
 		goto fail;
 
 	if ((h->s = mailimap_new(0, NULL)) == NULL) {
@@ -346,11 +459,16 @@ imap_open(const struct conf *c, struct store *st, char *err, size_t errsz)
 	}
 	if (imap_caps_refresh(h, err, errsz) == -1)
 		goto fail;
-	log_debug("imap: LOGIN %s", c->imap_user);
-	r = mailimap_login(h->s, c->imap_user, password);
-	if (r != MAILIMAP_NO_ERROR) {
-		imap_why(h, "LOGIN", r, err, errsz);
-		goto fail;
+	if (oauth2) {
+		if (imap_oauth2(h, port, err, errsz) == -1)
+			goto fail;
+	} else {
+		log_debug("imap: LOGIN %s", c->imap_user);
+		r = mailimap_login(h->s, c->imap_user, password);
+		if (r != MAILIMAP_NO_ERROR) {
+			imap_why(h, "LOGIN", r, err, errsz);
+			goto fail;
+		}
 	}
 	if (imap_caps_refresh(h, err, errsz) == -1)
 		goto fail;

@@ -24,10 +24,12 @@
 #include "log.h"
 #include "match.h"
 #include "msg.h"
+#include "oauth2.h"
 #include "outbound.h"
 #include "outbox.h"
 #include "process.h"
 #include "program.h"
+#include "secret.h"
 #include "sender.h"
 #include "store.h"
 #include "tmpl.h"
@@ -165,6 +167,7 @@ bot_close(struct bot *b)
 	tmpl_free(b->tmpl);
 	words_free();
 	conf_free(&b->conf);
+	oauth2_cleanup();
 	iso_codes_free();
 	cmd_cleanup();
 }
@@ -265,6 +268,40 @@ bot_pass_done(struct bot *b)
 		log_warnx("store: cannot record the time of this pass");
 }
 
+/* bot_oauth2_start: with imap_auth or smtp_auth = oauth2, a first token before any
+ * mail is touched, so that a refused grant is the configuration error it is (exit
+ * EX_CONFIG) at once; an endpoint that cannot be reached is only logged, and the
+ * transports try again. -1 when refused. */
+static int
+bot_oauth2_start(struct bot *b)
+{
+	const struct conf *c = &b->conf;
+	bool imap = strcmp(c->in_transport, "imap") == 0 && strcmp(c->imap_auth, "oauth2") == 0;
+	bool smtp = strcmp(c->out_transport, "smtp") == 0 && strcmp(c->smtp_auth, "oauth2") == 0;
+	char err[1024], *token = NULL;
+	enum oauth2_result r;
+
+	if (!imap && !smtp)
+		return 0;
+	r = oauth2_token(c, imap ? c->imap_timeout_seconds : c->smtp_timeout_seconds, &token, err,
+			 sizeof(err));
+	secret_free(token);
+	if (r == OAUTH2_REFUSED)
+		return -1;
+	if (r != OAUTH2_OK)
+		log_warnx("%s; tried again when the mailbox is next reached", err);
+	return 0;
+}
+
+/* bot_oauth2_refused: the exit code once a grant was refused. */
+static int
+bot_oauth2_refused(void)
+{
+	log_errorx("configuration: the OAuth2 grant was refused (see above); exiting with "
+		   "EX_CONFIG");
+	return EX_CONFIG;
+}
+
 static int
 cmd_once(struct bot *b)
 {
@@ -273,6 +310,8 @@ cmd_once(struct bot *b)
 	char err[512];
 	int rc = 1;
 
+	if (bot_oauth2_start(b) < 0)
+		return bot_oauth2_refused();
 	if (inbound_prefetch_open(&in, &b->conf, err, sizeof(err)) < 0) {
 		log_errorx("inbound: %s", err);
 		goto out;
@@ -290,6 +329,8 @@ out:
 	inbound_close(&in);
 	if (sender_stop(snd) < 0)
 		rc = 1;
+	if (oauth2_refused())
+		rc = bot_oauth2_refused();
 	return rc;
 }
 
@@ -300,7 +341,7 @@ cmd_run(struct bot *b)
 	struct sender *snd = NULL;
 	struct sigaction sa;
 	char err[512];
-	int backoff = 1;
+	int backoff = 1, rc = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -311,11 +352,18 @@ cmd_run(struct bot *b)
 	signal(SIGPIPE, SIG_IGN);
 	if (admin_lock_take(b->conf.store_path) < 0)
 		return EX_TEMPFAIL;
+	if (bot_oauth2_start(b) < 0)
+		return bot_oauth2_refused();
 	log_info("ilnbot %s starting: inbound %s, outbound %s, store %s", ILNBOT_VERSION,
 		 b->conf.in_transport, b->conf.out_transport, b->conf.store_path);
 	conf_validate(&b->conf, NULL);  /* the warnings, once */
 	bot_notify("READY=1\nSTATUS=running");
 	while (!got_stop) {
+		/* A refused grant, by the inbound or the sender thread, ends the daemon. */
+		if (oauth2_refused()) {
+			rc = bot_oauth2_refused();
+			break;
+		}
 		if (in.h == NULL && inbound_prefetch_open(&in, &b->conf, err, sizeof(err)) < 0)
 			log_errorx("inbound: %s", err);
 		/* Deferred mail is retried by the sender on its own, every poll interval. */
@@ -339,6 +387,8 @@ cmd_run(struct bot *b)
 		}
 		/* Something failed: start again from a fresh connection after a growing pause. */
 		inbound_close(&in);
+		if (oauth2_refused())
+			continue;
 		log_warnx("retrying in %d s", backoff);
 		for (int i = 0; i < backoff * 10 && !got_stop; i++)
 			usleep(100000);
@@ -348,7 +398,7 @@ cmd_run(struct bot *b)
 	bot_notify("STOPPING=1");
 	inbound_close(&in);
 	sender_stop(snd);
-	return 0;
+	return rc;
 }
 
 static int

@@ -1,6 +1,8 @@
 /* outbound_smtp.c: sends finished messages through an SMTP submission server.
  * libcurl makes the connection: TCP, implicit TLS (smtps://) or mandatory STARTTLS with
- * the peer and host name verified, the greeting, EHLO and AUTH (CURLOPT_CONNECT_ONLY);
+ * the peer and host name verified, the greeting, EHLO and AUTH (CURLOPT_CONNECT_ONLY;
+ * with smtp_auth = oauth2, OAUTHBEARER or XOAUTH2, whichever the server offers, with a
+ * token from oauth2.c, forgotten when refused);
  * plaintext only to a loopback address (net.c's rule, checked at open() and for every
  * address curl dials). The transaction itself (MAIL, RCPT, DATA, the
  * dot-stuffed body) is spoken here over curl_easy_send/recv on that connection, pipelined
@@ -28,6 +30,7 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
+#include "oauth2.h"
 #include "outbound.h"
 #include "secret.h"
 #include "tls_verify.h"
@@ -50,8 +53,10 @@ struct smtp_out {
 	CURL *curl;             /* NULL when not connected */
 	curl_socket_t sock;
 	char *url;
+	const struct conf *c;   /* outlives the handle: the [oauth2] keys */
 	char *user;             /* NULL: no AUTH */
-	char *password;
+	char *password;         /* NULL with oauth2 */
+	bool oauth2;
 	char *ca_file;          /* NULL: system store */
 	enum smtp_tls tls;
 	long timeout;
@@ -191,9 +196,15 @@ smtp_open(const struct conf *c, char *err, size_t errsz)
 			goto fail;
 		}
 		o->user = xstrdup(c->smtp_user);
-		if (secret_file_read(c->smtp_password_file, &o->password, err, errsz) == -1)
+		o->oauth2 = c->smtp_auth && strcmp(c->smtp_auth, "oauth2") == 0;
+		if (!o->oauth2 &&
+		    secret_file_read(c->smtp_password_file, &o->password, err, errsz) == -1)
 			goto fail;
+	} else if (c->smtp_auth && strcmp(c->smtp_auth, "oauth2") == 0) {
+		snprintf(err, errsz, "smtp_auth = oauth2 needs smtp_user");
+		goto fail;
 	}
+	o->c = c;
 	if (tls_ca_file(c->smtp_ca_file) != NULL)
 		o->ca_file = xstrdup(c->smtp_ca_file);
 	o->timeout = c->smtp_timeout_seconds > 0 ? c->smtp_timeout_seconds : SMTP_DEFAULT_TIMEOUT;
@@ -272,9 +283,10 @@ smtp_socket_open(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-/* smtp_handle_setup: a connect-only handle for one connection. */
+/* smtp_handle_setup: a connect-only handle for one connection; token: the OAuth2
+ * access token (curl keeps a copy), or NULL. */
 static int
-smtp_handle_setup(struct smtp_out *o, CURL *c)
+smtp_handle_setup(struct smtp_out *o, CURL *c, const char *token)
 {
 	CURLcode r = CURLE_OK;
 
@@ -286,7 +298,14 @@ smtp_handle_setup(struct smtp_out *o, CURL *c)
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (o->ca_file)
 		SET(CURLOPT_CAINFO, o->ca_file);
-	if (o->user) {
+	if (o->user && token) {
+		SET(CURLOPT_USERNAME, o->user);
+		SET(CURLOPT_XOAUTH2_BEARER, token);
+		/* Only these two: with a bearer token and no password curl would otherwise
+		 * also try CRAM-MD5 or PLAIN first when offered. OAUTHBEARER wins when both are
+		 * offered. */
+		SET(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER;AUTH=XOAUTH2");
+	} else if (o->user) {
 		SET(CURLOPT_USERNAME, o->user);
 		SET(CURLOPT_PASSWORD, o->password);
 	}
@@ -342,8 +361,11 @@ smtp_connect(struct smtp_out *o, char *err, size_t errsz)
 {
 	CURLcode r;
 	long code = 0;
+	char *token = NULL;
 
-	if ((o->curl = curl_easy_init()) == NULL || smtp_handle_setup(o, o->curl) < 0) {
+	if (o->oauth2 && oauth2_token(o->c, o->timeout, &token, err, errsz) != OAUTH2_OK)
+		return -1;
+	if ((o->curl = curl_easy_init()) == NULL || smtp_handle_setup(o, o->curl, token) < 0) {
 		snprintf(err, errsz, "cannot set up libcurl");
 		goto fail;
 	}
@@ -355,6 +377,8 @@ smtp_connect(struct smtp_out *o, char *err, size_t errsz)
 		curl_easy_getinfo(o->curl, CURLINFO_RESPONSE_CODE, &code);
 		snprintf(err, errsz, "SMTP connection failed: %s (reply %ld)",
 		    o->errbuf[0] ? o->errbuf : curl_easy_strerror(r), code);
+		if (token && r == CURLE_LOGIN_DENIED)
+			oauth2_forget(token);
 		goto fail;
 	}
 	if (curl_easy_getinfo(o->curl, CURLINFO_ACTIVESOCKET, &o->sock) != CURLE_OK ||
@@ -364,12 +388,14 @@ smtp_connect(struct smtp_out *o, char *err, size_t errsz)
 	}
 	o->inlen = 0;
 	o->last_used = time(NULL);
+	secret_free(token);
 	return 0;
 fail:
 	if (o->curl)
 		curl_easy_cleanup(o->curl);
 	o->curl = NULL;
 	o->sock = CURL_SOCKET_BAD;
+	secret_free(token);
 	return -1;
 }
 

@@ -14,7 +14,14 @@
 int
 secret_file_read(const char *path, char **out, char *err, size_t errsz)
 {
-	char tmp[SECRET_MAX_SIZE + 2];
+	return secret_file_read_cap(path, SECRET_MAX_SIZE, out, err, errsz);
+}
+
+int
+secret_file_read_cap(const char *path, size_t cap, char **out, char *err, size_t errsz)
+{
+	size_t tmpsz = cap + 2;
+	char *tmp = xmalloc(tmpsz);
 	struct stat sb;
 	size_t len = 0;
 	ssize_t n;
@@ -42,8 +49,8 @@ secret_file_read(const char *path, char **out, char *err, size_t errsz)
 		    path, (unsigned)(sb.st_mode & 0777));
 		goto out;
 	}
-	while (len < sizeof(tmp)) {
-		n = read(fd, tmp + len, sizeof(tmp) - len);
+	while (len < tmpsz) {
+		n = read(fd, tmp + len, tmpsz - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -54,8 +61,8 @@ secret_file_read(const char *path, char **out, char *err, size_t errsz)
 			break;
 		len += (size_t)n;
 	}
-	if (len > SECRET_MAX_SIZE) {
-		snprintf(err, errsz, "%s: longer than %d bytes", path, SECRET_MAX_SIZE);
+	if (len > cap) {
+		snprintf(err, errsz, "%s: longer than %zu bytes", path, cap);
 		goto out;
 	}
 	if (len > 0 && tmp[len - 1] == '\n')
@@ -73,7 +80,8 @@ secret_file_read(const char *path, char **out, char *err, size_t errsz)
 	*out = xstrndup(tmp, len);
 	rc = 0;
 out:
-	explicit_bzero(tmp, sizeof(tmp));
+	explicit_bzero(tmp, tmpsz);
+	free(tmp);
 	if (fd != -1)
 		close(fd);
 	return rc;

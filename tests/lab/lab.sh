@@ -112,7 +112,7 @@ ssl = yes
 ssl_cert = <$dir/tls/cert.pem
 ssl_key = <$dir/tls/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
 mail_max_userip_connections = 1000
 recipient_delimiter = +
@@ -121,6 +121,11 @@ first_valid_uid = $uid
 first_valid_gid = $gid
 mail_location = maildir:$dir/mail/%u
 $luser
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $dir/dovecot-oauth2.conf.ext
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $dir/users
@@ -244,7 +249,7 @@ EOF
 }
 
 lab_start() {
-	local dir=$1 ports pimap pimaps plmtp pauth psmtp psmtps uid gid luser u q smtp py
+	local dir=$1 ports pimap pimaps plmtp pauth psmtp psmtps poauth uid gid luser u q smtp py
 	[ -n "$dir" ] || { lab__die "usage: lab_start DIR"; return 1; }
 	case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 	[ ${#dir} -le 60 ] || { lab__die "$dir: longer than 60 characters (socket paths)"; return 1; }
@@ -294,7 +299,7 @@ service imap-urlauth-login {
 		echo "lab: not root: Dovecot runs as $(id -un); SMTP: $smtp (Postfix needs root)" >&2
 	fi
 
-	read -r pimap pimaps plmtp pauth psmtp psmtps < <(lab__ports 6) || return 1
+	read -r pimap pimaps plmtp pauth psmtp psmtps poauth < <(lab__ports 7) || return 1
 
 	if [ ! -s "$dir/tls/cert.pem" ]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
@@ -309,6 +314,17 @@ service imap-urlauth-login {
 		echo "$u@example.org:{PLAIN}$LAB_PASSWORD::::::" >> "$dir/users"
 	done
 	chmod 644 "$dir/users"
+	# XOAUTH2 and OAUTHBEARER: Dovecot asks a loopback introspection endpoint on
+	# LAB_OAUTH2_PORT whose token it is; only an OAuth2 test runs one (oauth2_server.py).
+	# PLAIN and LOGIN never reach this passdb.
+	cat > "$dir/dovecot-oauth2.conf.ext" <<EOF
+introspection_mode = post
+introspection_url = http://127.0.0.1:$poauth/introspect
+username_attribute = username
+active_attribute = active
+active_value = true
+EOF
+	chmod 644 "$dir/dovecot-oauth2.conf.ext"
 	lab__dovecot_conf "$dir" "$uid" "$gid" "$pimap" "$pimaps" "$plmtp" "$pauth" "$luser" \
 	    > "$dir/dovecot.conf"
 	if ! doveconf -c "$dir/dovecot.conf" -n > "$dir/log/doveconf.out" 2>&1; then
@@ -373,6 +389,7 @@ export LAB_LMTP_PORT=$plmtp
 export LAB_AUTH_PORT=$pauth
 export LAB_SMTP_PORT=$psmtp
 export LAB_SMTPS_PORT=$psmtps
+export LAB_OAUTH2_PORT=$poauth
 export LAB_CA=$dir/tls/cert.pem
 export LAB_PASSWORD=$LAB_PASSWORD
 export LAB_DOVECOT_CONF=$dir/dovecot.conf

@@ -9,6 +9,8 @@
 #   pipe_test.py       the guide's Postfix pipe transport to `ilnbot deliver`, as written
 #   faults.py          cut connections, 4xx/421/5xx relays, silent servers, untrusted
 #                      certificates, kill -9 during a 1,000-message batch
+#   oauth2.py          imap_auth / smtp_auth = oauth2: Dovecot's XOAUTH2 and OAUTHBEARER
+#                      against a loopback token and introspection endpoint the test runs
 # e2e and faults share one lab started here. Prints a line per part, then
 # "N passed, N failed". Needs dovecot-imapd dovecot-lmtpd swaks openssl curl python3 and
 # an SMTP server for the lab: Postfix as root, else relay.py (python3-aiosmtpd), which
@@ -75,6 +77,7 @@ if lab_start "$dir" > "$work/lab_start.out" 2>&1; then
 	part "bounce (lab)" python3 "$root/tests/e2e/bounce.py" --transport lab "$bin"
 	part "pipe (lab)" python3 "$here/pipe_test.py" "$bin"
 	part faults python3 "$here/faults.py" "$bin"
+	part "oauth2 (lab)" python3 "$here/oauth2.py" "$bin"
 else
 	cat "$work/lab_start.out"
 	lines+=("lab start: 0 passed, 1 failed")

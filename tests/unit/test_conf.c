@@ -85,6 +85,11 @@ test_errors(void **state)
 	unlink(path);
 }
 
+#define OK_PASS "/tmp/ilnbot-conf-ok.pass"
+#define IMAP_OAUTH2 "[inbound]\ntransport = imap\nimap_user = bot\nimap_auth = oauth2\n"
+#define OAUTH2(url, rt) "[oauth2]\noauth2_token_url = " url "\noauth2_client_id = c\n" \
+			"oauth2_refresh_token_file = " rt "\n"
+
 static void
 test_validate(void **state)
 {
@@ -106,6 +111,28 @@ test_validate(void **state)
 		{ "[outbound]\nsmtp_tls = none\nsmtp_host = 192.0.2.1\n", 0, 2 },
 		/* the store's folder under a regular file */
 		{ "[store]\npath = /tmp/ilnbot-conf-open.pass/x/ilnbot.db\n", 1, 2 },
+		/* imap_auth = oauth2: the [oauth2] keys */
+		{ IMAP_OAUTH2 OAUTH2("https://login.example/token", OK_PASS), 0, 2 },
+		{ IMAP_OAUTH2 OAUTH2("https://login.example/token", OK_PASS)
+		  "oauth2_client_secret_file = " OK_PASS "\noauth2_scope = a b\n", 0, 2 },
+		{ IMAP_OAUTH2 "imap_password_file = " OK_PASS "\n"
+		  OAUTH2("https://login.example/token", OK_PASS), 0, 3 },
+		{ IMAP_OAUTH2, 3, 2 },
+		{ IMAP_OAUTH2 OAUTH2("http://login.example/token", OK_PASS), 1, 2 },
+		{ IMAP_OAUTH2 OAUTH2("http://127.0.0.1:8080/token", OK_PASS), 0, 2 },
+		{ IMAP_OAUTH2 OAUTH2("login.example/token", OK_PASS), 1, 2 },
+		{ IMAP_OAUTH2 OAUTH2("https://login.example/token", OK_PASS)
+		  "oauth2_client_secret_file = /tmp/ilnbot-conf-open.pass\n", 1, 2 },
+		{ IMAP_OAUTH2 OAUTH2("https://login.example/token", "/nonexistent"), 1, 2 },
+		{ IMAP_OAUTH2 OAUTH2("https://login.example/token", "/tmp/ilnbot-conf-open.pass"),
+		  1, 2 },
+		/* smtp_auth = oauth2: the user is needed; both with different users: a warning */
+		{ "[outbound]\ntransport = smtp\nsmtp_auth = oauth2\n"
+		  OAUTH2("https://login.example/token", OK_PASS), 1, 2 },
+		{ IMAP_OAUTH2 "[outbound]\ntransport = smtp\nsmtp_auth = oauth2\nsmtp_user = other\n"
+		  OAUTH2("https://login.example/token", OK_PASS), 0, 3 },
+		/* not used: not checked */
+		{ "[inbound]\nimap_auth = oauth2\n", 0, 2 },
 	};
 	FILE *f = fopen("/tmp/ilnbot-conf-open.pass", "w");
 
@@ -113,6 +140,10 @@ test_validate(void **state)
 	fputs("secret\n", f);
 	fclose(f);
 	chmod("/tmp/ilnbot-conf-open.pass", 0644);
+	assert_non_null(f = fopen(OK_PASS, "w"));
+	fputs("secret\n", f);
+	fclose(f);
+	chmod(OK_PASS, 0600);
 	for (size_t i = 0; i < nitems(cases); i++) {
 		struct conf c;
 		char err[512] = "";
@@ -127,6 +158,7 @@ test_validate(void **state)
 		conf_free(&c);
 	}
 	unlink("/tmp/ilnbot-conf-open.pass");
+	unlink(OK_PASS);
 	unlink(path);
 }
 

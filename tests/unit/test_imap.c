@@ -2,7 +2,10 @@
  * (imap_tls = none is allowed there): a full session with UID gaps, unordered SEARCH
  * results, unsolicited FETCH responses, a UIDVALIDITY change, an oversized message, MOVE
  * and the UIDPLUS fallback; IDLE woken by buffered bytes and by the stop flag; STARTTLS
- * with an injected response; a server that never answers. store_state_* are faked here. */
+ * with an injected response; a server that never answers; imap_auth = oauth2:
+ * OAUTHBEARER with SASL-IR, without it and refused (the ^A answer, the token forgotten),
+ * XOAUTH2 when only that is offered, with tokens from a fake token endpoint
+ * (fake_http.h). store_state_* are faked here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +19,11 @@
 #include "conf.h"
 #include "log.h"
 #include "inbound.h"
+#include "oauth2.h"
 #include "store.h"
 #include "util.h"
 #include "fake_server.h"
+#include "fake_http.h"
 
 #define FAKE_KEYS 8
 static char *fake_key[FAKE_KEYS], *fake_val[FAKE_KEYS];
@@ -395,6 +400,132 @@ test_open_refusals(void **state)
 	chmod(pwfile, 0600);
 }
 
+static char token_url[64];
+
+/* oauth2_conf: imap_auth = oauth2 against the fake token endpoint on http_port. */
+static void
+oauth2_conf(struct conf *c, int port, int http_port)
+{
+	conf_for(c, port, "none");
+	c->path = "test.conf";
+	c->imap_auth = "oauth2";
+	c->imap_password_file = "";
+	snprintf(token_url, sizeof(token_url), "http://127.0.0.1:%d/token", http_port);
+	c->oauth2_token_url = token_url;
+	c->oauth2_client_id = "cid";
+	c->oauth2_client_secret_file = "";
+	c->oauth2_refresh_token_file = pwfile;
+	c->oauth2_scope = "";
+}
+
+#define OAUTHBEARER_START "bixhPWJvdEBleGFtcGxlLm9yZywB"  /* "n,a=bot@example.org,^A" */
+
+static void
+test_oauthbearer(void **state)
+{
+	static const struct fake_step steps[] = {
+		GREET("SASL-IR AUTH=PLAIN AUTH=OAUTHBEARER AUTH=XOAUTH2"),
+		CAPS("SASL-IR AUTH=PLAIN AUTH=OAUTHBEARER AUTH=XOAUTH2"),
+		{ "ilnauth AUTHENTICATE OAUTHBEARER " OAUTHBEARER_START,
+		  "* CAPABILITY IMAP4rev1 IDLE\r\nilnauth OK [CAPABILITY IMAP4rev1 IDLE] in\r\n", 0 },
+		CAPS("IDLE UIDPLUS MOVE"),
+		LISTS,
+		SELECT("7"),
+		{ "LOGOUT", "* BYE\r\n%T OK done\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	char *answers[] = {
+		fake_http_response(200, "{\"access_token\":\"at-A\",\"expires_in\":3600}"), NULL,
+	};
+	struct fake_server fs;
+	struct fake_http fh;
+	struct conf c;
+	char err[256] = "";
+	void *h;
+
+	oauth2_cleanup();
+	fake_http_start(&fh, answers, "/dev/null");
+	fake_start(&fs, steps);
+	oauth2_conf(&c, fs.port, fh.port);
+	h = inbound_imap_ops.open(&c, NULL, err, sizeof(err));
+	if (h == NULL)
+		fail_msg("open: %s", err);
+	inbound_imap_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);
+	assert_int_equal(fake_http_end(&fh), 0);
+	oauth2_cleanup();
+	free(answers[0]);
+}
+
+static void
+test_oauthbearer_refused_then_xoauth2(void **state)
+{
+	static const struct fake_step refused[] = {
+		GREET("AUTH=OAUTHBEARER"),
+		CAPS("AUTH=OAUTHBEARER"),
+		{ "ilnauth AUTHENTICATE OAUTHBEARER", "+ \r\n", 0 },
+		{ OAUTHBEARER_START, "+ eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n", 0 },
+		{ "AQ==", "ilnauth NO [AUTHENTICATIONFAILED] token expired\r\n", 0 },
+		{ NULL, NULL, 0 },
+	};
+	static const struct fake_step xoauth2[] = {
+		GREET("SASL-IR AUTH=XOAUTH2"),
+		CAPS("SASL-IR AUTH=XOAUTH2"),
+		/* the new token, at-C: the refused one was forgotten */
+		{ "AUTHENTICATE XOAUTH2 dXNlcj1ib3RAZXhhbXBsZS5vcmcBYXV0aD1CZWFyZXIgYXQtQwEB",
+		  "%T OK in\r\n", 0 },
+		CAPS("IDLE UIDPLUS MOVE"),
+		LISTS,
+		SELECT("7"),
+		{ "LOGOUT", "* BYE\r\n%T OK done\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	char *answers[] = {
+		fake_http_response(200, "{\"access_token\":\"at-B\",\"expires_in\":3600}"),
+		fake_http_response(200, "{\"access_token\":\"at-C\",\"expires_in\":3600}"),
+		NULL,
+	};
+	struct fake_server fs;
+	struct fake_http fh;
+	struct conf c;
+	char err[256] = "";
+	void *h;
+
+	oauth2_cleanup();
+	fake_http_start(&fh, answers, "/dev/null");
+	fake_start(&fs, refused);
+	oauth2_conf(&c, fs.port, fh.port);
+	assert_null(inbound_imap_ops.open(&c, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "OAUTHBEARER refused"));
+	assert_null(strstr(err, "at-B"));
+	assert_int_equal(fake_end(&fs), 0);
+	fake_start(&fs, xoauth2);
+	oauth2_conf(&c, fs.port, fh.port);
+	h = inbound_imap_ops.open(&c, NULL, err, sizeof(err));
+	if (h == NULL)
+		fail_msg("open: %s", err);
+	inbound_imap_ops.close(h);
+	assert_int_equal(fake_end(&fs), 0);
+	assert_int_equal(fake_http_end(&fh), 0);
+	/* a server with neither mechanism: nothing is asked of the endpoint */
+	{
+		static const struct fake_step neither[] = {
+			GREET("AUTH=PLAIN"), CAPS("AUTH=PLAIN"), { NULL, NULL, 0 },
+		};
+
+		fake_start(&fs, neither);
+		oauth2_conf(&c, fs.port, fh.port);
+		assert_null(inbound_imap_ops.open(&c, NULL, err, sizeof(err)));
+		assert_non_null(strstr(err, "neither"));
+		assert_int_equal(fake_end(&fs), 0);
+	}
+	oauth2_cleanup();
+	free(answers[0]);
+	free(answers[1]);
+}
+
 /* inbound_open looks the transport up by its ops->name; an unknown one is refused. */
 static void
 test_transport_by_name(void **state)
@@ -429,6 +560,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_silent_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oauthbearer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oauthbearer_refused_then_xoauth2, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -3,9 +3,10 @@
  * (4xx, 421, 5xx at RCPT and after DATA), the pipelined dialogue (dot-stuffing, SIZE,
  * recipients partly refused or deferred, a 354 that must not be answered), a silent
  * server timing out, STARTTLS with an injected reply or not offered, hostile replies,
- * invalid addresses or line endings refused before any byte is sent, and a UTF-8 local
- * part (RFC 6531) sent with SMTPUTF8 to a server that offers it, refused without a MAIL
- * by one that does not. */
+ * invalid addresses or line endings refused before any byte is sent, a UTF-8 local part
+ * (RFC 6531) sent with SMTPUTF8 to a server that offers it, refused without a MAIL by one
+ * that does not, and smtp_auth = oauth2 (OAUTHBEARER, XOAUTH2, a refused token renewed;
+ * tokens from fake_http.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +21,10 @@
 #include "log.h"
 #include "outbound.h"
 #include "secret.h"
+#include "oauth2.h"
 #include "util.h"
 #include "fake_server.h"
+#include "fake_http.h"
 
 #define MSG "From: iln@example.org\r\nTo: alice@example.org\r\nSubject: t\r\n\r\nhello\r\n.dot\r\n"
 
@@ -570,6 +573,91 @@ test_transport_by_name(void **state)
 	outbound_close(&out);
 }
 
+/* smtp_auth = oauth2: curl's AUTH OAUTHBEARER when offered, else XOAUTH2, with tokens
+ * from a fake endpoint; a 535 makes the next connection ask for a new token. */
+static void
+test_oauth2(void **state)
+{
+	static const struct fake_step bearer[] = {
+		GREET,
+		{ "EHLO example.org", "250-fake\r\n250-AUTH PLAIN CRAM-MD5 XOAUTH2 OAUTHBEARER\r\n"
+		  "250 8BITMIME\r\n", 0 },
+		{ "AUTH OAUTHBEARER", "334 \r\n", 0 },
+		{ "bixhPWlsbkBleGFtcGxlLm9yZywB", "235 2.7.0 ok\r\n", 0 },
+		{ "MAIL FROM:<iln@example.org>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<alice@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		{ "QUIT", "221 bye\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	static const struct fake_step refused[] = {
+		GREET,
+		{ "EHLO example.org", "250-fake\r\n250 AUTH PLAIN XOAUTH2\r\n", 0 },
+		{ "AUTH XOAUTH2", "334 \r\n", 0 },
+		{ "dXNlcj1pbG5AZXhhbXBsZS5vcmcBYXV0aD1CZWFyZXIgYXQtMQEB",
+		  "535 5.7.8 token expired\r\n", 0 },
+		{ NULL, NULL, 0 },
+	};
+	static const struct fake_step xoauth2[] = {
+		GREET,
+		{ "EHLO example.org", "250-fake\r\n250 AUTH PLAIN XOAUTH2\r\n", 0 },
+		{ "AUTH XOAUTH2", "334 \r\n", 0 },
+		{ "dXNlcj1pbG5AZXhhbXBsZS5vcmcBYXV0aD1CZWFyZXIgYXQtMgEB", "235 2.7.0 ok\r\n", 0 },
+		{ "MAIL FROM:<>", "250 ok\r\n", 0 },
+		{ "RCPT TO:<bob@example.org>", "250 ok\r\n", 0 },
+		{ "DATA", "354 go\r\n", 0 },
+		{ "<DATA>", "250 queued\r\n", 0 },
+		{ "QUIT", "221 bye\r\n", 0 },
+		{ "<EOF>", NULL, 0 },
+		{ NULL, NULL, 0 },
+	};
+	char *answers[] = {
+		fake_http_response(200, "{\"access_token\":\"at-1\",\"expires_in\":3600}"),
+		fake_http_response(200, "{\"access_token\":\"at-2\",\"expires_in\":3600}"),
+		NULL,
+	};
+	char rt[] = "/tmp/ilnbot-test-rt-XXXXXX", url[64], err[256] = "";
+	struct fake_server fs;
+	struct fake_http fh;
+	struct conf c;
+	void *h;
+	int fd = mkstemp(rt);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "rt\n", 3), 3);
+	close(fd);
+	oauth2_cleanup();
+	fake_http_start(&fh, answers, "/dev/null");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/token", fh.port);
+	for (int phase = 0; phase < 3; phase++) {
+		fake_start(&fs, phase == 0 ? bearer : phase == 1 ? refused : xoauth2);
+		conf_for(&c, fs.port);
+		c.path = "test.conf";
+		c.smtp_user = "iln@example.org";
+		c.smtp_auth = "oauth2";
+		c.oauth2_token_url = url;
+		c.oauth2_client_id = "cid";
+		c.oauth2_client_secret_file = "";
+		c.oauth2_refresh_token_file = rt;
+		c.oauth2_scope = "";
+		h = outbound_smtp_ops.open(&c, err, sizeof(err));
+		assert_non_null(h);
+		assert_int_equal(send_to(h, phase == 0 ? "iln@example.org" : "",
+					 phase == 0 ? "alice@example.org" : "bob@example.org", MSG, err,
+					 sizeof(err)), phase == 1 ? OUTBOUND_TRANSIENT : OUTBOUND_SENT);
+		assert_null(strstr(err, "at-1"));
+		outbound_smtp_ops.close(h);
+		assert_int_equal(fake_end(&fs), 0);
+	}
+	assert_int_equal(fake_http_end(&fh), 0);
+	oauth2_cleanup();
+	unlink(rt);
+	free(answers[0]);
+	free(answers[1]);
+}
+
 int
 main(void)
 {
@@ -585,6 +673,7 @@ main(void)
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_transport_by_name),
 		cmocka_unit_test(test_secret_file_read),
+		cmocka_unit_test(test_oauth2),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
