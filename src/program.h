@@ -94,6 +94,23 @@ int outmail_queue(struct program *p, const struct outmail *om);
 const char *reply_person_language(const struct program *p, const char *mail_language,
 				  const char *languages);
 
+/* reply_outmail_language: the language set om will be written in (what outmail_queue
+ * renders it with: the recipients' language when that set has om's template, else the
+ * default), NULL for the default set; so that a sentence built in C for a mail is in
+ * the language of the template it goes into. reply_language: the same for a reply to
+ * the inbound message with template tmpl_name, to `to` (NULL = the sender). The
+ * strings live as long as the templates. */
+struct buf;
+const char *reply_outmail_language(struct program *p, const struct outmail *om);
+const char *reply_language(struct program *p, struct program_in *in, const char *tmpl_name,
+			   const char *to);
+/* reply_word: the [messages] sentence key (one with no placeholders) in language lang,
+ * the key itself when no set has it; the string belongs to the words table.
+ * reply_words_add: words_format(lang, key, v, nv) appended to b. */
+const char *reply_word(const char *lang, const char *key);
+void reply_words_add(struct buf *b, const char *lang, const char *key,
+		     const struct tmpl_var *v, size_t nv);
+
 /* VERP (reply.c): the address bounces come back to (bounce_address, or the contact
  * address), and the envelope sender of the mail with Message-ID msgid: that address's
  * local part, '+', the first REPLY_TOKEN_LEN characters after msgid's '<'. Caller frees. */

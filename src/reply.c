@@ -19,6 +19,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define REPLY_MAX_VARS 40
 
@@ -279,6 +280,42 @@ mail_language(struct program *p, const struct outmail *om)
 	return lang;
 }
 
+const char *
+reply_outmail_language(struct program *p, const struct outmail *om)
+{
+	if (om->body)
+		return NULL;
+	return tmpl_set_lang(tmpl_for(p->tmpl, mail_language(p, om), om->tmpl));
+}
+
+const char *
+reply_language(struct program *p, struct program_in *in, const char *tmpl_name,
+	       const char *to)
+{
+	const char *tov[1] = { to ? to : in->m->from };
+	struct outmail om = { .tmpl = tmpl_name, .to = tov, .nto = 1, .parent = in->m };
+
+	return reply_outmail_language(p, &om);
+}
+
+const char *
+reply_word(const char *lang, const char *key)
+{
+	const char *s = words_get(lang, "messages", key);
+
+	return s ? s : key;
+}
+
+void
+reply_words_add(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
+		size_t nv)
+{
+	char *s = words_format(lang, key, v, nv);
+
+	buf_adds(b, s);
+	free(s);
+}
+
 int
 outmail_queue(struct program *p, const struct outmail *om)
 {
@@ -293,8 +330,7 @@ outmail_queue(struct program *p, const struct outmail *om)
 	struct buf rcpts;
 	size_t n = 0, len;
 	int rc = -1;
-	const struct tmpl_set *set = tmpl_for(p->tmpl, om->body ? NULL : mail_language(p, om),
-					      om->tmpl);
+	const struct tmpl_set *set = tmpl_for(p->tmpl, reply_outmail_language(p, om), om->tmpl);
 
 	buf_init(&rcpts, 0);
 	if ((kind = mail_kind_find(om->tmpl)) == NULL) {
