@@ -691,7 +691,7 @@ match_preview_csv(const struct preview *pv)
 		preview_csv_field(&b, "", 1);
 	}
 	for (int k = 0; k < r->nunmatched; k++) {
-		char *why = match_unmatched_why(pv->rows, &r->unmatched[k]);
+		char *why = match_unmatched_why(pv->rows, &r->unmatched[k], NULL);
 
 		preview_csv_field(&b, num, 0);
 		preview_csv_field(&b, "unmatched", 0);

@@ -1,6 +1,7 @@
 /* match_report.c: from store rows to the engine's pool, and from its result to text.
  * Languages and interests become small integers through one table per run; countries
- * and sectors are already codes. Pure: no store, no mail. */
+ * and sectors are already codes. Pure: no store, no mail; the sentences are the words
+ * table's (words.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,18 @@
 #include "log.h"
 #include "match_report.h"
 #include "util.h"
+#include "words.h"
 
+/* words_format(lang, key, v, nv) appended to b. */
+static void
+match_words_add(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
+		size_t nv)
+{
+	char *s = words_format(lang, key, v, nv);
 
+	buf_adds(b, s);
+	free(s);
+}
 /* A string → small integer table (open addressing), for languages and interests. */
 struct intern {
 	char **keys;
@@ -218,35 +229,36 @@ match_pair_why(const struct pool_row *rows, const struct match_pair *pp)
 }
 
 char *
-match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u)
+match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u,
+		    const char *lang)
 {
+	static const char *const reasons[] = {
+		[MATCH_REASON_NO_OTHER_COUNTRY] = "match.reason.no_other_country",
+		[MATCH_REASON_NO_SHARED_LANGUAGE] = "match.reason.no_shared_language",
+		[MATCH_REASON_ONLY_PREVIOUS] = "match.reason.only_previous",
+	};
+	char allowed[16], cands[16], stage_any[16], sector_any[16];
+	struct tmpl_var v[] = {
+		{ "count", allowed }, { "candidates", cands }, { "stage_any", stage_any },
+		{ "sector_any", sector_any },
+	};
+	unsigned r = (unsigned)u->reason;
 	struct buf out;
 
+	snprintf(allowed, sizeof(allowed), "%d", u->nallowed);
+	snprintf(cands, sizeof(cands), "%d", u->ncandidates);
+	snprintf(stage_any, sizeof(stage_any), "%d", u->ncand_stage_any);
+	snprintf(sector_any, sizeof(sector_any), "%d", u->ncand_sector_any);
 	buf_init(&out, 4096);
-	switch (u->reason) {
-	case MATCH_REASON_NO_OTHER_COUNTRY:
-		buf_adds(&out, "no one from another country is waiting for a partner");
-		break;
-	case MATCH_REASON_NO_SHARED_LANGUAGE:
-		buf_adds(&out, "no one from another country shares a language with you");
-		break;
-	case MATCH_REASON_ONLY_PREVIOUS:
-		buf_adds(&out, "everyone who could be your partner has been your partner before");
-		break;
-	default:
-		buf_printf(&out, "each of the %d people who could be your partner was paired "
-			   "with someone else", u->nallowed);
-		break;
-	}
+	match_words_add(&out, lang, r < nitems(reasons) && reasons[r] ? reasons[r] :
+			"match.reason.all_paired", v, nitems(v));
 	if (u->nallowed > 0)
-		buf_printf(&out, "; %d of them meet%s your preferences", u->ncandidates,
-			   u->ncandidates == 1 ? "s" : "");
+		match_words_add(&out, lang, u->ncandidates == 1 ? "match.reason.candidates.one" :
+				"match.reason.candidates.many", v, nitems(v));
 	if (u->ncand_stage_any > u->ncandidates)
-		buf_printf(&out, "; with Partner stage: any you would have %d candidates",
-			   u->ncand_stage_any);
+		match_words_add(&out, lang, "match.reason.stage_any", v, nitems(v));
 	if (u->ncand_sector_any > u->ncandidates)
-		buf_printf(&out, "; with Partner sector: any you would have %d candidates",
-			   u->ncand_sector_any);
+		match_words_add(&out, lang, "match.reason.sector_any", v, nitems(v));
 	(void)rows;
 	return buf_steal(&out);
 }

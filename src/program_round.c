@@ -283,7 +283,11 @@ round_match_store(struct program *p, const struct round *r, const struct pool_ro
 			return -1;
 	}
 	for (int i = 0; i < res->nunmatched; i++) {
-		char *why = match_unmatched_why(rows, &res->unmatched[i]);
+		/* in the language of the mail APPROVE sends it in (round_approve) */
+		const char *to = rows[res->unmatched[i].idx].email;
+		struct outmail om = { .tmpl = "unmatched_options", .to = &to, .nto = 1 };
+		char *why = match_unmatched_why(rows, &res->unmatched[i],
+						reply_outmail_language(p, &om));
 		int rc = store_unmatched_add(p->st, r->id, rows[res->unmatched[i].idx].id, why);
 
 		free(why);
