@@ -94,17 +94,31 @@ body_field(const char *body, const char *field)
 /* The problem line of a date field that time_parse refused: a day past the month's end
  * ("2026-02-29") is named as such, anything else gets the accepted form. */
 static void
-date_problem(struct buf *problems, const char *field, const char *value)
+date_problem(struct buf *problems, const char *lang, const char *field, const char *value)
 {
 	int y, m, d;
-	char tail;
+	char tail, date[32], days[16];
+	struct tmpl_var v[] = { { "date", date }, { "days", days } };
 
+	buf_printf(problems, "%s: ", field);
 	if (value != NULL && sscanf(value, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
-	    m >= 1 && m <= 12 && d > time_month_days(y, m))
-		buf_printf(problems, "%s: %04d-%02d-%02d is not a date: that month has %d days; "
-			   "accepted: YYYY-MM-DD\n", field, y, m, d, time_month_days(y, m));
-	else
-		buf_printf(problems, "%s: missing or not a date; accepted: YYYY-MM-DD\n", field);
+	    m >= 1 && m <= 12 && d > time_month_days(y, m)) {
+		snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+		snprintf(days, sizeof(days), "%d", time_month_days(y, m));
+		reply_words_add(problems, lang, "round.problem.no_such_day", v, nitems(v));
+	} else {
+		reply_words_add(problems, lang, "round.problem.not_a_date", NULL, 0);
+	}
+	buf_adds(problems, "\n");
+}
+
+/* The [messages] sentence key, filled from v, as a line of b. */
+static void
+round_say(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
+	  size_t nv)
+{
+	reply_words_add(b, lang, key, v, nv);
+	buf_adds(b, "\n");
 }
 
 int
@@ -119,19 +133,24 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 	struct pool_row *rows = NULL;
 	char **subs = NULL;
 	int nrows = 0, nsubs = 0, sent = 0;
+	const char *lang = reply_language(p, in, "round_problems", NULL);
+	char max[16];
+	struct tmpl_var nv[] = { { "max", max }, { "name", name },
+				 { "min_months", STR(CONF_ROUND_MONTHS_MIN) },
+				 { "max_months", STR(CONF_ROUND_MONTHS_MAX) } };
 
 	buf_init(&problems, 8192);
+	snprintf(max, sizeof(max), "%d", ROUND_NAME_MAX);
 	if (name == NULL || name[0] == '\0' || strlen(name) > ROUND_NAME_MAX)
-		buf_printf(&problems, "Subject: ROUND OPEN needs a round name of 1 to %d characters, "
-			   "e.g. ROUND OPEN 2026A\n", ROUND_NAME_MAX);
+		round_say(&problems, lang, "round.problem.name", nv, nitems(nv));
 	else if ((exists = store_round_exists(p->st, name)) < 0)
 		goto out;
 	else if (exists)
-		buf_printf(&problems, "Subject: a round named %s already exists\n", name);
+		round_say(&problems, lang, "round.problem.name_taken", nv, nitems(nv));
 	if (closes == NULL || time_parse(closes, &tc) < 0)
-		date_problem(&problems, "Signup closes", closes);
+		date_problem(&problems, lang, "Signup closes", closes);
 	if (starts == NULL || time_parse(starts, &ts) < 0)
-		date_problem(&problems, "Starts", starts);
+		date_problem(&problems, lang, "Starts", starts);
 	if (length) {
 		char *end;
 		long v = strtol(length, &end, 10);
@@ -140,13 +159,12 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 			end++;
 		if (end == length || v < CONF_ROUND_MONTHS_MIN || v > CONF_ROUND_MONTHS_MAX ||
 		    (*end && strncasecmp(end, "month", 5) != 0))
-			buf_adds(&problems, "Length: accepted: a number of months from "
-				 STR(CONF_ROUND_MONTHS_MIN) " to " STR(CONF_ROUND_MONTHS_MAX) "\n");
+			round_say(&problems, lang, "round.problem.length", nv, nitems(nv));
 		else
 			months = (int)v;
 	}
 	if (problems.len == 0 && tc > ts)
-		buf_adds(&problems, "Signup closes: must not be after Starts\n");
+		round_say(&problems, lang, "round.problem.closes_after_starts", nv, nitems(nv));
 	if (problems.len > 0) {
 		struct tmpl_var v[] = { { "problems", problems.data } };
 
@@ -469,49 +487,52 @@ words3(const char *line, size_t len, char w[3][256])
 static int
 adjust_line(struct program *p, const struct round *r, int number, const char *by,
 	    const struct pool_row *rows, int nrows, const struct partnership *props,
-	    int nprops, char w[3][256], int nw, struct buf *done)
+	    int nprops, char w[3][256], int nw, const char *lang, struct buf *done)
 {
 	enum adjust_kind kind;
 	int i, j = -1;
 	const char *why;
-	char rule[160];
+	char rule[160], num[16], line[800];
+	struct tmpl_var v[] = { { "word", w[0] }, { "line", line }, { "email", NULL },
+				{ "a_email", NULL }, { "b_email", NULL }, { "why", NULL },
+				{ "number", num }, { "by", by } };
 
 	kind = strcasecmp(w[0], "pair") == 0 ? ADJUST_PAIR :
 	       strcasecmp(w[0], "unpair") == 0 ? ADJUST_UNPAIR : ADJUST_EXCLUDE;
+	snprintf(num, sizeof(num), "%d", number);
 	if (nw != (kind == ADJUST_PAIR ? 3 : 2)) {
-		buf_printf(done, "Refused: \"%s ...\": write %s\n", w[0], kind == ADJUST_PAIR ?
-			   "pair a@example.org b@example.org" : kind == ADJUST_UNPAIR ?
-			   "unpair a@example.org" : "exclude a@example.org");
+		round_say(done, lang, kind == ADJUST_PAIR ? "round.adjust.usage.pair" :
+			  kind == ADJUST_UNPAIR ? "round.adjust.usage.unpair" :
+			  "round.adjust.usage.exclude", v, nitems(v));
 		return 0;
 	}
 	if ((i = row_by_email(rows, nrows, w[1])) < 0 ||
 	    (kind == ADJUST_PAIR && (j = row_by_email(rows, nrows, w[2])) < 0)) {
-		buf_printf(done, "Refused: %s %s%s%s: %s is not waiting to be matched\n", w[0],
-			   w[1], nw == 3 ? " " : "", nw == 3 ? w[2] : "", i < 0 ? w[1] : w[2]);
+		snprintf(line, sizeof(line), "%s %s%s%s", w[0], w[1], nw == 3 ? " " : "",
+			 nw == 3 ? w[2] : "");
+		v[2].value = i < 0 ? w[1] : w[2];
+		round_say(done, lang, "round.adjust.not_waiting", v, nitems(v));
 		return 0;
 	}
+	v[2].value = v[3].value = rows[i].email;
 	if (kind == ADJUST_PAIR && (why = adjust_pair_refusal(rows, i, j, rule, sizeof(rule))) != NULL) {
-		buf_printf(done, "Refused: pair %s %s: %s\n", rows[i].email, rows[j].email, why);
+		v[4].value = rows[j].email;
+		v[5].value = why;
+		round_say(done, lang, "round.adjust.pair_refused", v, nitems(v));
 		return 0;
 	}
 	if (kind == ADJUST_UNPAIR &&
 	    (j = proposed_partner(rows, nrows, props, nprops, i)) < 0) {
-		buf_printf(done, "Refused: unpair %s: no partner in proposal %d\n", rows[i].email,
-			   number);
+		round_say(done, lang, "round.adjust.no_partner", v, nitems(v));
 		return 0;
 	}
 	if (store_adjust_add(p->st, r->id, number, (int)kind, rows[i].id,
 			     j >= 0 ? rows[j].id : 0, by, p->now) < 0)
 		return -1;
-	if (kind == ADJUST_PAIR)
-		buf_printf(done, "%s locked %s and %s together\n", by, rows[i].email,
-			   rows[j].email);
-	else if (kind == ADJUST_UNPAIR)
-		buf_printf(done, "%s unpaired %s and %s (not proposed together again this "
-			   "round)\n", by, rows[i].email, rows[j].email);
-	else
-		buf_printf(done, "%s excluded %s from this round (kept for the next)\n", by,
-			   rows[i].email);
+	v[4].value = j >= 0 ? rows[j].email : "";
+	round_say(done, lang, kind == ADJUST_PAIR ? "round.adjust.locked" :
+		  kind == ADJUST_UNPAIR ? "round.adjust.unpaired" : "round.adjust.excluded", v,
+		  nitems(v));
 	return 1;
 }
 
@@ -524,6 +545,7 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 	struct pool_row *rows = NULL;
 	struct partnership *props = NULL;
 	struct buf done;
+	const char *lang = reply_language(p, in, "coord_done", NULL);
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&done, 0);
@@ -534,17 +556,21 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 	if (store_round_get(p->st, rid, &r) < 0)
 		goto out;
 	if (r.id == 0 || r.status != ROUND_PREVIEWED) {
-		buf_adds(&done, "Nothing changed: this round's proposal is no longer open to "
-			 "adjustment (it was approved, or the round is gone).\n");
+		round_say(&done, lang, "round.adjust.closed", NULL, 0);
 		goto answer;
 	}
 	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
 	    (nrows = store_pool_list(p->st, &rows)) < 0 ||
 	    (nprops = store_partnerships_list(p->st, r.id, PARTNERSHIP_PROPOSED, &props)) < 0)
 		goto out;
-	if (number != current)
-		buf_printf(&done, "(Your reply answers proposal %d; the changes apply to proposal "
-			   "%d, the latest.)\n", number, current);
+	if (number != current) {
+		char asked[16], latest[16];
+		struct tmpl_var v[] = { { "asked", asked }, { "latest", latest } };
+
+		snprintf(asked, sizeof(asked), "%d", number);
+		snprintf(latest, sizeof(latest), "%d", current);
+		round_say(&done, lang, "round.adjust.older", v, nitems(v));
+	}
 	for (const char *l = m->body; *l && lines < ADJUST_LINES_MAX;) {
 		size_t n = strcspn(l, "\n");
 		char w[3][256];
@@ -554,7 +580,7 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 		    strcasecmp(w[0], "unpair") == 0 || strcasecmp(w[0], "exclude") == 0)) {
 			lines++;
 			if ((got = adjust_line(p, &r, current, m->from, rows, nrows, props, nprops,
-					       w, nw > 3 ? 0 : nw, &done)) < 0)
+					       w, nw > 3 ? 0 : nw, lang, &done)) < 0)
 				goto out;
 			made += got;
 		}
@@ -563,9 +589,7 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 			l++;
 	}
 	if (lines == 0)
-		buf_adds(&done, "Nothing changed: no line of your reply is an adjustment. Write "
-			 "lines such as\n  pair a@example.org b@example.org\n  unpair "
-			 "a@example.org\n  exclude a@example.org\n");
+		round_say(&done, lang, "round.adjust.none", NULL, 0);
 	if (made > 0) {
 		snprintf(in->detail, sizeof(in->detail), "proposal %d adjusted: %d change(s)",
 			 current, made);

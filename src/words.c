@@ -407,7 +407,7 @@ words_format(const char *lang, const char *key, const struct tmpl_var *vars, siz
 
 	if (t == NULL)
 		return xasprintf("[%s]", key);
-	buf_init(&b, strlen(t) + 64);
+	buf_init(&b, 0);      /* the argument is a cap, not a size */
 	while (*t) {
 		const char *open = strstr(t, "{{"), *close;
 
@@ -471,8 +471,8 @@ words_check(const char *dir, char *err, size_t errsz)
 	if (err && errsz)
 		err[0] = '\0';
 	tables_read(dir, &v, &n, &e);
-	buf_init(&pa, 128);
-	buf_init(&pb, 128);
+	buf_init(&pa, 0);
+	buf_init(&pb, 0);
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = 0; j < v[i].n; j++) {
 			const struct word *w = &v[i].w[j];
