@@ -24,6 +24,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define ROUND_NAME_MAX 60
 #define STATS_SMALL 5           /* counts under it shown as "<5" where forwardable */
@@ -831,7 +832,8 @@ struct stat_kv { const char *k; int n; };
 
 /* One bar chart: a table of inline-styled cells (no scripts, no remote images). */
 static void
-stats_html_chart(struct buf *h, const char *title, const struct stat_kv *c, int nc)
+stats_html_chart(struct buf *h, const char *lang, const char *title, const struct stat_kv *c,
+		 int nc)
 {
 	int max = 1;
 	char num[16];
@@ -857,17 +859,21 @@ stats_html_chart(struct buf *h, const char *title, const struct stat_kv *c, int 
 			   "height:12px;font-size:1px;line-height:1px\" width=\"%d\">&nbsp;</td>"
 			   "</tr></table></td></tr>\n", w > 0 ? w : 1, w > 0 ? w : 1);
 	}
-	if (nc == 0)
-		buf_adds(h, "<tr><td>none</td></tr>\n");
+	if (nc == 0) {
+		buf_adds(h, "<tr><td>");
+		stats_html_text(h, reply_word(lang, "stats.none"));
+		buf_adds(h, "</td></tr>\n");
+	}
 	buf_adds(h, "</table>\n");
 }
 
 /* Counts of a field over the rows, "name n, name n" by descending count, small counts
  * as "<5"; the same as a bar chart into h. */
 static void
-stats_count(struct buf *out, struct buf *h, const char *title, const struct pool_row *rows,
-	    int n, const char *(*get)(const struct profile *))
+stats_count(struct buf *out, struct buf *h, const char *lang, const char *title_key,
+	    const struct pool_row *rows, int n, const char *(*get)(const struct profile *))
 {
+	const char *title = reply_word(lang, title_key);
 	struct stat_kv c[256];
 	int nc = 0;
 	char num[16];
@@ -876,6 +882,8 @@ stats_count(struct buf *out, struct buf *h, const char *title, const struct pool
 		const char *k = get(rows[i].prof);
 		int j;
 
+		if (k == NULL)
+			k = reply_word(lang, "stats.stage.unknown");
 		for (j = 0; j < nc && strcmp(c[j].k, k) != 0; j++)
 			;
 		if (j == nc && nc < 256)
@@ -895,24 +903,42 @@ stats_count(struct buf *out, struct buf *h, const char *title, const struct pool
 	for (int i = 0; i < nc; i++)
 		buf_printf(out, "%s %s %s", i ? "," : "", c[i].k, stats_small(c[i].n, num,
 										sizeof(num)));
-	buf_adds(out, nc ? "\n" : " none\n");
-	stats_html_chart(h, title, c, nc);
+	if (nc == 0)
+		buf_printf(out, " %s", reply_word(lang, "stats.none"));
+	buf_adds(out, "\n");
+	stats_html_chart(h, lang, title, c, nc);
 }
 
 /* The counts of one round (or all rounds) as text lines. */
 static void
-stats_counts_text(struct buf *out, const char *title, const struct round_counts *k)
+stats_counts_text(struct buf *out, const char *lang, const char *title_key,
+		  const struct round_counts *k)
 {
-	buf_printf(out, "%s\n  Partnerships: %d active, %d dissolved, %d continuing, %d "
-		   "concluded\n  Unmatched by the matching: %d; waiting for a partner: %d\n"
-		   "  Reports: %d; digests sent: %d; adjustments: %d\n", title, k->active,
-		   k->dissolved, k->continuing, k->concluded, k->unmatched, k->waiting,
-		   k->reports, k->digests, k->adjustments);
+	const int n[] = { k->active, k->dissolved, k->continuing, k->concluded, k->unmatched,
+			  k->waiting, k->reports, k->digests, k->adjustments };
+	static const char *const names[] = { "active", "dissolved", "continuing", "concluded",
+					     "unmatched", "waiting", "reports", "digests",
+					     "adjustments" };
+	char num[nitems(n)][16];
+	struct tmpl_var v[nitems(n)];
+
+	for (size_t i = 0; i < nitems(n); i++) {
+		snprintf(num[i], sizeof(num[i]), "%d", n[i]);
+		v[i] = (struct tmpl_var){ names[i], num[i] };
+	}
+	round_say(out, lang, title_key, NULL, 0);
+	buf_adds(out, "  ");
+	round_say(out, lang, "stats.counts.partnerships", v, nitems(v));
+	buf_adds(out, "  ");
+	round_say(out, lang, "stats.counts.unmatched", v, nitems(v));
+	buf_adds(out, "  ");
+	round_say(out, lang, "stats.counts.reports", v, nitems(v));
 }
 
 /* The table by round, one line per round, from the EXPORT ROUNDS rows. */
 struct stats_rounds {
 	struct buf *out, *h;
+	const char *lang;
 	int n;
 };
 
@@ -924,24 +950,37 @@ stats_round_row(void *arg, int nc, const char *const *v)
 	if (nc < 15)
 		return;
 	if (t->n++ == 0) {
-		buf_printf(t->out, "\nBy round\n  %-12s %-10s %6s %6s %9s %6s %9s\n", "round",
-			   "state", "pairs", "active", "dissolved", "ended", "unmatched");
+		static const char *const cols[] = {
+			"stats.col.round", "stats.col.state", "stats.col.pairs", "stats.col.active",
+			"stats.col.dissolved", "stats.col.ended", "stats.col.unmatched",
+		};
+		const char *col[nitems(cols)];
+
+		for (size_t i = 0; i < nitems(cols); i++)
+			col[i] = reply_word(t->lang, cols[i]);
+		buf_printf(t->out, "\n%s\n  %-12s %-10s %6s %6s %9s %6s %9s\n",
+			   reply_word(t->lang, "stats.label.by_round"), col[0], col[1], col[2],
+			   col[3], col[4], col[5], col[6]);
 		buf_adds(t->h, "<h3 style=\"font-family:sans-serif;font-size:15px;margin:16px 0 "
-			 "4px\">By round</h3>\n<table style=\"border-collapse:collapse;"
+			 "4px\">");
+		stats_html_text(t->h, reply_word(t->lang, "stats.label.by_round"));
+		buf_adds(t->h, "</h3>\n<table style=\"border-collapse:collapse;"
 			 "font-family:sans-serif;font-size:13px\">\n<tr>");
-		for (int i = 0; i < 7; i++)
-			buf_printf(t->h, "<th style=\"padding:2px 8px;text-align:left;"
-				   "border-bottom:1px solid #999\">%s</th>", (const char *[]){
-				   "round", "state", "pairs", "active", "dissolved", "ended",
-				   "unmatched" }[i]);
+		for (size_t i = 0; i < nitems(cols); i++) {
+			buf_adds(t->h, "<th style=\"padding:2px 8px;text-align:left;"
+				 "border-bottom:1px solid #999\">");
+			stats_html_text(t->h, col[i]);
+			buf_adds(t->h, "</th>");
+		}
 		buf_adds(t->h, "</tr>\n");
 	}
-	buf_printf(t->out, "  %-12.12s %-10s %6s %6s %9s %6s %9s\n", v[0], v[1], v[9], v[10],
-		   v[11], v[12], v[13]);
+	buf_printf(t->out, "  %-12.12s %-10s %6s %6s %9s %6s %9s\n", v[0],
+		   state_shown(t->lang, "round", v[1]), v[9], v[10], v[11], v[12], v[13]);
 	buf_adds(t->h, "<tr>");
 	for (int i = 0; i < 7; i++) {
 		buf_adds(t->h, "<td style=\"padding:2px 8px\">");
-		stats_html_text(t->h, v[(const int[]){ 0, 1, 9, 10, 11, 12, 13 }[i]]);
+		stats_html_text(t->h, i == 1 ? state_shown(t->lang, "round", v[1]) :
+				v[(const int[]){ 0, 1, 9, 10, 11, 12, 13 }[i]]);
 		buf_adds(t->h, "</td>");
 	}
 	buf_adds(t->h, "</tr>\n");
@@ -964,41 +1003,64 @@ get_sector(const struct profile *p)
 static const char *
 get_stage(const struct profile *p)
 {
-	const char *s = profile_stage(p->years);
-
-	return s ? s : "unknown";
+	return profile_stage(p->years);       /* NULL: stats_count says "unknown" */
 }
 
 /* The round's proposals: the latest number, who approved, every adjustment and who made
  * it. 0 or -1. */
 static int
-stats_proposals(struct program *p, const struct round *r, struct buf *out)
+stats_proposals(struct program *p, const struct round *r, const char *lang, struct buf *out)
 {
 	struct adjust_row *v = NULL;
 	int n, number = store_round_proposal(p->st, r->id);
-	char *by = NULL;
+	char *by = NULL, count[16], num[16];
+	const char *gone = reply_word(lang, "stats.deleted");
+	struct buf who;
+	struct tmpl_var t[] = { { "count", count }, { "by", NULL }, { "number", num },
+				{ "kind", NULL }, { "people", NULL } };
 
 	if (number < 0 || (n = store_adjust_list(p->st, r->id, &v)) < 0)
 		return -1;
 	if (number == 0)
 		return 0;
-	buf_printf(out, "Proposals: %d (the latest is proposal %d)\n", number, number);
+	snprintf(count, sizeof(count), "%d", number);
+	round_say(out, lang, "stats.proposals", t, nitems(t));
 	if (store_round_approved_by(p->st, r->id, &by) < 0) {
 		store_adjust_rows_free(v, n);
 		return -1;
 	}
+	t[1].value = by;
 	if (by && by[0])
-		buf_printf(out, "Approved by: %s\n", by);
+		round_say(out, lang, "stats.approved_by", t, nitems(t));
 	free(by);
-	buf_printf(out, "Adjustments: %d\n", n);
+	snprintf(count, sizeof(count), "%d", n);
+	round_say(out, lang, "stats.adjustments", t, nitems(t));
+	buf_init(&who, 0);
 	for (int i = 0; i < n; i++) {
-		buf_printf(out, "  proposal %d: %s %s %s%s%s\n", v[i].proposal, v[i].by,
-			   adjust_kind_name((enum adjust_kind)v[i].kind),
-			   v[i].a_email ? v[i].a_email : "(deleted)", v[i].b ? " " : "",
-			   v[i].b ? (v[i].b_email ? v[i].b_email : "(deleted)") : "");
+		buf_reset(&who);
+		buf_printf(&who, "%s%s%s", v[i].a_email ? v[i].a_email : gone, v[i].b ? " " : "",
+			   v[i].b ? (v[i].b_email ? v[i].b_email : gone) : "");
+		snprintf(num, sizeof(num), "%d", v[i].proposal);
+		t[1].value = v[i].by;
+		t[3].value = adjust_kind_name((enum adjust_kind)v[i].kind);
+		t[4].value = who.data;
+		buf_adds(out, "  ");
+		round_say(out, lang, "stats.adjustment", t, nitems(t));
 	}
+	buf_free(&who);
 	store_adjust_rows_free(v, n);
 	return 0;
+}
+
+/* "Label: n" lines of STATS: the [messages] key with {{count}} n. */
+static void
+stats_line(struct buf *out, const char *lang, const char *key, int n)
+{
+	char num[16];
+	struct tmpl_var v[] = { { "count", num } };
+
+	snprintf(num, sizeof(num), "%d", n);
+	round_say(out, lang, key, v, nitems(v));
 }
 
 int
@@ -1010,6 +1072,7 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 	struct applicant_counts ac;
 	struct round_counts rk, all;
 	int n, found, failed, rc = -1;
+	const char *lang = reply_language(p, in, "stats", NULL);
 
 	buf_init(&out, 0);
 	buf_init(&h, 0);
@@ -1023,35 +1086,49 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	buf_adds(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>"
 		 "<body style=\"font-family:sans-serif\">\n");
-	if (found)
-		buf_printf(&out, "Round: %s (%s)\n", r.name, round_status_name(r.status));
-	else
-		buf_adds(&out, "Round: none open\n");
-	if (found && stats_proposals(p, &r, &out) < 0)
+	if (found) {
+		struct tmpl_var v[] = { { "round", r.name },
+					{ "status", state_shown(lang, "round",
+								round_status_name(r.status)) } };
+
+		round_say(&out, lang, "stats.round", v, nitems(v));
+	} else {
+		round_say(&out, lang, "stats.round.none", NULL, 0);
+	}
+	if (found && stats_proposals(p, &r, lang, &out) < 0)
 		goto out;
-	buf_printf(&out, "Applicants: %d pending confirmation, %d confirmed; withdrawn: %d\n",
-		   ac.pending, ac.confirmed, ac.withdrawn);
-	buf_printf(&out, "Waiting to be matched: %d\n", n);
-	stats_count(&out, &h, "By country", rows, n, get_country);
-	stats_count(&out, &h, "By sector", rows, n, get_sector);
-	stats_count(&out, &h, "By stage", rows, n, get_stage);
+	{
+		char np[16], nc[16], nw[16];
+		struct tmpl_var v[] = { { "pending", np }, { "confirmed", nc },
+					{ "withdrawn", nw } };
+
+		snprintf(np, sizeof(np), "%d", ac.pending);
+		snprintf(nc, sizeof(nc), "%d", ac.confirmed);
+		snprintf(nw, sizeof(nw), "%d", ac.withdrawn);
+		round_say(&out, lang, "stats.applicants", v, nitems(v));
+	}
+	stats_line(&out, lang, "stats.waiting", n);
+	stats_count(&out, &h, lang, "stats.label.by_country", rows, n, get_country);
+	stats_count(&out, &h, lang, "stats.label.by_sector", rows, n, get_sector);
+	stats_count(&out, &h, lang, "stats.label.by_stage", rows, n, get_stage);
 	{
 		struct stat_kv st[] = {
-			{ "pending confirmation", ac.pending },
-			{ "waiting to be matched", n },
-			{ "in a partnership", 2 * all.active },
-			{ "withdrawn", ac.withdrawn },
+			{ reply_word(lang, "stats.state.pending"), ac.pending },
+			{ reply_word(lang, "stats.state.waiting"), n },
+			{ reply_word(lang, "stats.state.partnership"), 2 * all.active },
+			{ reply_word(lang, "stats.state.withdrawn"), ac.withdrawn },
 		};
 
-		stats_html_chart(&h, "By state", st, (int)nitems(st));
+		stats_html_chart(&h, lang, reply_word(lang, "stats.label.by_state"), st,
+				 (int)nitems(st));
 	}
 	if (found) {
 		buf_adds(&out, "\n");
-		stats_counts_text(&out, "This round", &rk);
+		stats_counts_text(&out, lang, "stats.label.this_round", &rk);
 	}
-	stats_counts_text(&out, "All rounds", &all);
+	stats_counts_text(&out, lang, "stats.label.all_rounds", &all);
 	{
-		struct stats_rounds t = { &out, &h, 0 };
+		struct stats_rounds t = { &out, &h, lang, 0 };
 
 		if (store_export_each(p->st, STORE_EXPORT_ROUNDS, "", stats_round_row, &t) < 0)
 			goto out;
@@ -1064,30 +1141,42 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 
 		if (answers < 0)
 			goto out;
-		buf_printf(&out, "Check-in answers: %d\n", answers);
+		stats_line(&out, lang, "stats.checkin_answers", answers);
 	}
 	{
 		int rc2[REPORT_NSTATUS];
 
 		if (store_report_counts(p->st, rc2) < 0)
 			goto out;
-		buf_printf(&out, "Open reports: %d\nReports: %d answered by the partner, %d "
-			   "resolved, %d ended in dissolution\n", rc2[REPORT_OPEN],
-			   rc2[REPORT_ANSWERED], rc2[REPORT_RESOLVED], rc2[REPORT_DISSOLVED]);
+		char na[16], nr[16], nd[16];
+		struct tmpl_var v[] = { { "answered", na }, { "resolved", nr },
+					{ "dissolved", nd } };
+
+		stats_line(&out, lang, "stats.reports.open", rc2[REPORT_OPEN]);
+		snprintf(na, sizeof(na), "%d", rc2[REPORT_ANSWERED]);
+		snprintf(nr, sizeof(nr), "%d", rc2[REPORT_RESOLVED]);
+		snprintf(nd, sizeof(nd), "%d", rc2[REPORT_DISSOLVED]);
+		round_say(&out, lang, "stats.reports", v, nitems(v));
 	}
 	if (found && r.status == ROUND_RUNNING) {
 		int waiting = store_waiting_count(p->st, r.id);
 
 		if (waiting < 0)
 			goto out;
-		buf_printf(&out, "Waiting for a new partner in the round: %d\n", waiting);
+		stats_line(&out, lang, "stats.waiting_new", waiting);
 	}
-	buf_printf(&out, "Mail that failed permanently: %d\n", failed);
+	stats_line(&out, lang, "stats.failed", failed);
 	if (store_bounce_stats(p->st, &out) < 0)
 		goto out;
-	buf_printf(&h, "<p style=\"font-size:12px;color:#555\">Counts under %d are shown as "
-		   "&lt;%d.</p>\n</body></html>\n",
-		   STATS_SMALL, STATS_SMALL);
+	{
+		struct tmpl_var v[] = { { "small", STR(STATS_SMALL) } };
+		char *small = words_format(lang, "stats.small", v, nitems(v));
+
+		buf_adds(&h, "<p style=\"font-size:12px;color:#555\">");
+		stats_html_text(&h, small);
+		buf_adds(&h, "</p>\n</body></html>\n");
+		free(small);
+	}
 	{
 		struct tmpl_var v[] = { { "stats", out.data } };
 		struct outmail om = { .tmpl = "stats", .vars = v, .nvars = 1,
