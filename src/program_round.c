@@ -362,6 +362,20 @@ round_preview_send(struct program *p, struct program_in *in, const struct round 
 }
 
 /* The matching of the current round, as a numbered proposal (see program.h). */
+/* The language round_preview_send writes the preview in (reply_outmail_language). */
+static const char *
+preview_language(struct program *p, struct program_in *in)
+{
+	char **coords = NULL;
+	size_t n = program_coordinators(p->conf, &coords);
+	struct outmail om = { .tmpl = "match_preview", .to = (const char *const *)coords,
+			      .nto = n, .parent = in ? in->m : NULL };
+	const char *lang = n > 0 ? reply_outmail_language(p, &om) : NULL;
+
+	program_strv_free(coords, n);
+	return lang;
+}
+
 static int
 round_propose(struct program *p, struct program_in *in, bool store_it, const char *changes,
 	      char **report_out, char **csv_out)
@@ -393,7 +407,8 @@ round_propose(struct program *p, struct program_in *in, bool store_it, const cha
 	if (number == 0)
 		number = 1;
 	{
-		struct preview pv = { r.name, number, p->now, rows, nrows, &adj, changes };
+		struct preview pv = { r.name, number, p->now, rows, nrows, &adj, changes,
+				      store_it ? preview_language(p, in) : NULL };
 
 		report = match_preview_text(&pv);
 		csv = match_preview_csv(&pv);
