@@ -182,49 +182,66 @@ match_pool_from_rows(const struct pool_row *rows, int n)
 }
 
 static void
-wish_text(struct buf *b, const struct pool_row *who, const char *field, const char *value,
-	  enum match_wish w, bool stated)
+wish_text(struct buf *b, const char *lang, const struct pool_row *who, const char *field,
+	  const char *value, enum match_wish w, bool stated)
 {
-	if (w == MATCH_WISH_NONE)
+	struct tmpl_var v[] = {
+		{ "email", who->email }, { "field", field }, { "value", value },
+		{ "met", words_get(lang, "messages", w == MATCH_WISH_MET ? "match.why.met" :
+				   "match.why.not_met") },
+		{ "default", words_get(lang, "messages", strcmp(field, "partner sector") == 0 ?
+				       "match.why.same_sector" : "match.why.different_stage") },
+	};
+
+	if (w == MATCH_WISH_NONE || (!stated && w != MATCH_WISH_NOT_MET))
 		return;
-	if (stated)
-		buf_printf(b, "; %s's preference '%s: %s' %s", who->email, field, value,
-			   w == MATCH_WISH_MET ? "met" : "not met");
-	else if (w == MATCH_WISH_NOT_MET)
-		buf_printf(b, "; %s's default (%s) not met", who->email,
-			   strcmp(field, "partner sector") == 0 ? "same sector" : "different stage");
+	buf_adds(b, "; ");
+	match_words_add(b, lang, stated ? "match.why.preference" : "match.why.default_not_met",
+			v, nitems(v));
 }
 
 char *
-match_pair_why(const struct pool_row *rows, const struct match_pair *pp)
+match_pair_why(const struct pool_row *rows, const struct match_pair *pp, const char *lang)
 {
 	const struct pool_row *x = &rows[pp->a], *y = &rows[pp->b];
 	const struct profile *a = x->prof, *b = y->prof;
 	const char *sa = profile_stage(a->years), *sb = profile_stage(b->years);
+	char nl[16], ni[16], weight[24];
+	struct tmpl_var v[] = { { "sector", a->sector }, { "stage", sa }, { "count", nl },
+				{ "weight", weight } };
 	struct buf out;
 
 	buf_init(&out, 4096);
 	buf_printf(&out, "%s/%s, ", a->country, b->country);
 	if (strcmp(a->sector, b->sector) == 0)
-		buf_printf(&out, "both %s, ", a->sector);
+		match_words_add(&out, lang, "match.why.both_sector", v, nitems(v));
 	else
-		buf_printf(&out, "%s + %s, ", a->sector, b->sector);
+		buf_printf(&out, "%s + %s", a->sector, b->sector);
+	buf_adds(&out, ", ");
 	if (sa && sb && strcmp(sa, sb) == 0)
-		buf_printf(&out, "both %s", sa);
+		match_words_add(&out, lang, "match.why.both_stage", v, nitems(v));
 	else
 		buf_printf(&out, "%s + %s", sa ? sa : "?", sb ? sb : "?");
-	buf_printf(&out, ", %d shared language%s, %d shared interest%s", pp->nshared_langs,
-		   pp->nshared_langs == 1 ? "" : "s", pp->nshared_interests,
-		   pp->nshared_interests == 1 ? "" : "s");
-	wish_text(&out, x, "partner sector", a->partner_sector, pp->side[0].sector,
+	snprintf(nl, sizeof(nl), "%d", pp->nshared_langs);
+	buf_adds(&out, ", ");
+	match_words_add(&out, lang, pp->nshared_langs == 1 ? "match.why.languages.one" :
+			"match.why.languages.many", v, nitems(v));
+	snprintf(ni, sizeof(ni), "%d", pp->nshared_interests);
+	v[2].value = ni;
+	buf_adds(&out, ", ");
+	match_words_add(&out, lang, pp->nshared_interests == 1 ? "match.why.interests.one" :
+			"match.why.interests.many", v, nitems(v));
+	wish_text(&out, lang, x, "partner sector", a->partner_sector, pp->side[0].sector,
 		  pp->side[0].sector_stated);
-	wish_text(&out, x, "partner stage", a->partner_stage, pp->side[0].stage,
+	wish_text(&out, lang, x, "partner stage", a->partner_stage, pp->side[0].stage,
 		  pp->side[0].stage_stated);
-	wish_text(&out, y, "partner sector", b->partner_sector, pp->side[1].sector,
+	wish_text(&out, lang, y, "partner sector", b->partner_sector, pp->side[1].sector,
 		  pp->side[1].sector_stated);
-	wish_text(&out, y, "partner stage", b->partner_stage, pp->side[1].stage,
+	wish_text(&out, lang, y, "partner stage", b->partner_stage, pp->side[1].stage,
 		  pp->side[1].stage_stated);
-	buf_printf(&out, "; weight %lld", (long long)pp->weight);
+	snprintf(weight, sizeof(weight), "%lld", (long long)pp->weight);
+	buf_adds(&out, "; ");
+	match_words_add(&out, lang, "match.why.weight", v, nitems(v));
 	return buf_steal(&out);
 }
 

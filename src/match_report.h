@@ -12,8 +12,10 @@
 /* match_pool_from_rows: pool index i is rows[i]. Caller frees with match_pool_free. */
 struct match_pool *match_pool_from_rows(const struct pool_row *rows, int n);
 /* One line on why a pair was made: countries, sectors, stages, languages, interests,
- * and each stated preference met or not (for coordinators only: it names preferences). */
-char *match_pair_why(const struct pool_row *rows, const struct match_pair *pp);
+ * and each stated preference met or not (for coordinators only: it names preferences),
+ * in language lang (NULL: the default set's). */
+char *match_pair_why(const struct pool_row *rows, const struct match_pair *pp,
+		     const char *lang);
 /* Why someone is unmatched and what change would help, addressed to that person, in
  * language lang (NULL: the default set's). */
 char *match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u,

@@ -293,7 +293,7 @@ round_match_store(struct program *p, const struct round *r, const struct pool_ro
 		return -1;
 	for (int i = 0; i < res->npairs; i++) {
 		const struct match_pair *pp = &res->pairs[i];
-		char *why = match_pair_why(rows, pp);
+		char *why = match_pair_why(rows, pp, NULL);
 		int rc = store_partnership_add(p->st, r->id, rows[pp->a].id, rows[pp->b].id,
 					       pp->weight, why, p->now, NULL);
 
