@@ -717,7 +717,9 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
 	if (!found || r.status != ROUND_PREVIEWED) {
-		rc = round_no_round(p, in, found ? "APPROVE (send MATCH first)" : "APPROVE");
+		rc = round_no_round(p, in, found ? reply_word(reply_language(p, in, "no_round", NULL),
+							      "round.approve.match_first") :
+				    "APPROVE");
 		goto out;
 	}
 	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
@@ -1320,7 +1322,7 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 	enum store_export kind = STORE_EXPORT_PARTICIPANTS;
 	const char *arg = c->arg, *name = "participants.csv";
 	char *csv;
-	const char *what = "every participant, preferences and notes included";
+	const char *what = "export.participants";
 	struct tmpl_var v[1];
 	struct outmail om = { .tmpl = "export", .attach_type = "text/csv; charset=UTF-8" };
 	int rc;
@@ -1330,19 +1332,20 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 	if (strncasecmp(arg, "PAIRS", 5) == 0 && (arg[5] == '\0' || arg[5] == ' ')) {
 		kind = STORE_EXPORT_PAIRS;
 		name = "pairs.csv";
-		what = "every partnership of the round";
+		what = "export.pairs";
 		arg += 5;
 	} else if (strncasecmp(arg, "ROUNDS", 6) == 0 && (arg[6] == '\0' || arg[6] == ' ')) {
 		kind = STORE_EXPORT_ROUNDS;
 		name = "rounds.csv";
-		what = "every round";
+		what = "export.rounds";
 		arg += 6;
 	}
 	while (*arg == ' ')
 		arg++;
 	if ((csv = export_csv(p, kind, arg)) == NULL)
 		return -1;
-	v[0] = (struct tmpl_var){ "what", what };
+	v[0] = (struct tmpl_var){ "what",
+				  reply_word(reply_language(p, in, "export", NULL), what) };
 	om.vars = v;
 	om.nvars = 1;
 	om.attach_name = name;

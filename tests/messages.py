@@ -20,7 +20,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = os.path.join(TOP, "templates")
 # The areas of message keys (the first dotted word); a C string literal "area.word..."
 # is a message key.
-AREAS = ("status", "show", "refuse", "match", "coord", "round", "stats", "topic", "preview")
+AREAS = ("status", "show", "refuse", "match", "coord", "round", "stats", "topic", "preview", "export")
 KEY_RE = re.compile(r'"((?:%s)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)"' % "|".join(AREAS))
 STATE_KINDS = {  # state_shown's kind -> its table in state.c
     "participant": "participant_words", "partnership": "partnership_words",
