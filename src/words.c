@@ -451,11 +451,11 @@ placeholders(const char *s, struct buf *out)
 			names[j] = names[j - 1];
 			names[j - 1] = t;
 		}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
 			buf_printf(out, "%s{{%s}}", out->len ? " " : "", names[i]);
-		free(names[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);         /* after: names[i - 1] is read above */
 	buf_addc(out, '\0');
 	out->len--;
 }
