@@ -11,6 +11,7 @@
 #include "match_report.h"
 #include "profile.h"
 #include "util.h"
+#include "words.h"
 
 /* ---- words ---- */
 
@@ -130,46 +131,81 @@ lang_names(struct buf *b, const char *codes, const char *sep, const char *last_s
 	free(copy);
 }
 
-static void
-wish_words(struct buf *b, bool *any, const char *field, const char *value, enum match_wish w,
-	   bool stated, const char *dflt)
+/* The [messages] sentence key in language lang, the key itself when no set has it. */
+static const char *
+text_of(const char *lang, const char *key)
 {
+	const char *s = words_get(lang, "messages", key);
+
+	return s ? s : key;
+}
+
+/* words_format(lang, key, v, nv) appended to b. */
+static void
+say(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v, size_t nv)
+{
+	char *s = words_format(lang, key, v, nv);
+
+	buf_adds(b, s);
+	free(s);
+}
+
+/* A [messages] sentence with {{count}} n. */
+static void
+say_n(struct buf *b, const char *lang, const char *key, int n)
+{
+	char num[16];
+	struct tmpl_var v[] = { { "count", num } };
+
+	snprintf(num, sizeof(num), "%d", n);
+	say(b, lang, key, v, nitems(v));
+}
+
+static void
+wish_words(struct buf *b, const char *lang, bool *any, const char *field, const char *value,
+	   enum match_wish w, bool stated, const char *dflt_key)
+{
+	const char *met = w == MATCH_WISH_MET ? "preview.wish.met" : "preview.wish.not_met";
+	struct tmpl_var v[] = { { "field", field }, { "value", value ? value : "" },
+				{ "met", NULL }, { "default", NULL } };
+
 	if (w == MATCH_WISH_NONE)
 		return;
 	buf_adds(b, *any ? "; " : " ");
 	*any = true;
-	if (stated)
-		buf_printf(b, "explicit wish %s (%s: %s)", w == MATCH_WISH_MET ? "met" : "not met",
-			   field, value ? value : "");
-	else
-		buf_printf(b, "default %s (%s)", w == MATCH_WISH_MET ? "met" : "not met", dflt);
+	v[2].value = text_of(lang, met);
+	v[3].value = text_of(lang, dflt_key);
+	say(b, lang, stated ? "preview.wish.explicit" : "preview.wish.default", v, nitems(v));
 }
 
 static void
-side_words(struct buf *b, const struct pool_row *r, const struct match_side *sd)
+side_words(struct buf *b, const char *lang, const struct pool_row *r, const struct match_side *sd)
 {
 	bool any = false;
 
 	buf_printf(b, "%s:", r->email);
-	wish_words(b, &any, "Partner sector", r->prof->partner_sector, sd->sector,
-		   sd->sector_stated, "same sector");
-	wish_words(b, &any, "Partner stage", r->prof->partner_stage, sd->stage,
-		   sd->stage_stated, "different stage");
-	if (!any)
-		buf_adds(b, " no wishes");
+	wish_words(b, lang, &any, "Partner sector", r->prof->partner_sector, sd->sector,
+		   sd->sector_stated, "preview.wish.same_sector");
+	wish_words(b, lang, &any, "Partner stage", r->prof->partner_stage, sd->stage,
+		   sd->stage_stated, "preview.wish.different_stage");
+	if (!any) {
+		buf_adds(b, " ");
+		say(b, lang, "preview.wish.none", NULL, 0);
+	}
 }
 
 char *
-preview_pair_words(const struct pool_row *rows, const struct match_pair *pp)
+preview_pair_words(const struct pool_row *rows, const struct match_pair *pp, const char *lang)
 {
 	struct buf b;
 
 	buf_init(&b, 256);
-	side_words(&b, &rows[pp->a], &pp->side[0]);
+	side_words(&b, lang, &rows[pp->a], &pp->side[0]);
 	buf_adds(&b, "; ");
-	side_words(&b, &rows[pp->b], &pp->side[1]);
-	buf_printf(&b, "; %d shared interest%s", pp->nshared_interests,
-		   pp->nshared_interests == 1 ? "" : "s");
+	side_words(&b, lang, &rows[pp->b], &pp->side[1]);
+	buf_adds(&b, "; ");
+	say_n(&b, lang, pp->nshared_interests == 1 ? "preview.interests.one" :
+	      "preview.interests.many", pp->nshared_interests);
 	return buf_steal(&b);
 }
 
@@ -349,40 +385,46 @@ preview_groups_free(struct preview_group *g, int n)
 }
 
 char *
-preview_group_advice(const struct preview_group *g)
+preview_group_advice(const struct preview_group *g, const char *lang)
 {
+	static const char *const keys[][2] = {
+		[MATCH_REASON_NO_SHARED_LANGUAGE] = { "preview.advice.only_language.one",
+						      "preview.advice.only_language.many" },
+		[MATCH_REASON_NO_OTHER_COUNTRY] = { "preview.advice.no_other_country.one",
+						    "preview.advice.no_other_country.many" },
+		[MATCH_REASON_ONLY_PREVIOUS] = { "preview.advice.only_previous.one",
+						 "preview.advice.only_previous.many" },
+		[MATCH_REASON_ALL_TAKEN] = { "preview.advice.all_taken.one",
+					     "preview.advice.all_taken.many" },
+	};
 	struct buf b, l;
+	char count[16], matched[16], and_sep[64];
+	struct tmpl_var v[] = { { "count", count }, { "languages", "" },
+				{ "matched", matched } };
+	unsigned r = (unsigned)g->reason;
 
 	buf_init(&b, 256);
 	buf_init(&l, 64);
-	lang_names(&l, g->langs, ", ", " and ");
-	switch (g->reason) {
-	case MATCH_REASON_NO_SHARED_LANGUAGE:
-		buf_printf(&b, "%d speak%s only %s: %d %s speakers are already matched; "
-			   "recruiting %s speakers or asking them to add a language would help",
-			   g->count, g->count == 1 ? "s" : "", l.data ? l.data : "", g->speakers_matched, l.data ? l.data : "",
-			   l.data ? l.data : "");
-		break;
-	case MATCH_REASON_NO_OTHER_COUNTRY:
-		buf_printf(&b, "%d wait%s where nobody from another country does: recruiting "
-			   "abroad would help", g->count, g->count == 1 ? "s" : "");
-		break;
-	case MATCH_REASON_ONLY_PREVIOUS:
-		buf_printf(&b, "%d %s had every possible partner before: new applicants who "
-			   "speak their languages would help", g->count, g->count == 1 ? "has" : "have");
-		break;
-	case MATCH_REASON_ALL_TAKEN:
-		buf_printf(&b, "%d speak%s %s and every possible partner got someone else: "
-			   "%d %s speakers are already matched; recruiting more %s speakers "
-			   "would help", g->count, g->count == 1 ? "s" : "", l.data ? l.data : "", g->speakers_matched,
-			   l.data ? l.data : "", l.data ? l.data : "");
-		break;
-	}
+	snprintf(and_sep, sizeof(and_sep), " %s ", text_of(lang, "preview.and"));
+	lang_names(&l, g->langs, ", ", and_sep);
+	snprintf(count, sizeof(count), "%d", g->count);
+	snprintf(matched, sizeof(matched), "%d", g->speakers_matched);
+	v[1].value = l.data ? l.data : "";
+	if (r < nitems(keys) && keys[r][0])
+		say(&b, lang, keys[r][g->count == 1 ? 0 : 1], v, nitems(v));
 	buf_free(&l);
 	return buf_steal(&b);
 }
 
 /* ---- the text ---- */
+
+static void
+preview_none(struct buf *b, const char *lang)
+{
+	buf_adds(b, "  ");
+	say(b, lang, "preview.none", NULL, 0);
+	buf_adds(b, "\n");
+}
 
 static void
 section(struct buf *b, const char *title)
@@ -406,10 +448,11 @@ explicit_not_met(const struct match_pair *pp)
 static void
 pair_block(struct buf *b, const struct preview *pv, int k)
 {
+	const char *lang = pv->lang;
 	const struct match_pair *pp = &pv->adj->r->pairs[k];
 	const struct pool_row *x = &pv->rows[pp->a], *y = &pv->rows[pp->b];
 	struct buf t;
-	char *words = preview_pair_words(pv->rows, pp);
+	char *words = preview_pair_words(pv->rows, pp, lang);
 
 	buf_init(&t, 256);
 	person(&t, x);
@@ -418,8 +461,11 @@ pair_block(struct buf *b, const struct preview *pv, int k)
 	buf_reset(&t);
 	buf_adds(&t, "+ ");
 	person(&t, y);
-	buf_printf(&t, ", %s%s", country_name(y->prof->country),
-		   pv->adj->locked[k] ? " (locked by a coordinator)" : "");
+	buf_printf(&t, ", %s", country_name(y->prof->country));
+	if (pv->adj->locked[k]) {
+		buf_adds(&t, " ");
+		say(&t, lang, "preview.locked", NULL, 0);
+	}
 	preview_wrap(b, t.data, 2, 6, PREVIEW_WIDTH);
 	preview_wrap(b, words, 4, 4, PREVIEW_WIDTH);
 	free(words);
@@ -438,6 +484,11 @@ match_preview_text(const struct preview *pv)
 	char when[32];
 	int ng, shown, expl = 0, expl_met = 0, dflt = 0, dflt_met = 0;
 	int hard_max = pv->nrows / 50 > 5 ? pv->nrows / 50 : 5;
+	const char *lang = pv->lang;
+	char n1[16], n2[16];
+	struct tmpl_var v[] = { { "number", n1 }, { "round", pv->round_name }, { "when", NULL },
+				{ "count", n1 }, { "people", n2 }, { "of", n2 }, { "k", n1 },
+				{ "proven", NULL } };
 
 	buf_init(&b, 0);
 	buf_init(&line, 256);
@@ -464,30 +515,52 @@ match_preview_text(const struct preview *pv)
 			}
 		}
 	time_format_iso(pv->now, when, sizeof(when));
-	buf_printf(&line, "Proposal %d for round %s, as of %s", pv->number, pv->round_name,
-		   when);
+	snprintf(n1, sizeof(n1), "%d", pv->number);
+	v[2].value = when;
+	say(&line, lang, "preview.title", v, nitems(v));
 	preview_wrap(&b, line.data, 0, 2, PREVIEW_WIDTH);
 
-	section(&b, "Totals");
-	buf_printf(&b, "  In the pool: %d", pv->nrows);
-	if (pv->adj->nexcluded)
-		buf_printf(&b, " (%d excluded from this round by a coordinator)",
-			   pv->adj->nexcluded);
-	buf_printf(&b, "\n  Pairs: %d (%d people)", r->npairs, 2 * r->npairs);
-	if (pv->adj->nlocked)
-		buf_printf(&b, ", %d locked by a coordinator", pv->adj->nlocked);
-	buf_printf(&b, "\n  Unmatched: %d\n", r->nunmatched);
-	buf_printf(&b, "  Explicit wishes met: %d of %d\n  Default wishes met: %d of %d\n",
-		   expl_met, expl, dflt_met, dflt);
-	if (t->pruned)
-		buf_printf(&b, "  Each person's best %d candidates considered; the number of "
-			   "pairs\n  is %s\n", t->prune_k, t->card_proven ? "proven the most "
-			   "possible" : "not proven the most possible");
-	else
-		buf_adds(&b, "  Every allowed pair considered: the matching is exact\n");
+	section(&b, text_of(lang, "preview.totals"));
+	buf_adds(&b, "  ");
+	say_n(&b, lang, "preview.totals.pool", pv->nrows);
+	if (pv->adj->nexcluded) {
+		buf_adds(&b, " ");
+		say_n(&b, lang, "preview.totals.excluded", pv->adj->nexcluded);
+	}
+	buf_adds(&b, "\n  ");
+	snprintf(n1, sizeof(n1), "%d", r->npairs);
+	snprintf(n2, sizeof(n2), "%d", 2 * r->npairs);
+	say(&b, lang, "preview.totals.pairs", v, nitems(v));
+	if (pv->adj->nlocked) {
+		buf_adds(&b, ", ");
+		say_n(&b, lang, "preview.totals.locked", pv->adj->nlocked);
+	}
+	buf_adds(&b, "\n  ");
+	say_n(&b, lang, "preview.totals.unmatched", r->nunmatched);
+	buf_adds(&b, "\n  ");
+	snprintf(n1, sizeof(n1), "%d", expl_met);
+	snprintf(n2, sizeof(n2), "%d", expl);
+	say(&b, lang, "preview.totals.explicit", v, nitems(v));
+	buf_adds(&b, "\n  ");
+	snprintf(n1, sizeof(n1), "%d", dflt_met);
+	snprintf(n2, sizeof(n2), "%d", dflt);
+	say(&b, lang, "preview.totals.default", v, nitems(v));
+	buf_adds(&b, "\n");
+	if (t->pruned) {
+		snprintf(n1, sizeof(n1), "%d", t->prune_k);
+		v[7].value = text_of(lang, t->card_proven ? "preview.totals.proven" :
+				       "preview.totals.not_proven");
+		buf_adds(&b, "  ");
+		say(&b, lang, "preview.totals.pruned", v, nitems(v));
+		buf_adds(&b, "\n");
+	} else {
+		buf_adds(&b, "  ");
+		say(&b, lang, "preview.totals.exact", NULL, 0);
+		buf_adds(&b, "\n");
+	}
 
 	if (pv->changes && pv->changes[0]) {
-		section(&b, "Changes since the last proposal");
+		section(&b, text_of(lang, "preview.changes"));
 		for (const char *l = pv->changes; *l;) {
 			size_t n = strcspn(l, "\n");
 			char *one = xstrndup(l, n);
@@ -504,16 +577,16 @@ match_preview_text(const struct preview *pv)
 	for (int k = 0; k < r->npairs; k++)
 		shown += explicit_not_met(&r->pairs[k]);
 	buf_reset(&line);
-	buf_printf(&line, "Pairs where an explicit wish is not met (%d)", shown);
+	say_n(&line, lang, "preview.section.not_met", shown);
 	section(&b, line.data);
 	for (int k = 0; k < r->npairs; k++)
 		if (explicit_not_met(&r->pairs[k]))
 			pair_block(&b, pv, k);
 	if (shown == 0)
-		buf_adds(&b, "  (none)\n");
+		preview_none(&b, lang);
 
 	buf_reset(&line);
-	buf_printf(&line, "Matched across a hard-to-meet wish (%d or fewer meet it)", hard_max);
+	say_n(&line, lang, "preview.section.hard", hard_max);
 	section(&b, line.data);
 	shown = 0;
 	for (int k = 0; k < r->npairs; k++)
@@ -533,33 +606,49 @@ match_preview_text(const struct preview *pv)
 				meet = census_meeting(&cen, x, w == 0);
 				if (meet > hard_max)
 					continue;
+				struct buf who, partner;
+				char nm[16];
+				struct tmpl_var hv[] = {
+					{ "person", NULL }, { "partner", NULL },
+					{ "field", w ? "Partner stage" : "Partner sector" },
+					{ "value", w ? pv->rows[me].prof->partner_stage :
+						   pv->rows[me].prof->partner_sector },
+					{ "count", nm },
+					{ "met", text_of(lang, got == MATCH_WISH_MET ?
+							   "preview.wish.met" :
+							   "preview.wish.not_met") },
+				};
+
+				buf_init(&who, 0);
+				buf_init(&partner, 0);
+				person(&who, &pv->rows[me]);
+				person(&partner, &pv->rows[other]);
+				snprintf(nm, sizeof(nm), "%d", meet);
+				hv[0].value = who.data;
+				hv[1].value = partner.data;
 				buf_reset(&line);
-				person(&line, &pv->rows[me]);
-				buf_printf(&line, " wishes \"%s: %s\" (%d in the pool meet it); "
-					   "partner ", w ? "Partner stage" : "Partner sector",
-					   w ? pv->rows[me].prof->partner_stage :
-					   pv->rows[me].prof->partner_sector, meet);
-				person(&line, &pv->rows[other]);
-				buf_printf(&line, ": %s", got == MATCH_WISH_MET ? "met" : "not met");
+				say(&line, lang, "preview.hard", hv, nitems(hv));
+				buf_free(&who);
+				buf_free(&partner);
 				preview_wrap(&b, line.data, 2, 4, PREVIEW_WIDTH);
 				shown++;
 			}
 		}
 	if (shown == 0)
-		buf_adds(&b, "  (none)\n");
+		preview_none(&b, lang);
 
 	buf_reset(&line);
-	buf_printf(&line, "Unmatched (%d), by reason", r->nunmatched);
+	say_n(&line, lang, "preview.section.unmatched", r->nunmatched);
 	section(&b, line.data);
 	ng = match_preview_groups(pv, &g);
 	for (int j = 0; j < ng; j++) {
-		char *adv = preview_group_advice(&g[j]);
+		char *adv = preview_group_advice(&g[j], lang);
 
 		buf_reset(&line);
 		buf_printf(&line, "%s.", adv);
 		preview_wrap(&b, line.data, 2, 4, PREVIEW_WIDTH);
 		buf_reset(&line);
-		buf_adds(&line, "By country:");
+		say(&line, lang, "preview.by_country", NULL, 0);
 		for (int c = 0; c < g[j].ncountries; c++)
 			buf_printf(&line, "%s %s %d", c ? "," : "",
 				   country_name(g[j].countries[c].code), g[j].countries[c].n);
@@ -571,19 +660,20 @@ match_preview_text(const struct preview *pv)
 				   country_name(pv->rows[g[j].members[m]].prof->country));
 			preview_wrap(&b, line.data, 4, 6, PREVIEW_WIDTH);
 		}
-		if (g[j].count > PREVIEW_NAMES_PER_GROUP)
-			buf_printf(&b, "    and %d more (all in the attachment)\n",
-				   g[j].count - PREVIEW_NAMES_PER_GROUP);
+		if (g[j].count > PREVIEW_NAMES_PER_GROUP) {
+			buf_adds(&b, "    ");
+			say_n(&b, lang, "preview.more", g[j].count - PREVIEW_NAMES_PER_GROUP);
+			buf_adds(&b, "\n");
+		}
 		free(adv);
 	}
 	if (ng == 0)
-		buf_adds(&b, "  (none)\n");
+		preview_none(&b, lang);
 	preview_groups_free(g, ng);
 
 	if (pv->adj->nexcluded) {
 		buf_reset(&line);
-		buf_printf(&line, "Excluded from this round (%d), kept for the next",
-			   pv->adj->nexcluded);
+		say_n(&line, lang, "preview.section.excluded", pv->adj->nexcluded);
 		section(&b, line.data);
 		for (int k = 0; k < pv->adj->nexcluded; k++) {
 			buf_reset(&line);
@@ -692,7 +782,7 @@ match_preview_csv(const struct preview *pv)
 		preview_csv_field(&b, "", 1);
 	}
 	for (int k = 0; k < r->nunmatched; k++) {
-		char *why = match_unmatched_why(pv->rows, &r->unmatched[k]);
+		char *why = match_unmatched_why(pv->rows, &r->unmatched[k], NULL);
 
 		preview_csv_field(&b, num, 0);
 		preview_csv_field(&b, "unmatched", 0);

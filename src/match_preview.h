@@ -25,6 +25,7 @@ struct preview {
 	int nrows;
 	const struct adjusted *adj;
 	const char *changes;            /* lines saying who changed what; NULL or "" none */
+	const char *lang;               /* the text's language set (words.h), NULL default */
 };
 
 /* The unmatched of one reason and (for language reasons) one set of languages. */
@@ -42,10 +43,11 @@ struct preview_group {
 int match_preview_groups(const struct preview *pv, struct preview_group **g);
 void preview_groups_free(struct preview_group *g, int n);
 /* The one sentence on a group: who they are and the change that would help most. */
-char *preview_group_advice(const struct preview_group *g);
+char *preview_group_advice(const struct preview_group *g, const char *lang);
 /* A pair's wishes in words: "a@x: explicit wish met (Partner sector: public);
  * b@y: default met (same sector); 2 shared interests". */
-char *preview_pair_words(const struct pool_row *rows, const struct match_pair *pp);
+char *preview_pair_words(const struct pool_row *rows, const struct match_pair *pp,
+			 const char *lang);
 /* text wrapped to width characters (UTF-8), first line indented by ind1, the rest by
  * ind2, appended to b with a final newline. */
 struct buf;

@@ -1,6 +1,7 @@
 /* match_report.c: from store rows to the engine's pool, and from its result to text.
  * Languages and interests become small integers through one table per run; countries
- * and sectors are already codes. Pure: no store, no mail.
+ * and sectors are already codes. Pure: no store, no mail; the sentences are the words
+ * table's (words.h).
  * Macrolanguages (issue #15 part 4): the engine shares a language when two people hold
  * the same integer, so someone who lists a macrolanguage (Chinese) also holds each of its
  * members that someone in the pool lists (Mandarin, Cantonese): a Mandarin speaker then
@@ -17,8 +18,18 @@
 #include "log.h"
 #include "match_report.h"
 #include "util.h"
+#include "words.h"
 
+/* words_format(lang, key, v, nv) appended to b. */
+static void
+match_words_add(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
+		size_t nv)
+{
+	char *s = words_format(lang, key, v, nv);
 
+	buf_adds(b, s);
+	free(s);
+}
 /* A string → small integer table (open addressing), for languages and interests. */
 struct intern {
 	char **keys;
@@ -305,84 +316,102 @@ shared_languages(const struct profile *a, const struct profile *b)
 }
 
 static void
-wish_text(struct buf *b, const struct pool_row *who, const char *field, const char *value,
-	  enum match_wish w, bool stated)
+wish_text(struct buf *b, const char *lang, const struct pool_row *who, const char *field,
+	  const char *value, enum match_wish w, bool stated)
 {
-	if (w == MATCH_WISH_NONE)
+	struct tmpl_var v[] = {
+		{ "email", who->email }, { "field", field }, { "value", value },
+		{ "met", words_get(lang, "messages", w == MATCH_WISH_MET ? "match.why.met" :
+				   "match.why.not_met") },
+		{ "default", words_get(lang, "messages", strcmp(field, "partner sector") == 0 ?
+				       "match.why.same_sector" : "match.why.different_stage") },
+	};
+
+	if (w == MATCH_WISH_NONE || (!stated && w != MATCH_WISH_NOT_MET))
 		return;
-	if (stated)
-		buf_printf(b, "; %s's preference '%s: %s' %s", who->email, field, value,
-			   w == MATCH_WISH_MET ? "met" : "not met");
-	else if (w == MATCH_WISH_NOT_MET)
-		buf_printf(b, "; %s's default (%s) not met", who->email,
-			   strcmp(field, "partner sector") == 0 ? "same sector" : "different stage");
+	buf_adds(b, "; ");
+	match_words_add(b, lang, stated ? "match.why.preference" : "match.why.default_not_met",
+			v, nitems(v));
 }
 
 char *
-match_pair_why(const struct pool_row *rows, const struct match_pair *pp)
+match_pair_why(const struct pool_row *rows, const struct match_pair *pp, const char *lang)
 {
 	const struct pool_row *x = &rows[pp->a], *y = &rows[pp->b];
 	const struct profile *a = x->prof, *b = y->prof;
 	const char *sa = profile_stage(a->years), *sb = profile_stage(b->years);
+	char nl[16], ni[16], weight[24];
+	struct tmpl_var v[] = { { "sector", a->sector }, { "stage", sa }, { "count", nl },
+				{ "weight", weight } };
 	struct buf out;
-	int nl;
+	int nlang;
 
 	buf_init(&out, 4096);
 	buf_printf(&out, "%s/%s, ", a->country, b->country);
 	if (strcmp(a->sector, b->sector) == 0)
-		buf_printf(&out, "both %s, ", a->sector);
+		match_words_add(&out, lang, "match.why.both_sector", v, nitems(v));
 	else
-		buf_printf(&out, "%s + %s, ", a->sector, b->sector);
+		buf_printf(&out, "%s + %s", a->sector, b->sector);
+	buf_adds(&out, ", ");
 	if (sa && sb && strcmp(sa, sb) == 0)
-		buf_printf(&out, "both %s", sa);
+		match_words_add(&out, lang, "match.why.both_stage", v, nitems(v));
 	else
 		buf_printf(&out, "%s + %s", sa ? sa : "?", sb ? sb : "?");
-	nl = shared_languages(a, b);
-	buf_printf(&out, ", %d shared language%s, %d shared interest%s", nl,
-		   nl == 1 ? "" : "s", pp->nshared_interests,
-		   pp->nshared_interests == 1 ? "" : "s");
-	wish_text(&out, x, "partner sector", a->partner_sector, pp->side[0].sector,
+	nlang = shared_languages(a, b);
+	snprintf(nl, sizeof(nl), "%d", nlang);
+	buf_adds(&out, ", ");
+	match_words_add(&out, lang, nlang == 1 ? "match.why.languages.one" :
+			"match.why.languages.many", v, nitems(v));
+	snprintf(ni, sizeof(ni), "%d", pp->nshared_interests);
+	v[2].value = ni;
+	buf_adds(&out, ", ");
+	match_words_add(&out, lang, pp->nshared_interests == 1 ? "match.why.interests.one" :
+			"match.why.interests.many", v, nitems(v));
+	wish_text(&out, lang, x, "partner sector", a->partner_sector, pp->side[0].sector,
 		  pp->side[0].sector_stated);
-	wish_text(&out, x, "partner stage", a->partner_stage, pp->side[0].stage,
+	wish_text(&out, lang, x, "partner stage", a->partner_stage, pp->side[0].stage,
 		  pp->side[0].stage_stated);
-	wish_text(&out, y, "partner sector", b->partner_sector, pp->side[1].sector,
+	wish_text(&out, lang, y, "partner sector", b->partner_sector, pp->side[1].sector,
 		  pp->side[1].sector_stated);
-	wish_text(&out, y, "partner stage", b->partner_stage, pp->side[1].stage,
+	wish_text(&out, lang, y, "partner stage", b->partner_stage, pp->side[1].stage,
 		  pp->side[1].stage_stated);
-	buf_printf(&out, "; weight %lld", (long long)pp->weight);
+	snprintf(weight, sizeof(weight), "%lld", (long long)pp->weight);
+	buf_adds(&out, "; ");
+	match_words_add(&out, lang, "match.why.weight", v, nitems(v));
 	return buf_steal(&out);
 }
 
 char *
-match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u)
+match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u,
+		    const char *lang)
 {
+	static const char *const reasons[] = {
+		[MATCH_REASON_NO_OTHER_COUNTRY] = "match.reason.no_other_country",
+		[MATCH_REASON_NO_SHARED_LANGUAGE] = "match.reason.no_shared_language",
+		[MATCH_REASON_ONLY_PREVIOUS] = "match.reason.only_previous",
+	};
+	char allowed[16], cands[16], stage_any[16], sector_any[16];
+	struct tmpl_var v[] = {
+		{ "count", allowed }, { "candidates", cands }, { "stage_any", stage_any },
+		{ "sector_any", sector_any },
+	};
+	unsigned r = (unsigned)u->reason;
 	struct buf out;
 
+	snprintf(allowed, sizeof(allowed), "%d", u->nallowed);
+	snprintf(cands, sizeof(cands), "%d", u->ncandidates);
+	snprintf(stage_any, sizeof(stage_any), "%d", u->ncand_stage_any);
+	snprintf(sector_any, sizeof(sector_any), "%d", u->ncand_sector_any);
 	buf_init(&out, 4096);
-	switch (u->reason) {
-	case MATCH_REASON_NO_OTHER_COUNTRY:
-		buf_adds(&out, "no one from another country is waiting for a partner");
-		break;
-	case MATCH_REASON_NO_SHARED_LANGUAGE:
-		buf_adds(&out, "no one from another country shares a language with you");
-		break;
-	case MATCH_REASON_ONLY_PREVIOUS:
-		buf_adds(&out, "everyone who could be your partner has been your partner before");
-		break;
-	default:
-		buf_printf(&out, "each of the %d people who could be your partner was paired "
-			   "with someone else", u->nallowed);
-		break;
-	}
+	match_words_add(&out, lang, r < nitems(reasons) && reasons[r] ? reasons[r] :
+			"match.reason.all_paired", v, nitems(v));
 	if (u->nallowed > 0)
-		buf_printf(&out, "; %d of them meet%s your preferences", u->ncandidates,
-			   u->ncandidates == 1 ? "s" : "");
+		match_words_add(&out, lang, u->ncandidates == 1 ? "match.reason.candidates.one" :
+				"match.reason.candidates.many", v, nitems(v));
 	if (u->ncand_stage_any > u->ncandidates)
-		buf_printf(&out, "; with Partner stage: any you would have %d candidates",
-			   u->ncand_stage_any);
+		match_words_add(&out, lang, "match.reason.stage_any", v, nitems(v));
 	if (u->ncand_sector_any > u->ncandidates)
-		buf_printf(&out, "; with Partner sector: any you would have %d candidates",
-			   u->ncand_sector_any);
+		match_words_add(&out, lang, "match.reason.sector_any", v, nitems(v));
 	(void)rows;
 	return buf_steal(&out);
 }

@@ -75,11 +75,14 @@ tell_coordinators(struct program *p, const struct sent_mail *m, const char *emai
 	char **coords = NULL;
 	size_t nc = program_coordinators(p->conf, &coords);
 	char key[96];
+	struct outmail om = { .tmpl = "bounce_coordinators", .to = (const char *const *)coords,
+			      .nto = nc };
 	struct tmpl_var v[] = { { "bounced", email }, { "kind", m->kind },
 				{ "partner", partner ? partner : "" },
 				{ "no_partner", partner ? "" : "yes" },
-				{ "status", status[0] ? status : "none given" } };
-	struct outmail om;
+				{ "status", status[0] ? status : nc == 0 ? "" :
+					    reply_word(reply_outmail_language(p, &om),
+						       "coord.bounce.no_status") } };
 	int rc = 0;
 
 	snprintf(key, sizeof(key), "bounce:%lld:%.60s", (long long)m->id, email);

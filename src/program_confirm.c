@@ -17,17 +17,22 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define REASON_MAX 4000         /* bytes of a WITHDRAW or DELETE reason kept */
 
 static int
-confirm_refuse(struct program *p, struct program_in *in, const char *why, const char *what)
+confirm_refuse(struct program *p, struct program_in *in, const char *why_key, const char *what)
 {
+	char *why = words_format(reply_language(p, in, "confirm_bad", NULL), why_key, NULL, 0);
 	struct tmpl_var v[] = { { "why", why } };
+	int rc;
 
 	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "CONFIRM refused: %s", what);
-	return reply_queue(p, in, "confirm_bad", v, nitems(v), NULL, NULL);
+	rc = reply_queue(p, in, "confirm_bad", v, nitems(v), NULL, NULL);
+	free(why);
+	return rc;
 }
 
 /* What the sender is: registered (and active), subscribed. */
@@ -291,7 +296,7 @@ change_move(struct program *p, struct program_in *in, const char *old_addr)
 	if (found < 0)
 		return -1;
 	if (found)
-		return confirm_refuse(p, in, "this address is already registered", "taken");
+		return confirm_refuse(p, in, "refuse.confirm.taken", "taken");
 	if (store_participant_set_email(p->st, old_addr, in->m->from, p->now) < 0)
 		return -1;
 	snprintf(in->detail, sizeof(in->detail), "address changed");
@@ -336,26 +341,25 @@ program_confirm(struct program *p, struct program_in *in, const struct cmd *c)
 	int found, rc = -1;
 
 	if (token == NULL || token[0] == '\0')
-		return confirm_refuse(p, in, "the Subject has no token after CONFIRM", "no token");
+		return confirm_refuse(p, in, "refuse.confirm.no_token", "no token");
 	if ((found = store_token_get(p->st, token, &t)) < 0)
 		return -1;
 	row = found ? command_by_name(t.action) : NULL;
 	coordinator = found && strcmp(t.action, "coordinator") == 0;
 	if (!found) {
-		rc = confirm_refuse(p, in, "this confirmation code is not one we sent", "unknown");
+		rc = confirm_refuse(p, in, "refuse.confirm.not_ours", "unknown");
 	} else if (strcasecmp(t.email, in->m->from) != 0) {
 		/* Never say whose it is: only the address it was sent to can use it. */
-		rc = confirm_refuse(p, in, "this confirmation code is not one we sent", "wrong address");
+		rc = confirm_refuse(p, in, "refuse.confirm.not_ours", "wrong address");
 	} else if (t.superseded_at != 0 && t.used_at == 0) {
-		rc = confirm_refuse(p, in, "a newer request of the same kind replaced this one; "
-				    "reply to the newest confirmation request instead", "superseded");
+		rc = confirm_refuse(p, in, "refuse.confirm.superseded", "superseded");
 	} else if (t.used_at != 0) {
-		rc = confirm_refuse(p, in, "this confirmation code has already been used", "used");
+		rc = confirm_refuse(p, in, "refuse.confirm.used", "used");
 	} else if (t.expires_at <= p->now) {
-		rc = confirm_refuse(p, in, "this confirmation code has expired", "expired");
+		rc = confirm_refuse(p, in, "refuse.confirm.expired", "expired");
 	} else if (!coordinator && (row == NULL || !(row->flags & CMD_CONFIRMED))) {
 		log_errorx("confirm: token with unknown action %s", t.action);
-		rc = confirm_refuse(p, in, "this confirmation code is not one we sent", "bad action");
+		rc = confirm_refuse(p, in, "refuse.confirm.not_ours", "bad action");
 	} else if (store_token_use(p->st, token, p->now) < 0) {
 		rc = -1;
 	} else if (coordinator) {

@@ -27,6 +27,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define CC_NOTE_MAX 4000        /* bytes of a note kept */
 #define CC_PEOPLE_MAX 20        /* participants a note is filed on */
@@ -38,7 +39,16 @@ struct cc {
 	int npeople;
 	struct report report;   /* id 0: none */
 	struct buf done;        /* what was done, one line each, for the answer */
+	const char *lang;       /* the answer's language (reply_language) */
 };
+
+/* The [messages] sentence key, filled from v, as a line of cc->done. */
+static void
+cc_say(struct cc *cc, const char *key, const struct tmpl_var *v, size_t nv)
+{
+	reply_words_add(&cc->done, cc->lang, key, v, nv);
+	buf_adds(&cc->done, "\n");
+}
 
 static void
 cc_add_person(struct cc *cc, int64_t id, const char *email)
@@ -116,17 +126,34 @@ cc_note(struct program *p, struct cc *cc, const char *author, const char *text)
 	    store_note_add(p->st, 0, cc->report.id, author, text, p->now) < 0)
 		return -1;
 	if (cc->npeople == 0 && cc->report.id == 0) {
-		buf_adds(&cc->done, "Nothing filed: the message names no participant (put their "
-			 "address in To or Cc) and no report (keep [#N] in the Subject).\n");
+		cc_say(cc, "coord.cc.nothing_filed", NULL, 0);
 		return 0;
 	}
-	buf_adds(&cc->done, "Filed as a note on");
-	for (int i = 0; i < cc->npeople; i++)
-		buf_printf(&cc->done, "%s %s", i ? "," : "", cc->emails[i]);
-	if (cc->report.id)
-		buf_printf(&cc->done, "%s report [#%lld]", cc->npeople ? " and" : "",
-			   (long long)cc->report.id);
-	buf_adds(&cc->done, ".\n");
+	{
+		struct buf people, on;
+		char num[24];
+		char *report;
+		struct tmpl_var v[] = { { "number", num }, { "people", NULL }, { "report", NULL },
+					{ "on", NULL } };
+
+		buf_init(&people, 0);
+		buf_init(&on, 0);
+		snprintf(num, sizeof(num), "%lld", (long long)cc->report.id);
+		for (int i = 0; i < cc->npeople; i++)
+			buf_printf(&people, "%s%s", i ? ", " : "", cc->emails[i]);
+		report = cc->report.id ? words_format(cc->lang, "coord.cc.filed.report", v, 1) : NULL;
+		v[1].value = people.data ? people.data : "";
+		v[2].value = report;
+		if (cc->npeople && report)
+			reply_words_add(&on, cc->lang, "coord.cc.filed.both", v, nitems(v));
+		else
+			buf_adds(&on, report ? report : v[1].value);
+		v[3].value = on.data ? on.data : "";
+		cc_say(cc, "coord.cc.filed", v, nitems(v));
+		free(report);
+		buf_free(&people);
+		buf_free(&on);
+	}
 	return 0;
 }
 
@@ -152,8 +179,7 @@ cc_dissolve(struct program *p, struct cc *cc, const char *by)
 	if (found < 0)
 		return -1;
 	if (!found) {
-		buf_adds(&cc->done, "Nothing dissolved: no active partnership belongs to this "
-			 "thread.\n");
+		cc_say(cc, "coord.cc.nothing_dissolved", NULL, 0);
 		return 0;
 	}
 	if (partnership_leave(p, &x, 0, LEAVE_COORDINATOR, NULL, by) < 0)
@@ -161,8 +187,11 @@ cc_dissolve(struct program *p, struct cc *cc, const char *by)
 	if (cc->report.id && cc->report.status == REPORT_OPEN &&
 	    store_report_close(p->st, cc->report.id, REPORT_DISSOLVED, by, p->now) < 0)
 		goto out;
-	buf_printf(&cc->done, "The partnership of %s and %s is dissolved; both wait for a new "
-		   "partner.\n", x.a_email, x.b_email);
+	{
+		struct tmpl_var v[] = { { "a_email", x.a_email }, { "b_email", x.b_email } };
+
+		cc_say(cc, "coord.cc.dissolved", v, nitems(v));
+	}
 	rc = 0;
 out:
 	partnership_clear(&x);
@@ -176,32 +205,35 @@ cc_rematch(struct program *p, struct cc *cc, const char *email)
 	struct partnership x;
 	struct round *rounds = NULL;
 	int found, n = 0, rc = -1;
+	char shown[81];
+	struct tmpl_var v[] = { { "email", email }, { "partner", "" } };
 
 	memset(&x, 0, sizeof(x));
 	if (!mail_addr_strict(email)) {
-		buf_printf(&cc->done, "rematch: \"%.80s\" is not an address.\n", email);
+		snprintf(shown, sizeof(shown), "%s", email);
+		v[0].value = shown;
+		cc_say(cc, "coord.rematch.not_address", v, 1);
 		return 0;
 	}
 	if ((found = store_participant_get(p->st, email, &part, NULL)) < 0)
 		return -1;
 	if (!found || part.status != PARTICIPANT_ACTIVE) {
-		buf_printf(&cc->done, "rematch: %s is not an active participant.\n", email);
+		cc_say(cc, "coord.rematch.not_active", v, 1);
 		rc = 0;
 		goto out;
 	}
 	if ((found = store_partner_of(p->st, part.id, &x)) < 0)
 		goto out;
 	if (found) {
-		buf_printf(&cc->done, "rematch: %s has a partner (%s); dissolve that partnership "
-			   "first.\n", email, x.a == part.id ? x.b_email : x.a_email);
+		v[1].value = x.a == part.id ? x.b_email : x.a_email;
+		cc_say(cc, "coord.rematch.has_partner", v, nitems(v));
 		rc = 0;
 		goto out;
 	}
 	if ((n = store_rounds_running(p->st, &rounds)) < 0)
 		goto out;
 	if (n == 0) {
-		buf_printf(&cc->done, "rematch: no round is running; %s is matched in the next "
-			   "round.\n", email);
+		cc_say(cc, "coord.rematch.no_round", v, 1);
 		rc = 0;
 		goto out;
 	}
@@ -211,12 +243,12 @@ cc_rematch(struct program *p, struct cc *cc, const char *email)
 	partnership_clear(&x);
 	if ((found = store_partner_of(p->st, part.id, &x)) < 0)
 		goto out;
-	if (found)
-		buf_printf(&cc->done, "rematch: %s is matched with %s and both are introduced.\n",
-			   email, x.a == part.id ? x.b_email : x.a_email);
-	else
-		buf_printf(&cc->done, "rematch: %s waits for a new partner; nobody suitable is "
-			   "waiting now.\n", email);
+	if (found) {
+		v[1].value = x.a == part.id ? x.b_email : x.a_email;
+		cc_say(cc, "coord.rematch.matched", v, nitems(v));
+	} else {
+		cc_say(cc, "coord.rematch.waits", v, 1);
+	}
 	rc = 0;
 out:
 	for (int i = 0; i < n; i++)
@@ -237,11 +269,9 @@ cc_tell_others(struct program *p, struct program_in *in, const char *by, const c
 	int rc = 0;
 
 	buf_init(&text, 0);
-	buf_printf(&text, "%s acted on a thread (a copy for the other coordinators):\n%s", by,
-		   done);
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		const char *to = coords[i];
-		struct tmpl_var v[] = { { "done", text.data } };
+		struct tmpl_var v[] = { { "done", NULL } }, w[] = { { "by", by } };
 		char key[400];
 		struct outmail om;
 
@@ -250,12 +280,18 @@ cc_tell_others(struct program *p, struct program_in *in, const char *by, const c
 		snprintf(key, sizeof(key), "coordcopy:%lld:%s", (long long)in->inbound_id, to);
 		memset(&om, 0, sizeof(om));
 		om.tmpl = "coord_done";
-		om.vars = v;
-		om.nvars = nitems(v);
 		om.to = &to;
 		om.nto = 1;
-		om.key = key;
 		om.parent = in->m;      /* "Re: " its Subject, on its thread */
+		/* the heading in their language; what was done is in the actor's */
+		buf_reset(&text);
+		reply_words_add(&text, reply_outmail_language(p, &om), "coord.cc.copy", w,
+				nitems(w));
+		buf_printf(&text, "\n%s", done);
+		v[0].value = text.data;
+		om.vars = v;
+		om.nvars = nitems(v);
+		om.key = key;
 		rc = outmail_queue(p, &om);
 	}
 	buf_free(&text);
@@ -285,6 +321,7 @@ cc_act(struct program *p, struct program_in *in, const struct msg *m)
 	rc = -1;
 	memset(&cc, 0, sizeof(cc));
 	buf_init(&cc.done, 0);
+	cc.lang = reply_language(p, in, "coord_done", NULL);
 	if (cc_thread(p, m, &cc) < 0)
 		goto out;
 	for (const char *l = m->body; *l && actions < CC_ACTIONS_MAX;) {
@@ -308,15 +345,17 @@ cc_act(struct program *p, struct program_in *in, const struct msg *m)
 				int r;
 
 				if (cc.report.id == 0) {
-					buf_adds(&cc.done, "resolve: this thread belongs to no report "
-						 "(keep [#N] in the Subject).\n");
+					cc_say(&cc, "coord.resolve.no_report", NULL, 0);
 				} else if ((r = store_report_close(p->st, cc.report.id,
 						REPORT_RESOLVED, m->from, p->now)) < 0) {
 					goto out;
 				} else {
-					buf_printf(&cc.done, r ? "Report [#%lld] resolved.\n" :
-						   "Report [#%lld] was not open.\n",
-						   (long long)cc.report.id);
+					char num[24];
+					struct tmpl_var rv[] = { { "number", num } };
+
+					snprintf(num, sizeof(num), "%lld", (long long)cc.report.id);
+					cc_say(&cc, r ? "coord.resolve.done" : "coord.resolve.not_open",
+					       rv, nitems(rv));
 				}
 			} else if ((size_t)(w - v) == 8 && strncasecmp(v, "dissolve", 8) == 0) {
 				if (cc_dissolve(p, &cc, m->from) < 0)
@@ -328,9 +367,11 @@ cc_act(struct program *p, struct program_in *in, const struct msg *m)
 				if (cc_note(p, &cc, m->from, str_trim(arg)) < 0)
 					goto out;
 			} else {
-				buf_printf(&cc.done, "\"ilnbot: %.*s\" is not an action; the actions "
-					   "are resolve, dissolve, rematch <email> and note <text>.\n",
-					   (int)(w - v > 40 ? 40 : w - v), v);
+				char word[41];
+				struct tmpl_var av[] = { { "word", word } };
+
+				snprintf(word, sizeof(word), "%.*s", (int)(w - v > 40 ? 40 : w - v), v);
+				cc_say(&cc, "coord.cc.not_action", av, nitems(av));
 			}
 		}
 		l = *e ? e + 1 : e;
@@ -394,11 +435,17 @@ program_coord_cc(struct program *p, struct program_in *in)
 	free(payload);
 	if (made <= 0)
 		return made < 0 ? -1 : 1;
-	snprintf(details, sizeof(details), "  your message \"%.200s\" filed on its thread, with "
-		 "any \"ilnbot:\" lines in it carried out", m->subject);
 	{
-		struct tmpl_var v[] = { { "command", "a message to file" }, { "token", token },
-					{ "details", details } };
+		const char *lang = reply_language(p, in, "confirm_coordinator", NULL);
+		char subject[201], *what;
+		struct tmpl_var sv[] = { { "subject", subject } };
+		struct tmpl_var v[] = { { "command", reply_word(lang, "coord.cc.confirm.command") },
+					{ "token", token }, { "details", details } };
+
+		snprintf(subject, sizeof(subject), "%s", m->subject);
+		what = words_format(lang, "coord.cc.confirm.details", sv, nitems(sv));
+		snprintf(details, sizeof(details), "  %s", what);
+		free(what);
 
 		snprintf(in->detail, sizeof(in->detail), "coordinator's cc awaits confirmation (%s)",
 			 why);

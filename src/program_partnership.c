@@ -90,6 +90,19 @@ to_coordinators(struct program *p, const char *tmpl, const struct tmpl_var *v, s
 	return rc;
 }
 
+/* The language to_coordinators(p, tmpl, ...) writes in (reply_outmail_language). */
+static const char *
+coordinators_language(struct program *p, const char *tmpl)
+{
+	char **coords = NULL;
+	size_t n = program_coordinators(p->conf, &coords);
+	struct outmail om = { .tmpl = tmpl, .to = (const char *const *)coords, .nto = n };
+	const char *lang = n > 0 ? reply_outmail_language(p, &om) : NULL;
+
+	program_strv_free(coords, n);
+	return lang;
+}
+
 /* One scheduled-like mail to one person, keyed. */
 static int
 to_one(struct program *p, const char *tmpl, const char *to, const struct tmpl_var *v, size_t nv,
@@ -182,10 +195,10 @@ int
 partnership_leave(struct program *p, const struct partnership *x, int64_t leaver,
 		  enum leave_how how, const char *reason, const char *by)
 {
-	static const char *const how_words[] = {
-		[LEAVE_DISSOLVE] = "asked to dissolve it", [LEAVE_WITHDRAW] = "withdrew",
-		[LEAVE_DELETE] = "asked to be erased", [LEAVE_SILENT] = "did not answer a nudge",
-		[LEAVE_COORDINATOR] = "a coordinator dissolved it",
+	static const char *const how_keys[] = {
+		[LEAVE_DISSOLVE] = "coord.left.dissolve", [LEAVE_WITHDRAW] = "coord.left.withdraw",
+		[LEAVE_DELETE] = "coord.left.delete", [LEAVE_SILENT] = "coord.left.silent",
+		[LEAVE_COORDINATOR] = "coord.left.coordinator",
 	};
 	const char *leaver_email = leaver == x->a ? x->a_email : leaver == x->b ? x->b_email : "";
 	char key[96];
@@ -227,7 +240,9 @@ partnership_leave(struct program *p, const struct partnership *x, int64_t leaver
 	{
 		struct tmpl_var v[] = {
 			{ "a_email", x->a_email }, { "b_email", x->b_email },
-			{ "leaver", leaver_email }, { "how", how_words[how] },
+			{ "leaver", leaver_email },
+			{ "how", reply_word(coordinators_language(p, "partnership_ended"),
+					    how_keys[how]) },
 			{ "reason", reason ? reason : "" }, { "by", by ? by : "" },
 		};
 
@@ -406,28 +421,47 @@ program_reports(struct program *p, struct program_in *in, const struct cmd *c)
 	struct report *r = NULL;
 	struct buf b;
 	int n, rc = -1;
+	const char *lang;
 
 	buf_init(&b, 0);
 	if ((n = store_reports_open(p->st, &r)) < 0)
 		goto out;
+	lang = reply_language(p, in, "reports", NULL);
 	for (int i = 0; i < n; i++) {
-		char day[16];
+		char day[16], due[16] = "", num[24], days[24];
 		long age = (long)((p->now - r[i].created_at) / 86400);
+		struct tmpl_var v[] = {
+			{ "number", num },
+			{ "kind", reply_word(lang, r[i].kind == REPORT_NO_RESPONSE ?
+					     "coord.reports.no_response" : "coord.reports.other") },
+			{ "status", state_shown(lang, "report", report_status_name(r[i].status)) },
+			{ "date", day },
+			{ "days", days },
+			{ "reporter", r[i].reporter_email ? r[i].reporter_email : "?" },
+			{ "partner", r[i].partner_email ? r[i].partner_email : "?" },
+			{ "due", due },
+		};
 
+		snprintf(num, sizeof(num), "%lld", (long long)r[i].id);
+		snprintf(days, sizeof(days), "%ld", age);
 		time_format_date(r[i].created_at, day, sizeof(day));
-		buf_printf(&b, "[#%lld] %s, %s, opened %s (%ld day%s ago)\n  by %s about %s\n",
-			   (long long)r[i].id, r[i].kind == REPORT_NO_RESPONSE ?
-			   "no response" : "other problem", report_status_name(r[i].status), day,
-			   age, age == 1 ? "" : "s", r[i].reporter_email ? r[i].reporter_email : "?",
-			   r[i].partner_email ? r[i].partner_email : "?");
+		reply_words_add(&b, lang, age == 1 ? "coord.reports.line.one" :
+				"coord.reports.line.many", v, nitems(v));
+		buf_adds(&b, "\n  ");
+		reply_words_add(&b, lang, "coord.reports.by", v, nitems(v));
+		buf_adds(&b, "\n");
 		if (r[i].kind == REPORT_NO_RESPONSE && r[i].due_at) {
-			time_format_date(r[i].due_at, day, sizeof(day));
-			buf_printf(&b, "  dissolved on %s unless the partner writes\n", day);
+			time_format_date(r[i].due_at, due, sizeof(due));
+			buf_adds(&b, "  ");
+			reply_words_add(&b, lang, "coord.reports.due", v, nitems(v));
+			buf_adds(&b, "\n");
 		}
 		buf_printf(&b, "  > %.*s\n", 300, r[i].text);
 	}
-	if (n == 0)
-		buf_adds(&b, "No report is open.\n");
+	if (n == 0) {
+		reply_words_add(&b, lang, "coord.reports.none", NULL, 0);
+		buf_adds(&b, "\n");
+	}
 	{
 		struct tmpl_var v[] = { { "reports", b.data } };
 

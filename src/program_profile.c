@@ -12,6 +12,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 static int
 profile_not_registered(struct program *p, struct program_in *in, const char *command)
@@ -23,11 +24,11 @@ profile_not_registered(struct program *p, struct program_in *in, const char *com
 	return reply_queue(p, in, "not_registered", v, 1, NULL, NULL);
 }
 
-/* show_history: what else is held about participant id, as text for SHOW: partnerships
- * (round, partner, how it went), reports they filed and their state, a place in the
- * waiting pool. Never coordinators' notes. Appended to b; 0 or -1. */
+/* show_history: what else is held about participant id, as text for SHOW in language
+ * lang: partnerships (round, partner, how it went), reports they filed and their state,
+ * a place in the waiting pool. Never coordinators' notes. Appended to b; 0 or -1. */
 static int
-show_history(struct program *p, int64_t id, struct buf *b)
+show_history(struct program *p, int64_t id, const char *lang, struct buf *b)
 {
 	struct partnership *x = NULL;
 	struct report *r = NULL;
@@ -37,8 +38,10 @@ show_history(struct program *p, int64_t id, struct buf *b)
 
 	if ((nx = store_partnerships_of(p->st, id, &x)) < 0)
 		return -1;
-	if (nx > 0)
-		buf_adds(b, "Your partnerships:\n");
+	if (nx > 0) {
+		reply_words_add(b, lang, "show.partnerships", NULL, 0);
+		buf_adds(b, "\n");
+	}
 	for (int i = 0; i < nx; i++) {
 		struct round rd = { 0 };
 		int got = store_round_get(p->st, x[i].round_id, &rd);
@@ -46,34 +49,73 @@ show_history(struct program *p, int64_t id, struct buf *b)
 		if (got < 0)
 			goto out;
 		time_format_iso(x[i].introduced_at, d1, sizeof(d1));
-		buf_printf(b, "- round %s: with %s, %s", got ? rd.name : "?",
-			   x[i].a == id ? x[i].b_email : x[i].a_email,
-			   partnership_status_name(x[i].status));
-		if (x[i].introduced_at)
-			buf_printf(b, ", introduced %.10s", d1);
+		d1[10] = '\0';
+		{
+			struct tmpl_var v[] = {
+				{ "round", got ? rd.name : "?" },
+				{ "partner", x[i].a == id ? x[i].b_email : x[i].a_email },
+				{ "status", state_shown(lang, "partnership",
+							partnership_status_name(x[i].status)) },
+			};
+
+			buf_adds(b, "- ");
+			reply_words_add(b, lang, "show.partnership", v, nitems(v));
+		}
+		if (x[i].introduced_at) {
+			struct tmpl_var v[] = { { "date", d1 } };
+
+			reply_words_add(b, lang, "show.partnership.introduced", v, nitems(v));
+		}
 		if (x[i].ended_at) {
+			struct tmpl_var v[] = {
+				{ "date", d2 },
+				{ "how", state_shown(lang, "end", partnership_end_name(x[i].end)) },
+			};
+
 			time_format_iso(x[i].ended_at, d2, sizeof(d2));
-			buf_printf(b, ", ended %.10s (%s)", d2, partnership_end_name(x[i].end));
+			d2[10] = '\0';
+			reply_words_add(b, lang, "show.partnership.ended", v, nitems(v));
 		}
 		buf_adds(b, "\n");
 		round_clear(&rd);
 	}
 	if ((nr = store_reports_of(p->st, id, false, &r)) < 0)
 		goto out;
-	if (nr > 0)
-		buf_adds(b, "\nProblems you reported:\n");
+	if (nr > 0) {
+		buf_adds(b, "\n");
+		reply_words_add(b, lang, "show.reports", NULL, 0);
+		buf_adds(b, "\n");
+	}
 	for (int i = 0; i < nr; i++) {
+		char num[24];
+		struct tmpl_var v[] = {
+			{ "number", num },
+			{ "date", d1 },
+			{ "kind", state_shown(lang, "report_kind", report_kind_name(r[i].kind)) },
+			{ "status", state_shown(lang, "report", report_status_name(r[i].status)) },
+			{ "text", r[i].text ? r[i].text : "" },
+		};
+
+		snprintf(num, sizeof(num), "%lld", (long long)r[i].id);
 		time_format_iso(r[i].created_at, d1, sizeof(d1));
-		buf_printf(b, "- report %lld of %.10s (%s), %s: %s\n", (long long)r[i].id, d1,
-			   report_kind_name(r[i].kind), report_status_name(r[i].status),
-			   r[i].text ? r[i].text : "");
+		d1[10] = '\0';
+		buf_adds(b, "- ");
+		reply_words_add(b, lang, "show.report", v, nitems(v));
+		buf_adds(b, "\n");
 	}
 	if ((in_pool = store_waiting_get(p->st, id, &w)) < 0)
 		goto out;
 	if (in_pool) {
+		struct tmpl_var v[] = {
+			{ "date", d1 },
+			{ "reason", state_shown(lang, "waiting", waiting_reason_name(w.reason)) },
+		};
+
 		time_format_iso(w.since, d1, sizeof(d1));
-		buf_printf(b, "%sWaiting for a new partner since %.10s (%s).\n", nx || nr ? "\n" : "",
-			   d1, waiting_reason_name(w.reason));
+		d1[10] = '\0';
+		buf_adds(b, nx || nr ? "\n" : "");
+		reply_words_add(b, lang, "show.waiting", v, nitems(v));
+		buf_adds(b, "\n");
 	}
 	rc = 0;
 out:
@@ -94,6 +136,7 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 	char *form = NULL, agreed[32] = "", created[32] = "", bounced[160] = "";
 	struct buf history;
 	int found, subscribed, perm, temp, rc = -1;
+	const char *lang;
 	bool stopped;
 
 	memset(&prof, 0, sizeof(prof));
@@ -107,24 +150,36 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 	}
 	if (store_bounce_address(p->st, in->m->from, &perm, &temp, &stopped) < 0)
 		goto out;
-	if (perm + temp > 0)
-		snprintf(bounced, sizeof(bounced), "%d permanent and %d temporary failure%s%s", perm,
-			 temp, perm + temp == 1 ? "" : "s",
-			 stopped ? "; digests to you were stopped" : "");
+	lang = reply_language(p, in, "show", NULL);
+	if (perm + temp > 0) {
+		char np[16], nt[16];
+		struct tmpl_var v[] = { { "permanent", np }, { "temporary", nt } };
+		char *s, *st = stopped ? words_format(lang, "show.bounced.stopped", NULL, 0) : NULL;
+
+		snprintf(np, sizeof(np), "%d", perm);
+		snprintf(nt, sizeof(nt), "%d", temp);
+		s = words_format(lang, perm + temp == 1 ? "show.bounced.one" : "show.bounced.many",
+				 v, nitems(v));
+		snprintf(bounced, sizeof(bounced), "%s%s", s, st ? st : "");
+		free(s);
+		free(st);
+	}
 	if (found) {
 		form = form_render(&prof, true, reply_lang(p, in, "show", NULL));
 		time_format_iso(part.agreed_at, agreed, sizeof(agreed));
 		time_format_iso(part.created_at, created, sizeof(created));
-		if (show_history(p, part.id, &history) < 0)
+		if (show_history(p, part.id, lang, &history) < 0)
 			goto out;
 	}
 	{
 		struct tmpl_var v[] = {
 			{ "profile", form ? form : "" },
-			{ "status", found ? participant_status_name(part.status) : "" },
+			{ "status", found ? state_shown(lang, "participant",
+						       participant_status_name(part.status)) : "" },
 			{ "agreed_at", agreed },
 			{ "created_at", created },
-			{ "subscribed", subscribed ? "yes" : "no" },
+			{ "subscribed", reply_word(lang, subscribed ? "show.subscribed.yes" :
+							   "show.subscribed.no") },
 			{ "history", history.data ? history.data : "" },
 			{ "bounced", bounced },
 		};
@@ -205,6 +260,7 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 	struct buf rb;
 	char ends[16] = "", starts[16] = "", since[16] = "";
 	int found, partnered = 0, has_round = 0, waiting = 0, nreps = 0, rc = -1;
+	const char *lang;
 
 	memset(&x, 0, sizeof(x));
 	memset(&r, 0, sizeof(r));
@@ -230,13 +286,22 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	if (waiting)
 		time_format_date(w.since, since, sizeof(since));
+	lang = reply_language(p, in, "status", NULL);
 	for (int i = 0; i < nreps; i++) {
-		char day[16];
+		char day[16], num[24];
+		struct tmpl_var v[] = {
+			{ "number", num },
+			{ "what", reply_word(lang, reps[i].kind == REPORT_NO_RESPONSE ?
+					     "status.report.no_response" :
+					     "status.report.other") },
+			{ "date", day },
+		};
 
+		snprintf(num, sizeof(num), "%lld", (long long)reps[i].id);
 		time_format_date(reps[i].created_at, day, sizeof(day));
-		buf_printf(&rb, "  [#%lld] %s, opened %s\n", (long long)reps[i].id,
-			   reps[i].kind == REPORT_NO_RESPONSE ? "your partner does not respond" :
-			   "a problem with your partnership", day);
+		buf_adds(&rb, "  ");
+		reply_words_add(&rb, lang, "status.report", v, nitems(v));
+		buf_adds(&rb, "\n");
 	}
 	if (has_round) {
 		time_format_date(r.starts, starts, sizeof(starts));
@@ -248,7 +313,8 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 		enum partner_choice ch = !partnered ? CHOICE_NONE :
 		    x.a == part.id ? x.a_choice : x.b_choice;
 		struct tmpl_var v[] = {
-			{ "status", participant_status_name(part.status) },
+			{ "status", state_shown(lang, "participant",
+						participant_status_name(part.status)) },
 			{ "waiting", active && !partnered ? "yes" : "" },
 			{ "withdrawn", active ? "" : "yes" },
 			{ "partner", active ? partner : "" },

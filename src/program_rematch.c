@@ -109,7 +109,7 @@ program_rematch(struct program *p, int64_t round_id)
 	for (int i = 0; i < res->npairs; i++) {
 		const struct match_pair *pp = &res->pairs[i];
 		const struct pool_row *a = &rows[pp->a], *b = &rows[pp->b];
-		char *why = match_pair_why(rows, pp);
+		char *why = match_pair_why(rows, pp, NULL);
 		struct partnership x;
 		int64_t id;
 

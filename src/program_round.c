@@ -24,6 +24,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define ROUND_NAME_MAX 60
 #define STATS_SMALL 5           /* counts under it shown as "<5" where forwardable */
@@ -94,17 +95,31 @@ body_field(const char *body, const char *field)
 /* The problem line of a date field that time_parse refused: a day past the month's end
  * ("2026-02-29") is named as such, anything else gets the accepted form. */
 static void
-date_problem(struct buf *problems, const char *field, const char *value)
+date_problem(struct buf *problems, const char *lang, const char *field, const char *value)
 {
 	int y, m, d;
-	char tail;
+	char tail, date[32], days[16];
+	struct tmpl_var v[] = { { "date", date }, { "days", days } };
 
+	buf_printf(problems, "%s: ", field);
 	if (value != NULL && sscanf(value, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
-	    m >= 1 && m <= 12 && d > time_month_days(y, m))
-		buf_printf(problems, "%s: %04d-%02d-%02d is not a date: that month has %d days; "
-			   "accepted: YYYY-MM-DD\n", field, y, m, d, time_month_days(y, m));
-	else
-		buf_printf(problems, "%s: missing or not a date; accepted: YYYY-MM-DD\n", field);
+	    m >= 1 && m <= 12 && d > time_month_days(y, m)) {
+		snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+		snprintf(days, sizeof(days), "%d", time_month_days(y, m));
+		reply_words_add(problems, lang, "round.problem.no_such_day", v, nitems(v));
+	} else {
+		reply_words_add(problems, lang, "round.problem.not_a_date", NULL, 0);
+	}
+	buf_adds(problems, "\n");
+}
+
+/* The [messages] sentence key, filled from v, as a line of b. */
+static void
+round_say(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
+	  size_t nv)
+{
+	reply_words_add(b, lang, key, v, nv);
+	buf_adds(b, "\n");
 }
 
 int
@@ -119,19 +134,24 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 	struct pool_row *rows = NULL;
 	char **subs = NULL;
 	int nrows = 0, nsubs = 0, sent = 0;
+	const char *lang = reply_language(p, in, "round_problems", NULL);
+	char max[16];
+	struct tmpl_var nv[] = { { "max", max }, { "name", name },
+				 { "min_months", STR(CONF_ROUND_MONTHS_MIN) },
+				 { "max_months", STR(CONF_ROUND_MONTHS_MAX) } };
 
 	buf_init(&problems, 8192);
+	snprintf(max, sizeof(max), "%d", ROUND_NAME_MAX);
 	if (name == NULL || name[0] == '\0' || strlen(name) > ROUND_NAME_MAX)
-		buf_printf(&problems, "Subject: ROUND OPEN needs a round name of 1 to %d characters, "
-			   "e.g. ROUND OPEN 2026A\n", ROUND_NAME_MAX);
+		round_say(&problems, lang, "round.problem.name", nv, nitems(nv));
 	else if ((exists = store_round_exists(p->st, name)) < 0)
 		goto out;
 	else if (exists)
-		buf_printf(&problems, "Subject: a round named %s already exists\n", name);
+		round_say(&problems, lang, "round.problem.name_taken", nv, nitems(nv));
 	if (closes == NULL || time_parse(closes, &tc) < 0)
-		date_problem(&problems, "Signup closes", closes);
+		date_problem(&problems, lang, "Signup closes", closes);
 	if (starts == NULL || time_parse(starts, &ts) < 0)
-		date_problem(&problems, "Starts", starts);
+		date_problem(&problems, lang, "Starts", starts);
 	if (length) {
 		char *end;
 		long v = strtol(length, &end, 10);
@@ -140,13 +160,12 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 			end++;
 		if (end == length || v < CONF_ROUND_MONTHS_MIN || v > CONF_ROUND_MONTHS_MAX ||
 		    (*end && strncasecmp(end, "month", 5) != 0))
-			buf_adds(&problems, "Length: accepted: a number of months from "
-				 STR(CONF_ROUND_MONTHS_MIN) " to " STR(CONF_ROUND_MONTHS_MAX) "\n");
+			round_say(&problems, lang, "round.problem.length", nv, nitems(nv));
 		else
 			months = (int)v;
 	}
 	if (problems.len == 0 && tc > ts)
-		buf_adds(&problems, "Signup closes: must not be after Starts\n");
+		round_say(&problems, lang, "round.problem.closes_after_starts", nv, nitems(nv));
 	if (problems.len > 0) {
 		struct tmpl_var v[] = { { "problems", problems.data } };
 
@@ -274,7 +293,7 @@ round_match_store(struct program *p, const struct round *r, const struct pool_ro
 		return -1;
 	for (int i = 0; i < res->npairs; i++) {
 		const struct match_pair *pp = &res->pairs[i];
-		char *why = match_pair_why(rows, pp);
+		char *why = match_pair_why(rows, pp, NULL);
 		int rc = store_partnership_add(p->st, r->id, rows[pp->a].id, rows[pp->b].id,
 					       pp->weight, why, p->now, NULL);
 
@@ -283,7 +302,11 @@ round_match_store(struct program *p, const struct round *r, const struct pool_ro
 			return -1;
 	}
 	for (int i = 0; i < res->nunmatched; i++) {
-		char *why = match_unmatched_why(rows, &res->unmatched[i]);
+		/* in the language of the mail APPROVE sends it in (round_approve) */
+		const char *to = rows[res->unmatched[i].idx].email;
+		struct outmail om = { .tmpl = "unmatched_options", .to = &to, .nto = 1 };
+		char *why = match_unmatched_why(rows, &res->unmatched[i],
+						reply_outmail_language(p, &om));
 		int rc = store_unmatched_add(p->st, r->id, rows[res->unmatched[i].idx].id, why);
 
 		free(why);
@@ -339,6 +362,20 @@ round_preview_send(struct program *p, struct program_in *in, const struct round 
 }
 
 /* The matching of the current round, as a numbered proposal (see program.h). */
+/* The language round_preview_send writes the preview in (reply_outmail_language). */
+static const char *
+preview_language(struct program *p, struct program_in *in)
+{
+	char **coords = NULL;
+	size_t n = program_coordinators(p->conf, &coords);
+	struct outmail om = { .tmpl = "match_preview", .to = (const char *const *)coords,
+			      .nto = n, .parent = in ? in->m : NULL };
+	const char *lang = n > 0 ? reply_outmail_language(p, &om) : NULL;
+
+	program_strv_free(coords, n);
+	return lang;
+}
+
 static int
 round_propose(struct program *p, struct program_in *in, bool store_it, const char *changes,
 	      char **report_out, char **csv_out)
@@ -370,7 +407,8 @@ round_propose(struct program *p, struct program_in *in, bool store_it, const cha
 	if (number == 0)
 		number = 1;
 	{
-		struct preview pv = { r.name, number, p->now, rows, nrows, &adj, changes };
+		struct preview pv = { r.name, number, p->now, rows, nrows, &adj, changes,
+				      store_it ? preview_language(p, in) : NULL };
 
 		report = match_preview_text(&pv);
 		csv = match_preview_csv(&pv);
@@ -465,49 +503,52 @@ words3(const char *line, size_t len, char w[3][256])
 static int
 adjust_line(struct program *p, const struct round *r, int number, const char *by,
 	    const struct pool_row *rows, int nrows, const struct partnership *props,
-	    int nprops, char w[3][256], int nw, struct buf *done)
+	    int nprops, char w[3][256], int nw, const char *lang, struct buf *done)
 {
 	enum adjust_kind kind;
 	int i, j = -1;
 	const char *why;
-	char rule[160];
+	char rule[160], num[16], line[800];
+	struct tmpl_var v[] = { { "word", w[0] }, { "line", line }, { "email", NULL },
+				{ "a_email", NULL }, { "b_email", NULL }, { "why", NULL },
+				{ "number", num }, { "by", by } };
 
 	kind = strcasecmp(w[0], "pair") == 0 ? ADJUST_PAIR :
 	       strcasecmp(w[0], "unpair") == 0 ? ADJUST_UNPAIR : ADJUST_EXCLUDE;
+	snprintf(num, sizeof(num), "%d", number);
 	if (nw != (kind == ADJUST_PAIR ? 3 : 2)) {
-		buf_printf(done, "Refused: \"%s ...\": write %s\n", w[0], kind == ADJUST_PAIR ?
-			   "pair a@example.org b@example.org" : kind == ADJUST_UNPAIR ?
-			   "unpair a@example.org" : "exclude a@example.org");
+		round_say(done, lang, kind == ADJUST_PAIR ? "round.adjust.usage.pair" :
+			  kind == ADJUST_UNPAIR ? "round.adjust.usage.unpair" :
+			  "round.adjust.usage.exclude", v, nitems(v));
 		return 0;
 	}
 	if ((i = row_by_email(rows, nrows, w[1])) < 0 ||
 	    (kind == ADJUST_PAIR && (j = row_by_email(rows, nrows, w[2])) < 0)) {
-		buf_printf(done, "Refused: %s %s%s%s: %s is not waiting to be matched\n", w[0],
-			   w[1], nw == 3 ? " " : "", nw == 3 ? w[2] : "", i < 0 ? w[1] : w[2]);
+		snprintf(line, sizeof(line), "%s %s%s%s", w[0], w[1], nw == 3 ? " " : "",
+			 nw == 3 ? w[2] : "");
+		v[2].value = i < 0 ? w[1] : w[2];
+		round_say(done, lang, "round.adjust.not_waiting", v, nitems(v));
 		return 0;
 	}
+	v[2].value = v[3].value = rows[i].email;
 	if (kind == ADJUST_PAIR && (why = adjust_pair_refusal(rows, i, j, rule, sizeof(rule))) != NULL) {
-		buf_printf(done, "Refused: pair %s %s: %s\n", rows[i].email, rows[j].email, why);
+		v[4].value = rows[j].email;
+		v[5].value = why;
+		round_say(done, lang, "round.adjust.pair_refused", v, nitems(v));
 		return 0;
 	}
 	if (kind == ADJUST_UNPAIR &&
 	    (j = proposed_partner(rows, nrows, props, nprops, i)) < 0) {
-		buf_printf(done, "Refused: unpair %s: no partner in proposal %d\n", rows[i].email,
-			   number);
+		round_say(done, lang, "round.adjust.no_partner", v, nitems(v));
 		return 0;
 	}
 	if (store_adjust_add(p->st, r->id, number, (int)kind, rows[i].id,
 			     j >= 0 ? rows[j].id : 0, by, p->now) < 0)
 		return -1;
-	if (kind == ADJUST_PAIR)
-		buf_printf(done, "%s locked %s and %s together\n", by, rows[i].email,
-			   rows[j].email);
-	else if (kind == ADJUST_UNPAIR)
-		buf_printf(done, "%s unpaired %s and %s (not proposed together again this "
-			   "round)\n", by, rows[i].email, rows[j].email);
-	else
-		buf_printf(done, "%s excluded %s from this round (kept for the next)\n", by,
-			   rows[i].email);
+	v[4].value = j >= 0 ? rows[j].email : "";
+	round_say(done, lang, kind == ADJUST_PAIR ? "round.adjust.locked" :
+		  kind == ADJUST_UNPAIR ? "round.adjust.unpaired" : "round.adjust.excluded", v,
+		  nitems(v));
 	return 1;
 }
 
@@ -520,6 +561,7 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 	struct pool_row *rows = NULL;
 	struct partnership *props = NULL;
 	struct buf done;
+	const char *lang = reply_language(p, in, "coord_done", NULL);
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&done, 0);
@@ -530,17 +572,21 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 	if (store_round_get(p->st, rid, &r) < 0)
 		goto out;
 	if (r.id == 0 || r.status != ROUND_PREVIEWED) {
-		buf_adds(&done, "Nothing changed: this round's proposal is no longer open to "
-			 "adjustment (it was approved, or the round is gone).\n");
+		round_say(&done, lang, "round.adjust.closed", NULL, 0);
 		goto answer;
 	}
 	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
 	    (nrows = store_pool_list(p->st, &rows)) < 0 ||
 	    (nprops = store_partnerships_list(p->st, r.id, PARTNERSHIP_PROPOSED, &props)) < 0)
 		goto out;
-	if (number != current)
-		buf_printf(&done, "(Your reply answers proposal %d; the changes apply to proposal "
-			   "%d, the latest.)\n", number, current);
+	if (number != current) {
+		char asked[16], latest[16];
+		struct tmpl_var v[] = { { "asked", asked }, { "latest", latest } };
+
+		snprintf(asked, sizeof(asked), "%d", number);
+		snprintf(latest, sizeof(latest), "%d", current);
+		round_say(&done, lang, "round.adjust.older", v, nitems(v));
+	}
 	for (const char *l = m->body; *l && lines < ADJUST_LINES_MAX;) {
 		size_t n = strcspn(l, "\n");
 		char w[3][256];
@@ -550,7 +596,7 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 		    strcasecmp(w[0], "unpair") == 0 || strcasecmp(w[0], "exclude") == 0)) {
 			lines++;
 			if ((got = adjust_line(p, &r, current, m->from, rows, nrows, props, nprops,
-					       w, nw > 3 ? 0 : nw, &done)) < 0)
+					       w, nw > 3 ? 0 : nw, lang, &done)) < 0)
 				goto out;
 			made += got;
 		}
@@ -559,9 +605,7 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 			l++;
 	}
 	if (lines == 0)
-		buf_adds(&done, "Nothing changed: no line of your reply is an adjustment. Write "
-			 "lines such as\n  pair a@example.org b@example.org\n  unpair "
-			 "a@example.org\n  exclude a@example.org\n");
+		round_say(&done, lang, "round.adjust.none", NULL, 0);
 	if (made > 0) {
 		snprintf(in->detail, sizeof(in->detail), "proposal %d adjusted: %d change(s)",
 			 current, made);
@@ -673,7 +717,9 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
 	if (!found || r.status != ROUND_PREVIEWED) {
-		rc = round_no_round(p, in, found ? "APPROVE (send MATCH first)" : "APPROVE");
+		rc = round_no_round(p, in, found ? reply_word(reply_language(p, in, "no_round", NULL),
+							      "round.approve.match_first") :
+				    "APPROVE");
 		goto out;
 	}
 	if ((current = store_round_proposal(p->st, r.id)) < 0 ||
@@ -803,7 +849,8 @@ struct stat_kv { const char *k; int n; };
 
 /* One bar chart: a table of inline-styled cells (no scripts, no remote images). */
 static void
-stats_html_chart(struct buf *h, const char *title, const struct stat_kv *c, int nc)
+stats_html_chart(struct buf *h, const char *lang, const char *title, const struct stat_kv *c,
+		 int nc)
 {
 	int max = 1;
 	char num[16];
@@ -829,17 +876,21 @@ stats_html_chart(struct buf *h, const char *title, const struct stat_kv *c, int 
 			   "height:12px;font-size:1px;line-height:1px\" width=\"%d\">&nbsp;</td>"
 			   "</tr></table></td></tr>\n", w > 0 ? w : 1, w > 0 ? w : 1);
 	}
-	if (nc == 0)
-		buf_adds(h, "<tr><td>none</td></tr>\n");
+	if (nc == 0) {
+		buf_adds(h, "<tr><td>");
+		stats_html_text(h, reply_word(lang, "stats.none"));
+		buf_adds(h, "</td></tr>\n");
+	}
 	buf_adds(h, "</table>\n");
 }
 
 /* Counts of a field over the rows, "name n, name n" by descending count, small counts
  * as "<5"; the same as a bar chart into h. */
 static void
-stats_count(struct buf *out, struct buf *h, const char *title, const struct pool_row *rows,
-	    int n, const char *(*get)(const struct profile *))
+stats_count(struct buf *out, struct buf *h, const char *lang, const char *title_key,
+	    const struct pool_row *rows, int n, const char *(*get)(const struct profile *))
 {
+	const char *title = reply_word(lang, title_key);
 	struct stat_kv c[256];
 	int nc = 0;
 	char num[16];
@@ -848,6 +899,8 @@ stats_count(struct buf *out, struct buf *h, const char *title, const struct pool
 		const char *k = get(rows[i].prof);
 		int j;
 
+		if (k == NULL)
+			k = reply_word(lang, "stats.stage.unknown");
 		for (j = 0; j < nc && strcmp(c[j].k, k) != 0; j++)
 			;
 		if (j == nc && nc < 256)
@@ -867,24 +920,42 @@ stats_count(struct buf *out, struct buf *h, const char *title, const struct pool
 	for (int i = 0; i < nc; i++)
 		buf_printf(out, "%s %s %s", i ? "," : "", c[i].k, stats_small(c[i].n, num,
 										sizeof(num)));
-	buf_adds(out, nc ? "\n" : " none\n");
-	stats_html_chart(h, title, c, nc);
+	if (nc == 0)
+		buf_printf(out, " %s", reply_word(lang, "stats.none"));
+	buf_adds(out, "\n");
+	stats_html_chart(h, lang, title, c, nc);
 }
 
 /* The counts of one round (or all rounds) as text lines. */
 static void
-stats_counts_text(struct buf *out, const char *title, const struct round_counts *k)
+stats_counts_text(struct buf *out, const char *lang, const char *title_key,
+		  const struct round_counts *k)
 {
-	buf_printf(out, "%s\n  Partnerships: %d active, %d dissolved, %d continuing, %d "
-		   "concluded\n  Unmatched by the matching: %d; waiting for a partner: %d\n"
-		   "  Reports: %d; digests sent: %d; adjustments: %d\n", title, k->active,
-		   k->dissolved, k->continuing, k->concluded, k->unmatched, k->waiting,
-		   k->reports, k->digests, k->adjustments);
+	const int n[] = { k->active, k->dissolved, k->continuing, k->concluded, k->unmatched,
+			  k->waiting, k->reports, k->digests, k->adjustments };
+	static const char *const names[] = { "active", "dissolved", "continuing", "concluded",
+					     "unmatched", "waiting", "reports", "digests",
+					     "adjustments" };
+	char num[nitems(n)][16];
+	struct tmpl_var v[nitems(n)];
+
+	for (size_t i = 0; i < nitems(n); i++) {
+		snprintf(num[i], sizeof(num[i]), "%d", n[i]);
+		v[i] = (struct tmpl_var){ names[i], num[i] };
+	}
+	round_say(out, lang, title_key, NULL, 0);
+	buf_adds(out, "  ");
+	round_say(out, lang, "stats.counts.partnerships", v, nitems(v));
+	buf_adds(out, "  ");
+	round_say(out, lang, "stats.counts.unmatched", v, nitems(v));
+	buf_adds(out, "  ");
+	round_say(out, lang, "stats.counts.reports", v, nitems(v));
 }
 
 /* The table by round, one line per round, from the EXPORT ROUNDS rows. */
 struct stats_rounds {
 	struct buf *out, *h;
+	const char *lang;
 	int n;
 };
 
@@ -896,24 +967,37 @@ stats_round_row(void *arg, int nc, const char *const *v)
 	if (nc < 15)
 		return;
 	if (t->n++ == 0) {
-		buf_printf(t->out, "\nBy round\n  %-12s %-10s %6s %6s %9s %6s %9s\n", "round",
-			   "state", "pairs", "active", "dissolved", "ended", "unmatched");
+		static const char *const cols[] = {
+			"stats.col.round", "stats.col.state", "stats.col.pairs", "stats.col.active",
+			"stats.col.dissolved", "stats.col.ended", "stats.col.unmatched",
+		};
+		const char *col[nitems(cols)];
+
+		for (size_t i = 0; i < nitems(cols); i++)
+			col[i] = reply_word(t->lang, cols[i]);
+		buf_printf(t->out, "\n%s\n  %-12s %-10s %6s %6s %9s %6s %9s\n",
+			   reply_word(t->lang, "stats.label.by_round"), col[0], col[1], col[2],
+			   col[3], col[4], col[5], col[6]);
 		buf_adds(t->h, "<h3 style=\"font-family:sans-serif;font-size:15px;margin:16px 0 "
-			 "4px\">By round</h3>\n<table style=\"border-collapse:collapse;"
+			 "4px\">");
+		stats_html_text(t->h, reply_word(t->lang, "stats.label.by_round"));
+		buf_adds(t->h, "</h3>\n<table style=\"border-collapse:collapse;"
 			 "font-family:sans-serif;font-size:13px\">\n<tr>");
-		for (int i = 0; i < 7; i++)
-			buf_printf(t->h, "<th style=\"padding:2px 8px;text-align:left;"
-				   "border-bottom:1px solid #999\">%s</th>", (const char *[]){
-				   "round", "state", "pairs", "active", "dissolved", "ended",
-				   "unmatched" }[i]);
+		for (size_t i = 0; i < nitems(cols); i++) {
+			buf_adds(t->h, "<th style=\"padding:2px 8px;text-align:left;"
+				 "border-bottom:1px solid #999\">");
+			stats_html_text(t->h, col[i]);
+			buf_adds(t->h, "</th>");
+		}
 		buf_adds(t->h, "</tr>\n");
 	}
-	buf_printf(t->out, "  %-12.12s %-10s %6s %6s %9s %6s %9s\n", v[0], v[1], v[9], v[10],
-		   v[11], v[12], v[13]);
+	buf_printf(t->out, "  %-12.12s %-10s %6s %6s %9s %6s %9s\n", v[0],
+		   state_shown(t->lang, "round", v[1]), v[9], v[10], v[11], v[12], v[13]);
 	buf_adds(t->h, "<tr>");
 	for (int i = 0; i < 7; i++) {
 		buf_adds(t->h, "<td style=\"padding:2px 8px\">");
-		stats_html_text(t->h, v[(const int[]){ 0, 1, 9, 10, 11, 12, 13 }[i]]);
+		stats_html_text(t->h, i == 1 ? state_shown(t->lang, "round", v[1]) :
+				v[(const int[]){ 0, 1, 9, 10, 11, 12, 13 }[i]]);
 		buf_adds(t->h, "</td>");
 	}
 	buf_adds(t->h, "</tr>\n");
@@ -936,41 +1020,64 @@ get_sector(const struct profile *p)
 static const char *
 get_stage(const struct profile *p)
 {
-	const char *s = profile_stage(p->years);
-
-	return s ? s : "unknown";
+	return profile_stage(p->years);       /* NULL: stats_count says "unknown" */
 }
 
 /* The round's proposals: the latest number, who approved, every adjustment and who made
  * it. 0 or -1. */
 static int
-stats_proposals(struct program *p, const struct round *r, struct buf *out)
+stats_proposals(struct program *p, const struct round *r, const char *lang, struct buf *out)
 {
 	struct adjust_row *v = NULL;
 	int n, number = store_round_proposal(p->st, r->id);
-	char *by = NULL;
+	char *by = NULL, count[16], num[16];
+	const char *gone = reply_word(lang, "stats.deleted");
+	struct buf who;
+	struct tmpl_var t[] = { { "count", count }, { "by", NULL }, { "number", num },
+				{ "kind", NULL }, { "people", NULL } };
 
 	if (number < 0 || (n = store_adjust_list(p->st, r->id, &v)) < 0)
 		return -1;
 	if (number == 0)
 		return 0;
-	buf_printf(out, "Proposals: %d (the latest is proposal %d)\n", number, number);
+	snprintf(count, sizeof(count), "%d", number);
+	round_say(out, lang, "stats.proposals", t, nitems(t));
 	if (store_round_approved_by(p->st, r->id, &by) < 0) {
 		store_adjust_rows_free(v, n);
 		return -1;
 	}
+	t[1].value = by;
 	if (by && by[0])
-		buf_printf(out, "Approved by: %s\n", by);
+		round_say(out, lang, "stats.approved_by", t, nitems(t));
 	free(by);
-	buf_printf(out, "Adjustments: %d\n", n);
+	snprintf(count, sizeof(count), "%d", n);
+	round_say(out, lang, "stats.adjustments", t, nitems(t));
+	buf_init(&who, 0);
 	for (int i = 0; i < n; i++) {
-		buf_printf(out, "  proposal %d: %s %s %s%s%s\n", v[i].proposal, v[i].by,
-			   adjust_kind_name((enum adjust_kind)v[i].kind),
-			   v[i].a_email ? v[i].a_email : "(deleted)", v[i].b ? " " : "",
-			   v[i].b ? (v[i].b_email ? v[i].b_email : "(deleted)") : "");
+		buf_reset(&who);
+		buf_printf(&who, "%s%s%s", v[i].a_email ? v[i].a_email : gone, v[i].b ? " " : "",
+			   v[i].b ? (v[i].b_email ? v[i].b_email : gone) : "");
+		snprintf(num, sizeof(num), "%d", v[i].proposal);
+		t[1].value = v[i].by;
+		t[3].value = adjust_kind_name((enum adjust_kind)v[i].kind);
+		t[4].value = who.data;
+		buf_adds(out, "  ");
+		round_say(out, lang, "stats.adjustment", t, nitems(t));
 	}
+	buf_free(&who);
 	store_adjust_rows_free(v, n);
 	return 0;
+}
+
+/* "Label: n" lines of STATS: the [messages] key with {{count}} n. */
+static void
+stats_line(struct buf *out, const char *lang, const char *key, int n)
+{
+	char num[16];
+	struct tmpl_var v[] = { { "count", num } };
+
+	snprintf(num, sizeof(num), "%d", n);
+	round_say(out, lang, key, v, nitems(v));
 }
 
 int
@@ -982,6 +1089,7 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 	struct applicant_counts ac;
 	struct round_counts rk, all;
 	int n, found, failed, rc = -1;
+	const char *lang = reply_language(p, in, "stats", NULL);
 
 	buf_init(&out, 0);
 	buf_init(&h, 0);
@@ -995,35 +1103,49 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	buf_adds(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>"
 		 "<body style=\"font-family:sans-serif\">\n");
-	if (found)
-		buf_printf(&out, "Round: %s (%s)\n", r.name, round_status_name(r.status));
-	else
-		buf_adds(&out, "Round: none open\n");
-	if (found && stats_proposals(p, &r, &out) < 0)
+	if (found) {
+		struct tmpl_var v[] = { { "round", r.name },
+					{ "status", state_shown(lang, "round",
+								round_status_name(r.status)) } };
+
+		round_say(&out, lang, "stats.round", v, nitems(v));
+	} else {
+		round_say(&out, lang, "stats.round.none", NULL, 0);
+	}
+	if (found && stats_proposals(p, &r, lang, &out) < 0)
 		goto out;
-	buf_printf(&out, "Applicants: %d pending confirmation, %d confirmed; withdrawn: %d\n",
-		   ac.pending, ac.confirmed, ac.withdrawn);
-	buf_printf(&out, "Waiting to be matched: %d\n", n);
-	stats_count(&out, &h, "By country", rows, n, get_country);
-	stats_count(&out, &h, "By sector", rows, n, get_sector);
-	stats_count(&out, &h, "By stage", rows, n, get_stage);
+	{
+		char np[16], nc[16], nw[16];
+		struct tmpl_var v[] = { { "pending", np }, { "confirmed", nc },
+					{ "withdrawn", nw } };
+
+		snprintf(np, sizeof(np), "%d", ac.pending);
+		snprintf(nc, sizeof(nc), "%d", ac.confirmed);
+		snprintf(nw, sizeof(nw), "%d", ac.withdrawn);
+		round_say(&out, lang, "stats.applicants", v, nitems(v));
+	}
+	stats_line(&out, lang, "stats.waiting", n);
+	stats_count(&out, &h, lang, "stats.label.by_country", rows, n, get_country);
+	stats_count(&out, &h, lang, "stats.label.by_sector", rows, n, get_sector);
+	stats_count(&out, &h, lang, "stats.label.by_stage", rows, n, get_stage);
 	{
 		struct stat_kv st[] = {
-			{ "pending confirmation", ac.pending },
-			{ "waiting to be matched", n },
-			{ "in a partnership", 2 * all.active },
-			{ "withdrawn", ac.withdrawn },
+			{ reply_word(lang, "stats.state.pending"), ac.pending },
+			{ reply_word(lang, "stats.state.waiting"), n },
+			{ reply_word(lang, "stats.state.partnership"), 2 * all.active },
+			{ reply_word(lang, "stats.state.withdrawn"), ac.withdrawn },
 		};
 
-		stats_html_chart(&h, "By state", st, (int)nitems(st));
+		stats_html_chart(&h, lang, reply_word(lang, "stats.label.by_state"), st,
+				 (int)nitems(st));
 	}
 	if (found) {
 		buf_adds(&out, "\n");
-		stats_counts_text(&out, "This round", &rk);
+		stats_counts_text(&out, lang, "stats.label.this_round", &rk);
 	}
-	stats_counts_text(&out, "All rounds", &all);
+	stats_counts_text(&out, lang, "stats.label.all_rounds", &all);
 	{
-		struct stats_rounds t = { &out, &h, 0 };
+		struct stats_rounds t = { &out, &h, lang, 0 };
 
 		if (store_export_each(p->st, STORE_EXPORT_ROUNDS, "", stats_round_row, &t) < 0)
 			goto out;
@@ -1036,30 +1158,42 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 
 		if (answers < 0)
 			goto out;
-		buf_printf(&out, "Check-in answers: %d\n", answers);
+		stats_line(&out, lang, "stats.checkin_answers", answers);
 	}
 	{
 		int rc2[REPORT_NSTATUS];
 
 		if (store_report_counts(p->st, rc2) < 0)
 			goto out;
-		buf_printf(&out, "Open reports: %d\nReports: %d answered by the partner, %d "
-			   "resolved, %d ended in dissolution\n", rc2[REPORT_OPEN],
-			   rc2[REPORT_ANSWERED], rc2[REPORT_RESOLVED], rc2[REPORT_DISSOLVED]);
+		char na[16], nr[16], nd[16];
+		struct tmpl_var v[] = { { "answered", na }, { "resolved", nr },
+					{ "dissolved", nd } };
+
+		stats_line(&out, lang, "stats.reports.open", rc2[REPORT_OPEN]);
+		snprintf(na, sizeof(na), "%d", rc2[REPORT_ANSWERED]);
+		snprintf(nr, sizeof(nr), "%d", rc2[REPORT_RESOLVED]);
+		snprintf(nd, sizeof(nd), "%d", rc2[REPORT_DISSOLVED]);
+		round_say(&out, lang, "stats.reports", v, nitems(v));
 	}
 	if (found && r.status == ROUND_RUNNING) {
 		int waiting = store_waiting_count(p->st, r.id);
 
 		if (waiting < 0)
 			goto out;
-		buf_printf(&out, "Waiting for a new partner in the round: %d\n", waiting);
+		stats_line(&out, lang, "stats.waiting_new", waiting);
 	}
-	buf_printf(&out, "Mail that failed permanently: %d\n", failed);
+	stats_line(&out, lang, "stats.failed", failed);
 	if (store_bounce_stats(p->st, &out) < 0)
 		goto out;
-	buf_printf(&h, "<p style=\"font-size:12px;color:#555\">Counts under %d are shown as "
-		   "&lt;%d.</p>\n</body></html>\n",
-		   STATS_SMALL, STATS_SMALL);
+	{
+		struct tmpl_var v[] = { { "small", STR(STATS_SMALL) } };
+		char *small = words_format(lang, "stats.small", v, nitems(v));
+
+		buf_adds(&h, "<p style=\"font-size:12px;color:#555\">");
+		stats_html_text(&h, small);
+		buf_adds(&h, "</p>\n</body></html>\n");
+		free(small);
+	}
 	{
 		struct tmpl_var v[] = { { "stats", out.data } };
 		struct outmail om = { .tmpl = "stats", .vars = v, .nvars = 1,
@@ -1188,7 +1322,7 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 	enum store_export kind = STORE_EXPORT_PARTICIPANTS;
 	const char *arg = c->arg, *name = "participants.csv";
 	char *csv;
-	const char *what = "every participant, preferences and notes included";
+	const char *what = "export.participants";
 	struct tmpl_var v[1];
 	struct outmail om = { .tmpl = "export", .attach_type = "text/csv; charset=UTF-8" };
 	int rc;
@@ -1198,19 +1332,20 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 	if (strncasecmp(arg, "PAIRS", 5) == 0 && (arg[5] == '\0' || arg[5] == ' ')) {
 		kind = STORE_EXPORT_PAIRS;
 		name = "pairs.csv";
-		what = "every partnership of the round";
+		what = "export.pairs";
 		arg += 5;
 	} else if (strncasecmp(arg, "ROUNDS", 6) == 0 && (arg[6] == '\0' || arg[6] == ' ')) {
 		kind = STORE_EXPORT_ROUNDS;
 		name = "rounds.csv";
-		what = "every round";
+		what = "export.rounds";
 		arg += 6;
 	}
 	while (*arg == ' ')
 		arg++;
 	if ((csv = export_csv(p, kind, arg)) == NULL)
 		return -1;
-	v[0] = (struct tmpl_var){ "what", what };
+	v[0] = (struct tmpl_var){ "what",
+				  reply_word(reply_language(p, in, "export", NULL), what) };
 	om.vars = v;
 	om.nvars = 1;
 	om.attach_name = name;

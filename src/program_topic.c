@@ -16,6 +16,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define TOPIC_TEXT_MAX (20 * 1024)      /* bytes of a topic's text */
 #define TOPIC_QUEUE_MAX 100              /* topics listed from the queue */
@@ -23,7 +24,7 @@
 
 /* The queue as numbered lines "[n] title (queued YYYY-MM-DD)", or "(none)". */
 static char *
-topic_queue_text(struct program *p)
+topic_queue_text(struct program *p, const char *lang)
 {
 	struct topic *t = NULL;
 	struct buf b;
@@ -35,26 +36,39 @@ topic_queue_text(struct program *p)
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {
-		char day[16];
+		char day[16], num[24];
+		struct tmpl_var v[] = { { "number", num }, { "title", t[i].title }, { "date", day } };
 
+		snprintf(num, sizeof(num), "%lld", (long long)t[i].id);
 		time_format_date(t[i].created_at, day, sizeof(day));
-		buf_printf(&b, "  [%lld] %s (queued %s)\n", (long long)t[i].id, t[i].title, day);
+		buf_adds(&b, "  ");
+		reply_words_add(&b, lang, "topic.queue.line", v, nitems(v));
+		buf_adds(&b, "\n");
 		topic_clear(&t[i]);
 	}
-	if (n == 0)
-		buf_adds(&b, "  (none)\n");
+	if (n == 0) {
+		buf_adds(&b, "  ");
+		reply_words_add(&b, lang, "topic.queue.none", NULL, 0);
+		buf_adds(&b, "\n");
+	}
 	free(t);
 	return buf_steal(&b);
 }
 
 static int
-topic_refuse(struct program *p, struct program_in *in, const char *problem)
+topic_refuse(struct program *p, struct program_in *in, const char *key,
+	     const struct tmpl_var *kv, size_t nkv)
 {
+	char *problem = words_format(reply_language(p, in, "topic_problems", NULL), key, kv,
+				     nkv);
 	struct tmpl_var v[] = { { "problems", problem } };
+	int rc;
 
 	in->outcome = OUTCOME_REFUSED;
 	snprintf(in->detail, sizeof(in->detail), "TOPIC refused");
-	return reply_queue(p, in, "topic_problems", v, nitems(v), NULL, NULL);
+	rc = reply_queue(p, in, "topic_problems", v, nitems(v), NULL, NULL);
+	free(problem);
+	return rc;
 }
 
 /* TOPIC CANCEL <n> */
@@ -69,20 +83,17 @@ topic_cancel(struct program *p, struct program_in *in, const char *arg)
 		arg++;
 	id = strtoll(arg, &end, 10);
 	if (end == arg || id <= 0)
-		return topic_refuse(p, in, "TOPIC CANCEL needs the number of a queued topic, as "
-				    "the list of queued topics shows it: TOPIC CANCEL 3");
+		return topic_refuse(p, in, "topic.refuse.cancel_number", NULL, 0);
 	if ((r = store_topic_cancel(p->st, id)) < 0)
 		return -1;
-	if (r == 0) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "There is no queued topic number %lld; the list of "
-			 "queued topics is below.", id);
-		return topic_refuse(p, in, msg);
-	}
-	if ((queue = topic_queue_text(p)) == NULL)
-		return -1;
 	snprintf(num, sizeof(num), "%lld", id);
+	if (r == 0) {
+		struct tmpl_var v[] = { { "number", num } };
+
+		return topic_refuse(p, in, "topic.refuse.no_such", v, nitems(v));
+	}
+	if ((queue = topic_queue_text(p, reply_language(p, in, "topic_cancelled", NULL))) == NULL)
+		return -1;
 	{
 		struct tmpl_var v[] = { { "number", num }, { "queue", queue } };
 
@@ -110,17 +121,17 @@ program_topic(struct program *p, struct program_in *in, const struct cmd *c)
 	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '\t'))
 		n--;
 	if (title[0] == '\0')
-		return topic_refuse(p, in, "TOPIC needs the topic's title after the command "
-				    "word, in the Subject: TOPIC Open access in small libraries");
+		return topic_refuse(p, in, "topic.refuse.no_title", NULL, 0);
 	if (n == 0)
-		return topic_refuse(p, in, "TOPIC needs the topic's text in the body of the "
-				    "message.");
-	if (n > TOPIC_TEXT_MAX)
-		return topic_refuse(p, in, "The topic's text is longer than " STR(TOPIC_TEXT_MAX)
-				    " bytes; please shorten it.");
+		return topic_refuse(p, in, "topic.refuse.no_text", NULL, 0);
+	if (n > TOPIC_TEXT_MAX) {
+		struct tmpl_var v[] = { { "max", STR(TOPIC_TEXT_MAX) } };
+
+		return topic_refuse(p, in, "topic.refuse.too_long", v, nitems(v));
+	}
 	body = xstrndup(text, n);
 	if (store_topic_add(p->st, title, body, in->m->from, p->now, &id) < 0 ||
-	    (queue = topic_queue_text(p)) == NULL)
+	    (queue = topic_queue_text(p, reply_language(p, in, "topic_queued", NULL))) == NULL)
 		goto out;
 	{
 		struct tmpl_var v[] = { { "title", title }, { "queue", queue } };
@@ -141,7 +152,7 @@ program_topics(struct program *p, struct program_in *in, const struct cmd *c)
 	struct topic *t = NULL;
 	struct buf b;
 	char *queue = NULL;
-	const char *why;
+	const char *why, *lang = reply_language(p, in, "topics", NULL);
 	int n, rc = -1;
 
 	buf_init(&b, 0);
@@ -153,12 +164,14 @@ program_topics(struct program *p, struct program_in *in, const struct cmd *c)
 		time_format_date(t[i].sent_at, day, sizeof(day));
 		buf_printf(&b, "%s== %s (%s)\n\n%s\n", i ? "\n\n" : "", t[i].title, day, t[i].body);
 	}
-	if (n == 0)
-		buf_adds(&b, "No topic has been sent yet.\n");
+	if (n == 0) {
+		reply_words_add(&b, lang, "topic.archive.none", NULL, 0);
+		buf_adds(&b, "\n");
+	}
 	if (conf_is_coordinator(p->conf, m->from) &&
 	    auth_results_pass(m->auth_results, m->n_auth_results, p->conf->trusted_authserv_id,
 			      m->from, &why) &&
-	    (queue = topic_queue_text(p)) == NULL)
+	    (queue = topic_queue_text(p, lang)) == NULL)
 		goto out;
 	{
 		struct tmpl_var v[] = { { "archive", b.data }, { "queue", queue ? queue : "" } };

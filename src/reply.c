@@ -19,6 +19,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define REPLY_MAX_VARS 40
 
@@ -305,6 +306,12 @@ outmail_set(struct program *p, const struct outmail *om)
 }
 
 const char *
+reply_outmail_language(struct program *p, const struct outmail *om)
+{
+	return om->body ? NULL : tmpl_set_lang(outmail_set(p, om));
+}
+
+const char *
 reply_lang(struct program *p, const struct program_in *in, const char *tmpl,
 	   const struct profile *applicant)
 {
@@ -312,7 +319,35 @@ reply_lang(struct program *p, const struct program_in *in, const char *tmpl,
 	struct outmail om = { .tmpl = tmpl, .to = to, .nto = 1, .parent = in->m,
 			      .applicant = applicant };
 
-	return tmpl_set_lang(outmail_set(p, &om));
+	return reply_outmail_language(p, &om);
+}
+
+const char *
+reply_language(struct program *p, struct program_in *in, const char *tmpl_name,
+	       const char *to)
+{
+	const char *tov[1] = { to ? to : in->m->from };
+	struct outmail om = { .tmpl = tmpl_name, .to = tov, .nto = 1, .parent = in->m };
+
+	return reply_outmail_language(p, &om);
+}
+
+const char *
+reply_word(const char *lang, const char *key)
+{
+	const char *s = words_get(lang, "messages", key);
+
+	return s ? s : key;
+}
+
+void
+reply_words_add(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
+		size_t nv)
+{
+	char *s = words_format(lang, key, v, nv);
+
+	buf_adds(b, s);
+	free(s);
 }
 
 int

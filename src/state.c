@@ -1,8 +1,11 @@
-/* state.c: the words of the typed states (see state.h), one table per enum. */
+/* state.c: the words of the typed states (see state.h), one table per enum, and how
+ * people read them in their language (the words table, words.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "state.h"
 #include "util.h"
+#include "words.h"
 
 static const char *const participant_words[PARTICIPANT_NSTATUS] = {
 	[PARTICIPANT_ACTIVE] = "active", [PARTICIPANT_WITHDRAWN] = "withdrawn",
@@ -95,3 +98,16 @@ STATE_FUNCS(partnership_end, enum partnership_end, end_words)
 STATE_FUNCS(report_kind, enum report_kind, report_kind_words)
 STATE_FUNCS(report_status, enum report_status, report_words)
 STATE_FUNCS(waiting_reason, enum waiting_reason, waiting_words)
+
+const char *
+state_shown(const char *lang, const char *kind, const char *word)
+{
+	char key[96];
+	const char *shown;
+
+	if (word == NULL || *word == '\0')
+		return word;
+	snprintf(key, sizeof(key), "status.%s.%s", kind, word);
+	shown = words_get(lang, "messages", key);
+	return shown ? shown : word;
+}

@@ -93,4 +93,10 @@ int report_status_parse(const char *word, enum report_status *out);
 const char *waiting_reason_name(enum waiting_reason r);
 int waiting_reason_parse(const char *word, enum waiting_reason *out);
 
+/* state_shown: how people read a stored word of kind ("participant", "partnership",
+ * "end", "report_kind", "report", "waiting", "round") in language lang (NULL: the
+ * default set): the [messages] status.<kind>.<word> of the words table, else the word
+ * itself. The string belongs to the table (or is word). */
+const char *state_shown(const char *lang, const char *kind, const char *word);
+
 #endif

@@ -86,6 +86,8 @@ note "a poison message crashes the bot until it is quarantined (Maildir)"
 suite "poison" tests/e2e/poison.sh build/ilnbot
 note "the operator: check-config, logs, queue, rejected, status, config (Maildir, a scripted relay)"
 suite "ops" python3 tests/e2e/ops.py build/ilnbot
+note "the sentences built in C are all in templates/messages.ini, every shipped language complete"
+suite "messages" python3 tests/messages.py
 note "install, uninstall and dist"
 suite "install" tests/install.sh
 note "mail corpus through ilnbot deliver"

@@ -491,6 +491,31 @@ def a_mail_language_of_ones_own_is_kept(bot):
 
 
 @test
+def sentences_built_in_c_are_in_the_language_of_their_mail(bot):
+    # messages.ini: a sentence the program builds is in the language of the template it
+    # goes into, whichever that is (a set without the template falls back to English)
+    said = {"es": ("estado: activa;", "este código de confirmación no lo hemos enviado"),
+            "de": ("Status: aktiv;", "diesen Bestätigungscode haben nicht wir verschickt"),
+            "en": ("status: active;", "this confirmation code is not one we sent")}
+    status_word = {"es": "activa", "de": "aktiv", "fr": "active", "pt": "ativa", "en": "active"}
+    not_ours = {code: words[1] for code, words in said.items()}
+    not_ours.update(fr="ce code de confirmation ne vient pas de nous",
+                    pt="este código de confirmação não foi enviado por nós")
+    for code, country, langs in (("es", "Spain", "Spanish"), ("de", "Austria", "German")):
+        who = f"c{code}@example.org"
+        _, r = bot.send("SIGNUP", form(f"Persona {code}", country, langs), sender=who)
+        reply_to(bot, r[0], sender=who)
+        _, r = bot.send("SHOW", sender=who)
+        assert lang_of(r[0]) == code and said[code][0] in body(r[0]), (code, body(r[0]))
+        _, r = bot.send("STATUS", sender=who)
+        got = lang_of(r[0])
+        assert f": {status_word[got]}." in body(r[0]), (code, got, body(r[0]))
+        _, r = bot.send("CONFIRM 0123456789abcdef0123456789abcdef", sender=who)
+        got = lang_of(r[0])
+        assert not_ours[got] in body(r[0]), (code, got, body(r[0]))
+
+
+@test
 def every_set_passes_check_config(bot):
     p = bot.run(args=("check-config",))
     assert b"valid" in p.stdout, p.stdout

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "store.h"
 #include "util.h"
+#include "words.h"
 
 static void
 row_set(struct pool_row *r, int64_t id, const char *country, const char *langs)
@@ -94,7 +95,7 @@ test_matching_pairs_mandarin_with_chinese(void **state)
 		int64_t a = r[res->pairs[k].a].id, b = r[res->pairs[k].b].id;
 
 		assert_true((a == 1 && b == 2) || (a == 3 && b == 4));
-		why = match_pair_why(r, &res->pairs[k]);
+		why = match_pair_why(r, &res->pairs[k], NULL);
 		assert_non_null(strstr(why, ", 1 shared language,"));
 		free(why);
 	}
@@ -119,7 +120,7 @@ test_two_chinese_speakers_count_one_language(void **state)
 	pool = match_pool_from_rows(r, 3);
 	res = match_run(pool, NULL, 0);
 	assert_int_equal(res->npairs, 1);
-	why = match_pair_why(r, &res->pairs[0]);
+	why = match_pair_why(r, &res->pairs[0], NULL);
 	assert_non_null(strstr(why, ", 1 shared language,"));
 	free(why);
 	match_result_free(res);
@@ -136,6 +137,15 @@ main(void)
 		cmocka_unit_test(test_matching_pairs_mandarin_with_chinese),
 		cmocka_unit_test(test_two_chinese_speakers_count_one_language),
 	};
+	char err[512];
+	int rc;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* the pair reasons are the default set's sentences (run from the top of the checkout) */
+	if (words_load("templates", err, sizeof(err)) < 0) {
+		fprintf(stderr, "words_load: %s\n", err);
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	words_free();
+	return rc;
 }

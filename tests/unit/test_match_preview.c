@@ -18,6 +18,7 @@
 #include "profile.h"
 #include "store.h"
 #include "util.h"
+#include "words.h"
 
 /* A row: id, country, sector, years, languages, partner sector, partner stage. */
 static void
@@ -265,7 +266,7 @@ test_groups_and_text(void **state)
 	assert_int_equal(match_run_adjusted(rows, n, &none, NULL, 0, NULL, &o, &a), 0);
 	{
 		struct preview pv = { "2026A", 3, 0, rows, n, &a, "coord@example.org locked "
-				      "p1@example.org and p2@example.org together" };
+				      "p1@example.org and p2@example.org together", NULL };
 
 		ng = match_preview_groups(&pv, &g);
 		assert_int_equal(ng, 2);
@@ -274,7 +275,7 @@ test_groups_and_text(void **state)
 		assert_int_equal(g[0].reason, MATCH_REASON_ALL_TAKEN);
 		assert_string_equal(g[0].langs, "fra");
 		assert_int_equal(g[0].speakers_matched, 3);
-		adv = preview_group_advice(&g[0]);
+		adv = preview_group_advice(&g[0], NULL);
 		assert_string_equal(adv, "3 speak French and every possible partner got someone "
 				    "else: 3 French speakers are already matched; recruiting "
 				    "more French speakers would help");
@@ -282,7 +283,7 @@ test_groups_and_text(void **state)
 		assert_int_equal(g[1].count, 1);
 		assert_int_equal(g[1].reason, MATCH_REASON_NO_SHARED_LANGUAGE);
 		assert_string_equal(g[1].countries[0].code, "PE");
-		adv = preview_group_advice(&g[1]);
+		adv = preview_group_advice(&g[1], NULL);
 		assert_string_equal(adv, "1 speaks only Quechua: 0 Quechua speakers are already "
 				    "matched; recruiting Quechua speakers or asking them to add "
 				    "a language would help");
@@ -305,7 +306,7 @@ test_groups_and_text(void **state)
 			l += k + (l[k] == '\n');
 		}
 		free(text);
-		words = preview_pair_words(rows, &a.r->pairs[0]);
+		words = preview_pair_words(rows, &a.r->pairs[0], NULL);
 		assert_non_null(strstr(words, "shared interest"));
 		free(words);
 
@@ -355,7 +356,13 @@ main(void)
 		fprintf(stderr, "iso_codes_load: %s\n", err);
 		return 1;
 	}
+	/* the sentences are the default set's (run from the top of the checkout) */
+	if (words_load("templates", err, sizeof(err)) < 0) {
+		fprintf(stderr, "words_load: %s\n", err);
+		return 1;
+	}
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	words_free();
 	iso_codes_free();
 	return rc;
 }
