@@ -116,6 +116,15 @@ static const struct iso_alias country_aliases[] = {
 	{ "Emirates", "AE" }, { "Palestine", "PS" }, { "Micronesia", "FM" }, { "Macau", "MO" },
 	{ "Curacao", "CW" }, { "Reunion", "RE" }, { "Aland Islands", "AX" },
 	{ "Saint Barthelemy", "BL" }, { "Kosovo", "XK" },
+	/* Short names people write in the shipped languages that the catalogs give only in
+	 * a long form ("Federación de Rusia", "Vereinigtes Königreich"): es, pt, fr, de, ru. */
+	{ "Rusia", "RU" }, { "Россия", "RU" }, { "Corea del Sur", "KR" },
+	{ "Corea del Norte", "KP" }, { "EEUU", "US" }, { "EE. UU.", "US" }, { "EE.UU.", "US" },
+	{ "EUA", "US" }, { "Inglaterra", "GB" }, { "Gran Bretaña", "GB" },
+	{ "Grã-Bretanha", "GB" }, { "Escocia", "GB" }, { "Escócia", "GB" }, { "Gales", "GB" },
+	{ "País de Gales", "GB" }, { "Irlanda del Norte", "GB" }, { "Angleterre", "GB" },
+	{ "Grande-Bretagne", "GB" }, { "Écosse", "GB" }, { "Pays de Galles", "GB" },
+	{ "Großbritannien", "GB" }, { "Schottland", "GB" }, { "Hollande", "NL" },
 };
 
 static const struct iso_alias language_aliases[] = {
@@ -712,6 +721,13 @@ intl_load(void)
 		set_add_name(&countries_intl, countries.items[i].name, (int)i, 0);
 	for (size_t i = 0; i < languages.nitems; i++)
 		set_add_name(&languages_intl, languages.items[i].name, (int)i, 0);
+	/* and our aliases ("Gran Bretana", "GROSSBRITANNIEN") */
+	for (size_t i = 0; i < nitems(country_aliases); i++) {
+		int item = set_find_code(&countries, country_aliases[i].code);
+
+		if (item >= 0)
+			set_add_key(&countries_intl, country_aliases[i].name, item, PRIO_ALIAS);
+	}
 	if (intl_dir() == NULL || (d = opendir(intl_dir())) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {

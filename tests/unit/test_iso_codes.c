@@ -49,6 +49,9 @@ static const struct lookup_case countries[] = {
 	{ "osterreich", "AT" }, { "Allemagne", "DE" }, { "Российская Федерация", "RU" }, { "Suisse", "CH" },
 	{ "Schweiz", "CH" }, { "México", "MX" }, { "Mexique", "MX" }, { "Estados Unidos", "US" },
 	{ "Reino Unido", "GB" }, { "中国", "CN" }, { "Cote d'Ivoire", "CI" },
+	/* short forms the catalogs lack, our aliases, accent-insensitively too */
+	{ "Rusia", "RU" }, { "Россия", "RU" }, { "россия", "RU" }, { "EE. UU.", "US" },
+	{ "Gran Bretana", "GB" }, { "inglaterra", "GB" }, { "Corea del Sur", "KR" },
 };
 
 static const struct lookup_case languages[] = {
