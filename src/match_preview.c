@@ -131,25 +131,6 @@ lang_names(struct buf *b, const char *codes, const char *sep, const char *last_s
 	free(copy);
 }
 
-/* The [messages] sentence key in language lang, the key itself when no set has it. */
-static const char *
-text_of(const char *lang, const char *key)
-{
-	const char *s = words_get(lang, "messages", key);
-
-	return s ? s : key;
-}
-
-/* words_format(lang, key, v, nv) appended to b. */
-static void
-say(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v, size_t nv)
-{
-	char *s = words_format(lang, key, v, nv);
-
-	buf_adds(b, s);
-	free(s);
-}
-
 /* A [messages] sentence with {{count}} n. */
 static void
 say_n(struct buf *b, const char *lang, const char *key, int n)
@@ -158,7 +139,7 @@ say_n(struct buf *b, const char *lang, const char *key, int n)
 	struct tmpl_var v[] = { { "count", num } };
 
 	snprintf(num, sizeof(num), "%d", n);
-	say(b, lang, key, v, nitems(v));
+	words_buf_add(b, lang, key, v, nitems(v));
 }
 
 static void
@@ -173,9 +154,9 @@ wish_words(struct buf *b, const char *lang, bool *any, const char *field, const 
 		return;
 	buf_adds(b, *any ? "; " : " ");
 	*any = true;
-	v[2].value = text_of(lang, met);
-	v[3].value = text_of(lang, dflt_key);
-	say(b, lang, stated ? "preview.wish.explicit" : "preview.wish.default", v, nitems(v));
+	v[2].value = words_text(lang, met);
+	v[3].value = words_text(lang, dflt_key);
+	words_buf_add(b, lang, stated ? "preview.wish.explicit" : "preview.wish.default", v, nitems(v));
 }
 
 static void
@@ -190,7 +171,7 @@ side_words(struct buf *b, const char *lang, const struct pool_row *r, const stru
 		   sd->stage_stated, "preview.wish.different_stage");
 	if (!any) {
 		buf_adds(b, " ");
-		say(b, lang, "preview.wish.none", NULL, 0);
+		words_buf_add(b, lang, "preview.wish.none", NULL, 0);
 	}
 }
 
@@ -405,13 +386,13 @@ preview_group_advice(const struct preview_group *g, const char *lang)
 
 	buf_init(&b, 256);
 	buf_init(&l, 64);
-	snprintf(and_sep, sizeof(and_sep), " %s ", text_of(lang, "preview.and"));
+	snprintf(and_sep, sizeof(and_sep), " %s ", words_text(lang, "preview.and"));
 	lang_names(&l, g->langs, ", ", and_sep);
 	snprintf(count, sizeof(count), "%d", g->count);
 	snprintf(matched, sizeof(matched), "%d", g->speakers_matched);
 	v[1].value = l.data ? l.data : "";
 	if (r < nitems(keys) && keys[r][0])
-		say(&b, lang, keys[r][g->count == 1 ? 0 : 1], v, nitems(v));
+		words_buf_add(&b, lang, keys[r][g->count == 1 ? 0 : 1], v, nitems(v));
 	buf_free(&l);
 	return buf_steal(&b);
 }
@@ -422,7 +403,7 @@ static void
 preview_none(struct buf *b, const char *lang)
 {
 	buf_adds(b, "  ");
-	say(b, lang, "preview.none", NULL, 0);
+	words_buf_add(b, lang, "preview.none", NULL, 0);
 	buf_adds(b, "\n");
 }
 
@@ -464,7 +445,7 @@ pair_block(struct buf *b, const struct preview *pv, int k)
 	buf_printf(&t, ", %s", country_name(y->prof->country));
 	if (pv->adj->locked[k]) {
 		buf_adds(&t, " ");
-		say(&t, lang, "preview.locked", NULL, 0);
+		words_buf_add(&t, lang, "preview.locked", NULL, 0);
 	}
 	preview_wrap(b, t.data, 2, 6, PREVIEW_WIDTH);
 	preview_wrap(b, words, 4, 4, PREVIEW_WIDTH);
@@ -517,10 +498,10 @@ match_preview_text(const struct preview *pv)
 	time_format_iso(pv->now, when, sizeof(when));
 	snprintf(n1, sizeof(n1), "%d", pv->number);
 	v[2].value = when;
-	say(&line, lang, "preview.title", v, nitems(v));
+	words_buf_add(&line, lang, "preview.title", v, nitems(v));
 	preview_wrap(&b, line.data, 0, 2, PREVIEW_WIDTH);
 
-	section(&b, text_of(lang, "preview.totals"));
+	section(&b, words_text(lang, "preview.totals"));
 	buf_adds(&b, "  ");
 	say_n(&b, lang, "preview.totals.pool", pv->nrows);
 	if (pv->adj->nexcluded) {
@@ -530,7 +511,7 @@ match_preview_text(const struct preview *pv)
 	buf_adds(&b, "\n  ");
 	snprintf(n1, sizeof(n1), "%d", r->npairs);
 	snprintf(n2, sizeof(n2), "%d", 2 * r->npairs);
-	say(&b, lang, "preview.totals.pairs", v, nitems(v));
+	words_buf_add(&b, lang, "preview.totals.pairs", v, nitems(v));
 	if (pv->adj->nlocked) {
 		buf_adds(&b, ", ");
 		say_n(&b, lang, "preview.totals.locked", pv->adj->nlocked);
@@ -540,27 +521,27 @@ match_preview_text(const struct preview *pv)
 	buf_adds(&b, "\n  ");
 	snprintf(n1, sizeof(n1), "%d", expl_met);
 	snprintf(n2, sizeof(n2), "%d", expl);
-	say(&b, lang, "preview.totals.explicit", v, nitems(v));
+	words_buf_add(&b, lang, "preview.totals.explicit", v, nitems(v));
 	buf_adds(&b, "\n  ");
 	snprintf(n1, sizeof(n1), "%d", dflt_met);
 	snprintf(n2, sizeof(n2), "%d", dflt);
-	say(&b, lang, "preview.totals.default", v, nitems(v));
+	words_buf_add(&b, lang, "preview.totals.default", v, nitems(v));
 	buf_adds(&b, "\n");
 	if (t->pruned) {
 		snprintf(n1, sizeof(n1), "%d", t->prune_k);
-		v[7].value = text_of(lang, t->card_proven ? "preview.totals.proven" :
+		v[7].value = words_text(lang, t->card_proven ? "preview.totals.proven" :
 				       "preview.totals.not_proven");
 		buf_adds(&b, "  ");
-		say(&b, lang, "preview.totals.pruned", v, nitems(v));
+		words_buf_add(&b, lang, "preview.totals.pruned", v, nitems(v));
 		buf_adds(&b, "\n");
 	} else {
 		buf_adds(&b, "  ");
-		say(&b, lang, "preview.totals.exact", NULL, 0);
+		words_buf_add(&b, lang, "preview.totals.exact", NULL, 0);
 		buf_adds(&b, "\n");
 	}
 
 	if (pv->changes && pv->changes[0]) {
-		section(&b, text_of(lang, "preview.changes"));
+		section(&b, words_text(lang, "preview.changes"));
 		for (const char *l = pv->changes; *l;) {
 			size_t n = strcspn(l, "\n");
 			char *one = xstrndup(l, n);
@@ -614,7 +595,7 @@ match_preview_text(const struct preview *pv)
 					{ "value", w ? pv->rows[me].prof->partner_stage :
 						   pv->rows[me].prof->partner_sector },
 					{ "count", nm },
-					{ "met", text_of(lang, got == MATCH_WISH_MET ?
+					{ "met", words_text(lang, got == MATCH_WISH_MET ?
 							   "preview.wish.met" :
 							   "preview.wish.not_met") },
 				};
@@ -627,7 +608,7 @@ match_preview_text(const struct preview *pv)
 				hv[0].value = who.data;
 				hv[1].value = partner.data;
 				buf_reset(&line);
-				say(&line, lang, "preview.hard", hv, nitems(hv));
+				words_buf_add(&line, lang, "preview.hard", hv, nitems(hv));
 				buf_free(&who);
 				buf_free(&partner);
 				preview_wrap(&b, line.data, 2, 4, PREVIEW_WIDTH);
@@ -648,7 +629,7 @@ match_preview_text(const struct preview *pv)
 		buf_printf(&line, "%s.", adv);
 		preview_wrap(&b, line.data, 2, 4, PREVIEW_WIDTH);
 		buf_reset(&line);
-		say(&line, lang, "preview.by_country", NULL, 0);
+		words_buf_add(&line, lang, "preview.by_country", NULL, 0);
 		for (int c = 0; c < g[j].ncountries; c++)
 			buf_printf(&line, "%s %s %d", c ? "," : "",
 				   country_name(g[j].countries[c].code), g[j].countries[c].n);

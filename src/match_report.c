@@ -20,16 +20,6 @@
 #include "util.h"
 #include "words.h"
 
-/* words_format(lang, key, v, nv) appended to b. */
-static void
-match_words_add(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
-		size_t nv)
-{
-	char *s = words_format(lang, key, v, nv);
-
-	buf_adds(b, s);
-	free(s);
-}
 /* A string → small integer table (open addressing), for languages and interests. */
 struct intern {
 	char **keys;
@@ -330,7 +320,7 @@ wish_text(struct buf *b, const char *lang, const struct pool_row *who, const cha
 	if (w == MATCH_WISH_NONE || (!stated && w != MATCH_WISH_NOT_MET))
 		return;
 	buf_adds(b, "; ");
-	match_words_add(b, lang, stated ? "match.why.preference" : "match.why.default_not_met",
+	words_buf_add(b, lang, stated ? "match.why.preference" : "match.why.default_not_met",
 			v, nitems(v));
 }
 
@@ -349,23 +339,23 @@ match_pair_why(const struct pool_row *rows, const struct match_pair *pp, const c
 	buf_init(&out, 4096);
 	buf_printf(&out, "%s/%s, ", a->country, b->country);
 	if (strcmp(a->sector, b->sector) == 0)
-		match_words_add(&out, lang, "match.why.both_sector", v, nitems(v));
+		words_buf_add(&out, lang, "match.why.both_sector", v, nitems(v));
 	else
 		buf_printf(&out, "%s + %s", a->sector, b->sector);
 	buf_adds(&out, ", ");
 	if (sa && sb && strcmp(sa, sb) == 0)
-		match_words_add(&out, lang, "match.why.both_stage", v, nitems(v));
+		words_buf_add(&out, lang, "match.why.both_stage", v, nitems(v));
 	else
 		buf_printf(&out, "%s + %s", sa ? sa : "?", sb ? sb : "?");
 	nlang = shared_languages(a, b);
 	snprintf(nl, sizeof(nl), "%d", nlang);
 	buf_adds(&out, ", ");
-	match_words_add(&out, lang, nlang == 1 ? "match.why.languages.one" :
+	words_buf_add(&out, lang, nlang == 1 ? "match.why.languages.one" :
 			"match.why.languages.many", v, nitems(v));
 	snprintf(ni, sizeof(ni), "%d", pp->nshared_interests);
 	v[2].value = ni;
 	buf_adds(&out, ", ");
-	match_words_add(&out, lang, pp->nshared_interests == 1 ? "match.why.interests.one" :
+	words_buf_add(&out, lang, pp->nshared_interests == 1 ? "match.why.interests.one" :
 			"match.why.interests.many", v, nitems(v));
 	wish_text(&out, lang, x, "partner sector", a->partner_sector, pp->side[0].sector,
 		  pp->side[0].sector_stated);
@@ -377,7 +367,7 @@ match_pair_why(const struct pool_row *rows, const struct match_pair *pp, const c
 		  pp->side[1].stage_stated);
 	snprintf(weight, sizeof(weight), "%lld", (long long)pp->weight);
 	buf_adds(&out, "; ");
-	match_words_add(&out, lang, "match.why.weight", v, nitems(v));
+	words_buf_add(&out, lang, "match.why.weight", v, nitems(v));
 	return buf_steal(&out);
 }
 
@@ -403,15 +393,15 @@ match_unmatched_why(const struct pool_row *rows, const struct match_unmatched *u
 	snprintf(stage_any, sizeof(stage_any), "%d", u->ncand_stage_any);
 	snprintf(sector_any, sizeof(sector_any), "%d", u->ncand_sector_any);
 	buf_init(&out, 4096);
-	match_words_add(&out, lang, r < nitems(reasons) && reasons[r] ? reasons[r] :
+	words_buf_add(&out, lang, r < nitems(reasons) && reasons[r] ? reasons[r] :
 			"match.reason.all_paired", v, nitems(v));
 	if (u->nallowed > 0)
-		match_words_add(&out, lang, u->ncandidates == 1 ? "match.reason.candidates.one" :
+		words_buf_add(&out, lang, u->ncandidates == 1 ? "match.reason.candidates.one" :
 				"match.reason.candidates.many", v, nitems(v));
 	if (u->ncand_stage_any > u->ncandidates)
-		match_words_add(&out, lang, "match.reason.stage_any", v, nitems(v));
+		words_buf_add(&out, lang, "match.reason.stage_any", v, nitems(v));
 	if (u->ncand_sector_any > u->ncandidates)
-		match_words_add(&out, lang, "match.reason.sector_any", v, nitems(v));
+		words_buf_add(&out, lang, "match.reason.sector_any", v, nitems(v));
 	(void)rows;
 	return buf_steal(&out);
 }

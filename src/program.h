@@ -105,22 +105,13 @@ const char *reply_person_language(const struct program *p, const char *mail_lang
 /* reply_outmail_language: the language set om will be written in (what outmail_queue
  * renders it with: the recipients' language when that set has om's template, else the
  * default language's), NULL for the files of templates/ itself; so that a sentence built
- * in C for a mail is in the language of the template it goes into. Two shorthands for a
- * reply to in's sender made from template tmpl, both that same rule: reply_lang counts
- * applicant (a newcomer's own form, as struct outmail's) and reply_language writes to
- * `to` (NULL = the sender). The strings live as long as the templates. */
-struct buf;
+ * in C for a mail is in the language of the template it goes into. reply_lang: the same
+ * for a reply to in's sender made from template tmpl, counting applicant (a newcomer's
+ * own form, as struct outmail's; NULL for none). The strings live as long as the
+ * templates. */
 const char *reply_outmail_language(struct program *p, const struct outmail *om);
 const char *reply_lang(struct program *p, const struct program_in *in, const char *tmpl,
 		       const struct profile *applicant);
-const char *reply_language(struct program *p, struct program_in *in, const char *tmpl_name,
-			   const char *to);
-/* reply_word: the [messages] sentence key (one with no placeholders) in language lang,
- * the key itself when no set has it; the string belongs to the words table.
- * reply_words_add: words_format(lang, key, v, nv) appended to b. */
-const char *reply_word(const char *lang, const char *key);
-void reply_words_add(struct buf *b, const char *lang, const char *key,
-		     const struct tmpl_var *v, size_t nv);
 
 /* VERP (reply.c): the address bounces come back to (bounce_address, or the contact
  * address), and the envelope sender of the mail with Message-ID msgid: that address's

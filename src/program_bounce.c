@@ -21,6 +21,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define DIGEST_STOP_FAILURES 2   /* permanent digest failures that stop digests */
 
@@ -81,7 +82,7 @@ tell_coordinators(struct program *p, const struct sent_mail *m, const char *emai
 				{ "partner", partner ? partner : "" },
 				{ "no_partner", partner ? "" : "yes" },
 				{ "status", status[0] ? status : nc == 0 ? "" :
-					    reply_word(reply_outmail_language(p, &om),
+					    words_text(reply_outmail_language(p, &om),
 						       "coord.bounce.no_status") } };
 	int rc = 0;
 

@@ -24,7 +24,7 @@
 static int
 confirm_refuse(struct program *p, struct program_in *in, const char *why_key, const char *what)
 {
-	char *why = words_format(reply_language(p, in, "confirm_bad", NULL), why_key, NULL, 0);
+	char *why = words_format(reply_lang(p, in, "confirm_bad", NULL), why_key, NULL, 0);
 	struct tmpl_var v[] = { { "why", why } };
 	int rc;
 

@@ -39,14 +39,14 @@ struct cc {
 	int npeople;
 	struct report report;   /* id 0: none */
 	struct buf done;        /* what was done, one line each, for the answer */
-	const char *lang;       /* the answer's language (reply_language) */
+	const char *lang;       /* the answer's language (reply_lang) */
 };
 
 /* The [messages] sentence key, filled from v, as a line of cc->done. */
 static void
 cc_say(struct cc *cc, const char *key, const struct tmpl_var *v, size_t nv)
 {
-	reply_words_add(&cc->done, cc->lang, key, v, nv);
+	words_buf_add(&cc->done, cc->lang, key, v, nv);
 	buf_adds(&cc->done, "\n");
 }
 
@@ -145,7 +145,7 @@ cc_note(struct program *p, struct cc *cc, const char *author, const char *text)
 		v[1].value = people.data ? people.data : "";
 		v[2].value = report;
 		if (cc->npeople && report)
-			reply_words_add(&on, cc->lang, "coord.cc.filed.both", v, nitems(v));
+			words_buf_add(&on, cc->lang, "coord.cc.filed.both", v, nitems(v));
 		else
 			buf_adds(&on, report ? report : v[1].value);
 		v[3].value = on.data ? on.data : "";
@@ -285,7 +285,7 @@ cc_tell_others(struct program *p, struct program_in *in, const char *by, const c
 		om.parent = in->m;      /* "Re: " its Subject, on its thread */
 		/* the heading in their language; what was done is in the actor's */
 		buf_reset(&text);
-		reply_words_add(&text, reply_outmail_language(p, &om), "coord.cc.copy", w,
+		words_buf_add(&text, reply_outmail_language(p, &om), "coord.cc.copy", w,
 				nitems(w));
 		buf_printf(&text, "\n%s", done);
 		v[0].value = text.data;
@@ -321,7 +321,7 @@ cc_act(struct program *p, struct program_in *in, const struct msg *m)
 	rc = -1;
 	memset(&cc, 0, sizeof(cc));
 	buf_init(&cc.done, 0);
-	cc.lang = reply_language(p, in, "coord_done", NULL);
+	cc.lang = reply_lang(p, in, "coord_done", NULL);
 	if (cc_thread(p, m, &cc) < 0)
 		goto out;
 	for (const char *l = m->body; *l && actions < CC_ACTIONS_MAX;) {
@@ -436,10 +436,10 @@ program_coord_cc(struct program *p, struct program_in *in)
 	if (made <= 0)
 		return made < 0 ? -1 : 1;
 	{
-		const char *lang = reply_language(p, in, "confirm_coordinator", NULL);
+		const char *lang = reply_lang(p, in, "confirm_coordinator", NULL);
 		char subject[201], *what;
 		struct tmpl_var sv[] = { { "subject", subject } };
-		struct tmpl_var v[] = { { "command", reply_word(lang, "coord.cc.confirm.command") },
+		struct tmpl_var v[] = { { "command", words_text(lang, "coord.cc.confirm.command") },
 					{ "token", token }, { "details", details } };
 
 		snprintf(subject, sizeof(subject), "%s", m->subject);

@@ -23,6 +23,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 #define REPORT_TEXT_MAX 4000    /* bytes of a report's or reason's text kept */
 
@@ -241,7 +242,7 @@ partnership_leave(struct program *p, const struct partnership *x, int64_t leaver
 		struct tmpl_var v[] = {
 			{ "a_email", x->a_email }, { "b_email", x->b_email },
 			{ "leaver", leaver_email },
-			{ "how", reply_word(coordinators_language(p, "partnership_ended"),
+			{ "how", words_text(coordinators_language(p, "partnership_ended"),
 					    how_keys[how]) },
 			{ "reason", reason ? reason : "" }, { "by", by ? by : "" },
 		};
@@ -426,13 +427,13 @@ program_reports(struct program *p, struct program_in *in, const struct cmd *c)
 	buf_init(&b, 0);
 	if ((n = store_reports_open(p->st, &r)) < 0)
 		goto out;
-	lang = reply_language(p, in, "reports", NULL);
+	lang = reply_lang(p, in, "reports", NULL);
 	for (int i = 0; i < n; i++) {
 		char day[16], due[16] = "", num[24], days[24];
 		long age = (long)((p->now - r[i].created_at) / 86400);
 		struct tmpl_var v[] = {
 			{ "number", num },
-			{ "kind", reply_word(lang, r[i].kind == REPORT_NO_RESPONSE ?
+			{ "kind", words_text(lang, r[i].kind == REPORT_NO_RESPONSE ?
 					     "coord.reports.no_response" : "coord.reports.other") },
 			{ "status", state_shown(lang, "report", report_status_name(r[i].status)) },
 			{ "date", day },
@@ -445,21 +446,21 @@ program_reports(struct program *p, struct program_in *in, const struct cmd *c)
 		snprintf(num, sizeof(num), "%lld", (long long)r[i].id);
 		snprintf(days, sizeof(days), "%ld", age);
 		time_format_date(r[i].created_at, day, sizeof(day));
-		reply_words_add(&b, lang, age == 1 ? "coord.reports.line.one" :
+		words_buf_add(&b, lang, age == 1 ? "coord.reports.line.one" :
 				"coord.reports.line.many", v, nitems(v));
 		buf_adds(&b, "\n  ");
-		reply_words_add(&b, lang, "coord.reports.by", v, nitems(v));
+		words_buf_add(&b, lang, "coord.reports.by", v, nitems(v));
 		buf_adds(&b, "\n");
 		if (r[i].kind == REPORT_NO_RESPONSE && r[i].due_at) {
 			time_format_date(r[i].due_at, due, sizeof(due));
 			buf_adds(&b, "  ");
-			reply_words_add(&b, lang, "coord.reports.due", v, nitems(v));
+			words_buf_add(&b, lang, "coord.reports.due", v, nitems(v));
 			buf_adds(&b, "\n");
 		}
 		buf_printf(&b, "  > %.*s\n", 300, r[i].text);
 	}
 	if (n == 0) {
-		reply_words_add(&b, lang, "coord.reports.none", NULL, 0);
+		words_buf_add(&b, lang, "coord.reports.none", NULL, 0);
 		buf_adds(&b, "\n");
 	}
 	{

@@ -39,7 +39,7 @@ show_history(struct program *p, int64_t id, const char *lang, struct buf *b)
 	if ((nx = store_partnerships_of(p->st, id, &x)) < 0)
 		return -1;
 	if (nx > 0) {
-		reply_words_add(b, lang, "show.partnerships", NULL, 0);
+		words_buf_add(b, lang, "show.partnerships", NULL, 0);
 		buf_adds(b, "\n");
 	}
 	for (int i = 0; i < nx; i++) {
@@ -59,12 +59,12 @@ show_history(struct program *p, int64_t id, const char *lang, struct buf *b)
 			};
 
 			buf_adds(b, "- ");
-			reply_words_add(b, lang, "show.partnership", v, nitems(v));
+			words_buf_add(b, lang, "show.partnership", v, nitems(v));
 		}
 		if (x[i].introduced_at) {
 			struct tmpl_var v[] = { { "date", d1 } };
 
-			reply_words_add(b, lang, "show.partnership.introduced", v, nitems(v));
+			words_buf_add(b, lang, "show.partnership.introduced", v, nitems(v));
 		}
 		if (x[i].ended_at) {
 			struct tmpl_var v[] = {
@@ -74,7 +74,7 @@ show_history(struct program *p, int64_t id, const char *lang, struct buf *b)
 
 			time_format_iso(x[i].ended_at, d2, sizeof(d2));
 			d2[10] = '\0';
-			reply_words_add(b, lang, "show.partnership.ended", v, nitems(v));
+			words_buf_add(b, lang, "show.partnership.ended", v, nitems(v));
 		}
 		buf_adds(b, "\n");
 		round_clear(&rd);
@@ -83,7 +83,7 @@ show_history(struct program *p, int64_t id, const char *lang, struct buf *b)
 		goto out;
 	if (nr > 0) {
 		buf_adds(b, "\n");
-		reply_words_add(b, lang, "show.reports", NULL, 0);
+		words_buf_add(b, lang, "show.reports", NULL, 0);
 		buf_adds(b, "\n");
 	}
 	for (int i = 0; i < nr; i++) {
@@ -100,7 +100,7 @@ show_history(struct program *p, int64_t id, const char *lang, struct buf *b)
 		time_format_iso(r[i].created_at, d1, sizeof(d1));
 		d1[10] = '\0';
 		buf_adds(b, "- ");
-		reply_words_add(b, lang, "show.report", v, nitems(v));
+		words_buf_add(b, lang, "show.report", v, nitems(v));
 		buf_adds(b, "\n");
 	}
 	if ((in_pool = store_waiting_get(p->st, id, &w)) < 0)
@@ -114,7 +114,7 @@ show_history(struct program *p, int64_t id, const char *lang, struct buf *b)
 		time_format_iso(w.since, d1, sizeof(d1));
 		d1[10] = '\0';
 		buf_adds(b, nx || nr ? "\n" : "");
-		reply_words_add(b, lang, "show.waiting", v, nitems(v));
+		words_buf_add(b, lang, "show.waiting", v, nitems(v));
 		buf_adds(b, "\n");
 	}
 	rc = 0;
@@ -150,7 +150,7 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 	}
 	if (store_bounce_address(p->st, in->m->from, &perm, &temp, &stopped) < 0)
 		goto out;
-	lang = reply_language(p, in, "show", NULL);
+	lang = reply_lang(p, in, "show", NULL);
 	if (perm + temp > 0) {
 		char np[16], nt[16];
 		struct tmpl_var v[] = { { "permanent", np }, { "temporary", nt } };
@@ -178,7 +178,7 @@ program_show(struct program *p, struct program_in *in, const struct cmd *c)
 						       participant_status_name(part.status)) : "" },
 			{ "agreed_at", agreed },
 			{ "created_at", created },
-			{ "subscribed", reply_word(lang, subscribed ? "show.subscribed.yes" :
+			{ "subscribed", words_text(lang, subscribed ? "show.subscribed.yes" :
 							   "show.subscribed.no") },
 			{ "history", history.data ? history.data : "" },
 			{ "bounced", bounced },
@@ -286,12 +286,12 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 		goto out;
 	if (waiting)
 		time_format_date(w.since, since, sizeof(since));
-	lang = reply_language(p, in, "status", NULL);
+	lang = reply_lang(p, in, "status", NULL);
 	for (int i = 0; i < nreps; i++) {
 		char day[16], num[24];
 		struct tmpl_var v[] = {
 			{ "number", num },
-			{ "what", reply_word(lang, reps[i].kind == REPORT_NO_RESPONSE ?
+			{ "what", words_text(lang, reps[i].kind == REPORT_NO_RESPONSE ?
 					     "status.report.no_response" :
 					     "status.report.other") },
 			{ "date", day },
@@ -300,7 +300,7 @@ program_status(struct program *p, struct program_in *in, const struct cmd *c)
 		snprintf(num, sizeof(num), "%lld", (long long)reps[i].id);
 		time_format_date(reps[i].created_at, day, sizeof(day));
 		buf_adds(&rb, "  ");
-		reply_words_add(&rb, lang, "status.report", v, nitems(v));
+		words_buf_add(&rb, lang, "status.report", v, nitems(v));
 		buf_adds(&rb, "\n");
 	}
 	if (has_round) {

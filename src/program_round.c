@@ -106,9 +106,9 @@ date_problem(struct buf *problems, const char *lang, const char *field, const ch
 	    m >= 1 && m <= 12 && d > time_month_days(y, m)) {
 		snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
 		snprintf(days, sizeof(days), "%d", time_month_days(y, m));
-		reply_words_add(problems, lang, "round.problem.no_such_day", v, nitems(v));
+		words_buf_add(problems, lang, "round.problem.no_such_day", v, nitems(v));
 	} else {
-		reply_words_add(problems, lang, "round.problem.not_a_date", NULL, 0);
+		words_buf_add(problems, lang, "round.problem.not_a_date", NULL, 0);
 	}
 	buf_adds(problems, "\n");
 }
@@ -118,7 +118,7 @@ static void
 round_say(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
 	  size_t nv)
 {
-	reply_words_add(b, lang, key, v, nv);
+	words_buf_add(b, lang, key, v, nv);
 	buf_adds(b, "\n");
 }
 
@@ -134,7 +134,7 @@ round_open(struct program *p, struct program_in *in, const struct cmd *c)
 	struct pool_row *rows = NULL;
 	char **subs = NULL;
 	int nrows = 0, nsubs = 0, sent = 0;
-	const char *lang = reply_language(p, in, "round_problems", NULL);
+	const char *lang = reply_lang(p, in, "round_problems", NULL);
 	char max[16];
 	struct tmpl_var nv[] = { { "max", max }, { "name", name },
 				 { "min_months", STR(CONF_ROUND_MONTHS_MIN) },
@@ -561,7 +561,7 @@ round_adjust(struct program *p, struct program_in *in, const struct msg *m, cons
 	struct pool_row *rows = NULL;
 	struct partnership *props = NULL;
 	struct buf done;
-	const char *lang = reply_language(p, in, "coord_done", NULL);
+	const char *lang = reply_lang(p, in, "coord_done", NULL);
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&done, 0);
@@ -717,7 +717,7 @@ round_approve(struct program *p, struct program_in *in, const struct cmd *c)
 	if ((found = store_round_current(p->st, p->now, &r)) < 0)
 		goto out;
 	if (!found || r.status != ROUND_PREVIEWED) {
-		rc = round_no_round(p, in, found ? reply_word(reply_language(p, in, "no_round", NULL),
+		rc = round_no_round(p, in, found ? words_text(reply_lang(p, in, "no_round", NULL),
 							      "round.approve.match_first") :
 				    "APPROVE");
 		goto out;
@@ -878,7 +878,7 @@ stats_html_chart(struct buf *h, const char *lang, const char *title, const struc
 	}
 	if (nc == 0) {
 		buf_adds(h, "<tr><td>");
-		stats_html_text(h, reply_word(lang, "stats.none"));
+		stats_html_text(h, words_text(lang, "stats.none"));
 		buf_adds(h, "</td></tr>\n");
 	}
 	buf_adds(h, "</table>\n");
@@ -890,7 +890,7 @@ static void
 stats_count(struct buf *out, struct buf *h, const char *lang, const char *title_key,
 	    const struct pool_row *rows, int n, const char *(*get)(const struct profile *))
 {
-	const char *title = reply_word(lang, title_key);
+	const char *title = words_text(lang, title_key);
 	struct stat_kv c[256];
 	int nc = 0;
 	char num[16];
@@ -900,7 +900,7 @@ stats_count(struct buf *out, struct buf *h, const char *lang, const char *title_
 		int j;
 
 		if (k == NULL)
-			k = reply_word(lang, "stats.stage.unknown");
+			k = words_text(lang, "stats.stage.unknown");
 		for (j = 0; j < nc && strcmp(c[j].k, k) != 0; j++)
 			;
 		if (j == nc && nc < 256)
@@ -921,7 +921,7 @@ stats_count(struct buf *out, struct buf *h, const char *lang, const char *title_
 		buf_printf(out, "%s %s %s", i ? "," : "", c[i].k, stats_small(c[i].n, num,
 										sizeof(num)));
 	if (nc == 0)
-		buf_printf(out, " %s", reply_word(lang, "stats.none"));
+		buf_printf(out, " %s", words_text(lang, "stats.none"));
 	buf_adds(out, "\n");
 	stats_html_chart(h, lang, title, c, nc);
 }
@@ -974,13 +974,13 @@ stats_round_row(void *arg, int nc, const char *const *v)
 		const char *col[nitems(cols)];
 
 		for (size_t i = 0; i < nitems(cols); i++)
-			col[i] = reply_word(t->lang, cols[i]);
+			col[i] = words_text(t->lang, cols[i]);
 		buf_printf(t->out, "\n%s\n  %-12s %-10s %6s %6s %9s %6s %9s\n",
-			   reply_word(t->lang, "stats.label.by_round"), col[0], col[1], col[2],
+			   words_text(t->lang, "stats.label.by_round"), col[0], col[1], col[2],
 			   col[3], col[4], col[5], col[6]);
 		buf_adds(t->h, "<h3 style=\"font-family:sans-serif;font-size:15px;margin:16px 0 "
 			 "4px\">");
-		stats_html_text(t->h, reply_word(t->lang, "stats.label.by_round"));
+		stats_html_text(t->h, words_text(t->lang, "stats.label.by_round"));
 		buf_adds(t->h, "</h3>\n<table style=\"border-collapse:collapse;"
 			 "font-family:sans-serif;font-size:13px\">\n<tr>");
 		for (size_t i = 0; i < nitems(cols); i++) {
@@ -1031,7 +1031,7 @@ stats_proposals(struct program *p, const struct round *r, const char *lang, stru
 	struct adjust_row *v = NULL;
 	int n, number = store_round_proposal(p->st, r->id);
 	char *by = NULL, count[16], num[16];
-	const char *gone = reply_word(lang, "stats.deleted");
+	const char *gone = words_text(lang, "stats.deleted");
 	struct buf who;
 	struct tmpl_var t[] = { { "count", count }, { "by", NULL }, { "number", num },
 				{ "kind", NULL }, { "people", NULL } };
@@ -1089,7 +1089,7 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 	struct applicant_counts ac;
 	struct round_counts rk, all;
 	int n, found, failed, rc = -1;
-	const char *lang = reply_language(p, in, "stats", NULL);
+	const char *lang = reply_lang(p, in, "stats", NULL);
 
 	buf_init(&out, 0);
 	buf_init(&h, 0);
@@ -1130,13 +1130,13 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 	stats_count(&out, &h, lang, "stats.label.by_stage", rows, n, get_stage);
 	{
 		struct stat_kv st[] = {
-			{ reply_word(lang, "stats.state.pending"), ac.pending },
-			{ reply_word(lang, "stats.state.waiting"), n },
-			{ reply_word(lang, "stats.state.partnership"), 2 * all.active },
-			{ reply_word(lang, "stats.state.withdrawn"), ac.withdrawn },
+			{ words_text(lang, "stats.state.pending"), ac.pending },
+			{ words_text(lang, "stats.state.waiting"), n },
+			{ words_text(lang, "stats.state.partnership"), 2 * all.active },
+			{ words_text(lang, "stats.state.withdrawn"), ac.withdrawn },
 		};
 
-		stats_html_chart(&h, lang, reply_word(lang, "stats.label.by_state"), st,
+		stats_html_chart(&h, lang, words_text(lang, "stats.label.by_state"), st,
 				 (int)nitems(st));
 	}
 	if (found) {
@@ -1345,7 +1345,7 @@ round_export(struct program *p, struct program_in *in, const struct cmd *c)
 	if ((csv = export_csv(p, kind, arg)) == NULL)
 		return -1;
 	v[0] = (struct tmpl_var){ "what",
-				  reply_word(reply_language(p, in, "export", NULL), what) };
+				  words_text(reply_lang(p, in, "export", NULL), what) };
 	om.vars = v;
 	om.nvars = 1;
 	om.attach_name = name;

@@ -42,13 +42,13 @@ topic_queue_text(struct program *p, const char *lang)
 		snprintf(num, sizeof(num), "%lld", (long long)t[i].id);
 		time_format_date(t[i].created_at, day, sizeof(day));
 		buf_adds(&b, "  ");
-		reply_words_add(&b, lang, "topic.queue.line", v, nitems(v));
+		words_buf_add(&b, lang, "topic.queue.line", v, nitems(v));
 		buf_adds(&b, "\n");
 		topic_clear(&t[i]);
 	}
 	if (n == 0) {
 		buf_adds(&b, "  ");
-		reply_words_add(&b, lang, "topic.queue.none", NULL, 0);
+		words_buf_add(&b, lang, "topic.queue.none", NULL, 0);
 		buf_adds(&b, "\n");
 	}
 	free(t);
@@ -59,7 +59,7 @@ static int
 topic_refuse(struct program *p, struct program_in *in, const char *key,
 	     const struct tmpl_var *kv, size_t nkv)
 {
-	char *problem = words_format(reply_language(p, in, "topic_problems", NULL), key, kv,
+	char *problem = words_format(reply_lang(p, in, "topic_problems", NULL), key, kv,
 				     nkv);
 	struct tmpl_var v[] = { { "problems", problem } };
 	int rc;
@@ -92,7 +92,7 @@ topic_cancel(struct program *p, struct program_in *in, const char *arg)
 
 		return topic_refuse(p, in, "topic.refuse.no_such", v, nitems(v));
 	}
-	if ((queue = topic_queue_text(p, reply_language(p, in, "topic_cancelled", NULL))) == NULL)
+	if ((queue = topic_queue_text(p, reply_lang(p, in, "topic_cancelled", NULL))) == NULL)
 		return -1;
 	{
 		struct tmpl_var v[] = { { "number", num }, { "queue", queue } };
@@ -131,7 +131,7 @@ program_topic(struct program *p, struct program_in *in, const struct cmd *c)
 	}
 	body = xstrndup(text, n);
 	if (store_topic_add(p->st, title, body, in->m->from, p->now, &id) < 0 ||
-	    (queue = topic_queue_text(p, reply_language(p, in, "topic_queued", NULL))) == NULL)
+	    (queue = topic_queue_text(p, reply_lang(p, in, "topic_queued", NULL))) == NULL)
 		goto out;
 	{
 		struct tmpl_var v[] = { { "title", title }, { "queue", queue } };
@@ -152,7 +152,7 @@ program_topics(struct program *p, struct program_in *in, const struct cmd *c)
 	struct topic *t = NULL;
 	struct buf b;
 	char *queue = NULL;
-	const char *why, *lang = reply_language(p, in, "topics", NULL);
+	const char *why, *lang = reply_lang(p, in, "topics", NULL);
 	int n, rc = -1;
 
 	buf_init(&b, 0);
@@ -165,7 +165,7 @@ program_topics(struct program *p, struct program_in *in, const struct cmd *c)
 		buf_printf(&b, "%s== %s (%s)\n\n%s\n", i ? "\n\n" : "", t[i].title, day, t[i].body);
 	}
 	if (n == 0) {
-		reply_words_add(&b, lang, "topic.archive.none", NULL, 0);
+		words_buf_add(&b, lang, "topic.archive.none", NULL, 0);
 		buf_adds(&b, "\n");
 	}
 	if (conf_is_coordinator(p->conf, m->from) &&

@@ -322,34 +322,6 @@ reply_lang(struct program *p, const struct program_in *in, const char *tmpl,
 	return reply_outmail_language(p, &om);
 }
 
-const char *
-reply_language(struct program *p, struct program_in *in, const char *tmpl_name,
-	       const char *to)
-{
-	const char *tov[1] = { to ? to : in->m->from };
-	struct outmail om = { .tmpl = tmpl_name, .to = tov, .nto = 1, .parent = in->m };
-
-	return reply_outmail_language(p, &om);
-}
-
-const char *
-reply_word(const char *lang, const char *key)
-{
-	const char *s = words_get(lang, "messages", key);
-
-	return s ? s : key;
-}
-
-void
-reply_words_add(struct buf *b, const char *lang, const char *key, const struct tmpl_var *v,
-		size_t nv)
-{
-	char *s = words_format(lang, key, v, nv);
-
-	buf_adds(b, s);
-	free(s);
-}
-
 int
 outmail_queue(struct program *p, const struct outmail *om)
 {

@@ -421,6 +421,24 @@ words_format(const char *lang, const char *key, const struct tmpl_var *vars, siz
 	return buf_steal(&b);
 }
 
+const char *
+words_text(const char *lang, const char *key)
+{
+	const char *s = words_get(lang, "messages", key);
+
+	return s ? s : key;
+}
+
+void
+words_buf_add(struct buf *b, const char *lang, const char *key, const struct tmpl_var *vars,
+	      size_t nvars)
+{
+	char *s = words_format(lang, key, vars, nvars);
+
+	buf_adds(b, s);
+	free(s);
+}
+
 /* The {{placeholders}} of s, sorted and joined with ' ', into out. */
 static void
 placeholders(const char *s, struct buf *out)

@@ -63,6 +63,14 @@ void words_each(const char *section, const char *key,
 char *words_format(const char *lang, const char *key, const struct tmpl_var *vars,
 		   size_t nvars);
 
+/* words_text: the [messages] sentence key (one without placeholders) in language lang,
+ * the key itself when no set has it; the string belongs to the table.
+ * words_buf_add: words_format(lang, key, vars, nvars) appended to b. */
+struct buf;
+const char *words_text(const char *lang, const char *key);
+void words_buf_add(struct buf *b, const char *lang, const char *key,
+		   const struct tmpl_var *vars, size_t nvars);
+
 /* words_check: every problem of DIR's tables, one "file:line: message" per line of err: an
  * unreadable or malformed file; a key a language set has that the default set lacks; a
  * message whose {{placeholders}} differ from the default set's. Returns the number of
