@@ -696,20 +696,13 @@ check_toks(const struct tmpl *t, const struct toks *k, const char *const *known,
 	return 0;
 }
 
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char *
 tmpl_placeholders(const struct tmpl_set *set, const char *name)
 {
 	const struct tmpl *t = tmpl_find(set, name);
 	const struct toks *parts[2];
-	char **v = NULL;
+	char **v = NULL, *joined;
 	size_t n = 0;
-	struct buf b;
 
 	if (t == NULL)
 		return NULL;
@@ -724,16 +717,9 @@ tmpl_placeholders(const struct tmpl_set *set, const char *name)
 			v = xrealloc(v, (n + 1) * sizeof(*v));
 			v[n++] = xasprintf("{{%s%s}}", k->kind == TOK_OPEN ? "#" : "", k->s);
 		}
-	qsort(v, n, sizeof(*v), str_cmp);
-	buf_init(&b, 0);
-	buf_adds(&b, "");
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
-			buf_printf(&b, "%s%s", b.len ? " " : "", v[i]);
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+	joined = strv_join_set(v, n);
 	free(v);
-	return buf_steal(&b);
+	return joined;
 }
 
 int

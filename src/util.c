@@ -682,3 +682,27 @@ thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+strv_join_set(char **v, size_t n)
+{
+	struct buf b;
+
+	if (n > 0)
+		qsort(v, n, sizeof(*v), strp_cmp);
+	buf_init(&b, 0);
+	buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+			buf_printf(&b, "%s%s", b.len ? " " : "", v[i]);
+	/* freed only now: each string is compared with the one before it */
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	return buf_steal(&b);
+}

@@ -79,6 +79,9 @@ uint32_t utf8_fold_accent(uint32_t c);
 bool utf8_fold(const char *s, size_t n, char *out, size_t outsz);
 
 char *str_trim(char *s);                 /* in place; returns s advanced past spaces */
+/* strv_join_set: v[0..n) sorted, each distinct string once, joined with ' ' ("" for none),
+ * as a new string the caller frees; every v[i] is freed (v itself is not). */
+char *strv_join_set(char **v, size_t n);
 void str_lower(char *s);                 /* ASCII only */
 bool str_has_prefix_ci(const char *s, const char *prefix);
 

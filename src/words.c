@@ -439,37 +439,27 @@ words_buf_add(struct buf *b, const char *lang, const char *key, const struct tmp
 	free(s);
 }
 
-/* The {{placeholders}} of s, sorted and joined with ' ', into out. */
+/* The {{placeholders}} of s, sorted, each once, joined with ' ', into out. */
 static void
 placeholders(const char *s, struct buf *out)
 {
-	char *names[64];
+	char *names[64], *joined;
 	size_t n = 0;
 
-	buf_reset(out);
 	while ((s = strstr(s, "{{")) != NULL && n < nitems(names)) {
 		const char *close = strstr(s + 2, "}}");
 
 		if (close == NULL)
 			break;
-		names[n++] = xstrndup(s + 2, (size_t)(close - s - 2));
+		names[n++] = xasprintf("{{%.*s}}", (int)(close - s - 2), s + 2);
 		s = close + 2;
 	}
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
-			buf_printf(out, "%s{{%s}}", out->len ? " " : "", names[i]);
-	/* freed only now: each name is compared with the one before it */
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+	joined = strv_join_set(names, n);
+	buf_reset(out);
+	buf_adds(out, joined);
 	buf_addc(out, '\0');
 	out->len--;
+	free(joined);
 }
 
 int

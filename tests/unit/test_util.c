@@ -178,6 +178,21 @@ test_utf8_has_hidden(void **state)
 			fail_msg("%s: want %d", cases[i].name, cases[i].hidden);
 }
 
+/* strv_join_set: sorted, each once, the items freed. */
+static void
+test_join_set(void **state)
+{
+	char *v[] = { xstrdup("{{b}}"), xstrdup("{{a}}"), xstrdup("{{b}}"), xstrdup("{{#c}}") };
+	char *j = strv_join_set(v, nitems(v));
+
+	(void)state;
+	assert_string_equal(j, "{{#c}} {{a}} {{b}}");
+	free(j);
+	j = strv_join_set(NULL, 0);
+	assert_string_equal(j, "");
+	free(j);
+}
+
 int
 main(void)
 {
@@ -188,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_utf8_has_hidden),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_token),
+		cmocka_unit_test(test_join_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
