@@ -153,12 +153,54 @@ test_repeated_placeholders(void **state)
 	words_free();
 }
 
+/* Hostile files: a NUL byte, invalid UTF-8, CR line ends, a value past WORDS_MAX_VALUE, a file
+ * past WORDS_MAX_FILE: each refused with its line named, never half-read. */
+static void
+test_hostile(void **state)
+{
+	char err[2048], *big;
+	char *path = xasprintf("%s/es/words.ini", dir);
+	FILE *f;
+
+	(void)state;
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite("[fields]\nName = A\0B\n", 1, 21, f);
+	fclose(f);
+	assert_int_equal(words_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUL"));
+	put("es/words.ini", "[fields]\r\nName = Nombre\r\nCountry = \xff\xfe\r\n");
+	assert_int_equal(words_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "es/words.ini:3: not UTF-8"));
+	big = xmalloc(WORDS_MAX_VALUE + 64);
+	memset(big, 'x', WORDS_MAX_VALUE + 63);
+	memcpy(big, "[fields]\nName = ", 16);
+	big[WORDS_MAX_VALUE + 63] = '\0';
+	put("es/words.ini", big);
+	assert_int_equal(words_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "es/words.ini:2: value longer than"));
+	free(big);
+	big = xmalloc(WORDS_MAX_FILE + 2);
+	memset(big, '#', WORDS_MAX_FILE + 1);
+	big[WORDS_MAX_FILE + 1] = '\0';
+	put("es/words.ini", big);
+	assert_int_equal(words_load(dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer than"));
+	free(big);
+	put("es/words.ini", "[fields]\r\nName = Nombre\r\n");
+	assert_int_equal(words_load(dir, err, sizeof(err)), 0);
+	assert_string_equal(words_get("es", "fields", "Name"), "Nombre");
+	words_free();
+	free(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_repeated_placeholders),
 	};
 	int rc;
