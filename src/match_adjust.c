@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iso_codes.h"
 #include "match_adjust.h"
 #include "match_report.h"
 #include "util.h"
@@ -144,23 +143,18 @@ langs_shared(const char *a, const char *b)
 }
 
 const char *
-adjust_pair_refusal(const struct pool_row *rows, int i, int j, char *buf, size_t bufsz)
+adjust_pair_refusal(const struct pool_row *rows, int i, int j)
 {
 	const struct profile *a = rows[i].prof, *b = rows[j].prof;
 
 	if (i == j)
-		return "a person cannot be their own partner";
-	if (a->country && b->country && strcmp(a->country, b->country) == 0) {
-		const char *name = iso_country_name(a->country);
-
-		snprintf(buf, bufsz, "partners come from different countries, and both are "
-			 "from %s", name ? name : a->country);
-		return buf;
-	}
+		return "round.adjust.refused.self";
+	if (a->country && b->country && strcmp(a->country, b->country) == 0)
+		return "round.adjust.refused.same_country";
 	if (!langs_shared(a->languages, b->languages))
-		return "partners share a language, and these two share none";
+		return "round.adjust.refused.no_language";
 	if (row_has_previous(&rows[i], rows[j].id) || row_has_previous(&rows[j], rows[i].id))
-		return "nobody is partnered with a previous partner, and these two were partners";
+		return "round.adjust.refused.previous";
 	return NULL;
 }
 
@@ -228,10 +222,7 @@ match_run_adjusted(const struct pool_row *rows, int n, const struct adjust_set *
 	for (int k = 0; k < s->nlocks; k++) {
 		int i = row_of(rows, n, s->locks[k].a), j = row_of(rows, n, s->locks[k].b);
 
-		char why[160];
-
-		if (i < 0 || j < 0 || role[i] || role[j] ||
-		    adjust_pair_refusal(rows, i, j, why, sizeof(why)) ||
+		if (i < 0 || j < 0 || role[i] || role[j] || adjust_pair_refusal(rows, i, j) ||
 		    lock_explain(rows, i, j, w, &locked[nlocked]) < 0)
 			continue;
 		role[i] = role[j] = 1;

@@ -44,9 +44,10 @@ const char *adjust_kind_name(enum adjust_kind k);
 bool adjust_is_excluded(const struct adjust_set *s, int64_t id);
 
 /* adjust_pair_refusal: NULL when rows[i] and rows[j] may be paired, else the hard rule
- * the pair breaks, in words (a static string, or buf). */
-const char *adjust_pair_refusal(const struct pool_row *rows, int i, int j, char *buf,
-				size_t bufsz);
+ * the pair breaks, as the key of its sentence in messages.ini: a static string,
+ * "round.adjust.refused." and self, same_country (its {{country}} the country both are
+ * from), no_language or previous. */
+const char *adjust_pair_refusal(const struct pool_row *rows, int i, int j);
 
 /* A matching over rows[0..n): pair and unmatched indices are indices of rows; the
  * excluded are in neither. locked[k] says pair k is a coordinator's lock. */

@@ -508,7 +508,7 @@ adjust_line(struct program *p, const struct round *r, int number, const char *by
 	enum adjust_kind kind;
 	int i, j = -1;
 	const char *why;
-	char rule[160], num[16], line[800];
+	char *rule, num[16], line[800];
 	struct tmpl_var v[] = { { "word", w[0] }, { "line", line }, { "email", NULL },
 				{ "a_email", NULL }, { "b_email", NULL }, { "why", NULL },
 				{ "number", num }, { "by", by } };
@@ -531,10 +531,16 @@ adjust_line(struct program *p, const struct round *r, int number, const char *by
 		return 0;
 	}
 	v[2].value = v[3].value = rows[i].email;
-	if (kind == ADJUST_PAIR && (why = adjust_pair_refusal(rows, i, j, rule, sizeof(rule))) != NULL) {
+	if (kind == ADJUST_PAIR && (why = adjust_pair_refusal(rows, i, j)) != NULL) {
+		const char *c = rows[i].prof->country ? rows[i].prof->country : "";
+		const char *cn = iso_country_name_in(c, lang);
+		struct tmpl_var cv[] = { { "country", cn ? cn : c } };
+
+		rule = words_format(lang, why, cv, nitems(cv));
 		v[4].value = rows[j].email;
-		v[5].value = why;
+		v[5].value = rule;
 		round_say(done, lang, "round.adjust.pair_refused", v, nitems(v));
+		free(rule);
 		return 0;
 	}
 	if (kind == ADJUST_UNPAIR &&
@@ -1080,6 +1086,60 @@ stats_line(struct buf *out, const char *lang, const char *key, int n)
 	round_say(out, lang, key, v, nitems(v));
 }
 
+/* The bounce lines of STATS: bounces by kind of mail and severity, and the addresses
+ * whose digests stopped. The kinds are the bot's own names of its mail, as in
+ * `ilnbot queue`. */
+static int
+stats_bounces(struct program *p, const char *lang, struct buf *out)
+{
+	static const char *const severities[][2] = {  /* the bounces table's words */
+		{ "permanent", "stats.bounce.permanent" }, { "temporary", "stats.bounce.temporary" },
+		{ "complaint", "stats.bounce.complaint" }, { "untraced", "stats.bounce.untraced" },
+	};
+	struct bounce_stats bs;
+	struct buf list;
+	char num[16];
+
+	if (store_bounce_stats(p->st, &bs) < 0)
+		return -1;
+	buf_init(&list, 0);
+	for (int i = 0; i < bs.ncounts; i++) {
+		const struct bounce_count *c = &bs.counts[i];
+		struct tmpl_var v[] = { { "kind", NULL }, { "severity", NULL }, { "count", num } };
+
+		v[0].value = c->kind && *c->kind ? c->kind : words_text(lang, "stats.bounce.unknown");
+		v[1].value = c->severity ? c->severity : "";
+		for (size_t k = 0; k < nitems(severities); k++)
+			if (strcmp(v[1].value, severities[k][0]) == 0)
+				v[1].value = words_text(lang, severities[k][1]);
+		snprintf(num, sizeof(num), "%d", c->count);
+		if (i)
+			buf_adds(&list, ", ");
+		words_buf_add(&list, lang, "stats.bounces.count", v, nitems(v));
+	}
+	{
+		struct tmpl_var v[] = { { "counts", bs.ncounts ? list.data :
+					  words_text(lang, "stats.none") } };
+
+		round_say(out, lang, "stats.bounces", v, nitems(v));
+	}
+	list.len = 0;
+	for (int i = 0; i < bs.nstopped; i++) {
+		if (i)
+			buf_adds(&list, ", ");
+		buf_adds(&list, bs.stopped[i]);
+	}
+	{
+		struct tmpl_var v[] = { { "emails", bs.nstopped ? list.data :
+					  words_text(lang, "stats.none") } };
+
+		round_say(out, lang, "stats.digests_stopped", v, nitems(v));
+	}
+	buf_free(&list);
+	bounce_stats_clear(&bs);
+	return 0;
+}
+
 int
 round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 {
@@ -1183,7 +1243,7 @@ round_stats(struct program *p, struct program_in *in, const struct cmd *c)
 		stats_line(&out, lang, "stats.waiting_new", waiting);
 	}
 	stats_line(&out, lang, "stats.failed", failed);
-	if (store_bounce_stats(p->st, &out) < 0)
+	if (stats_bounces(p, lang, &out) < 0)
 		goto out;
 	{
 		struct tmpl_var v[] = { { "small", STR(STATS_SMALL) } };

@@ -454,9 +454,22 @@ int store_bounce_clear(struct store *st, const char *email);
 /* store_bounce_address: 1 the address has failures on record (fills the counts), 0 none. */
 int store_bounce_address(struct store *st, const char *email, int *permanent, int *temporary,
 			 bool *digests_stopped);
-/* store_bounce_stats: lines for STATS (bounces by kind of mail and severity, and the
- * addresses whose digests are stopped), appended to b. */
-int store_bounce_stats(struct store *st, struct buf *b);
+/* store_bounce_stats: what STATS tells of bounces: their counts by kind of mail and
+ * severity, and the addresses (at most 200) whose digests are stopped. 0 with *out
+ * filled (bounce_stats_clear frees it), or -1 with *out empty. */
+struct bounce_count {
+	char *kind;             /* the kind of mail that bounced; NULL or "" not known */
+	char *severity;         /* "permanent" or "temporary" */
+	int count;
+};
+struct bounce_stats {
+	struct bounce_count *counts;
+	int ncounts;
+	char **stopped;
+	int nstopped;
+};
+int store_bounce_stats(struct store *st, struct bounce_stats *out);
+void bounce_stats_clear(struct bounce_stats *s);
 
 /* The kind and key of a mail ilnbot sent, by its Message-ID: 1 found (strings the
  * caller's), 0 not one of ours. */

@@ -137,35 +137,71 @@ store_bounce_address(struct store *st, const char *email, int *permanent, int *t
 	return store_row_end(st, stmt, rc);
 }
 
-int
-store_bounce_stats(struct store *st, struct buf *b)
+static void
+bounce_count_row(sqlite3_stmt *stmt, void *item)
 {
-	sqlite3_stmt *stmt = store_prepare(st, "SELECT kind, severity, count(*) FROM bounces "
-					   "GROUP BY kind, severity ORDER BY kind, severity", "");
-	int rc, n = 0;
+	struct bounce_count *c = item;
 
-	if (stmt == NULL)
+	c->kind = col_text(stmt, 0);
+	c->severity = col_text(stmt, 1);
+	c->count = sqlite3_column_int(stmt, 2);
+}
+
+static void
+bounce_count_clear(void *item)
+{
+	struct bounce_count *c = item;
+
+	free(c->kind);
+	free(c->severity);
+}
+
+static void
+bounce_email_row(sqlite3_stmt *stmt, void *item)
+{
+	*(char **)item = col_text(stmt, 0);
+}
+
+static void
+bounce_email_clear(void *item)
+{
+	free(*(char **)item);
+}
+
+int
+store_bounce_stats(struct store *st, struct bounce_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->counts = store_rows(st, store_prepare(st, "SELECT kind, severity, count(*) FROM "
+						   "bounces GROUP BY kind, severity ORDER BY "
+						   "kind, severity", ""),
+				 sizeof(*out->counts), bounce_count_row, bounce_count_clear,
+				 &out->ncounts);
+	if (out->ncounts < 0)
 		return -1;
-	buf_adds(b, "Bounces by kind of mail:");
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(stmt, 0);
-
-		buf_printf(b, "%s %s %s: %d", n++ ? "," : "", kind && *kind ? kind : "unknown",
-			   (const char *)sqlite3_column_text(stmt, 1), sqlite3_column_int(stmt, 2));
+	out->stopped = store_rows(st, store_prepare(st, "SELECT email FROM bounce_addresses "
+						    "WHERE digest_stopped_at IS NOT NULL ORDER "
+						    "BY email LIMIT 200", ""),
+				  sizeof(*out->stopped), bounce_email_row, bounce_email_clear,
+				  &out->nstopped);
+	if (out->nstopped < 0) {
+		out->nstopped = 0;
+		bounce_stats_clear(out);
+		return -1;
 	}
-	buf_adds(b, n ? "\n" : " none\n");
-	if (store_row_end(st, stmt, rc) < 0)
-		return -1;
-	stmt = store_prepare(st, "SELECT email FROM bounce_addresses WHERE digest_stopped_at IS "
-			     "NOT NULL ORDER BY email LIMIT 200", "");
-	if (stmt == NULL)
-		return -1;
-	n = 0;
-	buf_adds(b, "Digests stopped after bounces:");
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		buf_printf(b, "%s %s", n++ ? "," : "", (const char *)sqlite3_column_text(stmt, 0));
-	buf_adds(b, n ? "\n" : " none\n");
-	return store_row_end(st, stmt, rc) < 0 ? -1 : 0;
+	return 0;
+}
+
+void
+bounce_stats_clear(struct bounce_stats *s)
+{
+	for (int i = 0; i < s->ncounts; i++)
+		bounce_count_clear(&s->counts[i]);
+	for (int i = 0; i < s->nstopped; i++)
+		free(s->stopped[i]);
+	free(s->counts);
+	free(s->stopped);
+	memset(s, 0, sizeof(*s));
 }
 
 int

@@ -100,8 +100,6 @@ test_refusal(void **state)
 {
 	struct pool_row rows[4];
 	int64_t prev = 4;
-	char buf[160];
-	const char *why;
 
 	(void)state;
 	row_set(&rows[0], 1, "FR", "public", 3, "fra,eng", "same", "different");
@@ -111,18 +109,12 @@ test_refusal(void **state)
 	rows[0].previous = xmalloc(sizeof(int64_t));
 	rows[0].previous[0] = prev;
 	rows[0].nprevious = 1;
-	why = adjust_pair_refusal(rows, 0, 1, buf, sizeof(buf));
-	assert_non_null(why);
-	assert_string_equal(why, "partners come from different countries, and both are from "
-			    "France");
-	why = adjust_pair_refusal(rows, 1, 3, buf, sizeof(buf));
-	assert_non_null(why);
-	assert_non_null(strstr(why, "share none"));
-	why = adjust_pair_refusal(rows, 0, 3, buf, sizeof(buf));
-	assert_non_null(why);
-	assert_non_null(strstr(why, "previous partner"));
-	assert_null(adjust_pair_refusal(rows, 1, 2, buf, sizeof(buf)));
-	assert_null(adjust_pair_refusal(rows, 0, 2, buf, sizeof(buf)));
+	assert_string_equal(adjust_pair_refusal(rows, 0, 0), "round.adjust.refused.self");
+	assert_string_equal(adjust_pair_refusal(rows, 0, 1), "round.adjust.refused.same_country");
+	assert_string_equal(adjust_pair_refusal(rows, 1, 3), "round.adjust.refused.no_language");
+	assert_string_equal(adjust_pair_refusal(rows, 0, 3), "round.adjust.refused.previous");
+	assert_null(adjust_pair_refusal(rows, 1, 2));
+	assert_null(adjust_pair_refusal(rows, 0, 2));
 	rows_free(rows, 4);
 }
 
