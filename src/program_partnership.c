@@ -27,22 +27,46 @@
 
 #define REPORT_TEXT_MAX 4000    /* bytes of a report's or reason's text kept */
 
-/* Words that say the partner does not respond (in the Subject or the body). */
-static const char *const silence_words[] = {
-	"not respond", "no response", "not responding", "doesn't respond", "does not respond",
-	"has not replied", "hasn't replied", "have not replied", "not replied", "never replied",
-	"no reply", "not heard from", "haven't heard", "have not heard", "no answer",
-	"not answering", "does not answer", "doesn't answer", "not answered", "no contact",
-	"not in touch", "silent", "disappeared", "no news from", "ghost",
+/* words_each() context of says_silent: the text's key, and whether a phrase is in it. */
+struct silent_ctx {
+	const char *key;
+	bool found;
 };
 
+static void
+silent_one(void *ctx, const char *lang, const char *value)
+{
+	struct silent_ctx *c = ctx;
+	char k[256];
+
+	(void)lang;
+	for (const char *a = value; !c->found && *a; a += *a == '|') {
+		size_t n = strcspn(a, "|");
+
+		if (utf8_fold(a, n, k, sizeof(k)) && *k && strstr(c->key, k) != NULL)
+			c->found = true;
+		a += n;
+	}
+}
+
+/* Whether s says the partner does not respond: one of the phrases of any set's
+ * [phrases] partner.silent in it, capitals and accents ignored. */
 static bool
 says_silent(const char *s)
 {
-	for (size_t i = 0; s && i < nitems(silence_words); i++)
-		if (strcasestr(s, silence_words[i]) != NULL)
-			return true;
-	return false;
+	size_t n = s ? strlen(s) : 0, ksz = 2 * n + 16;
+	char *key;
+	struct silent_ctx c = { NULL, false };
+
+	if (n == 0)
+		return false;
+	key = xmalloc(ksz);
+	if (utf8_fold(s, n, key, ksz)) {
+		c.key = key;
+		words_each("phrases", "partner.silent", silent_one, &c);
+	}
+	free(key);
+	return c.found;
 }
 
 /* The text of a message as kept for coordinators: the body, else the Subject's words. */

@@ -15,6 +15,9 @@
  *               Institución"; form.c).
  *   [values]    a closed-list value = its words, '|' between them, the first as the form
  *               shows it ("sector.public = pública | público", "yes = sí").
+ *   [phrases]   phrases found anywhere in what people write, '|' between them
+ *               ("partner.silent = no responde | no contesta": a PROBLEM report saying
+ *               the partner does not respond; program_partnership.c).
  *   [messages]  a sentence the C code builds, with {{name}} placeholders (the form's,
  *               form.*, are in words.ini; the others in messages.ini).
  * What people write is compared with every set's words by utf8_fold() keys (capitals

@@ -176,6 +176,25 @@ def partner_answers_the_nudge_in_time(bot):
 
 
 @test
+def silence_said_in_other_languages(bot):
+    """A report saying the partner does not respond, in any shipped language, with or
+    without capitals and accents, is a no-response report; other trouble is not."""
+    setup(bot)
+    (x, y), _ = pairs(bot)
+    _, r = bot.send("PROBLEM", "Hola: mi pareja NO CONTESTA desde hace semanas.", sender=x,
+                    now=at(day(20)))
+    assert len(for_(r, y)) == 1, "the partner is nudged"
+    _, r = bot.send("PROBLEM", "Bonjour, nous n'avons pas les memes horaires.", sender=y,
+                    now=at(day(20)))
+    _, r = bot.send("PROBLEM", "Mein Partner hat sich nicht gemeldet, Funkstille.",
+                    sender=x, now=at(day(21)))
+    con = db(bot)
+    kinds = [k for (k,) in con.execute("select kind from reports order by id")]
+    con.close()
+    assert kinds == ["no_response", "other", "no_response"], kinds
+
+
+@test
 def other_problem_resolved_by_cc(bot):
     setup(bot)
     (x, y), _ = pairs(bot)
