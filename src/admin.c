@@ -329,7 +329,7 @@ admin_reprocess(struct program *p, const struct admin_args *a, bool *send)
 	if (admin_ids(a, &ids) < 0)
 		return EX_USAGE;
 	/* Each in a transaction of its own, as it would have been on arrival. */
-	for (int i = 0; i < a->nids; i++) {
+	for (int i = 0, asked = -1; i < a->nids; i++) {
 		char *raw = NULL;
 		size_t len;
 		bool rejected;
@@ -347,6 +347,14 @@ admin_reprocess(struct program *p, const struct admin_args *a, bool *send)
 			fprintf(stderr, "ilnbot reprocess: %lld: no mail set aside with that id\n",
 				(long long)ids[i]);
 			missing++;
+			continue;
+		}
+		if (asked != i && len < MSG_MAX_SIZE && process_relay_wanted(p, raw, len)) {
+			/* the relay is asked outside a transaction: undo the take, ask, again */
+			store_rollback(p->st);
+			free(raw);
+			process_relay_ask(p);
+			asked = i--;
 			continue;
 		}
 		if (process_message_tx(p, NULL, raw, len, len >= MSG_MAX_SIZE, &rejected) < 0 ||

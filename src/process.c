@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "conf.h"
@@ -59,52 +60,105 @@ process_test_crash(const char *raw, size_t len)
 }
 
 #define SMTPUTF8_ASK_EVERY 3600        /* seconds the relay's answer is kept */
+#define SMTPUTF8_ASK_AGAIN 60          /* seconds before asking again when it failed */
+#define FROM_SCAN_MAX (64u * 1024)     /* bytes of the header searched for the From */
+
+/* Whether an address in raw's From field (its first, with continuation lines) may have
+ * a UTF-8 local part (RFC 6531): a byte outside ASCII in the run of text before an '@'
+ * (a display name in 8-bit, "José <jose@example.org>", is not). Only the header block,
+ * at most FROM_SCAN_MAX bytes of it, is read. */
+static bool
+from_has_8bit_local(const char *raw, size_t len)
+{
+	bool in_from = false, high = false;
+
+	if (len > FROM_SCAN_MAX)
+		len = FROM_SCAN_MAX;
+	for (size_t i = 0; i < len;) {
+		const char *eol = memchr(raw + i, '\n', len - i);
+		size_t n = eol ? (size_t)(eol - (raw + i)) + 1 : len - i;
+
+		if (raw[i] == '\n' || (raw[i] == '\r' && n <= 2))
+			break;          /* the blank line: the body follows */
+		if (raw[i] != ' ' && raw[i] != '\t') {
+			if (in_from)
+				return false;
+			in_from = n >= 5 && strncasecmp(raw + i, "From:", 5) == 0;
+			high = false;
+		}
+		for (size_t k = i; in_from && k < i + n; k++) {
+			unsigned char c = (unsigned char)raw[k];
+
+			if (c == '@' && high)
+				return true;
+			if (c >= 0x80)
+				high = true;
+			else if (strchr(" \t\r\n<>,:;\"()", c) != NULL)
+				high = false;
+		}
+		i += n;
+	}
+	return false;
+}
+
+bool
+process_relay_wanted(const struct program *p, const char *raw, size_t len)
+{
+	const char *t = p->conf->out_transport ? p->conf->out_transport : "maildir";
+
+	time_t age = time(NULL) - (time_t)p->smtputf8_at;
+
+	return strcmp(t, "smtp") == 0 &&
+	       (p->smtputf8_at == 0 ||
+		age >= (p->smtputf8 ? SMTPUTF8_ASK_EVERY : SMTPUTF8_ASK_AGAIN)) &&
+	       from_has_8bit_local(raw, len);
+}
+
+void
+process_relay_ask(struct program *p)
+{
+	struct outbound out;
+	char err[256] = "";
+	int r = -1;
+
+	if (outbound_open(&out, p->conf, err, sizeof(err)) == 0) {
+		r = out.ops->smtputf8 ? out.ops->smtputf8(out.h, err, sizeof(err)) : 0;
+		outbound_close(&out);
+	}
+	p->smtputf8 = r < 0 ? 0 : r ? 1 : -1;
+	p->smtputf8_at = time(NULL);
+	snprintf(p->smtputf8_err, sizeof(p->smtputf8_err), "%s", r < 0 ? err : "");
+}
 
 /* A From whose only fault is a UTF-8 local part (RFC 6531): answered when the outbound
- * transport is SMTP and the relay offers SMTPUTF8 (asked on a connection of its own, at
- * most once an hour, only when such a sender comes), else set aside with the reason in
- * from_error. Maildir outbound cannot know what the MTA behind it offers: set aside. */
+ * transport is SMTP and the relay offers SMTPUTF8, as process_relay_ask() found before
+ * the transaction (a network wait never holds the store), else set aside with the
+ * reason in from_error. Maildir outbound cannot know what the MTA behind it offers:
+ * set aside. */
 static void
 process_utf8_from(struct program *p, struct msg *m)
 {
 	const char *t = p->conf->out_transport ? p->conf->out_transport : "maildir";
-	time_t now = time(NULL);
-	char err[256] = "", *why = NULL;
-	struct outbound out;
-	int r = -1;
+	char *why = NULL;
 
-	if (strcmp(t, "smtp") != 0) {
+	if (strcmp(t, "smtp") != 0)
 		why = xasprintf("%s: set aside, the %s outbound transport cannot tell whether a "
 				"relay behind it offers SMTPUTF8", m->from_error, t);
-		goto out;
-	}
-	if (p->smtputf8 == 0 || now - (time_t)p->smtputf8_at >= SMTPUTF8_ASK_EVERY) {
-		if (outbound_open(&out, p->conf, err, sizeof(err)) == 0) {
-			r = out.ops->smtputf8 ? out.ops->smtputf8(out.h, err, sizeof(err)) : 0;
-			outbound_close(&out);
-		}
-		if (r < 0) {
-			why = xasprintf("%s: set aside, the relay could not be asked whether it offers "
-					"SMTPUTF8 (%s); ilnbot reprocess answers it later", m->from_error,
-					err);
-			goto out;
-		}
-		p->smtputf8 = r ? 1 : -1;
-		p->smtputf8_at = now;
-	}
-	if (p->smtputf8 < 0) {
+	else if (p->smtputf8 == 0)
+		why = xasprintf("%s: set aside, the relay could not be asked whether it offers "
+				"SMTPUTF8 (%s); ilnbot reprocess answers it later", m->from_error,
+				*p->smtputf8_err ? p->smtputf8_err : "not asked");
+	else if (p->smtputf8 < 0)
 		why = xasprintf("%s: set aside, the relay does not offer SMTPUTF8", m->from_error);
-		goto out;
+	if (why) {
+		free(m->from_error);
+		m->from_error = why;
+		return;
 	}
 	m->from = m->from_utf8;
 	m->from_utf8 = NULL;
 	free(m->from_error);
 	m->from_error = NULL;
-out:
-	if (why) {
-		free(m->from_error);
-		m->from_error = why;
-	}
 }
 
 int
@@ -189,6 +243,8 @@ out:
 int
 process_message(struct program *p, const char *raw, size_t len, bool too_big, bool *rejected)
 {
+	if (!too_big && process_relay_wanted(p, raw, len))
+		process_relay_ask(p);
 	if (store_begin(p->st) < 0)
 		return -1;
 	if (process_message_tx(p, NULL, raw, len, too_big, rejected) < 0 ||
@@ -305,6 +361,10 @@ static int
 batch_commit(struct program *p, struct inbound_item *items, bool *rejected, const char *const *keys,
 	   const int *tries, int n)
 {
+	for (int i = 0; i < n; i++)
+		if (tries[i] < QUARANTINE_TRIES && !items[i].too_big &&
+		    process_relay_wanted(p, items[i].raw, items[i].len))
+			process_relay_ask(p);
 	if (store_begin(p->st) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {

@@ -23,8 +23,9 @@ struct program {
 	const struct tmpl_set *tmpl;
 	int64_t now;
 	bool fixed_now;            /* --now given: time does not move */
-	int smtputf8;              /* the relay offers SMTPUTF8: 1, -1 not, 0 not asked yet */
+	int smtputf8;              /* the relay offers SMTPUTF8: 1, -1 not, 0 not known */
 	int64_t smtputf8_at;       /* when it was asked (the wall clock) */
+	char smtputf8_err[200];    /* why the last asking failed, when smtputf8 is 0 */
 };
 
 /* program_tick: p->now from the clock (unless fixed) and returned. */

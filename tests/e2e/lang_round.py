@@ -10,6 +10,7 @@ scripted one here), set aside with a clear log line when the relay does not.
 Maildir only: the lab's mail server knows none of these people (with --transport lab every
 test passes without running). Usage: lang_round.py [BINARY]. Prints "N passed, N failed"."""
 import os
+import re
 import shutil
 import socket
 import sys
@@ -202,11 +203,12 @@ class Relay:
     """A scripted SMTP server on 127.0.0.1 that accepts everything, offering SMTPUTF8 or
     not; it keeps each transaction's MAIL and RCPT lines and data."""
 
-    def __init__(self, utf8):
+    def __init__(self, utf8, port=0):
         self.utf8 = utf8
         self.got = []
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(4)
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self.serve, daemon=True).start()
@@ -314,6 +316,37 @@ def a_utf8_local_part_is_answered_when_the_relay_offers_smtputf8(bot):
                         "offer SMTPUTF8") in b.log, b.log[-2000:]
         finally:
             b.close()
+            relay.close()
+
+
+@test
+def a_relay_that_cannot_be_asked_sets_aside_until_reprocess(bot):
+    """The relay is asked before the inbound transaction, never inside it: when it cannot
+    be reached the mail is set aside with the reason, and `ilnbot reprocess` answers it
+    once the relay is back (asking it outside the reprocessing transaction too)."""
+    if e2e.MODE == "lab":
+        return
+    down = Relay(True)
+    down.close()
+    b = smtp_bot(down)
+    relay = None
+    try:
+        b.drop(UTF8_HELP)
+        b.run()
+        assert b.rejected() == 1, b.log[-2000:]
+        assert "the relay could not be asked whether it offers SMTPUTF8" in b.log, b.log[-2000:]
+        p = b.run(args=("rejected",))
+        ids = re.findall(r"(?m)^(\d+)\s", p.stdout.decode())
+        assert len(ids) == 1, p.stdout
+        relay = Relay(True, down.port)
+        p = b.run(args=("reprocess", ids[0]))
+        assert f"{ids[0]}: processed" in p.stdout.decode(), p.stdout
+        b.run()
+        t = [t for t in relay.got if "RCPT TO:<jörg@example.org>" in t["rcpt"]]
+        assert len(t) == 1 and t[0]["mail"].endswith(" SMTPUTF8"), relay.got
+    finally:
+        b.close()
+        if relay:
             relay.close()
 
 
