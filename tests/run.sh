@@ -17,6 +17,10 @@ PASSED=0
 FAILED=0
 SKIPPED=0
 FAILS=()
+# the end of each failing suite's output, printed again just before the totals, where
+# the tail of a long CI log shows it
+TAILS=$(mktemp)
+trap 'rm -f "$TAILS"' EXIT
 
 note() { printf '\n=== %s\n' "$*"; }
 
@@ -38,6 +42,7 @@ count() {
 	FAILED=$((FAILED + f))
 	if [ "$f" -ne 0 ]; then
 		FAILS+=("$name")
+		{ echo "--- the end of $name's output"; tail -n 25 "$out"; } >>"$TAILS"
 	fi
 	printf '%s: %d passed, %d failed\n' "$name" "$p" "$f"
 }
@@ -114,6 +119,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	else
 		cat build/asan.log
+		{ echo "--- the end of build/asan.log"; tail -n 25 build/asan.log; } >>"$TAILS"
 		FAILED=$((FAILED + 1))
 		FAILS+=("asan build")
 	fi
@@ -124,6 +130,7 @@ if [ "${ILNBOT_TEST_QUICK:-0}" != 1 ]; then
 		suite "fuzz" tests/fuzz/run.sh "${ILNBOT_FUZZ_SECONDS:-60}"
 	else
 		cat build/fuzz.log
+		{ echo "--- the end of build/fuzz.log"; tail -n 25 build/fuzz.log; } >>"$TAILS"
 		FAILED=$((FAILED + 1))
 		FAILS+=("fuzz build")
 	fi
@@ -141,6 +148,8 @@ fi
 
 echo
 if [ "${#FAILS[@]}" -gt 0 ]; then
+	cat "$TAILS"
+	echo
 	echo "failing suites: ${FAILS[*]}"
 fi
 echo "$PASSED passed, $FAILED failed"

@@ -1,7 +1,7 @@
 /* fuzz_inbound.c: libFuzzer harness for the whole inbound path, as `ilnbot deliver` runs
  * it: the size and depth gate, MIME parsing, loop checks, command recognition, the
  * form, the program rules with an in-memory SQLite store, templates and composition of
- * every reply. The first input loads the configuration of the shipped templates; the
+ * every reply. The setup loads the configuration of the shipped templates and words; the
  * store is recreated every 500 inputs so memory stays flat. Besides never crashing, every
  * mail an input queues must be safe to send: a header block of CRLF lines of printable
  * ASCII (RFC 2047 for the rest), at most 998 octets each, made only of the fields ilnbot
@@ -23,6 +23,7 @@
 #include "store.h"
 #include "tmpl.h"
 #include "util.h"
+#include "words.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,11 +65,16 @@ fuzz_setup(void)
 	fclose(f);
 	if (conf_load(path, &conf, err, sizeof(err)) < 0 ||
 	    (prog.tmpl = tmpl_load(conf.templates, err, sizeof(err))) == NULL ||
-	    iso_codes_load(NULL, err, sizeof(err)) < 0) {
+	    iso_codes_load(NULL, err, sizeof(err)) < 0 ||
+	    words_load(conf.templates, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz setup: %s (set ILNBOT_TOP to the checkout)\n", err);
 		abort();
 	}
 	remove(path);
+	/* the names in every language are read on the first that is not English: now, so
+	 * that it never counts against -timeout */
+	(void)iso_country_lookup("Deutschland");
+	(void)iso_language_lookup("Englisch");
 	prog.conf = &conf;
 	prog.now = 1772445600;
 }

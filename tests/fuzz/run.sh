@@ -41,13 +41,38 @@ target_flags() {
 	esac
 }
 
-# run_fuzzer BIN SECONDS CORPUS ARTIFACTS LOG: one libFuzzer run; its exit status.
+# Seconds one input may take before libFuzzer calls it a hang: 5 in the long run, on a
+# quiet machine; 20 in the short one, which runs on CI machines shared with other work
+# (an input that slow on a quiet machine is still a finding of the long run).
+LONG_TIMEOUT=5
+SHORT_TIMEOUT=20
+
+# run_fuzzer BIN SECONDS CORPUS ARTIFACTS LOG TIMEOUT: one libFuzzer run; its exit status.
 run_fuzzer() {
-	local bin=$1 secs=$2 corpus=$3 art=$4 log=$5 name
+	local bin=$1 secs=$2 corpus=$3 art=$4 log=$5 timeout=$6 name
 	name=$(basename "$bin")
 	# shellcheck disable=SC2046
-	"$bin" -max_total_time="$secs" -rss_limit_mb=512 -timeout=5 -artifact_prefix="$art/" \
+	"$bin" -max_total_time="$secs" -rss_limit_mb=512 -timeout="$timeout" -artifact_prefix="$art/" \
 		-print_final_stats=1 $(target_flags "$name") "$corpus" >"$log" 2>&1
+}
+
+# finding TARGET: a few lines saying what TARGET found in the short run (its exit, the
+# sanitizer's or the harness's own words) and each input it saved, in base64 when small,
+# so that a CI log alone is enough to reproduce it.
+finding() {
+	local t=$1 f
+	echo "FAIL $t (exit $rc, -timeout=$SHORT_TIMEOUT s):"
+	grep -aE '==[0-9]+==ERROR|^SUMMARY|^fuzz_[a-z_]+: |ALARM|out-of-memory|deadly signal|runtime error' \
+		"$work/$t.log" | head -8
+	for f in "$work/artifacts/$t"/*; do
+		[ -f "$f" ] || continue
+		if [ "$(stat -c %s "$f")" -le 3000 ]; then
+			echo "  $(basename "$f") (base64 -d to reproduce):"
+			base64 -w 100 "$f" | sed 's/^/    /'
+		else
+			echo "  $(basename "$f"): $(stat -c %s "$f") bytes, sha1 $(sha1sum "$f" | cut -c1-40)"
+		fi
+	done
 }
 
 short_run() {
@@ -65,7 +90,8 @@ short_run() {
 		s=$((left * $(weight "$t") / total))
 		[ "$s" -lt 1 ] && s=1
 		mkdir -p "$work/artifacts/$t"
-		run_fuzzer "$TOP/build/fuzz/$t" "$s" "$work/corpus/$t" "$work/artifacts/$t" "$work/$t.log"
+		run_fuzzer "$TOP/build/fuzz/$t" "$s" "$work/corpus/$t" "$work/artifacts/$t" "$work/$t.log" \
+			"$SHORT_TIMEOUT"
 		rc=$?
 		echo "--- $t, $s s"
 		grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)' \
@@ -78,8 +104,11 @@ short_run() {
 			mkdir -p "$TOP/build/fuzz/crashers"
 			cp "$work/artifacts/$t"/* "$TOP/build/fuzz/crashers/" 2>/dev/null
 			echo "$t: crashers copied to build/fuzz/crashers/"
+			finding "$t" >>"$work/findings"
 		fi
 	done
+	# what was found, once more at the end, where a CI log's tail shows it
+	[ -s "$work/findings" ] && cat "$work/findings"
 	echo "fuzz: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
@@ -115,7 +144,7 @@ long_run() {
 			[ "$left" -lt 1 ] && break
 			runs=$((runs + 1))
 			run_fuzzer "$dir/bin/$t" "$left" "$dir/corpus/$t" "$dir/crashers/$t" \
-				"$dir/$t.run.log"
+				"$dir/$t.run.log" "$LONG_TIMEOUT"
 			cat "$dir/$t.run.log" >>"$dir/$t.log"
 			e=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$dir/$t.run.log" |
 				grep -oE '[0-9]+$')
