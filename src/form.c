@@ -738,7 +738,8 @@ digest_parse(const char *s)
 	}
 }
 
-/* Language codes for a list value, "por,eng"; NULL with *bad (caller frees) on error. */
+/* Language codes for a list value, "por,eng"; NULL with *bad (caller frees) on error:
+ * what is not a language, or "" for too many. */
 static char *
 languages_parse(const char *value, char **bad)
 {
@@ -792,6 +793,10 @@ languages_parse(const char *value, char **bad)
 		goto out;
 	if (n > FORM_LANGUAGES_MAX) {
 		*bad = xstrdup("");
+		goto out;
+	}
+	if (ncodes == 0) {      /* only separators: "," names no language */
+		*bad = xstrdup(value);
 		goto out;
 	}
 	buf_init(&b, 0);

@@ -161,6 +161,8 @@ static const struct form_case cases[] = {
 	{ "languages and", "Languages: Portuguese and English\n", false, 0, NULL, NULL },
 	{ "unknown language", "Languages: English, Elvish\n", false, 1,
 	  "Languages: \"Elvish\" is not a language we know", NULL },
+	{ "languages only separators", "Languages: , ;\n", false, 1,
+	  "Languages: \", ;\" is not a language we know", NULL },
 	{ "sector synonyms", "Sector: Public Library\n", false, 0, NULL, NULL },
 	{ "long quoted value",
 	  "Country: 123456789012345678901234567890123456789012345678901234567890EXTRA\n", false,
