@@ -161,11 +161,17 @@ key_fold(const char *in, bool strip_the, bool strip_accents, char *out, size_t o
 		if (o + 6 > outsz)
 			return false;
 		c = utf8_fold_case(c);
-		if (strip_accents && (c = utf8_fold_accent(c)) == 0)
+		if (strip_accents && c == 0xdf)
+			c = UTF8_FOLD_SS;
+		else if (strip_accents && (c = utf8_fold_accent(c)) == 0)
 			continue;
 		if (space) {
 			out[o++] = ' ';
 			space = false;
+		}
+		if (c == UTF8_FOLD_SS) {
+			out[o++] = 's';
+			c = 's';
 		}
 		o += utf8_encode(c, out + o);
 	}

@@ -409,8 +409,6 @@ utf8_fold_accent(uint32_t c)
 		return 0;
 	if (c >= 0xc0 && c <= 0x17f && latin[c - 0xc0] != '.')
 		return (uint32_t)latin[c - 0xc0];
-	if (c == 0xdf)
-		return 's';
 	return c;
 }
 
@@ -429,13 +427,19 @@ utf8_fold(const char *s, size_t n, char *out, size_t outsz)
 			space = o > 0;
 			continue;
 		}
-		if ((c = utf8_fold_accent(utf8_fold_case(c))) == 0)
+		if ((c = utf8_fold_case(c)) == 0xdf)
+			c = UTF8_FOLD_SS;
+		else if ((c = utf8_fold_accent(c)) == 0)
 			continue;
 		if (o + 6 > outsz)
 			return false;
 		if (space) {
 			out[o++] = ' ';
 			space = false;
+		}
+		if (c == UTF8_FOLD_SS) {
+			out[o++] = 's';
+			c = 's';
 		}
 		o += utf8_encode(c, out + o);
 	}

@@ -52,6 +52,8 @@ static const struct lookup_case countries[] = {
 	/* short forms the catalogs lack, our aliases, accent-insensitively too */
 	{ "Rusia", "RU" }, { "Россия", "RU" }, { "россия", "RU" }, { "EE. UU.", "US" },
 	{ "Gran Bretana", "GB" }, { "inglaterra", "GB" }, { "Corea del Sur", "KR" },
+	/* ß as ss, as German writers without the letter type it */
+	{ "Großbritannien", "GB" }, { "Grossbritannien", "GB" }, { "GROSSBRITANNIEN", "GB" },
 };
 
 static const struct lookup_case languages[] = {

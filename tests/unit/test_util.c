@@ -178,6 +178,29 @@ test_utf8_has_hidden(void **state)
 			fail_msg("%s: want %d", cases[i].name, cases[i].hidden);
 }
 
+/* utf8_fold: the comparison key of what people type. */
+static void
+test_utf8_fold(void **state)
+{
+	static const struct { const char *in, *key; } cases[] = {
+		{ "INSCRIPCI\xc3\x93N", "inscripcion" }, { "  Mis   datos ", "mis datos" },
+		{ "Stra\xc3\x9f" "e", "strasse" }, { "GROSSE", "grosse" },
+		{ "Gro\xc3\x9f" "britannien", "grossbritannien" }, { "\xc3\x9f", "ss" },
+		{ "\xd0\xa0\xd0\xbe\xd1\x81\xd1\x81\xd0\xb8\xd1\x8f",
+		  "\xd1\x80\xd0\xbe\xd1\x81\xd1\x81\xd0\xb8\xd1\x8f" },
+		{ "doesn\xe2\x80\x99t", "doesn't" }, { "", "" },
+	};
+	char out[64], small[3];
+
+	(void)state;
+	for (size_t i = 0; i < nitems(cases); i++) {
+		assert_true(utf8_fold(cases[i].in, strlen(cases[i].in), out, sizeof(out)));
+		assert_string_equal(out, cases[i].key);
+	}
+	assert_false(utf8_fold("\xff", 1, out, sizeof(out)));
+	assert_false(utf8_fold("\xc3\x9f\xc3\x9f", 4, small, sizeof(small)));
+}
+
 /* strv_join_set: sorted, each once, the items freed. */
 static void
 test_join_set(void **state)
@@ -201,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_utf8_clean_line),
 		cmocka_unit_test(test_utf8_has_hidden),
+		cmocka_unit_test(test_utf8_fold),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_join_set),
