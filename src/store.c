@@ -424,6 +424,18 @@ col_text(sqlite3_stmt *stmt, int i)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
+void
+text_row(sqlite3_stmt *stmt, void *item)
+{
+	*(char **)item = col_text(stmt, 0);
+}
+
+void
+text_clear(void *item)
+{
+	free(*(char **)item);
+}
+
 int
 store_count(struct store *st, sqlite3_stmt *stmt)
 {

@@ -156,18 +156,6 @@ bounce_count_clear(void *item)
 	free(c->severity);
 }
 
-static void
-bounce_email_row(sqlite3_stmt *stmt, void *item)
-{
-	*(char **)item = col_text(stmt, 0);
-}
-
-static void
-bounce_email_clear(void *item)
-{
-	free(*(char **)item);
-}
-
 int
 store_bounce_stats(struct store *st, struct bounce_stats *out)
 {
@@ -177,13 +165,14 @@ store_bounce_stats(struct store *st, struct bounce_stats *out)
 						   "kind, severity", ""),
 				 sizeof(*out->counts), bounce_count_row, bounce_count_clear,
 				 &out->ncounts);
-	if (out->ncounts < 0)
+	if (out->ncounts < 0) {
+		out->ncounts = 0;
 		return -1;
+	}
 	out->stopped = store_rows(st, store_prepare(st, "SELECT email FROM bounce_addresses "
 						    "WHERE digest_stopped_at IS NOT NULL ORDER "
 						    "BY email LIMIT 200", ""),
-				  sizeof(*out->stopped), bounce_email_row, bounce_email_clear,
-				  &out->nstopped);
+				  sizeof(*out->stopped), text_row, text_clear, &out->nstopped);
 	if (out->nstopped < 0) {
 		out->nstopped = 0;
 		bounce_stats_clear(out);

@@ -65,6 +65,10 @@ void *store_rows(struct store *st, sqlite3_stmt *stmt, size_t size,
 		 void (*row)(sqlite3_stmt *stmt, void *item), void (*clear)(void *item), int *n);
 /* col_text: a copy of a text column, NULL for NULL. */
 char *col_text(sqlite3_stmt *stmt, int i);
+/* text_row, text_clear: store_rows()'s row and clear for a list of strings (char *
+ * items), the first column of each row. */
+void text_row(sqlite3_stmt *stmt, void *item);
+void text_clear(void *item);
 /* nz: s, or "" for NULL (for NOT NULL columns). */
 const char *nz(const char *s);
 

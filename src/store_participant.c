@@ -201,25 +201,13 @@ store_subscriber_has(struct store *st, const char *email)
 					     "s", email));
 }
 
-static void
-email_row(sqlite3_stmt *stmt, void *item)
-{
-	*(char **)item = col_text(stmt, 0);
-}
-
-static void
-email_undo(void *item)
-{
-	free(*(char **)item);
-}
-
 int
 store_subscribers_list(struct store *st, char ***emails)
 {
 	int n;
 
 	*emails = store_rows(st, store_prepare(st, "SELECT email FROM subscribers ORDER BY email",
-					       ""), sizeof(**emails), email_row, email_undo, &n);
+					       ""), sizeof(**emails), text_row, text_clear, &n);
 	return n;
 }
 
