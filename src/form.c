@@ -171,10 +171,9 @@ label(enum field_id f, const char *lang, char *out, size_t outsz)
 	return shown_word(lang, "fields", fields[f].name, fields[f].name, out, outsz);
 }
 
-/* The word lang shows for a closed-list value: group "sector", "stage" or "pref", the
- * English word; "yes" and "no" are their own key. */
-static const char *
-value_shown(const char *lang, const char *group, const char *word, char *out, size_t outsz)
+const char *
+form_value_shown(const char *lang, const char *group, const char *word, char *out,
+		 size_t outsz)
 {
 	char key[64];
 
@@ -200,7 +199,8 @@ value_names(const char *lang, const char *group, const char *const *list, size_t
 	char w[LABEL_MAX];
 
 	for (size_t i = 0; i < n; i++)
-		buf_printf(b, "%s%s", i ? ", " : "", value_shown(lang, group, list[i], w, sizeof(w)));
+		buf_printf(b, "%s%s", i ? ", " : "",
+			   form_value_shown(lang, group, list[i], w, sizeof(w)));
 }
 
 /* Field f's form.accepted.* sentence in lang. Caller frees. */
@@ -1137,9 +1137,9 @@ render_list(struct buf *b, const char *list, enum item_kind kind, const char *la
 			n = iso_language_name_in(it, lang);
 		else if (strcmp(it, "same") == 0 || strcmp(it, "any") == 0 ||
 			   strcmp(it, "different") == 0)
-			n = value_shown(lang, "pref", it, w, sizeof(w));
+			n = form_value_shown(lang, "pref", it, w, sizeof(w));
 		else
-			n = value_shown(lang, kind == ITEM_SECTOR ? "sector" : "stage", it, w,
+			n = form_value_shown(lang, kind == ITEM_SECTOR ? "sector" : "stage", it, w,
 					sizeof(w));
 		render_value(b, n ? n : it);
 	}
@@ -1191,7 +1191,8 @@ render_field(struct buf *b, enum field_id f, const struct profile *p, const char
 		break;
 	case F_DIGEST:
 		if (p->digest >= 0)
-			buf_adds(b, value_shown(lang, NULL, p->digest ? "yes" : "no", w, sizeof(w)));
+			buf_adds(b, form_value_shown(lang, NULL, p->digest ? "yes" : "no", w,
+						     sizeof(w)));
 		break;
 	case F_MAIL_LANGUAGE:
 		render_list(b, p->mail_language, ITEM_LANGUAGE, lang);

@@ -52,6 +52,13 @@ int form_field_count(const char *body);
 char *form_render_typed(const char *body, const struct profile *p, bool include_private,
 			const char *lang);
 
+/* form_value_shown: the word lang's form shows for a closed-list value (the first of its
+ * set's words, else the English word): group "sector", "stage" or "pref" and the English
+ * word ("sector", "public" gives "pública" in es); "yes" and "no" with group NULL. Into
+ * out (outsz bytes), which is returned. */
+const char *form_value_shown(const char *lang, const char *group, const char *word, char *out,
+			     size_t outsz);
+
 /* form_check_words: every word of the loaded sets' [fields] (and the English names) or
  * [values] that names two different fields or values, one line each into problems (for
  * check-config). Returns how many. */

@@ -83,10 +83,11 @@ preview_wrap(struct buf *b, const char *text, int ind1, int ind2, int width)
 	buf_addc(b, '\n');
 }
 
+/* A country's name in lang (NULL: English, as in the CSV), else its code. */
 static const char *
-country_name(const char *code)
+country_name(const char *code, const char *lang)
 {
-	const char *n = code ? iso_country_name(code) : NULL;
+	const char *n = code ? iso_country_name_in(code, lang) : NULL;
 
 	return n ? n : code ? code : "?";
 }
@@ -109,9 +110,10 @@ person(struct buf *b, const struct pool_row *r)
 		buf_printf(b, "<%s>", r->email);
 }
 
-/* Language codes "fra,eng" as names "French, English" into b. */
+/* Language codes "fra,eng" as names "French, English" into b, in lang (NULL: English). */
 static void
-lang_names(struct buf *b, const char *codes, const char *sep, const char *last_sep)
+lang_names(struct buf *b, const char *codes, const char *sep, const char *last_sep,
+	   const char *lang)
 {
 	char *copy = xstrdup(codes ? codes : ""), *save = NULL;
 	char *v[MATCH_MAX_LANGS * 4];
@@ -122,7 +124,7 @@ lang_names(struct buf *b, const char *codes, const char *sep, const char *last_s
 		if (*(t = str_trim(t)))
 			v[n++] = t;
 	for (int i = 0; i < n; i++) {
-		const char *name = iso_language_name(v[i]);
+		const char *name = iso_language_name_in(v[i], lang);
 
 		if (i > 0)
 			buf_adds(b, i == n - 1 ? last_sep : sep);
@@ -387,7 +389,7 @@ preview_group_advice(const struct preview_group *g, const char *lang)
 	buf_init(&b, 256);
 	buf_init(&l, 64);
 	snprintf(and_sep, sizeof(and_sep), " %s ", words_text(lang, "preview.and"));
-	lang_names(&l, g->langs, ", ", and_sep);
+	lang_names(&l, g->langs, ", ", and_sep, lang);
 	snprintf(count, sizeof(count), "%d", g->count);
 	snprintf(matched, sizeof(matched), "%d", g->speakers_matched);
 	v[1].value = l.data ? l.data : "";
@@ -437,12 +439,12 @@ pair_block(struct buf *b, const struct preview *pv, int k)
 
 	buf_init(&t, 256);
 	person(&t, x);
-	buf_printf(&t, ", %s", country_name(x->prof->country));
+	buf_printf(&t, ", %s", country_name(x->prof->country, lang));
 	preview_wrap(b, t.data, 2, 6, PREVIEW_WIDTH);
 	buf_reset(&t);
 	buf_adds(&t, "+ ");
 	person(&t, y);
-	buf_printf(&t, ", %s", country_name(y->prof->country));
+	buf_printf(&t, ", %s", country_name(y->prof->country, lang));
 	if (pv->adj->locked[k]) {
 		buf_adds(&t, " ");
 		words_buf_add(&t, lang, "preview.locked", NULL, 0);
@@ -632,13 +634,13 @@ match_preview_text(const struct preview *pv)
 		words_buf_add(&line, lang, "preview.by_country", NULL, 0);
 		for (int c = 0; c < g[j].ncountries; c++)
 			buf_printf(&line, "%s %s %d", c ? "," : "",
-				   country_name(g[j].countries[c].code), g[j].countries[c].n);
+				   country_name(g[j].countries[c].code, lang), g[j].countries[c].n);
 		preview_wrap(&b, line.data, 4, 6, PREVIEW_WIDTH);
 		for (int m = 0; m < g[j].count && m < PREVIEW_NAMES_PER_GROUP; m++) {
 			buf_reset(&line);
 			person(&line, &pv->rows[g[j].members[m]]);
 			buf_printf(&line, ", %s",
-				   country_name(pv->rows[g[j].members[m]].prof->country));
+				   country_name(pv->rows[g[j].members[m]].prof->country, lang));
 			preview_wrap(&b, line.data, 4, 6, PREVIEW_WIDTH);
 		}
 		if (g[j].count > PREVIEW_NAMES_PER_GROUP) {
@@ -691,7 +693,7 @@ csv_person(struct buf *b, const struct pool_row *r)
 {
 	preview_csv_field(b, r ? r->prof->name : "", 0);
 	preview_csv_field(b, r ? r->email : "", 0);
-	preview_csv_field(b, r ? country_name(r->prof->country) : "", 0);
+	preview_csv_field(b, r ? country_name(r->prof->country, NULL) : "", 0);
 	preview_csv_field(b, r ? r->prof->sector : "", 0);
 	preview_csv_field(b, r ? stage_name(r->prof->years) : "", 0);
 }
@@ -751,7 +753,7 @@ match_preview_csv(const struct preview *pv)
 			for (char *t = strtok_r(mine, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
 				if (*(t = str_trim(t)) && row_speaks(&pv->rows[pp->b], t))
 					buf_printf(&codes, "%s%s", codes.len ? "," : "", t);
-			lang_names(&l, codes.data ? codes.data : "", ", ", ", ");
+			lang_names(&l, codes.data ? codes.data : "", ", ", ", ", NULL);
 			buf_free(&codes);
 			free(mine);
 		}

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "form.h"
 #include "profile.h"
 #include "iso_codes.h"
 #include "log.h"
@@ -852,6 +853,7 @@ stats_html_text(struct buf *b, const char *s)
 }
 
 struct stat_kv { const char *k; int n; };
+#define STATS_NAME_MAX 128      /* bytes of a name STATS counts by (a country's, a sector's) */
 
 /* One bar chart: a table of inline-styled cells (no scripts, no remote images). */
 static void
@@ -894,23 +896,28 @@ stats_html_chart(struct buf *h, const char *lang, const char *title, const struc
  * as "<5"; the same as a bar chart into h. */
 static void
 stats_count(struct buf *out, struct buf *h, const char *lang, const char *title_key,
-	    const struct pool_row *rows, int n, const char *(*get)(const struct profile *))
+	    const struct pool_row *rows, int n,
+	    const char *(*get)(const struct profile *, const char *lang, char *buf, size_t bufsz))
 {
 	const char *title = words_text(lang, title_key);
 	struct stat_kv c[256];
+	char names[256][STATS_NAME_MAX], w[STATS_NAME_MAX];
 	int nc = 0;
 	char num[16];
 
 	for (int i = 0; i < n; i++) {
-		const char *k = get(rows[i].prof);
+		const char *k = get(rows[i].prof, lang, w, sizeof(w));
 		int j;
 
 		if (k == NULL)
 			k = words_text(lang, "stats.stage.unknown");
 		for (j = 0; j < nc && strcmp(c[j].k, k) != 0; j++)
 			;
-		if (j == nc && nc < 256)
-			c[nc++] = (struct stat_kv){ k, 0 };
+		if (j == nc && nc < 256) {
+			snprintf(names[nc], sizeof(names[nc]), "%s", k);
+			c[nc] = (struct stat_kv){ names[nc], 0 };
+			nc++;
+		}
 		if (j < nc)
 			c[j].n++;
 	}
@@ -1009,24 +1016,30 @@ stats_round_row(void *arg, int nc, const char *const *v)
 	buf_adds(t->h, "</tr>\n");
 }
 
+/* stats_count()'s getters: a profile's country, sector or stage as lang names it (buf
+ * may hold it); NULL for unknown. */
 static const char *
-get_country(const struct profile *p)
+get_country(const struct profile *p, const char *lang, char *buf, size_t bufsz)
 {
-	const char *name = iso_country_name(p->country);
+	const char *name = iso_country_name_in(p->country, lang);
 
+	(void)buf;
+	(void)bufsz;
 	return name ? name : p->country;
 }
 
 static const char *
-get_sector(const struct profile *p)
+get_sector(const struct profile *p, const char *lang, char *buf, size_t bufsz)
 {
-	return p->sector;
+	return p->sector ? form_value_shown(lang, "sector", p->sector, buf, bufsz) : NULL;
 }
 
 static const char *
-get_stage(const struct profile *p)
+get_stage(const struct profile *p, const char *lang, char *buf, size_t bufsz)
 {
-	return profile_stage(p->years);       /* NULL: stats_count says "unknown" */
+	const char *stage = profile_stage(p->years);
+
+	return stage ? form_value_shown(lang, "stage", stage, buf, bufsz) : NULL;
 }
 
 /* The round's proposals: the latest number, who approved, every adjustment and who made

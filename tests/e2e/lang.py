@@ -591,6 +591,14 @@ def default_language_spanish_writes_the_spanish_set(bot):
     assert subject(r[0]).startswith("CONFIRM ") and "llevar a cabo" in subject(r[0]), \
         subject(r[0])
     assert "una dirección de coordinación" in body(r[0]) and lang_of(r[0]) == "es", body(r[0])
+    # STATS counts by country, sector and stage in the coordinators' language
+    _, r = bot.send("SIGNUP", form("Jörg", "Deutschland", "Deutsch"), sender="jorg@example.org")
+    reply_to(bot, r[0], sender="jorg@example.org")
+    _, r = bot.send("STATS", sender="coord@example.org",
+                    headers={"Authentication-Results": AR_OK})
+    text = " ".join(body(r[0]).split())
+    assert "Alemania 1" in text or "Alemania <5" in text, text
+    assert "académica" in text and "Germany" not in text and "academic" not in text, text
 
 
 def main():
