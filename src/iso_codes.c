@@ -146,36 +146,11 @@ static const struct iso_alias language_aliases[] = {
 static bool
 key_fold(const char *in, bool strip_the, bool strip_accents, char *out, size_t outsz)
 {
-	size_t n = strlen(in), i = 0, o = 0;
-	bool space = false;
-	uint32_t c;
+	size_t n = strlen(in), o;
 
-	if (n >= KEY_MAX || !utf8_valid(in, n))
+	if (n >= KEY_MAX || !utf8_fold_as(in, n, strip_accents, out, outsz))
 		return false;
-	while (i < n) {
-		i += utf8_next(in + i, &c);
-		if (utf8_is_space(c)) {
-			space = o > 0;
-			continue;
-		}
-		if (o + 6 > outsz)
-			return false;
-		c = utf8_fold_case(c);
-		if (strip_accents && c == 0xdf)
-			c = UTF8_FOLD_SS;
-		else if (strip_accents && (c = utf8_fold_accent(c)) == 0)
-			continue;
-		if (space) {
-			out[o++] = ' ';
-			space = false;
-		}
-		if (c == UTF8_FOLD_SS) {
-			out[o++] = 's';
-			c = 's';
-		}
-		o += utf8_encode(c, out + o);
-	}
-	out[o] = '\0';
+	o = strlen(out);
 	if (strip_the && strncmp(out, "the ", 4) == 0) {
 		memmove(out, out + 4, o - 3);
 		o -= 4;

@@ -412,8 +412,11 @@ utf8_fold_accent(uint32_t c)
 	return c;
 }
 
+/* what the loop holds for ß until it writes "ss" (not a code point) */
+#define UTF8_FOLD_SS 0x110000u
+
 bool
-utf8_fold(const char *s, size_t n, char *out, size_t outsz)
+utf8_fold_as(const char *s, size_t n, bool strip_accents, char *out, size_t outsz)
 {
 	size_t i = 0, o = 0;
 	bool space = false;
@@ -427,9 +430,10 @@ utf8_fold(const char *s, size_t n, char *out, size_t outsz)
 			space = o > 0;
 			continue;
 		}
-		if ((c = utf8_fold_case(c)) == 0xdf)
+		c = utf8_fold_case(c);
+		if (strip_accents && c == 0xdf)
 			c = UTF8_FOLD_SS;
-		else if ((c = utf8_fold_accent(c)) == 0)
+		else if (strip_accents && (c = utf8_fold_accent(c)) == 0)
 			continue;
 		if (o + 6 > outsz)
 			return false;
@@ -445,6 +449,12 @@ utf8_fold(const char *s, size_t n, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	return true;
+}
+
+bool
+utf8_fold(const char *s, size_t n, char *out, size_t outsz)
+{
+	return utf8_fold_as(s, n, true, out, outsz);
 }
 
 char *

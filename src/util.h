@@ -76,10 +76,9 @@ uint32_t utf8_fold_accent(uint32_t c);
 /* utf8_fold: s[0..n) as a comparison key, into out (outsz bytes): case folded, accents
  * dropped ("INSCRIPCIÓN" and "inscripcion" alike), ß as "ss" ("Straße" = "Strasse"),
  * white space runs as one space, trimmed. false when s is not UTF-8 or the key does not
- * fit. UTF8_FOLD_SS: what a folding loop holds for ß until it writes "ss" (not a code
- * point). */
-#define UTF8_FOLD_SS 0x110000u
+ * fit. utf8_fold_as: the same, keeping accents (and ß) unless strip_accents. */
 bool utf8_fold(const char *s, size_t n, char *out, size_t outsz);
+bool utf8_fold_as(const char *s, size_t n, bool strip_accents, char *out, size_t outsz);
 
 char *str_trim(char *s);                 /* in place; returns s advanced past spaces */
 /* strv_join_set: v[0..n) sorted, each distinct string once, joined with ' ' ("" for none),
