@@ -601,6 +601,32 @@ def default_language_spanish_writes_the_spanish_set(bot):
     assert "académica" in text and "Germany" not in text and "academic" not in text, text
 
 
+@test
+def coordinators_read_names_in_their_language(bot):
+    """In a network whose default language is Spanish, the matching preview names the
+    countries of the one left unmatched in Spanish; its CSV keeps the English names, as
+    `match --csv` does."""
+    with open(bot.conf) as f:
+        conf = f.read()
+    with open(bot.conf, "w") as f:
+        f.write(conf.replace("default_language = English", "default_language = Spanish")
+                .replace("languages = es fr pt de\n", ""))
+    for who, country in (("de1@example.org", "Deutschland"), ("de2@example.org", "Alemania"),
+                         ("fr1@example.org", "Francia")):
+        _, r = bot.send("SIGNUP", form(who[:3], country, "English"), sender=who,
+                        now="2026-03-01T09:00:00Z")
+        reply_to(bot, r[0], sender=who, now="2026-03-01T09:00:00Z")
+    h = {"Authentication-Results": AR_OK}
+    bot.send("ROUND OPEN 2026A", "Signup closes: 2026-03-10\nStarts: 2026-03-15\n",
+             sender=COORD, headers=h, now="2026-03-02T09:00:00Z")
+    _, r = bot.send("MATCH", sender=COORD, headers=h, now="2026-03-11T09:00:00Z")
+    text = body(r[0])
+    assert lang_of(r[0]) == "es" and "Alemania" in text and "Germany" not in text, text
+    csv = [p for p in r[0].walk() if p.get_content_type() == "text/csv"]
+    assert csv and "Germany" in csv[0].get_payload(decode=True).decode("utf-8-sig"), \
+        [p.get_content_type() for p in r[0].walk()]
+
+
 def main():
     # every bot of this suite writes mail in the shipped language sets (e2e.py's config
     # ends inside [program])
