@@ -133,20 +133,21 @@ bounce_effect(struct program *p, const struct sent_mail *m, const char *email,
 	      enum bounce_severity sev, const char *status, const char *source)
 {
 	bool digest = strcmp(m->kind, "digest") == 0;
-	const char *sname = sev == BOUNCE_PERMANENT ? "permanent" : "temporary";
+	enum bounce_record rec = sev == BOUNCE_PERMANENT ? BOUNCE_RECORD_PERMANENT :
+				 BOUNCE_RECORD_TEMPORARY;
 	int added, digest_failures;
 
-	if ((added = store_bounce_add(p->st, m->id, email, m->kind, sname, status, source,
+	if ((added = store_bounce_add(p->st, m->id, email, m->kind, rec, status, source,
 				      p->now)) < 0)
 		return -1;
 	if (added == 0) {
-		log_info("bounce: %s failure of mail %lld to %s already counted", sname,
-			 (long long)m->id, email);
+		log_info("bounce: %s failure of mail %lld to %s already counted",
+			 bounce_record_name(rec), (long long)m->id, email);
 		return 0;
 	}
-	if (store_bounce_count(p->st, email, sname, m->kind, digest, p->now, &digest_failures) < 0)
+	if (store_bounce_count(p->st, email, rec, m->kind, digest, p->now, &digest_failures) < 0)
 		return -1;
-	log_info("bounce: %s failure (%s) of %s mail %lld to %s", sname,
+	log_info("bounce: %s failure (%s) of %s mail %lld to %s", bounce_record_name(rec),
 		 status[0] ? status : "no status", m->kind, (long long)m->id, email);
 	if (sev != BOUNCE_PERMANENT)
 		return 0;
@@ -235,7 +236,7 @@ program_bounce(struct program *p, struct program_in *in, const char *raw, size_t
 		else
 			snprintf(in->detail, sizeof(in->detail), "bounce (%s) that names %s: "
 				 "untraced, set aside", b->shape, why);
-		if (store_bounce_add(p->st, 0, "", m.kind ? m.kind : "", "untraced", "",
+		if (store_bounce_add(p->st, 0, "", m.kind ? m.kind : "", BOUNCE_RECORD_UNTRACED, "",
 				     b->shape, p->now) < 0)
 			goto out;
 		in->outcome = OUTCOME_REJECTED;
@@ -248,7 +249,7 @@ program_bounce(struct program *p, struct program_in *in, const char *raw, size_t
 
 		if (who == NULL && rcpt_count(&m) == 1)
 			who = m.rcpts;
-		if (who && store_bounce_add(p->st, m.id, who, m.kind, "complaint", "",
+		if (who && store_bounce_add(p->st, m.id, who, m.kind, BOUNCE_RECORD_COMPLAINT, "",
 					    b->feedback_type[0] ? b->feedback_type : "arf",
 					    p->now) > 0 &&
 		    strcmp(m.kind, "digest") == 0 && strcmp(b->feedback_type, "abuse") == 0) {

@@ -1105,10 +1105,6 @@ stats_line(struct buf *out, const char *lang, const char *key, int n)
 static int
 stats_bounces(struct program *p, const char *lang, struct buf *out)
 {
-	static const char *const severities[][2] = {  /* the bounces table's words */
-		{ "permanent", "stats.bounce.permanent" }, { "temporary", "stats.bounce.temporary" },
-		{ "complaint", "stats.bounce.complaint" }, { "untraced", "stats.bounce.untraced" },
-	};
 	struct bounce_stats bs;
 	struct buf list;
 	char num[16];
@@ -1121,10 +1117,7 @@ stats_bounces(struct program *p, const char *lang, struct buf *out)
 		struct tmpl_var v[] = { { "kind", NULL }, { "severity", NULL }, { "count", num } };
 
 		v[0].value = c->kind && *c->kind ? c->kind : words_text(lang, "stats.bounce.unknown");
-		v[1].value = c->severity ? c->severity : "";
-		for (size_t k = 0; k < nitems(severities); k++)
-			if (strcmp(v[1].value, severities[k][0]) == 0)
-				v[1].value = words_text(lang, severities[k][1]);
+		v[1].value = state_shown(lang, "bounce", c->severity);
 		snprintf(num, sizeof(num), "%d", c->count);
 		if (i)
 			buf_adds(&list, ", ");

@@ -57,6 +57,11 @@ static const char *const waiting_words[WAIT_NREASONS] = {
 	[WAIT_DISSOLVED] = "dissolved", [WAIT_SILENT] = "silent",
 };
 
+static const char *const bounce_record_words[BOUNCE_NRECORDS] = {
+	[BOUNCE_RECORD_PERMANENT] = "permanent", [BOUNCE_RECORD_TEMPORARY] = "temporary",
+	[BOUNCE_RECORD_COMPLAINT] = "complaint", [BOUNCE_RECORD_UNTRACED] = "untraced",
+};
+
 static const char *
 word_of(const char *const *words, int n, int v)
 {
@@ -98,6 +103,7 @@ STATE_FUNCS(partnership_end, enum partnership_end, end_words)
 STATE_FUNCS(report_kind, enum report_kind, report_kind_words)
 STATE_FUNCS(report_status, enum report_status, report_words)
 STATE_FUNCS(waiting_reason, enum waiting_reason, waiting_words)
+STATE_FUNCS(bounce_record, enum bounce_record, bounce_record_words)
 
 const char *
 state_shown(const char *lang, const char *kind, const char *word)

@@ -68,6 +68,15 @@ enum waiting_reason {
 	WAIT_NREASONS
 };
 
+/* How a bounce record (the bounces table) counts against an address. */
+enum bounce_record {
+	BOUNCE_RECORD_PERMANENT,        /* a permanent failure (5.x.x, a refused RCPT) */
+	BOUNCE_RECORD_TEMPORARY,        /* a temporary one: only counted */
+	BOUNCE_RECORD_COMPLAINT,        /* an ARF complaint */
+	BOUNCE_RECORD_UNTRACED,         /* a bounce that names no mail of ours */
+	BOUNCE_NRECORDS
+};
+
 /* *_name: the stored word ("active", "previewed", ...); "?" for a value out of range.
  * *_parse: the value of a stored word; 0, or -1 (and *out untouched) when unknown. */
 const char *participant_status_name(enum participant_status s);
@@ -92,9 +101,11 @@ const char *report_status_name(enum report_status s);
 int report_status_parse(const char *word, enum report_status *out);
 const char *waiting_reason_name(enum waiting_reason r);
 int waiting_reason_parse(const char *word, enum waiting_reason *out);
+const char *bounce_record_name(enum bounce_record b);
+int bounce_record_parse(const char *word, enum bounce_record *out);
 
 /* state_shown: how people read a stored word of kind ("participant", "partnership",
- * "end", "report_kind", "report", "waiting", "round") in language lang (NULL: the
+ * "end", "report_kind", "report", "waiting", "round", "bounce") in language lang (NULL: the
  * default set): the [messages] status.<kind>.<word> of the words table, else the word
  * itself. The string belongs to the table (or is word). */
 const char *state_shown(const char *lang, const char *kind, const char *word);

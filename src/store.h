@@ -428,10 +428,11 @@ int store_sent_by_id(struct store *st, int64_t id, struct sent_mail *m);
 /* store_bounce_add: one failure of mail outbox_id (0: untraced) to email: 1 recorded,
  * 0 the same failure of the same mail to the same address was already recorded. */
 int store_bounce_add(struct store *st, int64_t outbox_id, const char *email, const char *kind,
-		     const char *severity, const char *status, const char *source, int64_t now);
-/* store_bounce_count: counts one more failure of severity ("permanent" or "temporary")
- * for email, and for a digest one more digest failure: *digest_failures the count after. */
-int store_bounce_count(struct store *st, const char *email, const char *severity,
+		     enum bounce_record severity, const char *status, const char *source,
+		     int64_t now);
+/* store_bounce_count: counts one more failure of severity (permanent or temporary) for
+ * email, and for a digest one more digest failure: *digest_failures the count after. */
+int store_bounce_count(struct store *st, const char *email, enum bounce_record severity,
 		       const char *kind, bool digest, int64_t now, int *digest_failures);
 int store_bounce_stop_digests(struct store *st, const char *email, int64_t now);
 /* store_bounce_smtp: the relay refused rcpt of outbox mail outbox_id for good at sending
@@ -459,7 +460,7 @@ int store_bounce_address(struct store *st, const char *email, int *permanent, in
  * filled (bounce_stats_clear frees it), or -1 with *out empty. */
 struct bounce_count {
 	char *kind;             /* the kind of mail that bounced; NULL or "" not known */
-	char *severity;         /* "permanent" or "temporary" */
+	char *severity;         /* a bounce_record_name() word */
 	int count;
 };
 struct bounce_stats {

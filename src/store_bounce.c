@@ -67,22 +67,24 @@ store_sent_by_id(struct store *st, int64_t id, struct sent_mail *m)
 
 int
 store_bounce_add(struct store *st, int64_t outbox_id, const char *email, const char *kind,
-		 const char *severity, const char *status, const char *source, int64_t now)
+		 enum bounce_record severity, const char *status, const char *source, int64_t now)
 {
+	const char *sev = bounce_record_name(severity);
+
 	if (outbox_id == 0)
 		return store_exec(st, "INSERT INTO bounces(outbox_id, email, kind, severity, status, "
 				  "source, created_at) VALUES (NULL, ?, ?, ?, ?, ?, ?)", "sssssi",
-				  email, kind, severity, status, source, now);
+				  email, kind, sev, status, source, now);
 	return store_exec(st, "INSERT OR IGNORE INTO bounces(outbox_id, email, kind, severity, "
 			  "status, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "isssssi",
-			  outbox_id, email, kind, severity, status, source, now);
+			  outbox_id, email, kind, sev, status, source, now);
 }
 
 int
-store_bounce_count(struct store *st, const char *email, const char *severity, const char *kind,
-		   bool digest, int64_t now, int *digest_failures)
+store_bounce_count(struct store *st, const char *email, enum bounce_record severity,
+		   const char *kind, bool digest, int64_t now, int *digest_failures)
 {
-	bool perm = strcmp(severity, "permanent") == 0;
+	bool perm = severity == BOUNCE_RECORD_PERMANENT;
 	sqlite3_stmt *stmt;
 	int rc;
 
@@ -209,11 +211,12 @@ store_bounce_smtp(struct store *st, int64_t outbox_id, const char *rcpt, const c
 	if (store_row_end(st, stmt, rc) <= 0)
 		goto out;
 	added = store_exec(st, "INSERT OR IGNORE INTO bounces(outbox_id, email, kind, severity, "
-			   "status, source, created_at, told) VALUES (?, ?, ?, 'permanent', ?, "
-			   "'smtp', ?, 0)", "isssi", outbox_id, rcpt, nz(kind), status, now);
+			   "status, source, created_at, told) VALUES (?, ?, ?, ?, ?, 'smtp', ?, 0)",
+			   "issssi", outbox_id, rcpt, nz(kind),
+			   bounce_record_name(BOUNCE_RECORD_PERMANENT), status, now);
 	if (added <= 0)
 		goto out;
-	if (store_bounce_count(st, rcpt, "permanent", nz(kind), strcmp(nz(kind), "digest") == 0,
+	if (store_bounce_count(st, rcpt, BOUNCE_RECORD_PERMANENT, nz(kind), strcmp(nz(kind), "digest") == 0,
 			       now, &failures) < 0 ||
 	    (strcmp(nz(kind), "digest") == 0 && failures >= 2 &&
 	     store_bounce_stop_digests(st, rcpt, now) < 0))

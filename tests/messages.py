@@ -25,7 +25,7 @@ KEY_RE = re.compile(r'"((?:%s)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)"' % "|".join(AREAS)
 STATE_KINDS = {  # state_shown's kind -> its table in state.c
     "participant": "participant_words", "partnership": "partnership_words",
     "end": "end_words", "report_kind": "report_kind_words", "report": "report_words",
-    "waiting": "waiting_words", "round": "round_words",
+    "waiting": "waiting_words", "round": "round_words", "bounce": "bounce_record_words",
 }
 
 passed = failed = 0

@@ -211,6 +211,14 @@ test_states_fit_schema(void **state)
 		assert_int_equal(o, s);
 	}
 	assert_int_equal(outcome_parse("nonsense", &(enum outcome){ 0 }), -1);
+	for (int s = 0; s < BOUNCE_NRECORDS; s++) {
+		enum bounce_record rec;
+
+		assert_int_equal(store_bounce_add(st, 0, "a@example.org", "digest", s, "", "test",
+						  5), 1);
+		assert_int_equal(bounce_record_parse(bounce_record_name(s), &rec), 0);
+		assert_int_equal(rec, s);
+	}
 	assert_string_equal(round_status_name((enum round_status)99), "?");
 }
 
