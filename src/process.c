@@ -104,11 +104,9 @@ from_has_8bit_local(const char *raw, size_t len)
 bool
 process_relay_wanted(const struct program *p, const char *raw, size_t len)
 {
-	const char *t = p->conf->out_transport ? p->conf->out_transport : "maildir";
-
 	time_t age = time(NULL) - (time_t)p->smtputf8_at;
 
-	return strcmp(t, "smtp") == 0 &&
+	return strcmp(p->conf->out_transport, "smtp") == 0 &&
 	       (p->smtputf8_at == 0 ||
 		age >= (p->smtputf8 ? SMTPUTF8_ASK_EVERY : SMTPUTF8_ASK_AGAIN)) &&
 	       from_has_8bit_local(raw, len);
@@ -138,7 +136,7 @@ process_relay_ask(struct program *p)
 static void
 process_utf8_from(struct program *p, struct msg *m)
 {
-	const char *t = p->conf->out_transport ? p->conf->out_transport : "maildir";
+	const char *t = p->conf->out_transport;
 	char *why = NULL;
 
 	if (strcmp(t, "smtp") != 0)

@@ -26,10 +26,10 @@ int process_message_tx(struct program *p, const char *transport_id, const char *
 /* process_relay_wanted: whether the relay must be asked whether it offers SMTPUTF8
  * before raw is processed: an address of raw's From may have a UTF-8 local part (bytes
  * outside ASCII before its '@'), the outbound transport is SMTP, and the relay's last
- * answer is over an hour old (a minute, when it could not be asked) or was never had. process_relay_ask: ask it (a connection of its
- * own) and keep the answer, or why it could not be had, in p; never inside a
- * transaction, since it waits on the network. process_message() and process_pass() do
- * both; a caller of process_message_tx() does. */
+ * answer is over an hour old (a minute, when it could not be asked) or was never had.
+ * process_relay_ask: ask it (a connection of its own) and keep the answer, or why it
+ * could not be had, in p; never inside a transaction, since it waits on the network.
+ * process_message() and process_pass() do both; a caller of process_message_tx() does. */
 bool process_relay_wanted(const struct program *p, const char *raw, size_t len);
 void process_relay_ask(struct program *p);
 /* process_erasures: after a commit, the processed messages of the erased are removed by
