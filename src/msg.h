@@ -52,6 +52,10 @@ struct msg {
  * returned with from == NULL and from_error set. */
 struct msg *msg_parse(const char *raw, size_t len, char *why, size_t whysz);
 void msg_free(struct msg *m);
+/* msg_from_utf8_local: whether msg_parse(raw, len) would give from_utf8, a From whose
+ * only fault is a UTF-8 local part (RFC 6531), reading through the same gate and the
+ * same From rules but nothing else of the message. */
+bool msg_from_utf8_local(const char *raw, size_t len);
 
 /* msg_is_automated: true when RFC 3834 and common practice say never to answer it
  * (Auto-Submitted, Precedence bulk/junk/list, Return-Path <>, List-*, multipart/report,

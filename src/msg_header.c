@@ -565,6 +565,16 @@ msg_headers(struct msg *m, const struct hdrs *hs)
 }
 
 void
+msg_header_from(struct msg *m, const char *s, size_t hend)
+{
+	struct hdrs hs;
+
+	hdrs_parse(s, hend, &hs);
+	msg_from(m, &hs);
+	free(hs.v);
+}
+
+void
 msg_header_facts(struct msg *m, const char *s, size_t hend)
 {
 	struct hdrs hs;

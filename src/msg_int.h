@@ -53,6 +53,8 @@ void msg_ct_parse(const char *s, size_t n, struct msg_ct *ct);
 /* msg_header_facts: every header fact of struct msg (all but body) from the top header
  * block s[0..hend). The strings are m's own. */
 void msg_header_facts(struct msg *m, const char *s, size_t hend);
+/* msg_header_from: only the From facts (from, from_name, from_utf8, from_error). */
+void msg_header_from(struct msg *m, const char *s, size_t hend);
 
 /* msg_body.c */
 /* msg_body_extract: the text body of the message s[0..n) whose body starts at bstart:

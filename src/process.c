@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "conf.h"
@@ -61,45 +60,6 @@ process_test_crash(const char *raw, size_t len)
 
 #define SMTPUTF8_ASK_EVERY 3600        /* seconds the relay's answer is kept */
 #define SMTPUTF8_ASK_AGAIN 60          /* seconds before asking again when it failed */
-#define FROM_SCAN_MAX (64u * 1024)     /* bytes of the header searched for the From */
-
-/* Whether an address in raw's From field (its first, with continuation lines) may have
- * a UTF-8 local part (RFC 6531): a byte outside ASCII in the run of text before an '@'
- * (a display name in 8-bit, "José <jose@example.org>", is not). Only the header block,
- * at most FROM_SCAN_MAX bytes of it, is read. */
-static bool
-from_has_8bit_local(const char *raw, size_t len)
-{
-	bool in_from = false, high = false;
-
-	if (len > FROM_SCAN_MAX)
-		len = FROM_SCAN_MAX;
-	for (size_t i = 0; i < len;) {
-		const char *eol = memchr(raw + i, '\n', len - i);
-		size_t n = eol ? (size_t)(eol - (raw + i)) + 1 : len - i;
-
-		if (raw[i] == '\n' || (raw[i] == '\r' && n <= 2))
-			break;          /* the blank line: the body follows */
-		if (raw[i] != ' ' && raw[i] != '\t') {
-			if (in_from)
-				return false;
-			in_from = n >= 5 && strncasecmp(raw + i, "From:", 5) == 0;
-			high = false;
-		}
-		for (size_t k = i; in_from && k < i + n; k++) {
-			unsigned char c = (unsigned char)raw[k];
-
-			if (c == '@' && high)
-				return true;
-			if (c >= 0x80)
-				high = true;
-			else if (strchr(" \t\r\n<>,:;\"()", c) != NULL)
-				high = false;
-		}
-		i += n;
-	}
-	return false;
-}
 
 bool
 process_relay_wanted(const struct program *p, const char *raw, size_t len)
@@ -109,7 +69,7 @@ process_relay_wanted(const struct program *p, const char *raw, size_t len)
 	return strcmp(p->conf->out_transport, "smtp") == 0 &&
 	       (p->smtputf8_at == 0 ||
 		age >= (p->smtputf8 ? SMTPUTF8_ASK_EVERY : SMTPUTF8_ASK_AGAIN)) &&
-	       from_has_8bit_local(raw, len);
+	       msg_from_utf8_local(raw, len);
 }
 
 void

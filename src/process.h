@@ -24,8 +24,8 @@ int process_message(struct program *p, const char *raw, size_t len, bool too_big
 int process_message_tx(struct program *p, const char *transport_id, const char *raw, size_t len,
 		       bool too_big, bool *rejected);
 /* process_relay_wanted: whether the relay must be asked whether it offers SMTPUTF8
- * before raw is processed: an address of raw's From may have a UTF-8 local part (bytes
- * outside ASCII before its '@'), the outbound transport is SMTP, and the relay's last
+ * before raw is processed: raw's From has a UTF-8 local part (msg_from_utf8_local: what
+ * msg_parse will find), the outbound transport is SMTP, and the relay's last
  * answer is over an hour old (a minute, when it could not be asked) or was never had.
  * process_relay_ask: ask it (a connection of its own) and keep the answer, or why it
  * could not be had, in p; never inside a transaction, since it waits on the network.

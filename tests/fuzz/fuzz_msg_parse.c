@@ -5,7 +5,8 @@
  * must hold for every input: each string valid UTF-8 of its stated shape (a one-line
  * subject, an addr-spec From with one '@' and a lower-case domain, a from_error exactly
  * when From is unusable, "<id>" message ids, a body never NULL and within MSG_MAX_BODY),
- * counts within bounds, and the same answer twice. Nothing outlives one input. */
+ * counts within bounds, the same answer twice, and msg_from_utf8_local() agreeing with
+ * the parse's from_utf8. Nothing outlives one input. */
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -147,6 +148,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("second parse differs", m->subject);
 		msg_free(m2);
 	}
+	/* the From alone (read before a transaction, process.c) says what the parse said */
+	if (msg_from_utf8_local((const char *)data, size) != (m != NULL && m->from_utf8 != NULL))
+		fail("msg_from_utf8_local and msg_parse disagree", m ? m->from_utf8 : NULL);
 	msg_free(m);
 
 	/* the HTML and quote helpers take any text; bounded here as their callers bound it */

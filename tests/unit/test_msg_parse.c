@@ -895,12 +895,65 @@ test_utf8_local_part_kept_aside(void **state)
 	msg_free(m);
 }
 
+/* msg_from_utf8_local: what msg_parse would say of the From, on any input. */
+static void
+test_from_utf8_local(void **state)
+{
+	static const struct { const char *name, *raw; size_t len; bool utf8; } cases[] = {
+		{ "UTF-8 local part", "From: <j\xc3\xb6rg@example.org>\r\n\r\nhi\r\n", 0, true },
+		{ "LF line ends", "From: j\xc3\xb6rg@example.org\nSubject: x\n\nhi\n", 0, true },
+		{ "folded", "Subject: x\r\nFrom: J\xc3\xb6rg\r\n <j\xc3\xb6rg@example.org>\r\n\r\n", 0,
+		  true },
+		{ "8-bit display name only", "From: J\xc3\xb6rg <jorg@example.org>\r\n\r\nhi\r\n", 0,
+		  false },
+		{ "ASCII", "From: ana@example.org\r\n\r\nhi\r\n", 0, false },
+		{ "in the body only", "From: ana@example.org\r\n\r\nFrom: j\xc3\xb6rg@example.org\r\n",
+		  0, false },
+		{ "two From fields", "From: j\xc3\xb6rg@example.org\r\nFrom: ana@example.org\r\n\r\n",
+		  0, false },
+		{ "invalid UTF-8", "From: <j\xff\xferg@example.org>\r\n\r\nhi\r\n", 0, false },
+		{ "C1 control", "From: <j\xc3\xb6\xc2\x85rg@example.org>\r\n\r\nhi\r\n", 0, false },
+		/* the gate makes a NUL a space, and the parse reads "j\xc3\xb6 rg" as one word */
+		{ "NUL in the local part", "From: <j\xc3\xb6\0rg@example.org>\r\n\r\nhi\r\n",
+		  sizeof("From: <j\xc3\xb6\0rg@example.org>\r\n\r\nhi\r\n") - 1, true },
+		{ "bare CR", "From: <j\xc3\xb6rg@example.org>\rSubject: x\r\r", 0, true },
+		{ "leading blank lines", "\r\n\nFrom: <j\xc3\xb6rg@example.org>\r\n\r\nhi", 0, true },
+		{ "mbox From line", "From j\xc3\xb6rg@example.org Mon Jan  1 00:00:00 2026\n"
+		  "From: <j\xc3\xb6rg@example.org>\n\nhi\n", 0, true },
+		{ "no header", "\r\n\r\nhi", 0, false },
+		{ "empty", "", 0, false },
+	};
+	static const char head[] = "From: <j\xc3\xb6rg@example.org>\r\n\r\n";
+	size_t huge = MSG_MAX_SIZE + 16;
+	char *big = xmalloc(huge);
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < nitems(cases); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].raw);
+		struct msg *m = msg_parse(cases[i].raw, len, why, sizeof(why));
+
+		if (msg_from_utf8_local(cases[i].raw, len) != cases[i].utf8)
+			fail_msg("%s: want %d", cases[i].name, cases[i].utf8);
+		/* the same answer as the whole parse */
+		if (cases[i].utf8 != (m != NULL && m->from_utf8 != NULL))
+			fail_msg("%s: msg_parse disagrees", cases[i].name);
+		msg_free(m);
+	}
+	/* past the size cap: refused by the gate, as msg_parse refuses it */
+	memset(big, 'x', huge);
+	memcpy(big, head, sizeof(head) - 1);
+	assert_false(msg_from_utf8_local(big, huge));
+	free(big);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from),
 		cmocka_unit_test(test_utf8_local_part_kept_aside),
+		cmocka_unit_test(test_from_utf8_local),
 		cmocka_unit_test(test_subject),
 		cmocka_unit_test(test_subject_cap),
 		cmocka_unit_test(test_no_subject),
